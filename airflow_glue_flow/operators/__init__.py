@@ -1,0 +1,1 @@
+"""Operators of airflow-glue-flow."""

@@ -1,0 +1,63 @@
+"""Test-wide setup: an isolated Airflow home with a migrated SQLite database, and helpers to run DAGs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# Airflow reads its configuration at import time, so the isolated home must exist before any import.
+_HOME = Path(tempfile.mkdtemp(prefix="glue-flow-airflow-home-"))
+(_HOME / "dags").mkdir()
+os.environ["AIRFLOW_HOME"] = str(_HOME)
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+# Keep boto3 away from any real credentials or config on the machine.
+os.environ["AWS_CONFIG_FILE"] = str(_HOME / "aws-config")
+os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_HOME / "aws-credentials")
+
+import pytest  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """Migrate the isolated Airflow metadata database once per test session."""
+    from airflow.utils.db import initdb
+
+    initdb()
+    return _HOME
+
+
+@pytest.fixture
+def run_dag(airflow_db):
+    """Run a DAG object with ``dag.test()`` and return the finished DagRun.
+
+    ``dag.test()`` needs the DAG serialized in the metadata database; DAGs built inside a test are
+    not in any DAG bundle, so they are written there first, as the DAG processor would.
+    """
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
+    from airflow.serialization.serialized_objects import LazyDeserializedDAG
+    from airflow.utils.session import create_session
+
+    def _run(dag, conf: dict | None = None):
+        with create_session() as session:
+            DagBundlesManager().sync_bundles_to_db(session=session)
+        with create_session() as session:
+            update_dag_parsing_results_in_db(
+                "dags-folder", None, [LazyDeserializedDAG.from_dag(dag)], {}, None, set(), session=session
+            )
+        return dag.test(run_conf=conf)
+
+    return _run
+
+
+def task_states(dag_run) -> dict[str, str | None]:
+    """Map task id to final state for a finished DagRun."""
+    return {ti.task_id: (str(ti.state) if ti.state else None) for ti in dag_run.get_task_instances()}
