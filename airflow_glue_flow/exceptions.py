@@ -24,7 +24,12 @@ class GlueFlowError(AirflowException):
 
     def to_event(self) -> dict[str, Any]:
         """Describe this error as a JSON-serialisable trigger event payload."""
-        return {"status": "error", "error_type": type(self).__name__, "error": self.fields, "message": self.message}
+        return {
+            "status": "error",
+            "error_type": type(self).__name__,
+            "error": self.fields,
+            "message": self.message,
+        }
 
     @staticmethod
     def from_event(event: dict[str, Any]) -> GlueFlowError:
@@ -168,6 +173,19 @@ class GlueConditionTimeoutError(GlueFlowError):
         )
 
 
+class GlueTaskParameterError(GlueFlowError, ValueError):
+    """A task parameter (often rendered from a template or params) is unusable; raised when the task starts."""
+
+    def __init__(self, task_id: str, name: str, value: str, problem: str) -> None:
+        super().__init__(
+            f"Task {task_id!r}: {name}={value} {problem}",
+            task_id=task_id,
+            name=name,
+            value=value,
+            problem=problem,
+        )
+
+
 class GlueFlowFailedStepsError(GlueFlowError):
     """A DAG run contained a Glue step that ended in a non-success state nobody marked as handled."""
 
@@ -204,6 +222,7 @@ _ERRORS: dict[str, type[GlueFlowError]] = {
         GlueConditionError,
         GlueConditionTimeoutError,
         GlueFlowFailedStepsError,
+        GlueTaskParameterError,
         S3EncodingConversionError,
     )
 }

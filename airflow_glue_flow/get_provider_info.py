@@ -29,6 +29,7 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_glue_flow.hooks.crawler",
                     "airflow_glue_flow.hooks.job",
+                    "airflow_glue_flow.hooks.deploy",
                 ],
             }
         ],
@@ -40,6 +41,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_glue_flow.operators.job",
                     "airflow_glue_flow.operators.conditional",
                     "airflow_glue_flow.operators.encoding",
+                    "airflow_glue_flow.operators.deploy",
                 ],
             }
         ],

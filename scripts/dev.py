@@ -28,7 +28,7 @@ def _run(*cmd: str | Path, **kwargs) -> None:
 
 def ensure_env(extra: str) -> None:
     """Create the virtualenv and install the project with ``extra`` unless already done."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script may be started by an older python3
         sys.exit(f"Python 3.11 or newer is needed, this is {sys.version.split()[0]}")
     stamp = VENV / f".installed-{extra}"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
@@ -55,7 +55,9 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     if command == "demo":
         return subprocess.call([str(PYTHON), "-m", "airflow_glue_flow.demo", *rest], cwd=ROOT, env=env)
-    lint = subprocess.call([str(BIN / "ruff"), "check", "airflow_glue_flow", "dags", "tests", "bench"], cwd=ROOT)
+    lint = subprocess.call(
+        [str(BIN / "ruff"), "check", "airflow_glue_flow", "dags", "tests", "bench"], cwd=ROOT
+    )
     tests = subprocess.call([str(PYTHON), "-m", "pytest", "-p", "no:cacheprovider", *rest], cwd=ROOT, env=env)
     return tests or lint
 

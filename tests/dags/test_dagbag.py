@@ -1,0 +1,42 @@
+"""The ready DAGs parse cleanly, without reading connections or calling AWS."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+EXPECTED_DAGS = {"glue_etl_flow", "glue_crawler_job_chain", "glue_workflow_flow"}
+
+
+@pytest.fixture(scope="module")
+def dagbag():
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk.definitions.connection import Connection
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError(f"looked up a connection or called AWS while parsing: {args!r}")
+
+    with (
+        mock.patch.object(Connection, "get", side_effect=forbidden),
+        mock.patch.object(Connection, "async_get", side_effect=forbidden),
+        mock.patch("airflow.sdk.execution_time.context._get_connection", side_effect=forbidden),
+        mock.patch("botocore.client.BaseClient._make_api_call", side_effect=forbidden),
+    ):
+        yield DagBag(dag_folder=str(REPO_ROOT / "dags"), include_examples=False, safe_mode=False)
+
+
+def test_no_import_errors_and_no_lookups(dagbag):
+    assert dagbag.import_errors == {}
+
+
+def test_ready_dags_are_there(dagbag):
+    assert EXPECTED_DAGS <= set(dagbag.dag_ids)
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED_DAGS))
+def test_dags_are_documented_and_tagged(dagbag, dag_id):
+    dag = dagbag.get_dag(dag_id)
+    assert dag.doc_md and dag.tags
