@@ -1,0 +1,524 @@
+"""GlueJobRunOperator: outcomes, XCom, retries, reattach, kill, verbose logs, and sync/deferrable parity."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import json
+import time
+import uuid
+from typing import Any
+from unittest import mock
+
+import pendulum
+import pytest
+from airflow.sdk import DAG, task
+from airflow.sdk.exceptions import AirflowTaskTimeout, TaskDeferralTimeout, TaskDeferred
+from moto import mock_aws
+
+from airflow_glue_flow.exceptions import (
+    GlueFlowError,
+    GlueJobNotFoundError,
+    GlueJobRunFailedError,
+    GlueJobRunTimeoutError,
+    GlueJobStartError,
+)
+from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
+from airflow_glue_flow.operators.job import GlueJobRunOperator, normalise_script_args
+from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
+from airflow_glue_flow.triggers.job import GlueJobRunTrigger
+from tests.conftest import task_states
+from tests.hooks.test_job import JOB, FakeGlue, client_error, patch_glue
+
+# The session's local Glue server, shared with the local Glue's own tests.
+from tests.local.conftest import local_glue  # noqa: F401
+
+TAG = "glue_flow/manual__1/run_job"
+
+
+class FakeTI:
+    """The parts of a running task instance the operator uses, with an in-memory XCom."""
+
+    def __init__(self, try_number: int = 1) -> None:
+        self.dag_id, self.run_id, self.task_id, self.map_index = "glue_flow", "manual__1", "run_job", -1
+        self.try_number = try_number
+        self.xcom: dict[str, Any] = {}
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcom[key] = value
+
+    def xcom_pull(self, task_ids: str, key: str) -> Any:
+        assert task_ids == self.task_id
+        return self.xcom.get(key)
+
+
+def operator(**kwargs: Any) -> GlueJobRunOperator:
+    defaults: dict[str, Any] = {
+        "task_id": "run_job",
+        "job_name": JOB,
+        "poll_interval": 0,
+        "max_attempts": 3,
+        "aws_conn_id": None,
+        "region_name": "us-east-1",
+    }
+    return GlueJobRunOperator(**{**defaults, **kwargs})
+
+
+def run_sync(glue: FakeGlue, ti: FakeTI | None = None, **kwargs: Any) -> tuple[Any, FakeTI]:
+    """Execute the operator in sync mode; return (run id or raised error, task instance)."""
+    ti = ti or FakeTI()
+    with patch_glue(glue):
+        try:
+            return operator(deferrable=False, **kwargs).execute({"ti": ti}), ti
+        except GlueFlowError as error:
+            return error, ti
+
+
+def run_deferred(glue: FakeGlue, **kwargs: Any) -> tuple[Any, FakeTI]:
+    """Execute in deferrable mode: defer, run the trigger, resume; return (run id or error, task instance)."""
+    ti = FakeTI()
+    op = operator(deferrable=True, **kwargs)
+    with patch_glue(glue):
+        with pytest.raises(TaskDeferred) as deferred:
+            op.execute({"ti": ti})
+        classpath, trigger_kwargs = deferred.value.trigger.serialize()
+        trigger = GlueJobRunTrigger(**trigger_kwargs)
+
+        async def first_event() -> dict[str, Any]:
+            async for event in trigger.run():
+                return event.payload
+            raise AssertionError("trigger ended without an event")
+
+        event = asyncio.run(first_event())
+        try:
+            return getattr(op, deferred.value.method_name)({"ti": ti}, event=event), ti
+        except GlueFlowError as error:
+            return error, ti
+
+
+def test_class_contract():
+    assert GlueJobRunOperator.glue_resource_type == "job"
+    assert {"job_name", "script_args", "aws_conn_id", "region_name"} <= set(
+        GlueJobRunOperator.template_fields
+    )
+
+
+def test_success_returns_run_id_and_pushes_state_run_id_and_link():
+    result, ti = run_sync(FakeGlue(states=["STARTING", "RUNNING", "SUCCEEDED"]))
+    assert result == "jr_1"
+    assert ti.xcom[GLUE_STATE_XCOM_KEY] == "SUCCEEDED"
+    assert ti.xcom["glue_job_run_id"] == "jr_1"
+    assert ti.xcom["glue_job_run"]["job_name"] == JOB and ti.xcom["glue_job_run"]["job_run_id"] == "jr_1"
+
+
+@pytest.mark.parametrize("state", sorted(JOB_FAILURE_STATES))
+def test_each_failure_state_raises_with_job_run_state_and_aws_message(state):
+    glue = FakeGlue(states=["RUNNING", state], error_message="ZeroDivisionError: division by zero")
+    error, ti = run_sync(glue)
+    assert type(error) is GlueJobRunFailedError
+    assert str(error) == f"Glue job {JOB!r} run jr_1 ended {state}: ZeroDivisionError: division by zero"
+    assert ti.xcom[GLUE_STATE_XCOM_KEY] == state
+
+
+def test_wait_out_of_attempts_raises_timeout_and_pushes_last_state():
+    glue = FakeGlue(states=["RUNNING"])
+    error, ti = run_sync(glue, max_attempts=2)
+    assert type(error) is GlueJobRunTimeoutError
+    assert str(error) == f"Glue job {JOB!r} run jr_1 still RUNNING after 2 checks over 0 s"
+    assert ti.xcom[GLUE_STATE_XCOM_KEY] == "RUNNING"
+    assert len(glue.calls_to("GetJobRun")) == 2
+    # The run keeps going so that a retry of the task can reattach to it.
+    assert glue.calls_to("BatchStopJobRun") == []
+
+
+def test_no_wait_returns_right_after_start():
+    glue = FakeGlue()
+    result, ti = run_sync(glue, wait_for_completion=False)
+    assert result == "jr_1"
+    assert glue.calls_to("GetJobRun") == []
+    assert GLUE_STATE_XCOM_KEY not in ti.xcom
+
+
+def test_script_args_are_normalised_and_tagged_with_the_task_instance():
+    glue = FakeGlue()
+    run_sync(glue, script_args={"OUTPUT": "s3://bucket/out0/", "--limit": 10, "dry_run": False})
+    assert glue.calls_to("StartJobRun") == [
+        {
+            "JobName": JOB,
+            "Arguments": {
+                "--OUTPUT": "s3://bucket/out0/",
+                "--limit": "10",
+                "--dry_run": "False",
+                RUN_TAG_ARGUMENT: TAG,
+            },
+        }
+    ]
+
+
+def test_without_reattach_no_tag_is_added():
+    glue = FakeGlue()
+    run_sync(glue, script_args={"a": 1}, reattach_on_retry=False)
+    assert glue.calls_to("StartJobRun")[0]["Arguments"] == {"--a": "1"}
+
+
+@pytest.mark.parametrize(
+    ("script_args", "problem"),
+    [
+        (["--a", "1"], "must be a dict"),
+        ({"--": "x"}, "empty argument name"),
+        ({"a": None}, "is None"),
+        ({"a": "1", "--a": "2"}, "--a twice"),
+    ],
+)
+def test_bad_script_args_fail_before_any_aws_call(script_args, problem):
+    glue = FakeGlue()
+    with patch_glue(glue), pytest.raises(ValueError, match=problem):
+        operator(script_args=script_args).execute({"ti": FakeTI()})
+    assert glue.calls == []
+
+
+def test_normalise_script_args_keeps_values_as_strings():
+    assert normalise_script_args(None) == {}
+    assert normalise_script_args({"K": "v", "--N": 3}) == {"--K": "v", "--N": "3"}
+
+
+@pytest.mark.parametrize("kwargs", [{"max_attempts": 0}, {"poll_interval": -1}, {"max_attempts": "many"}])
+def test_bad_wait_settings_fail_at_task_start(kwargs):
+    glue = FakeGlue()
+    with patch_glue(glue), pytest.raises(ValueError, match="poll_interval"):
+        operator(**kwargs).execute({"ti": FakeTI()})
+    assert glue.calls == []
+
+
+def test_templated_wait_settings_are_converted():
+    glue = FakeGlue(states=["RUNNING", "SUCCEEDED"])
+    result, _ = run_sync(glue, poll_interval="0", max_attempts="2")
+    assert result == "jr_1"
+
+
+@pytest.mark.parametrize("code", ["ConcurrentRunsExceededException", "ThrottlingException"])
+def test_start_is_retried_then_succeeds(code):
+    glue = FakeGlue(start_errors=[code])
+    with mock.patch("airflow_glue_flow.hooks.job.time.sleep") as sleep:
+        result, _ = run_sync(glue)
+    assert result == "jr_1"
+    assert len(glue.calls_to("StartJobRun")) == 2
+    assert sleep.call_args_list[0].args == (1,)
+
+
+def test_start_retries_exhausted_raise_start_error():
+    glue = FakeGlue(start_errors=["ConcurrentRunsExceededException"] * 3)
+    with mock.patch("airflow_glue_flow.hooks.job.time.sleep"):
+        error, ti = run_sync(glue, retry_max_attempts=2, retry_interval=5, retry_backoff_rate=3)
+    assert type(error) is GlueJobStartError
+    assert "could not start after 3 attempts: ConcurrentRunsExceededException" in str(error)
+    assert ti.xcom == {}
+
+
+def test_unknown_job_raises_not_found():
+    glue = FakeGlue(start_errors=["EntityNotFoundException"])
+    error, _ = run_sync(glue)
+    assert type(error) is GlueJobNotFoundError
+    assert JOB in str(error)
+
+
+def test_retry_reattaches_to_the_run_of_an_earlier_try():
+    glue = FakeGlue(states=["RUNNING", "SUCCEEDED"])
+    glue.add_run("jr_other", "RUNNING", {RUN_TAG_ARGUMENT: "glue_flow/manual__2/run_job"})
+    glue.add_run("jr_first_try", "RUNNING", {RUN_TAG_ARGUMENT: TAG})
+    result, ti = run_sync(glue, ti=FakeTI(try_number=2))
+    assert result == "jr_first_try"
+    assert glue.calls_to("StartJobRun") == []
+    assert ti.xcom["glue_job_run_id"] == "jr_first_try"
+
+
+def test_retry_starts_a_new_run_when_the_earlier_one_has_ended():
+    glue = FakeGlue(states=["SUCCEEDED"])
+    glue.add_run("jr_first_try", "FAILED", {RUN_TAG_ARGUMENT: TAG})
+    result, _ = run_sync(glue, ti=FakeTI(try_number=2))
+    assert result == "jr_2"
+    assert len(glue.calls_to("StartJobRun")) == 1
+
+
+def test_retry_without_permission_to_list_runs_starts_a_new_run():
+    glue = FakeGlue()
+    glue.failing["GetJobRuns"] = "AccessDeniedException"
+    result, _ = run_sync(glue, ti=FakeTI(try_number=2))
+    assert result == "jr_1"
+    assert len(glue.calls_to("GetJobRuns")) == 1
+
+
+def test_first_try_does_not_look_for_earlier_runs():
+    glue = FakeGlue()
+    run_sync(glue)
+    assert glue.calls_to("GetJobRuns") == []
+
+
+def test_on_kill_stops_the_run_being_waited_for():
+    glue = FakeGlue(states=["RUNNING"])
+    op = operator()
+    # The task runner raises AirflowTaskTimeout in the waiting task, then calls on_kill().
+    with (
+        patch_glue(glue),
+        mock.patch("airflow_glue_flow.hooks.job.time.sleep", side_effect=[None, AirflowTaskTimeout()]),
+    ):
+        with pytest.raises(AirflowTaskTimeout):
+            op.execute({"ti": FakeTI()})
+        op.on_kill()
+    assert glue.calls_to("BatchStopJobRun") == [{"JobName": JOB, "JobRunIds": ["jr_1"]}]
+
+
+def test_on_kill_that_cannot_stop_the_run_does_not_raise():
+    glue = FakeGlue(states=["RUNNING"])
+    glue.failing["BatchStopJobRun"] = "AccessDeniedException"
+    op = operator(wait_for_completion=False)
+    with patch_glue(glue):
+        op.execute({"ti": FakeTI()})
+        op.on_kill()
+    assert len(glue.calls_to("BatchStopJobRun")) == 1
+
+
+def test_on_kill_after_the_run_ended_stops_nothing():
+    glue = FakeGlue(states=["FAILED"])
+    op = operator()
+    with patch_glue(glue):
+        with pytest.raises(GlueJobRunFailedError):
+            op.execute({"ti": FakeTI()})
+        op.on_kill()
+    assert glue.calls_to("BatchStopJobRun") == []
+
+
+def test_verbose_streams_cloudwatch_output_and_error_lines_while_waiting(capsys):
+    glue = FakeGlue(states=["RUNNING", "SUCCEEDED"])
+    with mock_aws():
+        logs = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1").logs_hook.get_conn()
+        now = int(datetime.datetime.now(datetime.UTC).timestamp() * 1000)
+        for group, message in (("output", "converted 19 rows"), ("error", "WARN slow S3 listing")):
+            logs.create_log_group(logGroupName=f"/aws-glue/python-jobs/{group}")
+            logs.create_log_stream(logGroupName=f"/aws-glue/python-jobs/{group}", logStreamName="jr_1")
+            logs.put_log_events(
+                logGroupName=f"/aws-glue/python-jobs/{group}",
+                logStreamName="jr_1",
+                logEvents=[{"timestamp": now, "message": message}],
+            )
+        run_sync(glue, verbose=True)
+    out = capsys.readouterr().out
+    assert "converted 19 rows" in out and "WARN slow S3 listing" in out
+    assert out.count("converted 19 rows") == 1
+
+
+def test_deferrable_defers_with_the_trigger_after_pushing_the_run_id():
+    glue = FakeGlue()
+    ti = FakeTI()
+    with patch_glue(glue), pytest.raises(TaskDeferred) as deferred:
+        operator(deferrable=True, verbose=True, max_attempts=7, poll_interval=2).execute({"ti": ti})
+    assert isinstance(deferred.value.trigger, GlueJobRunTrigger)
+    assert deferred.value.method_name == "execute_complete"
+    assert deferred.value.trigger.serialize()[1] == {
+        "job_name": JOB,
+        "run_id": "jr_1",
+        "poll_interval": 2.0,
+        "max_attempts": 7,
+        "verbose": True,
+        "stop_on_kill": True,
+        "aws_conn_id": None,
+        "region_name": "us-east-1",
+    }
+    assert ti.xcom["glue_job_run_id"] == "jr_1"
+    assert glue.calls_to("GetJobRun") == []
+
+
+OUTCOMES = [["RUNNING", "SUCCEEDED"]] + [["RUNNING", s] for s in sorted(JOB_FAILURE_STATES)] + [["RUNNING"]]
+
+
+@pytest.mark.parametrize("states", OUTCOMES, ids=lambda s: s[-1] if len(s) > 1 else "timeout")
+def test_deferrable_reaches_the_same_outcome_error_and_xcom_as_sync(states):
+    sync_result, sync_ti = run_sync(FakeGlue(states=states, error_message="job script raised"))
+    deferred_result, deferred_ti = run_deferred(FakeGlue(states=states, error_message="job script raised"))
+    assert type(deferred_result) is type(sync_result)
+    assert str(deferred_result) == str(sync_result)
+    assert deferred_ti.xcom[GLUE_STATE_XCOM_KEY] == sync_ti.xcom[GLUE_STATE_XCOM_KEY]
+
+
+def test_deferral_timeout_stops_the_run():
+    glue = FakeGlue(states=["RUNNING"])
+    ti = FakeTI()
+    ti.xcom["glue_job_run_id"] = "jr_1"
+    glue.add_run("jr_1", "RUNNING", {})
+    with patch_glue(glue), pytest.raises(TaskDeferralTimeout):
+        operator(deferrable=True).resume_execution("__fail__", {"error": "Trigger timeout"}, {"ti": ti})
+    assert glue.calls_to("BatchStopJobRun") == [{"JobName": JOB, "JobRunIds": ["jr_1"]}]
+
+
+def test_trigger_crash_does_not_stop_the_run():
+    glue = FakeGlue()
+    ti = FakeTI()
+    ti.xcom["glue_job_run_id"] = "jr_1"
+    with patch_glue(glue), pytest.raises(Exception, match="Trigger failure"):
+        operator(deferrable=True).resume_execution("__fail__", {"error": "Trigger failure"}, {"ti": ti})
+    assert glue.calls_to("BatchStopJobRun") == []
+
+
+# --- whole DAG runs (dag.test) -------------------------------------------------------------------
+
+
+def glue_dag(dag_id: str, expected_state: str, **op_kwargs: Any) -> DAG:
+    """run_job -> check_state (all_done), which fails unless run_job's XCom glue_state is expected."""
+    with DAG(dag_id, schedule=None, start_date=pendulum.datetime(2024, 1, 1), catchup=False) as dag:
+        run_job = operator(**op_kwargs)
+
+        @task(trigger_rule="all_done")
+        def check_state(ti=None) -> str:
+            state = ti.xcom_pull(task_ids="run_job", key=GLUE_STATE_XCOM_KEY)
+            if state != expected_state:
+                raise ValueError(f"glue_state is {state!r}, expected {expected_state!r}")
+            return state
+
+        run_job >> check_state()
+    return dag
+
+
+@pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
+@pytest.mark.parametrize(("final", "job_state"), [("SUCCEEDED", "success"), ("FAILED", "failed")])
+def test_dag_downstream_all_done_task_reads_glue_state(run_dag, deferrable, final, job_state):
+    glue = FakeGlue(states=["RUNNING", final], error_message="script exited 1")
+    dag = glue_dag(f"glue_job_{final.lower()}_{int(deferrable)}", final, deferrable=deferrable)
+    with patch_glue(glue):
+        dr = run_dag(dag)
+        # Deferrable mode polls with the async client, in the (inline) triggerer.
+        assert GlueJobFlowHook.get_async_conn.called is deferrable
+    assert task_states(dr) == {"run_job": job_state, "check_state": "success"}
+
+
+def test_dag_retry_reattaches_after_the_first_try_died_mid_wait(run_dag):
+    # The first try loses its connection while waiting; its run keeps going and the retry adopts it.
+    glue = FakeGlue(states=[client_error("InternalServiceException", "GetJobRun"), "RUNNING", "SUCCEEDED"])
+    dag = glue_dag("glue_job_reattach", "SUCCEEDED", retries=1, retry_delay=datetime.timedelta(0))
+    with patch_glue(glue):
+        dr = run_dag(dag)
+    assert task_states(dr) == {"run_job": "success", "check_state": "success"}
+    assert len(glue.calls_to("StartJobRun")) == 1
+    assert [c["RunId"] for c in glue.calls_to("GetJobRun")] == ["jr_1", "jr_1", "jr_1"]
+
+
+# --- end to end against the local Glue (real runs of Python-shell scripts over HTTP) ---------------
+
+FAILING_SCRIPT = b"""
+import sys
+print("reading s3://bucket/in0/csvlog.csv")
+sys.stderr.write("a warning on stderr\\n")
+raise ValueError("bad row 7")
+"""
+SLEEPING_SCRIPT = b"""
+import time
+print("sleeping", flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.fixture
+def local_job(request, monkeypatch):
+    """Create Python-shell jobs in the local Glue; point the ``glue_local`` connection at it."""
+    server = request.getfixturevalue("local_glue")
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GLUE_LOCAL",
+        json.dumps(
+            {
+                "conn_type": "aws",
+                "extra": {"endpoint_url": server.endpoint_url, "region_name": "us-east-1"},
+            }
+        ),
+    )
+    s3, glue = server.client("s3"), server.client("glue")
+    bucket = f"jobs-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+
+    def create(script: bytes) -> str:
+        name = f"job_{uuid.uuid4().hex[:8]}"
+        s3.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script)
+        command = {
+            "Name": "pythonshell",
+            "ScriptLocation": f"s3://{bucket}/scripts/{name}.py",
+            "PythonVersion": "3.9",
+        }
+        glue.create_job(Name=name, Role="glue-role", Command=command)
+        return name
+
+    return create, glue
+
+
+def local_operator(job_name: str, **kwargs: Any) -> GlueJobRunOperator:
+    return operator(
+        **{
+            "job_name": job_name,
+            "aws_conn_id": "glue_local",
+            "poll_interval": 0.2,
+            "max_attempts": 150,
+            **kwargs,
+        }
+    )
+
+
+@pytest.mark.slow
+def test_local_glue_failed_run_in_sync_mode_with_verbose_logs(local_job, capsys):
+    create, _ = local_job
+    ti = FakeTI()
+    with pytest.raises(GlueJobRunFailedError) as raised:
+        local_operator(create(FAILING_SCRIPT), verbose=True).execute({"ti": ti})
+    assert raised.value.fields["state"] == "FAILED"
+    assert str(raised.value).endswith("ended FAILED: ValueError: bad row 7")
+    assert ti.xcom[GLUE_STATE_XCOM_KEY] == "FAILED"
+    out = capsys.readouterr().out
+    assert "reading s3://bucket/in0/csvlog.csv" in out and "a warning on stderr" in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", [FAILING_SCRIPT, b"print('ok')\n"], ids=["failed", "succeeded"])
+def test_local_glue_deferrable_dag_run(local_job, run_dag, script, request, capsys):
+    create, _ = local_job
+    job_name = create(script)
+    expected = "FAILED" if script is FAILING_SCRIPT else "SUCCEEDED"
+    dag_id = f"glue_local_{request.node.callspec.id}"
+    with DAG(dag_id, schedule=None, start_date=pendulum.datetime(2024, 1, 1), catchup=False) as dag:
+        run_job = local_operator(job_name, deferrable=True, verbose=True)
+
+        @task(trigger_rule="all_done")
+        def check_state(ti=None) -> None:
+            if (state := ti.xcom_pull(task_ids="run_job", key=GLUE_STATE_XCOM_KEY)) != expected:
+                raise ValueError(f"glue_state is {state!r}")
+
+        run_job >> check_state()
+    dr = run_dag(dag)
+    run_job_state = "success" if expected == "SUCCEEDED" else "failed"
+    assert task_states(dr) == {"run_job": run_job_state, "check_state": "success"}
+    # verbose: the trigger copied the run's CloudWatch lines (read with the async Logs client).
+    out = capsys.readouterr().out
+    assert (
+        ("a warning on stderr" in out)
+        if expected == "FAILED"
+        else ("Glue Job Run /aws-glue/python-jobs/output" in out)
+    )
+
+
+@pytest.mark.slow
+def test_local_glue_timeout_then_retry_reattaches_then_kill_stops_the_run(local_job):
+    create, glue = local_job
+    job_name = create(SLEEPING_SCRIPT)
+    with pytest.raises(GlueJobRunTimeoutError):
+        local_operator(job_name, max_attempts=3).execute({"ti": FakeTI()})
+    [first] = glue.get_job_runs(JobName=job_name)["JobRuns"]
+
+    retry = local_operator(job_name)
+    with mock.patch("airflow_glue_flow.hooks.job.time.sleep", side_effect=AirflowTaskTimeout()):
+        with pytest.raises(AirflowTaskTimeout):
+            retry.execute({"ti": FakeTI(try_number=2)})
+        retry.on_kill()
+
+    assert [r["Id"] for r in glue.get_job_runs(JobName=job_name)["JobRuns"]] == [first["Id"]]
+    assert first["Arguments"][RUN_TAG_ARGUMENT] == TAG
+    deadline = time.monotonic() + 30
+    while (
+        state := glue.get_job_run(JobName=job_name, RunId=first["Id"])["JobRun"]["JobRunState"]
+    ) != "STOPPED":
+        assert time.monotonic() < deadline, f"run still {state}"
+        time.sleep(0.05)

@@ -1,0 +1,136 @@
+"""GlueJobRunTrigger: serialisation, one event per outcome, verbose logs, stop on kill."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from airflow_glue_flow.exceptions import GlueFlowError, GlueJobRunFailedError, GlueJobRunTimeoutError
+from airflow_glue_flow.hooks.job import GlueJobFlowHook
+from airflow_glue_flow.states import JOB_FAILURE_STATES
+from airflow_glue_flow.triggers.job import GlueJobRunTrigger
+from tests.hooks.test_job import JOB, RUN, FakeGlue, patch_glue
+
+KWARGS: dict[str, Any] = {
+    "job_name": JOB,
+    "run_id": RUN,
+    "poll_interval": 0,
+    "max_attempts": 3,
+    "verbose": False,
+    "stop_on_kill": True,
+    "aws_conn_id": None,
+    "region_name": "us-east-1",
+}
+
+
+def run_trigger(trigger: GlueJobRunTrigger) -> list[dict[str, Any]]:
+    async def collect() -> list[dict[str, Any]]:
+        return [event.payload async for event in trigger.run()]
+
+    return asyncio.run(collect())
+
+
+def glue_with_run(states: list[Any], error_message: str = "") -> FakeGlue:
+    glue = FakeGlue(states=states, error_message=error_message)
+    glue.add_run(RUN, "STARTING", {})
+    return glue
+
+
+def test_serialize_round_trips_to_init_kwargs():
+    classpath, kwargs = GlueJobRunTrigger(**KWARGS).serialize()
+    assert classpath == "airflow_glue_flow.triggers.job.GlueJobRunTrigger"
+    assert kwargs == KWARGS
+    assert GlueJobRunTrigger(**kwargs).serialize() == (classpath, kwargs)
+
+
+def test_success_yields_one_success_event():
+    glue = glue_with_run(["STARTING", "RUNNING", "SUCCEEDED"])
+    with patch_glue(glue):
+        events = run_trigger(GlueJobRunTrigger(**KWARGS))
+    assert events == [{"status": "success", "run_id": RUN, "state": "SUCCEEDED"}]
+    assert len(glue.calls_to("GetJobRun")) == 3
+
+
+@pytest.mark.parametrize("state", sorted(JOB_FAILURE_STATES))
+def test_each_failure_state_yields_the_failed_error(state):
+    glue = glue_with_run(["RUNNING", state], error_message="Command failed with exit code 1")
+    with patch_glue(glue):
+        events = run_trigger(GlueJobRunTrigger(**KWARGS))
+    assert len(events) == 1
+    event = events[0]
+    assert (event["status"], event["state"], event["run_id"]) == ("error", state, RUN)
+    error = GlueFlowError.from_event(event)
+    assert type(error) is GlueJobRunFailedError
+    assert str(error) == f"Glue job {JOB!r} run {RUN} ended {state}: Command failed with exit code 1"
+
+
+def test_out_of_attempts_yields_the_timeout_error_after_exactly_max_attempts_checks():
+    glue = glue_with_run(["RUNNING"])
+    with patch_glue(glue):
+        events = run_trigger(GlueJobRunTrigger(**{**KWARGS, "poll_interval": 0, "max_attempts": 4}))
+    assert len(glue.calls_to("GetJobRun")) == 4
+    assert [e["state"] for e in events] == ["RUNNING"]
+    error = GlueFlowError.from_event(events[0])
+    assert type(error) is GlueJobRunTimeoutError
+    assert str(error) == f"Glue job {JOB!r} run {RUN} still RUNNING after 4 checks over 0 s"
+
+
+def test_waits_poll_interval_before_each_check():
+    glue = glue_with_run(["RUNNING", "SUCCEEDED"])
+    with patch_glue(glue), mock.patch("airflow_glue_flow.triggers.job.asyncio.sleep") as sleep:
+        run_trigger(GlueJobRunTrigger(**{**KWARGS, "poll_interval": 30}))
+    assert [c.args[0] for c in sleep.call_args_list] == [30, 30]
+
+
+def test_verbose_forwards_logs_to_the_trigger_log_at_every_check():
+    glue = glue_with_run(["RUNNING", "SUCCEEDED"])
+    trigger = GlueJobRunTrigger(**{**KWARGS, "verbose": True})
+    with patch_glue(glue), mock.patch.object(GlueJobFlowHook, "async_forward_logs") as forward:
+        run_trigger(trigger)
+    assert forward.await_count == 2
+    job_run, _tokens = forward.await_args.args
+    assert job_run["Id"] == RUN
+    assert forward.await_args.kwargs == {"log": trigger.log}
+
+
+def test_not_verbose_reads_no_logs():
+    glue = glue_with_run(["SUCCEEDED"])
+    with patch_glue(glue), mock.patch.object(GlueJobFlowHook, "async_forward_logs") as forward:
+        run_trigger(GlueJobRunTrigger(**KWARGS))
+    forward.assert_not_awaited()
+
+
+@pytest.mark.parametrize("stop_on_kill", [True, False])
+def test_on_kill_stops_the_run(stop_on_kill):
+    glue = glue_with_run(["RUNNING"])
+    with patch_glue(glue):
+        asyncio.run(GlueJobRunTrigger(**{**KWARGS, "stop_on_kill": stop_on_kill}).on_kill())
+    assert glue.calls_to("BatchStopJobRun") == (
+        [{"JobName": JOB, "JobRunIds": [RUN]}] if stop_on_kill else []
+    )
+
+
+def test_triggerer_calls_on_kill_when_a_user_kills_the_deferred_task():
+    """Airflow's triggerer cancels a trigger with its user-action message; that must stop the run."""
+    from airflow.jobs.triggerer_job_runner import _USER_ACTION_CANCEL_MSG, TriggerRunner
+
+    glue = glue_with_run(["RUNNING"])
+    trigger = GlueJobRunTrigger(**{**KWARGS, "poll_interval": 0.01, "max_attempts": 10_000})
+
+    async def kill_while_polling() -> None:
+        runner = TriggerRunner()
+        runner.triggers[1] = {"name": "glue", "events": 0}
+        task = asyncio.create_task(runner.run_trigger(1, trigger, None, None))
+        runner.triggers[1]["task"] = task
+        while not glue.calls_to("GetJobRun"):
+            await asyncio.sleep(0.01)
+        task.cancel(_USER_ACTION_CANCEL_MSG)
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    with patch_glue(glue):
+        asyncio.run(kill_while_polling())
+    assert glue.calls_to("BatchStopJobRun") == [{"JobName": JOB, "JobRunIds": [RUN]}]
