@@ -25,7 +25,7 @@ def dagbag():
         mock.patch("airflow.sdk.execution_time.context._get_connection", side_effect=forbidden),
         mock.patch("botocore.client.BaseClient._make_api_call", side_effect=forbidden),
     ):
-        yield DagBag(dag_folder=str(REPO_ROOT / "dags"), include_examples=False, safe_mode=False)
+        yield DagBag(dag_folder=str(REPO_ROOT / "dags"), safe_mode=False)
 
 
 def test_no_import_errors_and_no_lookups(dagbag):

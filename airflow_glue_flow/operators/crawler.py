@@ -1,0 +1,88 @@
+"""Start a Glue crawler from Airflow (the seed's "Submit Crawler Job", without a Lambda)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import BaseOperator
+
+from airflow_glue_flow.exceptions import GlueTaskParameterError
+from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
+from airflow_glue_flow.links.glue import GlueCrawlerLink
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+IF_RUNNING_CHOICES = ("wait", "fail")
+
+
+def _check_if_running(task_id: str, value: Any) -> None:
+    if value not in IF_RUNNING_CHOICES:
+        raise GlueTaskParameterError(task_id, "if_running", repr(value), "must be 'wait' or 'fail'")
+
+
+class GlueCrawlerStartOperator(BaseOperator):
+    """Start a crawl of an existing Glue crawler and return which crawl it is.
+
+    The returned XCom ``{"crawler_name", "started_at", "adopted"}`` tells
+    :class:`~airflow_glue_flow.sensors.crawler.GlueCrawlerReadySensor` this crawl from earlier ones
+    (``started_at`` is the ISO-8601 UTC start time of the crawl started or adopted).
+
+    :param crawler_name: name of the crawler (templated).
+    :param if_running: what to do when the crawler is already crawling (templated): ``"wait"`` adopts that
+        crawl (a retry after a lost StartCrawler response lands here too); ``"fail"`` raises
+        :class:`~airflow_glue_flow.exceptions.GlueCrawlerRunningError`.
+    :param aws_conn_id: Airflow AWS connection id (templated).
+    :param region_name: AWS region; the connection's when ``None`` (templated).
+    :param verify: SSL certificate verification for the client.
+    :param botocore_config: botocore client configuration, e.g. ``{"retries": {"mode": "standard"}}``.
+    """
+
+    glue_resource_type: ClassVar[str] = "crawler"
+    template_fields: Sequence[str] = ("crawler_name", "if_running", "aws_conn_id", "region_name")
+    operator_extra_links = (GlueCrawlerLink(),)
+    ui_color = "#ededed"
+
+    def __init__(
+        self,
+        *,
+        crawler_name: str,
+        if_running: str = "wait",
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        verify: bool | str | None = None,
+        botocore_config: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if "{{" not in str(if_running):
+            _check_if_running(self.task_id, if_running)
+        self.crawler_name = crawler_name
+        self.if_running = if_running
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+        self.verify = verify
+        self.botocore_config = botocore_config
+
+    @cached_property
+    def hook(self) -> GlueCrawlerFlowHook:
+        """The Glue crawler hook (created on first use, never at DAG parse time)."""
+        return GlueCrawlerFlowHook(
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            verify=self.verify,
+            config=self.botocore_config,
+        )
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        _check_if_running(self.task_id, self.if_running)
+        GlueCrawlerLink.persist(
+            context=context,
+            operator=self,
+            region_name=self.hook.conn_region_name,
+            aws_partition=self.hook.conn_partition,
+            crawler_name=self.crawler_name,
+        )
+        return self.hook.start_crawl(self.crawler_name, self.if_running)
