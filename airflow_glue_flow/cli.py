@@ -1,0 +1,46 @@
+"""The ``glue-flow`` command: ``glue-flow local serve`` runs the local Glue.
+
+Each command group registers itself in :data:`COMMANDS`; a group adds its sub-parser and returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+
+def _add_local(subparsers: argparse._SubParsersAction) -> None:
+    from airflow_glue_flow.local.serve import add_arguments, serve
+
+    local = subparsers.add_parser("local", help="the local Glue (S3, Glue API, CloudWatch Logs on one port)")
+    actions = local.add_subparsers(dest="action", required=True)
+    serve_parser = actions.add_parser("serve", help="run the local Glue and print its endpoint URL")
+    add_arguments(serve_parser)
+    serve_parser.set_defaults(func=serve)
+
+
+#: Command groups of ``glue-flow``: each adds its parser to the sub-parsers.
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_local]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``glue-flow`` argument parser with every registered command group."""
+    parser = argparse.ArgumentParser(prog="glue-flow", description="Run AWS Glue flows with Apache Airflow.")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    for add in COMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``glue-flow``.
+
+    :param argv: arguments (default: ``sys.argv[1:]``).
+    """
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

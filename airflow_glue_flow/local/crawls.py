@@ -1,0 +1,194 @@
+"""Crawler state in the local Glue: StartCrawler runs a real crawl on a background thread.
+
+``Crawler.State`` goes READY -> RUNNING -> (STOPPING ->) READY, and ``LastCrawl.Status`` is SUCCEEDED,
+FAILED (with ``ErrorMessage``) or CANCELLED, as in AWS. Crawl log lines go to CloudWatch Logs group
+``/aws-glue/crawlers``, stream = crawler name.
+"""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.crawler import CrawlError, CrawlOutcome, plan_target, write_table
+from airflow_glue_flow.local.errors import GlueApiError
+from airflow_glue_flow.local.logs import LogStreamWriter
+from airflow_glue_flow.local.settings import Settings
+
+CRAWLER_LOG_GROUP = "/aws-glue/crawlers"
+
+
+@dataclass
+class _CrawlerStatus:
+    state: str = "READY"
+    last_crawl: dict[str, Any] | None = None
+    started: float = 0.0
+    cancel: threading.Event = field(default_factory=threading.Event)
+    outcome: CrawlOutcome = field(default_factory=CrawlOutcome)
+    runtimes: list[float] = field(default_factory=list)
+
+
+class CrawlerRuns:
+    """Crawl state of every crawler, per region.
+
+    :param settings: the server settings.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._status: dict[tuple[str, str], _CrawlerStatus] = {}
+
+    def start(self, region: str, crawler: dict[str, Any]) -> None:
+        """Start a crawl of a crawler definition (as GetCrawler returns it).
+
+        :param region: the request's region.
+        :param crawler: the crawler definition.
+        :raises GlueApiError: CrawlerRunningException when a crawl is under way.
+        """
+        name = crawler["Name"]
+        with self._lock:
+            status = self._status.setdefault((region, name), _CrawlerStatus())
+            if status.state != "READY":
+                raise GlueApiError("CrawlerRunningException", f"Crawler with name {name} has already started")
+            status.state = "RUNNING"
+            status.started = time.monotonic()
+            status.cancel = threading.Event()
+            crawl_id = str(uuid.uuid4())
+            start_time = datetime.now(UTC)
+        thread = threading.Thread(
+            target=self._crawl,
+            args=(region, crawler, status, crawl_id, start_time),
+            name=f"crawl-{name}",
+            daemon=True,
+        )
+        thread.start()
+
+    def stop(self, region: str, name: str) -> None:
+        """Ask a running crawl to stop; it ends CANCELLED.
+
+        :param region: the request's region.
+        :param name: the crawler name.
+        :raises GlueApiError: CrawlerNotRunningException / CrawlerStoppingException.
+        """
+        with self._lock:
+            status = self._status.get((region, name))
+            if status is None or status.state == "READY":
+                raise GlueApiError("CrawlerNotRunningException", f"Crawler with name {name} isn't running")
+            if status.state == "STOPPING":
+                raise GlueApiError("CrawlerStoppingException", f"Crawler with name {name} is stopping")
+            status.state = "STOPPING"
+            status.cancel.set()
+
+    def is_busy(self, region: str, name: str) -> bool:
+        """Whether a crawl of this crawler is under way.
+
+        :param region: the request's region.
+        :param name: the crawler name.
+        """
+        status = self._status.get((region, name))
+        return status is not None and status.state != "READY"
+
+    def decorate(self, region: str, crawler: dict[str, Any]) -> dict[str, Any]:
+        """Put the real State, LastCrawl and CrawlElapsedTime into a crawler definition.
+
+        :param region: the request's region.
+        :param crawler: the crawler as stored in the catalog.
+        """
+        status = self._status.get((region, crawler["Name"]), _CrawlerStatus())
+        crawler = dict(crawler)
+        crawler["State"] = status.state
+        crawler["CrawlElapsedTime"] = (
+            int((time.monotonic() - status.started) * 1000) if status.state != "READY" else 0
+        )
+        crawler.pop("LastCrawl", None)
+        if status.last_crawl is not None:
+            crawler["LastCrawl"] = dict(status.last_crawl)
+        return crawler
+
+    def metrics(self, region: str, name: str) -> dict[str, Any]:
+        """GetCrawlerMetrics entry of one crawler.
+
+        :param region: the request's region.
+        :param name: the crawler name.
+        """
+        status = self._status.get((region, name), _CrawlerStatus())
+        running = status.state != "READY"
+        return {
+            "CrawlerName": name,
+            "TimeLeftSeconds": 0.0,
+            "StillEstimating": running,
+            "LastRuntimeSeconds": status.runtimes[-1] if status.runtimes else 0.0,
+            "MedianRuntimeSeconds": statistics.median(status.runtimes) if status.runtimes else 0.0,
+            "TablesCreated": status.outcome.tables_created,
+            "TablesUpdated": status.outcome.tables_updated,
+            "TablesDeleted": status.outcome.tables_deleted,
+        }
+
+    def _crawl(
+        self,
+        region: str,
+        crawler: dict[str, Any],
+        status: _CrawlerStatus,
+        crawl_id: str,
+        start_time: datetime,
+    ) -> None:
+        name = crawler["Name"]
+        endpoint = self._settings.endpoint_url
+        writer = LogStreamWriter(local_client(endpoint, "logs", region), CRAWLER_LOG_GROUP, name)
+
+        def log(message: str) -> None:
+            try:
+                writer.write(f"[{crawl_id}] {message}")
+            except Exception:  # noqa: BLE001 - a lost log line must not leave the crawler RUNNING
+                pass
+
+        outcome = CrawlOutcome()
+        error: str | None = None
+        try:
+            log(f"BENCHMARK : Running Start Crawl for Crawler {name}")
+            s3 = local_client(endpoint, "s3", region)
+            glue = local_client(endpoint, "glue", region)
+            targets = crawler.get("Targets") or {}
+            s3_targets = targets.get("S3Targets") or []
+            if not s3_targets:
+                raise CrawlError(f"Crawler {name} has no S3 targets; the local Glue crawls S3 targets only")
+            prefix = crawler.get("TablePrefix") or ""
+            plans = [plan_target(s3, target, prefix, log) for target in s3_targets]
+            # Hold the crawl for the configured minimum so pollers can observe RUNNING (and stop it).
+            remaining = self._settings.min_crawl_seconds - (time.monotonic() - status.started)
+            if remaining > 0:
+                status.cancel.wait(remaining)
+            if not status.cancel.is_set():
+                for plan in plans:
+                    result = write_table(glue, crawler["DatabaseName"], plan, crawler, log)
+                    outcome.tables_created += result == "created"
+                    outcome.tables_updated += result == "updated"
+        except CrawlError as err:
+            error = str(err)
+        except Exception as err:  # a crawl must always end; report the unexpected as AWS would, as FAILED
+            error = f"Internal error while crawling: {type(err).__name__}: {err}"
+        if error:
+            log(f"ERROR : {error}")
+        final = "CANCELLED" if status.cancel.is_set() else ("FAILED" if error else "SUCCEEDED")
+        last_crawl: dict[str, Any] = {
+            "Status": final,
+            "LogGroup": CRAWLER_LOG_GROUP,
+            "LogStream": name,
+            "MessagePrefix": crawl_id,
+            "StartTime": start_time,
+        }
+        if error and final == "FAILED":
+            last_crawl["ErrorMessage"] = error
+        log(f"BENCHMARK : Crawler has finished running and is in state READY (last crawl {final})")
+        with self._lock:
+            status.runtimes.append(round(time.monotonic() - status.started, 3))
+            status.outcome = outcome
+            status.last_crawl = last_crawl
+            status.state = "READY"

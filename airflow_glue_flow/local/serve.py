@@ -1,0 +1,72 @@
+"""``glue-flow local serve``: run the local Glue in the foreground and print its endpoint URL."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from typing import Any
+
+from airflow_glue_flow.local.server import DEFAULT_HOST, LocalGlueServer
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the ``serve`` options to a parser.
+
+    :param parser: the parser of ``glue-flow local serve`` or ``python -m airflow_glue_flow.local``.
+    """
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, help="address to bind (default %(default)s; 0.0.0.0 in a container)"
+    )
+    parser.add_argument("--port", type=int, default=0, help="port to bind (default 0: a free port)")
+    parser.add_argument(
+        "--state-dir",
+        default=None,
+        help="folder for job scripts and run directories (default: a temporary folder)",
+    )
+    parser.add_argument(
+        "--min-crawl-seconds",
+        type=float,
+        default=None,
+        help="shortest crawl in seconds, so pollers can observe RUNNING (env GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS, default 0)",
+    )
+    parser.add_argument(
+        "--timeout-unit-seconds",
+        type=float,
+        default=None,
+        help="seconds one Glue Timeout minute lasts (env GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS, default 60)",
+    )
+
+
+def serve(args: argparse.Namespace) -> int:
+    """Run the server until SIGTERM or Ctrl-C; the first stdout line is the endpoint URL.
+
+    :param args: parsed ``serve`` options.
+    """
+    server = LocalGlueServer(
+        args.host,
+        args.port,
+        state_dir=args.state_dir,
+        min_crawl_seconds=args.min_crawl_seconds,
+        timeout_unit_seconds=args.timeout_unit_seconds,
+    )
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
+    url = (
+        f"http://{args.host}:{server.port}" if args.host not in ("0.0.0.0", "::", "") else server.endpoint_url
+    )
+    print(url, flush=True)
+    print(
+        f"Local Glue (S3, Glue, CloudWatch Logs) serving on {args.host}:{server.port}; state is in memory "
+        f"(scripts under {server.settings.state_dir}). Stop with Ctrl-C.",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0

@@ -1,0 +1,196 @@
+"""Glue Python-shell job: convert the CSV objects under an S3 prefix to Parquet with a column mapping.
+
+Runs on AWS Glue Python shell (Python 3.9, ``library-set: analytics`` for pyarrow) and in the local
+Glue; it needs only boto3 and pyarrow. Job arguments (``--KEY value``, as Glue passes them):
+
+``--INPUT_PATH``      s3://bucket/prefix/ holding the CSV objects (header row, UTF-8).
+``--OUTPUT_PATH``     s3://bucket/prefix/ receiving one ``<name>.parquet`` per CSV object (rerun overwrites).
+``--COLUMN_MAPPING``  optional JSON list of ``[source, source_type, target, target_type]`` (Glue's
+                      ApplyMapping); default: the seed's mapping (deviceid string, uuid long, appid long,
+                      country string, year/month/day/hour long). Unmapped columns are dropped.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from typing import Any
+
+import boto3
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+DEFAULT_MAPPING = [
+    ("deviceid", "string", "deviceid", "string"),
+    ("uuid", "long", "uuid", "long"),
+    ("appid", "long", "appid", "long"),
+    ("country", "string", "country", "string"),
+    ("year", "long", "year", "long"),
+    ("month", "long", "month", "long"),
+    ("day", "long", "day", "long"),
+    ("hour", "long", "hour", "long"),
+]
+# Glue (Spark) type names of ApplyMapping -> Arrow types.
+ARROW_TYPES = {
+    "string": pa.string(),
+    "long": pa.int64(),
+    "bigint": pa.int64(),
+    "int": pa.int32(),
+    "integer": pa.int32(),
+    "short": pa.int16(),
+    "smallint": pa.int16(),
+    "byte": pa.int8(),
+    "tinyint": pa.int8(),
+    "double": pa.float64(),
+    "float": pa.float32(),
+    "boolean": pa.bool_(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("us"),
+}
+
+
+def get_resolved_options(argv: list[str], options: list[str]) -> dict[str, str]:
+    """Parse ``--KEY value`` / ``--KEY=value`` job arguments like awsglue's ``getResolvedOptions``.
+
+    argv[0] is skipped, every name in ``options`` is required, unknown keys are ignored.
+
+    :param argv: ``sys.argv``.
+    :param options: the required argument names, without ``--``.
+    :raises SystemExit: when a required argument is missing (as getResolvedOptions does).
+    """
+    found = {}
+    args = list(argv[1:])
+    index = 0
+    while index < len(args):
+        token = args[index]
+        index += 1
+        if not token.startswith("--"):
+            continue
+        name, sep, value = token[2:].partition("=")
+        if not sep:
+            if index < len(args) and not args[index].startswith("--"):
+                value = args[index]
+                index += 1
+            else:
+                value = ""
+        found[name] = value
+    missing = [name for name in options if name not in found]
+    if missing:
+        sys.stderr.write(
+            "error: the following arguments are required: " + ", ".join("--" + m for m in missing) + "\n"
+        )
+        raise SystemExit(2)
+    return found
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """Split ``s3://bucket/prefix`` into bucket and prefix.
+
+    :param uri: an S3 URI.
+    """
+    if not uri.startswith("s3://"):
+        raise ValueError(f"not an s3:// URI: {uri!r}")
+    bucket, _, prefix = uri[len("s3://") :].partition("/")
+    return bucket, prefix
+
+
+def parse_mapping(text: str) -> list[tuple[str, str, str, str]]:
+    """The column mapping: four-item lists/tuples ``(source, source_type, target, target_type)``.
+
+    :param text: JSON text, or empty for the default mapping.
+    """
+    if not text:
+        return DEFAULT_MAPPING
+    mapping = [tuple(item) for item in json.loads(text)]
+    for item in mapping:
+        if len(item) != 4 or item[3].lower() not in ARROW_TYPES:
+            raise ValueError(
+                f"bad COLUMN_MAPPING entry {item!r}: want [source, type, target, one of {sorted(ARROW_TYPES)}]"
+            )
+    return mapping
+
+
+def apply_mapping(table: pa.Table, mapping: list[tuple[str, str, str, str]], source: str) -> pa.Table:
+    """Select, rename and cast columns like Glue's ApplyMapping.
+
+    :param table: the CSV read with every column as string.
+    :param mapping: the column mapping.
+    :param source: the object's URI, for error messages.
+    """
+    columns, names = [], []
+    for src, _src_type, dst, dst_type in mapping:
+        if src not in table.column_names:
+            raise ValueError(
+                f"column {src!r} of the mapping is missing in {source} (columns: {table.column_names})"
+            )
+        try:
+            columns.append(pc.cast(table[src], ARROW_TYPES[dst_type.lower()]))
+        except pa.ArrowInvalid as err:
+            raise ValueError(f"cannot convert column {src!r} of {source} to {dst_type}: {err}") from err
+        names.append(dst)
+    return pa.table(columns, names=names)
+
+
+def convert(s3: Any, input_path: str, output_path: str, mapping: list[tuple[str, str, str, str]]) -> int:
+    """Convert every CSV object under ``input_path``; returns the number of rows written.
+
+    :param s3: a boto3 S3 client.
+    :param input_path: the input S3 prefix.
+    :param output_path: the output S3 prefix.
+    :param mapping: the column mapping.
+    """
+    in_bucket, in_prefix = split_s3_uri(input_path)
+    out_bucket, out_prefix = split_s3_uri(output_path)
+    if out_prefix and not out_prefix.endswith("/"):
+        out_prefix += "/"
+    total = 0
+    keys = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=in_bucket, Prefix=in_prefix):
+        keys += [
+            obj["Key"] for obj in page.get("Contents", []) if not obj["Key"].endswith("/") and obj["Size"] > 0
+        ]
+    if not keys:
+        raise ValueError(f"no CSV objects under {input_path}")
+    for key in keys:
+        source = f"s3://{in_bucket}/{key}"
+        body = s3.get_object(Bucket=in_bucket, Key=key)["Body"].read()
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            convert_options=pacsv.ConvertOptions(
+                column_types={src: pa.string() for src, _, _, _ in mapping}, strings_can_be_null=True
+            ),
+        )
+        mapped = apply_mapping(table, mapping, source)
+        # DropNullFields: a column with no value at all is left out, as in the Glue Spark job.
+        keep = [name for name in mapped.column_names if mapped[name].null_count < mapped.num_rows]
+        mapped = mapped.select(keep)
+        name = key.rsplit("/", 1)[-1].rsplit(".", 1)[0] + ".parquet"
+        buffer = io.BytesIO()
+        pq.write_table(mapped, buffer)
+        s3.put_object(Bucket=out_bucket, Key=out_prefix + name, Body=buffer.getvalue())
+        schema = ", ".join(f"{f.name} {f.type}" for f in mapped.schema)
+        print(
+            f"converted {source} -> s3://{out_bucket}/{out_prefix}{name}: {mapped.num_rows} rows, schema {schema}"
+        )
+        total += mapped.num_rows
+    return total
+
+
+def main(argv: list[str]) -> None:
+    """Run the job.
+
+    :param argv: ``sys.argv``.
+    """
+    args = get_resolved_options(argv, ["JOB_NAME", "INPUT_PATH", "OUTPUT_PATH"])
+    mapping = parse_mapping(args.get("COLUMN_MAPPING", ""))
+    run_id = args.get("JOB_RUN_ID", "-")
+    print(f"job {args['JOB_NAME']} run {run_id}: {args['INPUT_PATH']} -> {args['OUTPUT_PATH']}")
+    total = convert(boto3.client("s3"), args["INPUT_PATH"], args["OUTPUT_PATH"], mapping)
+    print(f"done: {total} rows written")
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,110 @@
+"""Fixtures that start the local Glue the way ``docker compose`` does: ``glue-flow local serve``."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from airflow_glue_flow.local import LocalGlue
+from tests.conftest import REPO_ROOT
+
+#: The seed's 19-row CSV (UTF-8).
+SEED_CSV_PATH = REPO_ROOT / "dags" / "data" / "csvlog.csv"
+
+#: Shortest crawl in the tests' server: long enough to observe RUNNING and stop a crawl.
+MIN_CRAWL_SECONDS = 1.0
+#: One Glue timeout "minute" lasts this many seconds in the tests' server.
+TIMEOUT_UNIT_SECONDS = 1.0
+CRAWL_DONE = "READY"
+JOB_DONE = frozenset({"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR", "EXPIRED"})
+
+
+@pytest.fixture(scope="session")
+def local_glue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalGlue]:
+    """One local Glue server (a ``glue-flow local serve`` subprocess) for the whole session."""
+    with LocalGlue.start(
+        state_dir=tmp_path_factory.mktemp("local-glue"),
+        min_crawl_seconds=MIN_CRAWL_SECONDS,
+        timeout_unit_seconds=TIMEOUT_UNIT_SECONDS,
+    ) as glue:
+        yield glue
+
+
+@pytest.fixture
+def glue_client(local_glue: LocalGlue) -> Any:
+    """A plain boto3 Glue client pointed at the local Glue."""
+    return local_glue.client("glue")
+
+
+@pytest.fixture
+def s3_client(local_glue: LocalGlue) -> Any:
+    """A plain boto3 S3 client pointed at the local Glue."""
+    return local_glue.client("s3")
+
+
+@pytest.fixture
+def logs_client(local_glue: LocalGlue) -> Any:
+    """A plain boto3 CloudWatch Logs client pointed at the local Glue."""
+    return local_glue.client("logs")
+
+
+@pytest.fixture
+def bucket(s3_client: Any) -> str:
+    """A new, empty bucket (the server is shared, so every test gets its own)."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    s3_client.create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def unique() -> Callable[[str], str]:
+    """Make a name unique within the shared server: ``unique("crawler")`` -> ``crawler_1a2b3c4d``."""
+    return lambda base: f"{base}_{uuid.uuid4().hex[:8]}"
+
+
+def wait_for_crawl(glue: Any, name: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll GetCrawler until READY with a LastCrawl, and return the crawler.
+
+    :param glue: a boto3 Glue client.
+    :param name: the crawler name.
+    :param timeout: seconds before giving up.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        crawler = glue.get_crawler(Name=name)["Crawler"]
+        if crawler["State"] == CRAWL_DONE and "LastCrawl" in crawler:
+            return crawler
+        time.sleep(0.05)
+    raise AssertionError(f"crawler {name} still {crawler['State']} after {timeout}s")
+
+
+def wait_for_run(glue: Any, job: str, run_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll GetJobRun until the run is in a terminal state, and return it.
+
+    :param glue: a boto3 Glue client.
+    :param job: the job name.
+    :param run_id: the run id.
+    :param timeout: seconds before giving up.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = glue.get_job_run(JobName=job, RunId=run_id)["JobRun"]
+        if run["JobRunState"] in JOB_DONE:
+            return run
+        time.sleep(0.05)
+    raise AssertionError(f"job run {run_id} of {job} still {run['JobRunState']} after {timeout}s")
+
+
+def log_messages(logs: Any, group: str, stream: str) -> list[str]:
+    """Every message of one CloudWatch Logs stream, oldest first.
+
+    :param logs: a boto3 CloudWatch Logs client.
+    :param group: the log group.
+    :param stream: the log stream.
+    """
+    events = logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)["events"]
+    return [event["message"] for event in events]
