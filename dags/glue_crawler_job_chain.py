@@ -47,7 +47,6 @@ ends FAILED/TIMEOUT/STOPPED/ERROR/EXPIRED with `GlueJobRunFailedError`.
         crawler_name="{{ params.crawler_name }}",
         wait_time="{{ params.wait_time }}",
         max_attempts="{{ params.max_attempts }}",
-        started_after="{{ ti.xcom_pull(task_ids='start_crawler')['started_at'] }}",
     )
     run_job = GlueJobRunOperator(
         task_id="run_job",

@@ -54,7 +54,7 @@ def main(argv: list[str]) -> int:
     ensure_env(EXTRAS[command])
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     if command == "demo":
-        return subprocess.call([str(PYTHON), "-m", "airflow_glue_flow.demo", *rest], cwd=ROOT, env=env)
+        return subprocess.call([str(PYTHON), "-m", "airflow_glue_flow.local.demo", *rest], cwd=ROOT, env=env)
     lint = subprocess.call(
         [str(BIN / "ruff"), "check", "airflow_glue_flow", "dags", "tests", "bench"], cwd=ROOT
     )

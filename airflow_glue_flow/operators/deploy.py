@@ -18,8 +18,9 @@ class GlueDeployOperator(BaseOperator):
     Runs as a flow's first (setup) task; each resource is read first and written only when it differs.
 
     :param databases: catalog database names to create if missing.
-    :param scripts: ``{"s3://bucket/key.py": "path/to/local/script.py"}``; a relative local path is
-        resolved against the DAG file's folder. Uploaded only when the bytes differ.
+    :param scripts: ``{"path/to/local/script.py": "s3://bucket/key.py"}``; a relative local path is
+        resolved against the DAG file's folder. Uploaded only when the bytes differ. (The S3 URI is the
+        value because Airflow renders templates in dict values, not in keys.)
     :param crawlers: CreateCrawler requests, created or updated.
     :param jobs: CreateJob requests, created or updated.
     :param buckets: S3 buckets to create if missing (handy for a fresh local Glue).
@@ -77,7 +78,7 @@ class GlueDeployOperator(BaseOperator):
             "databases": {name: self.hook.ensure_database(name) for name in self.databases},
             "scripts": {
                 uri: self.hook.ensure_object(self._script_path(path).read_bytes(), uri)
-                for uri, path in self.scripts.items()
+                for path, uri in self.scripts.items()
             },
             "crawlers": {spec["Name"]: self.hook.ensure_crawler(spec) for spec in self.crawlers},
             "jobs": {spec["Name"]: self.hook.ensure_job(spec) for spec in self.jobs},

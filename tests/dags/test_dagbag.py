@@ -12,7 +12,7 @@ EXPECTED_DAGS = {"glue_etl_flow", "glue_crawler_job_chain", "glue_workflow_flow"
 
 
 @pytest.fixture(scope="module")
-def dagbag():
+def dagbag(airflow_db):
     from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk.definitions.connection import Connection
 

@@ -1,0 +1,217 @@
+"""The demo: run ``glue_etl_flow`` end to end on the local Glue and show what it did.
+
+``python -m airflow_glue_flow.local.demo`` (what ``python3 scripts/dev.py demo`` runs) starts the local
+Glue, uploads the seed's 19-row CSV encoded in CP932, runs ``airflow dags test glue_etl_flow`` against
+it and prints the UTF-8 file, the archived original, the catalog table, the Parquet output, the job's
+log lines and the final state of every task. Airflow's home lives in ``.glue-flow/`` of the working
+folder, so running it again reuses the migrated database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from airflow_glue_flow.local.server import LocalGlue
+
+DAG_ID = "glue_etl_flow"
+PARAMS = {
+    "bucket": "glue-flow-demo",
+    "raw_prefix": "se2/raw/in0/",
+    "input_prefix": "se2/in0/",
+    "archive_prefix": "se2/archive/in0/",
+    "output_prefix": "se2/out0/",
+    "database": "se2",
+    "crawler_name": "se2_in0",
+    "table_prefix": "se2_",
+    "job_name": "se2_job0",
+    "wait_time": 1,
+    "max_attempts": 60,
+}
+
+
+def _repo_dags() -> Path:
+    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        if (base / "dags" / f"{DAG_ID}.py").exists():
+            return base / "dags"
+    raise SystemExit("Cannot find dags/glue_etl_flow.py: run the demo from the project folder.")
+
+
+def airflow_env(home: Path, dags: Path, endpoint_url: str) -> dict[str, str]:
+    """Environment for Airflow commands that use ``home`` and talk to the local Glue.
+
+    :param home: AIRFLOW_HOME.
+    :param dags: the DAGs folder.
+    :param endpoint_url: the local Glue's URL, set on the ``aws_default`` connection.
+    """
+    connection = {"conn_type": "aws", "extra": {"endpoint_url": endpoint_url, "region_name": "us-east-1"}}
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(connection),
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+
+
+def upload_seed(glue: LocalGlue, dags: Path, params: dict[str, Any]) -> bytes:
+    """Put the seed CSV, encoded in CP932, where the flow expects landed files; returns its bytes."""
+    s3 = glue.client("s3")
+    try:
+        s3.create_bucket(Bucket=params["bucket"])
+    except s3.exceptions.BucketAlreadyOwnedByYou:
+        pass
+    body = (dags / "data" / "csvlog.csv").read_text(encoding="utf-8").encode("cp932")
+    s3.put_object(Bucket=params["bucket"], Key=params["raw_prefix"] + "csvlog.csv", Body=body)
+    return body
+
+
+def run_flow(env: dict[str, str], params: dict[str, Any], log_path: Path) -> int:
+    """Migrate Airflow's database and run ``airflow dags test``; the full output goes to ``log_path``."""
+    with log_path.open("w") as log:
+        subprocess.run(
+            [sys.executable, "-m", "airflow", "db", "migrate"], env=env, stdout=log, stderr=log, check=True
+        )
+        test = [sys.executable, "-m", "airflow", "dags", "test", DAG_ID, "-c", json.dumps(params)]
+        return subprocess.run(test, env=env, stdout=log, stderr=log).returncode
+
+
+def task_states(env: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The newest run's state and its tasks' states, read from Airflow's database."""
+    os.environ.update({k: v for k, v in env.items() if k.startswith("AIRFLOW")})
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        run = max(DagRun.find(dag_id=DAG_ID, session=session), key=lambda r: r.run_after)
+        states = {ti.task_id: str(ti.state) for ti in run.get_task_instances(session=session)}
+        return str(run.state), states
+
+
+def report(glue: LocalGlue, params: dict[str, Any], original: bytes) -> dict[str, Any]:
+    """Collect what the flow produced from the local Glue."""
+    import pyarrow.parquet as pq
+
+    s3, glue_client, logs = glue.client("s3"), glue.client("glue"), glue.client("logs")
+    bucket = params["bucket"]
+
+    def body(key: str) -> bytes | None:
+        try:
+            return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        except s3.exceptions.NoSuchKey:
+            return None
+
+    out: dict[str, Any] = {
+        "utf8": body(params["input_prefix"] + "csvlog.csv"),
+        "archive": body(params["archive_prefix"] + "csvlog.csv"),
+        "raw_left": s3.list_objects_v2(Bucket=bucket, Prefix=params["raw_prefix"]).get("KeyCount", 0),
+        "original": original,
+    }
+    table_name = params["table_prefix"] + params["input_prefix"].rstrip("/").rsplit("/", 1)[-1]
+    try:
+        out["table"] = glue_client.get_table(DatabaseName=params["database"], Name=table_name)["Table"]
+    except glue_client.exceptions.EntityNotFoundException:
+        out["table"] = None
+    parquet_keys = [
+        o["Key"]
+        for o in s3.list_objects_v2(Bucket=bucket, Prefix=params["output_prefix"]).get("Contents", [])
+        if o["Key"].endswith(".parquet")
+    ]
+    out["parquet"] = [(key, pq.read_table(io.BytesIO(body(key) or b""))) for key in parquet_keys]
+    runs = glue_client.get_job_runs(JobName=params["job_name"]).get("JobRuns", [])
+    out["job_run"] = max(runs, key=lambda r: r["StartedOn"]) if runs else None
+    out["job_log"] = []
+    if out["job_run"]:
+        for group in ("/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error"):
+            try:
+                events = logs.get_log_events(logGroupName=group, logStreamName=out["job_run"]["Id"])["events"]
+            except logs.exceptions.ResourceNotFoundException:
+                continue
+            out["job_log"] += [(group.rsplit("/", 1)[-1], e["message"].rstrip()) for e in events]
+    return out
+
+
+def show(result: dict[str, Any], run_state: str, states: dict[str, str], log_path: Path) -> None:
+    """Print the results with rich."""
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+
+    console = Console()
+    utf8, archive, original = result["utf8"], result["archive"], result["original"]
+    if utf8 is not None:
+        text = utf8.decode("utf-8")
+        head = "\n".join(text.splitlines()[:6])
+        console.print(
+            Panel(f"{head}\n... ({len(text.splitlines())} lines, {len(utf8)} bytes)", title="UTF-8 file")
+        )
+    console.print(
+        Panel(
+            f"archived original: {len(archive) if archive is not None else 'MISSING'} bytes, "
+            f"byte-identical to the upload: {archive == original}; "
+            f"objects left under the landing prefix: {result['raw_left']}",
+            title="Archive",
+        )
+    )
+    table = result["table"]
+    if table:
+        schema = Table(title=f"Catalog table {table['DatabaseName']}.{table['Name']}")
+        schema.add_column("column")
+        schema.add_column("type")
+        for col in table["StorageDescriptor"]["Columns"]:
+            schema.add_row(col["Name"], col["Type"])
+        for col in table.get("PartitionKeys", []):
+            schema.add_row(col["Name"], f"{col['Type']} (partition)")
+        console.print(schema)
+    for key, data in result["parquet"]:
+        rows = Table(title=f"s3://.../{key}: {data.num_rows} rows, {data.schema}".replace("\n", ", "))
+        for name in data.column_names:
+            rows.add_column(name)
+        for row in data.slice(0, 5).to_pylist():
+            rows.add_row(*(str(v) for v in row.values()))
+        console.print(rows)
+    job_run = result["job_run"]
+    if job_run:
+        lines = "\n".join(f"[{stream}] {message}" for stream, message in result["job_log"][-15:])
+        title = f"Job run {job_run['Id']}: {job_run['JobRunState']} in {job_run.get('ExecutionTime', 0)} s"
+        console.print(Panel(lines or "(no log lines)", title=title))
+    tasks = Table(title=f"DAG run: {run_state}")
+    tasks.add_column("task")
+    tasks.add_column("state")
+    for task_id, state in states.items():
+        tasks.add_row(task_id, state)
+    console.print(tasks)
+    console.print(f"Full Airflow output: {log_path}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", default=".glue-flow", help="where Airflow's home and logs go")
+    args = parser.parse_args(argv)
+    workdir = Path(args.workdir).resolve()
+    home = workdir / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    dags = _repo_dags()
+    print("Starting the local Glue ...", flush=True)
+    with LocalGlue.start(state_dir=workdir / "local-glue") as glue:
+        print(f"Local Glue at {glue.endpoint_url}; running `airflow dags test {DAG_ID}` ...", flush=True)
+        original = upload_seed(glue, dags, PARAMS)
+        env = airflow_env(home, dags, glue.endpoint_url)
+        code = run_flow(env, PARAMS, workdir / "dags-test.log")
+        result = report(glue, PARAMS, original)
+    run_state, states = task_states(env)
+    show(result, run_state, states, workdir / "dags-test.log")
+    return 0 if code == 0 and run_state == "success" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

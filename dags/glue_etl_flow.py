@@ -1,0 +1,170 @@
+"""The main flow: both seed flows as one DAG.
+
+CP932 files land under ``raw/``; they are converted to UTF-8 (originals archived), crawled into the
+catalog, and turned into Parquet by a Python-shell Glue job; a Glue-style conditional trigger then
+publishes the result (ALL: SUCCEEDED) or raises an alert (ANY: FAILED, TIMEOUT). A failed Glue step
+always fails the DAG run, even when the alert branch handled it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pendulum
+from airflow.sdk import DAG, Param, task
+
+from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
+from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
+from airflow_glue_flow.operators.deploy import GlueDeployOperator
+from airflow_glue_flow.operators.encoding import S3EncodingConvertOperator
+from airflow_glue_flow.operators.job import GlueJobRunOperator
+from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
+
+SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
+
+with DAG(
+    dag_id="glue_etl_flow",
+    description="CP932 -> UTF-8, crawl, CSV -> Parquet job, then publish or alert",
+    # Like a Glue SCHEDULED trigger: once a day; a missed day is not back-filled.
+    schedule="0 3 * * *",
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["glue", "glue-flow", "etl"],
+    params={
+        "bucket": Param("glue-flow-demo", type="string", minLength=3, description="S3 bucket of the flow."),
+        "raw_prefix": Param(
+            "se2/raw/in0/", type="string", pattern=".+/$", description="Where CP932/Shift_JIS files land."
+        ),
+        "input_prefix": Param(
+            "se2/in0/", type="string", pattern=".+/$", description="UTF-8 copies; the crawler's target."
+        ),
+        "archive_prefix": Param(
+            "se2/archive/in0/", type="string", pattern=".+/$", description="Where the originals are archived."
+        ),
+        "output_prefix": Param(
+            "se2/out0/", type="string", pattern=".+/$", description="Parquet output of the job."
+        ),
+        "source_encoding": Param(
+            "cp932",
+            type="string",
+            enum=["cp932", "shift_jis", "euc-jp", "iso2022_jp", "utf-8-sig"],
+            description="Encoding of the landed files.",
+        ),
+        "database": Param("se2", type="string", minLength=1, description="Catalog database of the crawler."),
+        "crawler_name": Param("se2_in0", type="string", minLength=1, description="Glue crawler name."),
+        "table_prefix": Param(
+            "se2_", type="string", description="Crawler TablePrefix (table = prefix + folder)."
+        ),
+        "job_name": Param("se2_job0", type="string", minLength=1, description="Glue Python-shell job name."),
+        "glue_role": Param(
+            "arn:aws:iam::123456789012:role/AWSGlueServiceRole-glue-flow",
+            type="string",
+            minLength=1,
+            description="IAM role the crawler and the job run as.",
+        ),
+        "wait_time": Param(
+            60,
+            type="integer",
+            minimum=0,
+            description="Seconds between checks of the crawler and the job run.",
+        ),
+        "max_attempts": Param(
+            10, type="integer", minimum=1, description="Crawler checks before GlueCrawlTimeoutError."
+        ),
+    },
+    doc_md=__doc__,
+) as dag:
+    deploy = GlueDeployOperator(
+        task_id="deploy",
+        buckets=["{{ params.bucket }}"],
+        databases=["{{ params.database }}"],
+        scripts={str(SCRIPT): "s3://{{ params.bucket }}/glue-flow/scripts/csv_to_parquet.py"},
+        crawlers=[
+            {
+                "Name": "{{ params.crawler_name }}",
+                "Role": "{{ params.glue_role }}",
+                "DatabaseName": "{{ params.database }}",
+                "TablePrefix": "{{ params.table_prefix }}",
+                "Targets": {"S3Targets": [{"Path": "s3://{{ params.bucket }}/{{ params.input_prefix }}"}]},
+            }
+        ],
+        jobs=[
+            {
+                "Name": "{{ params.job_name }}",
+                "Role": "{{ params.glue_role }}",
+                "Command": {
+                    "Name": "pythonshell",
+                    "PythonVersion": "3.9",
+                    "ScriptLocation": "s3://{{ params.bucket }}/glue-flow/scripts/csv_to_parquet.py",
+                },
+                "DefaultArguments": {"library-set": "analytics"},
+                "MaxCapacity": 0.0625,
+                "Timeout": 60,
+            }
+        ],
+    )
+    convert = S3EncodingConvertOperator(
+        task_id="convert_encoding",
+        bucket="{{ params.bucket }}",
+        source_prefix="{{ params.raw_prefix }}",
+        target_prefix="{{ params.input_prefix }}",
+        archive_prefix="{{ params.archive_prefix }}",
+        source_encoding="{{ params.source_encoding }}",
+    )
+    start_crawler = GlueCrawlerStartOperator(
+        task_id="start_crawler", crawler_name="{{ params.crawler_name }}"
+    )
+    wait_for_crawler = GlueCrawlerReadySensor(
+        task_id="wait_for_crawler",
+        crawler_name="{{ params.crawler_name }}",
+        wait_time="{{ params.wait_time }}",
+        max_attempts="{{ params.max_attempts }}",
+    )
+    csv_to_parquet = GlueJobRunOperator(
+        task_id="csv_to_parquet",
+        job_name="{{ params.job_name }}",
+        script_args={
+            "INPUT_PATH": "s3://{{ params.bucket }}/{{ params.input_prefix }}",
+            "OUTPUT_PATH": "s3://{{ params.bucket }}/{{ params.output_prefix }}",
+        },
+        poll_interval="{{ params.wait_time }}",
+        verbose=True,
+    )
+
+    on_success = GlueConditionalTriggerOperator(
+        task_id="on_success",
+        logical="ALL",
+        conditions=[{"task_id": "csv_to_parquet", "state": "SUCCEEDED"}],
+    )
+    on_failure = GlueConditionalTriggerOperator(
+        task_id="on_failure",
+        logical="ANY",
+        conditions=[
+            {"task_id": "csv_to_parquet", "state": "FAILED"},
+            {"task_id": "csv_to_parquet", "state": "TIMEOUT"},
+        ],
+    )
+
+    @task
+    def publish(bucket: str, output_prefix: str, run_id: str | None = None) -> str:
+        """Write a manifest beside the Parquet output so consumers know a complete load landed."""
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        s3 = S3Hook(aws_conn_id="aws_default")
+        keys = sorted(k for k in s3.list_keys(bucket, prefix=output_prefix) if k.endswith(".parquet"))
+        key = f"{output_prefix}_MANIFEST.json"
+        s3.load_string(json.dumps({"run_id": run_id, "files": keys}), key, bucket, replace=True)
+        return f"s3://{bucket}/{key}"
+
+    @task
+    def alert(job_name: str, ti=None) -> None:
+        """Say loudly which job run failed and why (replace with Slack, SNS or e-mail)."""
+        state = ti.xcom_pull(task_ids="csv_to_parquet", key="glue_state")
+        ti.log.error("ALERT: Glue job %s ended %s; see the csv_to_parquet task log.", job_name, state)
+
+    deploy >> convert >> start_crawler >> wait_for_crawler >> csv_to_parquet
+    csv_to_parquet >> [on_success, on_failure]
+    on_success >> publish("{{ params.bucket }}", "{{ params.output_prefix }}")
+    on_failure >> alert("{{ params.job_name }}")
