@@ -24,7 +24,12 @@ with DAG(
         "job_name": Param(
             "se2_job0", type="string", minLength=1, description="Glue job to run after the crawl."
         ),
-        "wait_time": Param(60, type="integer", minimum=0, description="Seconds between crawler checks."),
+        "wait_time": Param(
+            60,
+            type="integer",
+            minimum=0,
+            description="Seconds between checks of the crawler and the job run.",
+        ),
         "max_attempts": Param(
             3, type="integer", minimum=1, description="Checks before the crawl counts as timed out."
         ),
@@ -51,5 +56,6 @@ ends FAILED/TIMEOUT/STOPPED/ERROR/EXPIRED with `GlueJobRunFailedError`.
     run_job = GlueJobRunOperator(
         task_id="run_job",
         job_name="{{ params.job_name }}",
+        poll_interval="{{ params.wait_time }}",
     )
     start_crawler >> wait_for_crawler >> run_job
