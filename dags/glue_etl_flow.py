@@ -9,6 +9,7 @@ always fails the DAG run, even when the alert branch handled it.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pendulum
@@ -137,6 +138,7 @@ with DAG(
         task_id="on_success",
         logical="ALL",
         conditions=[{"task_id": "csv_to_parquet", "state": "SUCCEEDED"}],
+        poke_interval=10,
     )
     on_failure = GlueConditionalTriggerOperator(
         task_id="on_failure",
@@ -145,6 +147,7 @@ with DAG(
             {"task_id": "csv_to_parquet", "state": "FAILED"},
             {"task_id": "csv_to_parquet", "state": "TIMEOUT"},
         ],
+        poke_interval=10,
     )
 
     @task
@@ -162,7 +165,9 @@ with DAG(
     def alert(job_name: str, ti=None) -> None:
         """Say loudly which job run failed and why (replace with Slack, SNS or e-mail)."""
         state = ti.xcom_pull(task_ids="csv_to_parquet", key="glue_state")
-        ti.log.error("ALERT: Glue job %s ended %s; see the csv_to_parquet task log.", job_name, state)
+        logging.getLogger("airflow.task").error(
+            "ALERT: Glue job %s ended %s; see the csv_to_parquet task log.", job_name, state
+        )
 
     deploy >> convert >> start_crawler >> wait_for_crawler >> csv_to_parquet
     csv_to_parquet >> [on_success, on_failure]

@@ -23,6 +23,8 @@ os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_HOME / "aws-credentials")
 import pytest  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# One local Glue server for the whole session, whichever test folder asks for it.
+pytest_plugins = ["tests.local_glue"]
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.local.conftest import SEED_CSV_PATH
+from tests.local_glue import SEED_CSV_PATH
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.local.conftest import log_messages, wait_for_crawl
+from tests.local_glue import log_messages, wait_for_crawl
 
 pytestmark = pytest.mark.slow
 

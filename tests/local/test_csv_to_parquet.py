@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.local.conftest import log_messages, wait_for_run
+from tests.local_glue import log_messages, wait_for_run
 
 SCRIPT = REPO_ROOT / "dags" / "scripts" / "csv_to_parquet.py"
 SEED_CSV = REPO_ROOT / "dags" / "data" / "csvlog.csv"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.local.conftest import wait_for_crawl
+from tests.local_glue import wait_for_crawl
 
 pytestmark = pytest.mark.slow
 

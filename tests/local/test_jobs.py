@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.local.conftest import log_messages, wait_for_run
+from tests.local_glue import log_messages, wait_for_run
 
 pytestmark = pytest.mark.slow
 

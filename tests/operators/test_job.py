@@ -30,9 +30,6 @@ from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 from tests.conftest import task_states
 from tests.hooks.test_job import JOB, FakeGlue, client_error, patch_glue
 
-# The session's local Glue server, shared with the local Glue's own tests.
-from tests.local.conftest import local_glue  # noqa: F401
-
 TAG = "glue_flow/manual__1/run_job"
 
 

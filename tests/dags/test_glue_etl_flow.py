@@ -1,0 +1,376 @@
+"""The glue_etl_flow DAG, loaded from its file and run with dag.test() against the local Glue.
+
+Nothing is scripted: the encoding conversion, the crawl and the Python-shell job really run in the
+local Glue server. Covered: the whole flow (byte-exact UTF-8 copy and archive, catalog schema, Parquet
+output, manifest, job log), a job run that fails and one that outlives its Timeout (the alert branch
+runs, the DAG run fails), a crawl over bad data (GlueCrawlFailedError), and the flow with the crawler
+sensor and the job operator waiting in the triggerer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from unittest import mock
+
+import pytest
+
+from airflow_glue_flow.exceptions import (
+    GlueCrawlFailedError,
+    GlueFlowFailedStepsError,
+    GlueJobRunFailedError,
+)
+from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY
+from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
+from tests.conftest import REPO_ROOT, task_states
+from tests.local_glue import SEED_CSV_PATH, log_messages
+
+pytestmark = pytest.mark.slow
+
+DAG_FILE = REPO_ROOT / "dags" / "glue_etl_flow.py"
+DAG_ID = "glue_etl_flow"
+RAW, INPUT, ARCHIVE, OUTPUT = "se2/raw/in0/", "se2/in0/", "se2/archive/in0/", "se2/out0/"
+CSV_KEY = "csvlog.csv"
+#: The seed with its first country in Japanese: CP932 text that must survive the trip byte for byte.
+SEED_TEXT = SEED_CSV_PATH.read_text(encoding="utf-8").replace("iphone,11111,1,JP,", "iphone,11111,1,日本,", 1)
+SEED_COLUMNS = [
+    ("deviceid", "string"),
+    ("uuid", "bigint"),
+    ("appid", "bigint"),
+    ("country", "string"),
+    ("year", "bigint"),
+    ("month", "bigint"),
+    ("day", "bigint"),
+    ("hour", "bigint"),
+]
+GLUE_TASKS = ("deploy", "convert_encoding", "start_crawler", "wait_for_crawler")
+GUARD = "glue_flow_failure_guard"
+SLEEPING_SCRIPT = 'import time\nprint("loading", flush=True)\ntime.sleep(30)\n'
+
+
+@pytest.fixture(scope="module")
+def dag(airflow_db) -> Any:
+    """The DAG as the DAG processor loads it from its file (loaded once; tests patch tasks, not the file)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dagbag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False)
+    assert dagbag.import_errors == {}
+    dag = dagbag.get_dag(DAG_ID)
+    assert dag is not None
+    assert GUARD in dag.task_ids
+    # The conditional triggers start with the run and re-check every 30 s until the job has ended.
+    for task_id in ("on_success", "on_failure", GUARD):
+        dag.get_task(task_id).poke_interval = 0.5
+    return dag
+
+
+@pytest.fixture(autouse=True)
+def _aws_conn(monkeypatch, request) -> None:
+    """Point ``aws_default`` at the local Glue: the only difference from running against AWS."""
+    server = request.getfixturevalue("local_glue")
+    extra = {"endpoint_url": server.endpoint_url, "region_name": "us-east-1"}
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": extra}))
+
+
+@pytest.fixture
+def task_errors() -> Iterator[dict[str, BaseException]]:
+    """task_id -> the exception its (last) try ended with, as dag.test's in-process runner saw it."""
+    from airflow.sdk.execution_time import supervisor
+
+    errors: dict[str, BaseException] = {}
+    run_in_process = supervisor.run_task_in_process
+
+    def recording(ti: Any, task: Any, client: Any = None) -> Any:
+        result = run_in_process(ti=ti, task=task, client=client)
+        if result.error is not None:
+            errors[ti.task_id] = result.error
+        return result
+
+    with mock.patch.object(supervisor, "run_task_in_process", recording):
+        yield errors
+
+
+@pytest.fixture
+def aws(request) -> SimpleNamespace:
+    """boto3 clients of the local Glue: ``aws.s3``, ``aws.glue``, ``aws.logs``."""
+    return SimpleNamespace(
+        **{name: request.getfixturevalue(f"{name}_client") for name in ("s3", "glue", "logs")}
+    )
+
+
+@pytest.fixture
+def flow(request) -> dict[str, Any]:
+    """Run conf with names of this test only (the local Glue is shared by the session)."""
+    named: Callable[[str], str] = request.getfixturevalue("unique")
+    return {
+        "bucket": request.getfixturevalue("bucket"),
+        "database": named("db"),
+        "crawler_name": named("crawler"),
+        "job_name": named("job"),
+        "wait_time": 1,
+        "max_attempts": 30,
+    }
+
+
+def land(s3: Any, conf: dict[str, Any], text: str, key: str = CSV_KEY) -> bytes:
+    """Put ``text`` encoded in CP932 where the flow expects landed files; returns the bytes."""
+    body = text.encode("cp932")
+    s3.put_object(Bucket=conf["bucket"], Key=RAW + key, Body=body)
+    return body
+
+
+def body(s3: Any, where: str, key: str) -> bytes:
+    return s3.get_object(Bucket=where, Key=key)["Body"].read()
+
+
+def keys(s3: Any, where: str, prefix: str) -> list[str]:
+    return [o["Key"] for o in s3.list_objects_v2(Bucket=where, Prefix=prefix).get("Contents", [])]
+
+
+def xcom(dag_run: Any, task_id: str, key: str = "return_value") -> Any:
+    return dag_run.get_task_instance(task_id).xcom_pull(task_ids=task_id, key=key)
+
+
+def catalog_columns(glue: Any, conf: dict[str, Any]) -> list[tuple[str, str]]:
+    table = glue.get_table(DatabaseName=conf["database"], Name="se2_in0")["Table"]
+    return [(c["Name"], c["Type"]) for c in table["StorageDescriptor"]["Columns"]]
+
+
+def assert_published(dag_run: Any, aws: SimpleNamespace, conf: dict[str, Any], original: bytes) -> None:
+    """Everything the flow produced, read back from the local Glue."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    s3, where = aws.s3, conf["bucket"]
+    assert task_states(dag_run) == {
+        **dict.fromkeys(GLUE_TASKS, "success"),
+        "csv_to_parquet": "success",
+        "on_success": "success",
+        "publish": "success",
+        "on_failure": "skipped",
+        "alert": "skipped",
+        GUARD: "success",
+    }
+    assert str(dag_run.state) == "success"
+
+    # Encoding: the UTF-8 copy is the text, the archive is the upload, nothing is left to convert.
+    assert body(s3, where, INPUT + CSV_KEY) == SEED_TEXT.encode("utf-8")
+    assert body(s3, where, ARCHIVE + CSV_KEY) == original
+    assert keys(s3, where, RAW) == []
+
+    assert catalog_columns(aws.glue, conf) == SEED_COLUMNS
+    assert xcom(dag_run, "wait_for_crawler", GLUE_STATE_XCOM_KEY) == "SUCCEEDED"
+
+    parquet = pq.read_table(io.BytesIO(body(s3, where, OUTPUT + "csvlog.parquet")))
+    assert parquet.num_rows == 19
+    assert parquet.schema == pa.schema(
+        [(name, pa.string() if kind == "string" else pa.int64()) for name, kind in SEED_COLUMNS]
+    )
+    first = parquet.slice(0, 1).to_pylist()[0]
+    assert first == {
+        "deviceid": "iphone",
+        "uuid": 11111,
+        "appid": 1,
+        "country": "日本",
+        "year": 2017,
+        "month": 12,
+        "day": 14,
+        "hour": 12,
+    }
+    assert parquet["appid"][3].as_py() == 7  # "007" in the CSV
+
+    run_id = xcom(dag_run, "csv_to_parquet")
+    assert run_id == xcom(dag_run, "csv_to_parquet", RUN_ID_XCOM_KEY)
+    assert xcom(dag_run, "csv_to_parquet", GLUE_STATE_XCOM_KEY) == "SUCCEEDED"
+    lines = log_messages(aws.logs, "/aws-glue/python-jobs/output", run_id)
+    assert any(
+        f"s3://{where}/{INPUT}{CSV_KEY} -> s3://{where}/{OUTPUT}csvlog.parquet: 19 rows" in line
+        for line in lines
+    )
+    assert any("done: 19 rows written" in line for line in lines)
+
+    manifest_uri = xcom(dag_run, "publish")
+    assert manifest_uri == f"s3://{where}/{OUTPUT}_MANIFEST.json"
+    manifest = json.loads(body(s3, where, f"{OUTPUT}_MANIFEST.json"))
+    assert manifest == {"run_id": dag_run.run_id, "files": [f"{OUTPUT}csvlog.parquet"]}
+
+
+def test_flow_converts_crawls_converts_to_parquet_and_publishes(
+    dag,
+    run_dag,
+    task_errors,
+    flow,
+    aws,
+):
+    original = land(aws.s3, flow, SEED_TEXT)
+    dag_run = run_dag(dag, conf=flow)
+
+    assert task_errors == {}
+    assert_published(dag_run, aws, flow, original)
+
+
+def test_flow_waiting_in_the_triggerer_reaches_the_same_outcome(
+    dag,
+    run_dag,
+    task_errors,
+    flow,
+    aws,
+    monkeypatch,
+):
+    # ``deferrable`` defaults from [operators] default_deferrable when the operator modules are imported,
+    # so the mode is set on the loaded tasks, as that setting would have.
+    from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
+    from airflow_glue_flow.hooks.job import GlueJobFlowHook
+
+    for task_id in ("wait_for_crawler", "csv_to_parquet"):
+        monkeypatch.setattr(dag.get_task(task_id), "deferrable", True)
+    original = land(aws.s3, flow, SEED_TEXT)
+    crawler_async = mock.patch.object(
+        GlueCrawlerFlowHook, "get_async_conn", autospec=True, side_effect=GlueCrawlerFlowHook.get_async_conn
+    )
+    job_async = mock.patch.object(
+        GlueJobFlowHook, "get_async_conn", autospec=True, side_effect=GlueJobFlowHook.get_async_conn
+    )
+    with crawler_async as crawler_waited, job_async as job_waited:
+        dag_run = run_dag(dag, conf=flow)
+        # The waits ran in the (inline) triggerer, on the async clients.
+        assert crawler_waited.called and job_waited.called
+
+    assert task_errors == {}
+    assert_published(dag_run, aws, flow, original)
+
+
+def failed_job_flow(dag_run: Any, task_errors: dict[str, BaseException], state: str) -> GlueJobRunFailedError:
+    """The alert branch ran, publish did not, and the DAG run failed; returns the job task's error."""
+    assert task_states(dag_run) == {
+        **dict.fromkeys(GLUE_TASKS, "success"),
+        "csv_to_parquet": "failed",
+        "on_success": "skipped",
+        "publish": "skipped",
+        "on_failure": "success",
+        "alert": "success",
+        GUARD: "failed",
+    }
+    assert str(dag_run.state) == "failed"
+    assert set(task_errors) == {"csv_to_parquet", GUARD}
+    error = task_errors["csv_to_parquet"]
+    assert type(error) is GlueJobRunFailedError
+    assert error.fields["state"] == state
+    assert xcom(dag_run, "csv_to_parquet", GLUE_STATE_XCOM_KEY) == state
+    met = xcom(dag_run, "on_failure")
+    assert met["logical"] == "ANY" and met["outcomes"]["csv_to_parquet"] == state
+    # The alert handled it, yet the failed job still fails the run.
+    guard = task_errors[GUARD]
+    assert type(guard) is GlueFlowFailedStepsError
+    assert guard.fields["failed"] == [f"csv_to_parquet ended {state}"]
+    return error
+
+
+def test_job_that_fails_runs_the_alert_and_fails_the_dag_run(
+    dag,
+    run_dag,
+    task_errors,
+    flow,
+    aws,
+):
+    # Text in a number column: the crawler widens uuid to string, the job's cast to long fails.
+    land(aws.s3, flow, SEED_TEXT.replace("iphone,11113,", "iphone,unknown,", 1))
+    dag_run = run_dag(dag, conf=flow)
+
+    error = failed_job_flow(dag_run, task_errors, "FAILED")
+    assert ("uuid", "string") in catalog_columns(aws.glue, flow)
+    run_id = xcom(dag_run, "csv_to_parquet", RUN_ID_XCOM_KEY)
+    source = f"s3://{flow['bucket']}/{INPUT}{CSV_KEY}"
+    assert error.fields["run_id"] == run_id
+    assert error.fields["error_message"].startswith(
+        f"ValueError: cannot convert column 'uuid' of {source} to long:"
+    )
+    assert "'unknown'" in error.fields["error_message"]
+    assert str(error) == (
+        f"Glue job {flow['job_name']!r} run {run_id} ended FAILED: {error.fields['error_message']}"
+    )
+    assert any("ValueError" in line for line in log_messages(aws.logs, "/aws-glue/python-jobs/error", run_id))
+    assert keys(aws.s3, flow["bucket"], OUTPUT) == []
+
+
+def test_job_that_outlives_its_timeout_ends_timeout_and_runs_the_alert(
+    dag,
+    run_dag,
+    task_errors,
+    flow,
+    aws,
+    monkeypatch,
+    tmp_path: Path,
+):
+    # The flow deploys the job itself, so the job definition it deploys is what changes: a script that
+    # takes longer than a Timeout of one minute (one second in the tests' server).
+    deploy = dag.get_task("deploy")
+    script = tmp_path / "slow_job.py"
+    script.write_text(SLEEPING_SCRIPT)
+    [(_, script_uri)] = deploy.scripts.items()
+    [job] = deploy.jobs
+    monkeypatch.setattr(deploy, "scripts", {str(script): script_uri})
+    monkeypatch.setattr(deploy, "jobs", [{**job, "Timeout": 1}])
+    land(aws.s3, flow, SEED_TEXT)
+    dag_run = run_dag(dag, conf=flow)
+
+    error = failed_job_flow(dag_run, task_errors, "TIMEOUT")
+    run_id = xcom(dag_run, "csv_to_parquet", RUN_ID_XCOM_KEY)
+    assert aws.glue.get_job(JobName=flow["job_name"])["Job"]["Timeout"] == 1
+    run = aws.glue.get_job_run(JobName=flow["job_name"], RunId=run_id)["JobRun"]
+    assert run["JobRunState"] == "TIMEOUT"
+    assert str(error) == f"Glue job {flow['job_name']!r} run {run_id} ended TIMEOUT: {run['ErrorMessage']}"
+    assert "timed out after 1 minutes" in run["ErrorMessage"]
+
+
+def test_crawl_over_bad_data_fails_the_wait_and_never_runs_the_job(
+    dag,
+    run_dag,
+    task_errors,
+    flow,
+    aws,
+):
+    # Row 3 has a ninth field: Glue's CSV classifier cannot read the object.
+    lines = SEED_TEXT.splitlines()
+    lines[2] += ",extra"
+    land(aws.s3, flow, "\n".join(lines) + "\n")
+    dag_run = run_dag(dag, conf=flow)
+
+    assert task_states(dag_run) == {
+        "deploy": "success",
+        "convert_encoding": "success",
+        "start_crawler": "success",
+        "wait_for_crawler": "failed",
+        "csv_to_parquet": "upstream_failed",
+        # The conditional triggers see that the job never ran: neither can fire.
+        "on_success": "skipped",
+        "publish": "skipped",
+        "on_failure": "skipped",
+        "alert": "skipped",
+        GUARD: "failed",
+    }
+    assert str(dag_run.state) == "failed"
+
+    crawler = flow["crawler_name"]
+    error = task_errors["wait_for_crawler"]
+    assert type(error) is GlueCrawlFailedError
+    aws_message = aws.glue.get_crawler(Name=crawler)["Crawler"]["LastCrawl"]["ErrorMessage"]
+    assert aws_message == (
+        f"Unable to read s3://{flow['bucket']}/{INPUT}{CSV_KEY}: row 3 has 9 fields, the first row has 8"
+    )
+    assert str(error) == (
+        f"Glue crawler {crawler!r} crawl FAILED: {aws_message} (logs: /aws-glue/crawlers / {crawler})"
+    )
+    assert xcom(dag_run, "wait_for_crawler", GLUE_STATE_XCOM_KEY) == "FAILED"
+    assert aws.glue.get_job_runs(JobName=flow["job_name"])["JobRuns"] == []
+    assert set(task_errors) == {"wait_for_crawler", GUARD}
+    guard = task_errors[GUARD]
+    assert type(guard) is GlueFlowFailedStepsError
+    assert sorted(guard.fields["failed"]) == [
+        "csv_to_parquet did not run (upstream_failed)",
+        "wait_for_crawler ended FAILED",
+    ]
