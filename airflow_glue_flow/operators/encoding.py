@@ -1,0 +1,151 @@
+"""Operator that converts the text encoding of every S3 object under a prefix (e.g. CP932 to UTF-8)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cached_property
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.sdk import BaseOperator, Context
+from botocore.exceptions import BotoCoreError, ClientError
+
+from airflow_glue_flow.encoding import (
+    DEFAULT_MAX_WORKERS,
+    DEFAULT_PART_SIZE,
+    ObjectResult,
+    convert_prefix,
+    error_text,
+    log_result,
+    s3_client_config,
+    summary_line,
+)
+from airflow_glue_flow.exceptions import GlueTaskParameterError, S3EncodingConversionError
+
+#: XCom key of the report when the task fails (on success the report is the return value).
+REPORT_XCOM_KEY = "encoding_report"
+
+
+class S3EncodingConvertOperator(BaseOperator):
+    """Stream-convert every object under ``source_prefix`` into ``target_prefix`` and archive the originals.
+
+    Each object is decoded incrementally (memory stays flat whatever its size), uploaded to
+    ``target_prefix + rest-of-key`` (multipart when large), copied to ``archive_prefix + rest-of-key``,
+    checked (archive size and ETag against the bytes that were converted), and only then deleted from
+    the source. A rerun after a failure or a crash converges without losing or duplicating anything.
+    Objects that cannot be converted keep their source; the others still convert, and the task then
+    fails with :class:`~airflow_glue_flow.exceptions.S3EncodingConversionError` listing every failed key.
+
+    The report (counts, bytes, seconds, per-object lines) is returned, so it lands in XCom; when the task
+    fails it is pushed under :data:`REPORT_XCOM_KEY` first.
+
+    :param bucket: the bucket holding the three prefixes.
+    :param source_prefix: the objects to convert (e.g. ``incoming/``); must not overlap the other two.
+    :param target_prefix: where the converted objects go (e.g. ``utf8/``).
+    :param archive_prefix: where the original bytes go (e.g. ``shift_jis/``).
+    :param source_encoding: codec of the sources: ``cp932`` (default), ``shift_jis``, ``euc-jp``,
+        ``iso2022_jp``, ``utf-8-sig``, or any other Python codec.
+    :param target_encoding: codec of the outputs.
+    :param errors: ``strict`` fails an object on its first invalid byte (naming key, offset and bytes);
+        ``replace`` writes U+FFFD instead and counts the replacements.
+    :param delete_source: delete each source once converted and archived.
+    :param max_workers: objects converted at the same time.
+    :param part_size: multipart threshold and part size (bytes) for outputs and archive copies.
+    :param max_report_objects: converted objects listed in the returned report (all failures are always
+        listed); keeps XCom small for prefixes with many objects.
+    :param aws_conn_id: Airflow AWS connection.
+    :param region_name: AWS region; the connection's when None.
+    """
+
+    template_fields: Sequence[str] = (
+        "bucket",
+        "source_prefix",
+        "target_prefix",
+        "archive_prefix",
+        "source_encoding",
+        "target_encoding",
+        "errors",
+        "aws_conn_id",
+        "region_name",
+    )
+    ui_color = "#e8f4d4"
+
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        source_prefix: str,
+        target_prefix: str,
+        archive_prefix: str,
+        source_encoding: str = "cp932",
+        target_encoding: str = "utf-8",
+        errors: str = "strict",
+        delete_source: bool = True,
+        max_workers: int = DEFAULT_MAX_WORKERS,
+        part_size: int = DEFAULT_PART_SIZE,
+        max_report_objects: int = 1000,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.bucket = bucket
+        self.source_prefix = source_prefix
+        self.target_prefix = target_prefix
+        self.archive_prefix = archive_prefix
+        self.source_encoding = source_encoding
+        self.target_encoding = target_encoding
+        self.errors = errors
+        self.delete_source = delete_source
+        self.max_workers = max_workers
+        self.part_size = part_size
+        self.max_report_objects = max_report_objects
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+
+    @cached_property
+    def hook(self) -> S3Hook:
+        """S3 hook whose client retries throttling (SlowDown/503) with adaptive backoff."""
+        return S3Hook(
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            config=s3_client_config(self.max_workers),
+        )
+
+    def _log_object(self, result: ObjectResult) -> None:
+        log_result(result, self.log)
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        try:
+            report = convert_prefix(
+                self.hook.get_conn(),
+                self.bucket,
+                self.source_prefix,
+                self.target_prefix,
+                self.archive_prefix,
+                source_encoding=self.source_encoding,
+                target_encoding=self.target_encoding,
+                errors=self.errors,
+                delete_source=self.delete_source,
+                max_workers=self.max_workers,
+                part_size=self.part_size,
+                on_result=self._log_object,
+            )
+        except ValueError as exc:
+            raise GlueTaskParameterError(self.task_id, "parameters", self._describe(), str(exc)) from exc
+        except (ClientError, BotoCoreError) as exc:
+            # Listing the source prefix failed (no such bucket, access denied, ...).
+            raise S3EncodingConversionError(self.bucket, {self.source_prefix: error_text(exc)}) from exc
+        self.log.info(summary_line(report))
+        result = report.to_dict(max_converted=self.max_report_objects)
+        if not report.ok:
+            context["ti"].xcom_push(key=REPORT_XCOM_KEY, value=result)
+            raise S3EncodingConversionError(self.bucket, report.failed_keys)
+        return result
+
+    def _describe(self) -> str:
+        return (
+            f"(bucket={self.bucket!r}, source_prefix={self.source_prefix!r}, target_prefix={self.target_prefix!r}, "
+            f"archive_prefix={self.archive_prefix!r}, source_encoding={self.source_encoding!r}, "
+            f"target_encoding={self.target_encoding!r}, errors={self.errors!r}, max_workers={self.max_workers!r})"
+        )

@@ -1,0 +1,138 @@
+"""S3EncodingConvertOperator: through a DAG run against moto, and its error paths."""
+
+from __future__ import annotations
+
+import datetime
+from unittest import mock
+
+import boto3
+import pytest
+from airflow.sdk import DAG
+from moto import mock_aws
+
+from airflow_glue_flow.exceptions import GlueTaskParameterError, S3EncodingConversionError
+from airflow_glue_flow.operators.encoding import REPORT_XCOM_KEY, S3EncodingConvertOperator
+from tests.conftest import task_states
+
+BUCKET = "op-bucket"
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", '{"conn_type": "aws"}')
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket=BUCKET)
+        yield client
+
+
+def _operator(**kwargs) -> S3EncodingConvertOperator:
+    kwargs = {
+        "task_id": "convert",
+        "bucket": BUCKET,
+        "source_prefix": "in/",
+        "target_prefix": "utf8/",
+        "archive_prefix": "org/",
+        "region_name": "us-east-1",
+        "max_workers": 2,
+        **kwargs,
+    }
+    return S3EncodingConvertOperator(**kwargs)
+
+
+def test_template_fields_cover_prefixes_encodings_and_connection():
+    assert {
+        "bucket",
+        "source_prefix",
+        "target_prefix",
+        "archive_prefix",
+        "source_encoding",
+        "errors",
+        "aws_conn_id",
+        "region_name",
+    } <= set(S3EncodingConvertOperator.template_fields)
+
+
+def test_dag_run_converts_and_returns_the_report(s3, run_dag):
+    s3.put_object(Bucket=BUCKET, Key="in/", Body=b"")
+    s3.put_object(Bucket=BUCKET, Key="in/a.csv", Body="①,㈱\r\n".encode("cp932"))
+    with DAG("encoding_ok", schedule=None, start_date=datetime.datetime(2024, 1, 1), catchup=False) as dag:
+        _operator(source_prefix="{{ params.folder }}/", params={"folder": "in"})
+    dr = run_dag(dag)
+    assert task_states(dr) == {"convert": "success"}
+    assert s3.get_object(Bucket=BUCKET, Key="utf8/a.csv")["Body"].read() == "①,㈱\r\n".encode()
+    ti = dr.get_task_instance("convert")
+    report = ti.xcom_pull(task_ids="convert")
+    assert report["objects_converted"] == 1
+    assert report["objects_skipped"] == 1
+    assert report["converted"][0]["key"] == "in/a.csv"
+
+
+def test_dag_run_fails_after_converting_the_good_objects(s3, run_dag):
+    s3.put_object(Bucket=BUCKET, Key="in/a.csv", Body=b"fine\n")
+    s3.put_object(Bucket=BUCKET, Key="in/bad.csv", Body=b"ok\n\x82\n")
+    with DAG("encoding_bad", schedule=None, start_date=datetime.datetime(2024, 1, 1), catchup=False) as dag:
+        _operator()
+    dr = run_dag(dag)
+    assert task_states(dr) == {"convert": "failed"}
+    assert s3.get_object(Bucket=BUCKET, Key="utf8/a.csv")["Body"].read() == b"fine\n"
+    assert s3.get_object(Bucket=BUCKET, Key="in/bad.csv")["Body"].read() == b"ok\n\x82\n"
+    report = dr.get_task_instance("convert").xcom_pull(task_ids="convert", key=REPORT_XCOM_KEY)
+    assert report["failed"] == [
+        {"key": "in/bad.csv", "reason": mock.ANY},
+    ]
+    assert "byte offset 3" in report["failed"][0]["reason"]
+
+
+def test_execute_raises_listing_every_failed_key(s3):
+    for key in ("in/x.csv", "in/y.csv"):
+        s3.put_object(Bucket=BUCKET, Key=key, Body=b"\xfc")
+    s3.put_object(Bucket=BUCKET, Key="in/z.csv", Body=b"z")
+    ti = mock.MagicMock()
+    with pytest.raises(S3EncodingConversionError) as info:
+        _operator().execute({"ti": ti})
+    assert set(info.value.fields["failed"]) == {"in/x.csv", "in/y.csv"}
+    assert "s3://op-bucket/in/x.csv: cannot decode as cp932 at byte offset 0" in str(info.value)
+    ti.xcom_push.assert_called_once()
+
+
+def test_logs_one_line_per_object_and_a_summary(s3):
+    s3.put_object(Bucket=BUCKET, Key="in/a.csv", Body=b"abc")
+    op = _operator()
+    with mock.patch.object(type(op), "log", new_callable=mock.PropertyMock) as log:
+        op.execute({"ti": mock.MagicMock()})
+    lines = [
+        call.args[0] % call.args[1:] if len(call.args) > 1 else call.args[0]
+        for call in log().info.call_args_list
+    ]
+    assert any(
+        line.startswith("converted s3 key in/a.csv -> utf8/a.csv: 3 bytes in, 3 bytes out") for line in lines
+    )
+    assert any("MB/s" in line for line in lines)
+    assert any("1 converted, 0 skipped, 0 failed" in line for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "problem"),
+    [
+        ({"source_encoding": "sjis-ish"}, "unknown encoding 'sjis-ish'"),
+        ({"errors": "ignore"}, "errors must be one of"),
+        ({"target_prefix": "in/out/"}, "overlaps source_prefix"),
+        ({"max_workers": 0}, "max_workers must be at least 1"),
+    ],
+)
+def test_bad_parameters_fail_at_task_start(s3, kwargs, problem):
+    with pytest.raises(GlueTaskParameterError, match=problem):
+        _operator(**kwargs).execute({"ti": mock.MagicMock()})
+
+
+def test_missing_bucket_is_a_conversion_error_naming_aws_message(s3):
+    with pytest.raises(S3EncodingConversionError, match="NoSuchBucket"):
+        _operator(bucket="no-such-bucket").execute({"ti": mock.MagicMock()})
+
+
+def test_hook_client_retries_throttling(s3):
+    op = _operator(max_workers=3)
+    config = op.hook.get_conn().meta.config
+    assert config.retries["mode"] == "adaptive"
+    assert config.retries["total_max_attempts"] == 10
