@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import BaseOperator
 
@@ -40,7 +40,8 @@ class GlueCrawlerStartOperator(BaseOperator):
     :param botocore_config: botocore client configuration, e.g. ``{"retries": {"mode": "standard"}}``.
     """
 
-    glue_resource_type: ClassVar[str] = "crawler"
+    # No ``glue_resource_type``: starting a crawl has no final crawl state, so a conditional trigger
+    # must watch the GlueCrawlerReadySensor (which pushes SUCCEEDED/FAILED/CANCELLED), not this task.
     template_fields: Sequence[str] = ("crawler_name", "if_running", "aws_conn_id", "region_name")
     operator_extra_links = (GlueCrawlerLink(),)
     ui_color = "#ededed"

@@ -47,7 +47,8 @@ def _execute(operator: GlueCrawlerStartOperator, glue: ScriptedGlue) -> tuple[di
 
 
 def test_class_contract():
-    assert GlueCrawlerStartOperator.glue_resource_type == "crawler"
+    # Not a crawl-state source for conditional triggers: the READY sensor is.
+    assert not hasattr(GlueCrawlerStartOperator, "glue_resource_type")
     assert {"crawler_name", "if_running", "aws_conn_id", "region_name"} <= set(
         GlueCrawlerStartOperator.template_fields
     )
