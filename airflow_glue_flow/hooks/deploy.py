@@ -83,7 +83,9 @@ class GlueDeployHook(AwsBaseHook):
     @property
     def s3(self) -> S3Hook:
         """S3 hook on the same connection and region."""
-        return S3Hook(aws_conn_id=self.aws_conn_id, region_name=self.region_name, verify=self.verify)
+        return S3Hook(
+            aws_conn_id=self.aws_conn_id, region_name=self.region_name, verify=self.verify, config=self.config
+        )
 
     def ensure_bucket(self, name: str) -> Outcome:
         """Create the S3 bucket ``name`` unless it exists.

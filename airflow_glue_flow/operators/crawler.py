@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseOperator
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 
 from airflow_glue_flow.exceptions import GlueTaskParameterError
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
@@ -23,7 +23,7 @@ def _check_if_running(task_id: str, value: Any) -> None:
         raise GlueTaskParameterError(task_id, "if_running", repr(value), "must be 'wait' or 'fail'")
 
 
-class GlueCrawlerStartOperator(BaseOperator):
+class GlueCrawlerStartOperator(AwsBaseOperator[GlueCrawlerFlowHook]):
     """Start a crawl of an existing Glue crawler and return which crawl it is.
 
     The returned XCom ``{"crawler_name", "started_at", "adopted"}`` tells
@@ -36,13 +36,14 @@ class GlueCrawlerStartOperator(BaseOperator):
         :class:`~airflow_glue_flow.exceptions.GlueCrawlerRunningError`.
     :param aws_conn_id: Airflow AWS connection id (templated).
     :param region_name: AWS region; the connection's when ``None`` (templated).
-    :param verify: SSL certificate verification for the client.
+    :param verify: SSL certificate verification for the client (templated).
     :param botocore_config: botocore client configuration, e.g. ``{"retries": {"mode": "standard"}}``.
     """
 
     # No ``glue_resource_type``: starting a crawl has no final crawl state, so a conditional trigger
     # must watch the GlueCrawlerReadySensor (which pushes SUCCEEDED/FAILED/CANCELLED), not this task.
-    template_fields: Sequence[str] = ("crawler_name", "if_running", "aws_conn_id", "region_name")
+    aws_hook_class = GlueCrawlerFlowHook
+    template_fields: Sequence[str] = aws_template_fields("crawler_name", "if_running")
     operator_extra_links = (GlueCrawlerLink(),)
     ui_color = "#ededed"
 
@@ -51,31 +52,15 @@ class GlueCrawlerStartOperator(BaseOperator):
         *,
         crawler_name: str,
         if_running: str = "wait",
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
-        verify: bool | str | None = None,
-        botocore_config: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
+        # builds the hook from them on first use, never at DAG parse time.
         super().__init__(**kwargs)
         if "{{" not in str(if_running):
             _check_if_running(self.task_id, if_running)
         self.crawler_name = crawler_name
         self.if_running = if_running
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
-        self.verify = verify
-        self.botocore_config = botocore_config
-
-    @cached_property
-    def hook(self) -> GlueCrawlerFlowHook:
-        """The Glue crawler hook (created on first use, never at DAG parse time)."""
-        return GlueCrawlerFlowHook(
-            aws_conn_id=self.aws_conn_id,
-            region_name=self.region_name,
-            verify=self.verify,
-            config=self.botocore_config,
-        )
 
     def execute(self, context: Context) -> dict[str, Any]:
         _check_if_running(self.task_id, self.if_running)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import BaseOperator, Context
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.sdk import Context
 
 from airflow_glue_flow.hooks.deploy import GlueDeployHook
 
 
-class GlueDeployOperator(BaseOperator):
+class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
     """Create or update the Glue resources a flow needs, so no console setup is needed.
 
     Runs as a flow's first (setup) task; each resource is read first and written only when it differs.
@@ -26,18 +27,15 @@ class GlueDeployOperator(BaseOperator):
     :param buckets: S3 buckets to create if missing (handy for a fresh local Glue).
     :param aws_conn_id: Airflow AWS connection.
     :param region_name: AWS region; the connection's when None.
+    :param verify: SSL certificate verification for the clients (templated).
+    :param botocore_config: botocore configuration of the Glue client.
     :return: ``{"databases": {name: outcome}, "scripts": {...}, "crawlers": {...}, "jobs": {...}}``
         with outcome ``created``, ``updated`` or ``unchanged``.
     """
 
-    template_fields: Sequence[str] = (
-        "databases",
-        "scripts",
-        "crawlers",
-        "jobs",
-        "buckets",
-        "aws_conn_id",
-        "region_name",
+    aws_hook_class = GlueDeployHook
+    template_fields: Sequence[str] = aws_template_fields(
+        "databases", "scripts", "crawlers", "jobs", "buckets"
     )
 
     def __init__(
@@ -48,22 +46,16 @@ class GlueDeployOperator(BaseOperator):
         crawlers: Sequence[dict[str, Any]] = (),
         jobs: Sequence[dict[str, Any]] = (),
         buckets: Sequence[str] = (),
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
         **kwargs: Any,
     ) -> None:
+        # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
+        # builds the hook from them on first use, never at DAG parse time.
         super().__init__(**kwargs)
         self.databases = list(databases)
         self.scripts = dict(scripts or {})
         self.crawlers = list(crawlers)
         self.jobs = list(jobs)
         self.buckets = list(buckets)
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
-
-    @cached_property
-    def hook(self) -> GlueDeployHook:
-        return GlueDeployHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
 
     def _script_path(self, path: str) -> Path:
         local = Path(path)

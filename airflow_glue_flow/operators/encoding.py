@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cached_property
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-from airflow.sdk import BaseOperator, Context
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.sdk import Context
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from airflow_glue_flow.encoding import (
@@ -26,7 +28,7 @@ from airflow_glue_flow.exceptions import GlueTaskParameterError, S3EncodingConve
 REPORT_XCOM_KEY = "encoding_report"
 
 
-class S3EncodingConvertOperator(BaseOperator):
+class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     """Stream-convert every object under ``source_prefix`` into ``target_prefix`` and archive the originals.
 
     Each object is decoded incrementally (memory stays flat whatever its size), uploaded to
@@ -55,9 +57,13 @@ class S3EncodingConvertOperator(BaseOperator):
         listed); keeps XCom small for prefixes with many objects.
     :param aws_conn_id: Airflow AWS connection.
     :param region_name: AWS region; the connection's when None.
+    :param verify: SSL certificate verification for the client (templated).
+    :param botocore_config: botocore client configuration; its settings win over the adaptive retries
+        and connection pool this operator sets.
     """
 
-    template_fields: Sequence[str] = (
+    aws_hook_class = S3Hook
+    template_fields: Sequence[str] = aws_template_fields(
         "bucket",
         "source_prefix",
         "target_prefix",
@@ -65,8 +71,6 @@ class S3EncodingConvertOperator(BaseOperator):
         "source_encoding",
         "target_encoding",
         "errors",
-        "aws_conn_id",
-        "region_name",
     )
     ui_color = "#e8f4d4"
 
@@ -84,10 +88,10 @@ class S3EncodingConvertOperator(BaseOperator):
         max_workers: int = DEFAULT_MAX_WORKERS,
         part_size: int = DEFAULT_PART_SIZE,
         max_report_objects: int = 1000,
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
         **kwargs: Any,
     ) -> None:
+        # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
+        # builds the hook from them (and _hook_parameters) on first use, never at DAG parse time.
         super().__init__(**kwargs)
         self.bucket = bucket
         self.source_prefix = source_prefix
@@ -100,17 +104,14 @@ class S3EncodingConvertOperator(BaseOperator):
         self.max_workers = max_workers
         self.part_size = part_size
         self.max_report_objects = max_report_objects
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
 
-    @cached_property
-    def hook(self) -> S3Hook:
-        """S3 hook whose client retries throttling (SlowDown/503) with adaptive backoff."""
-        return S3Hook(
-            aws_conn_id=self.aws_conn_id,
-            region_name=self.region_name,
-            config=s3_client_config(self.max_workers),
-        )
+    @property
+    def _hook_parameters(self) -> dict[str, Any]:
+        """S3 hook settings: the client retries throttling (SlowDown/503) with adaptive backoff."""
+        config = s3_client_config(self.max_workers)
+        if self.botocore_config:
+            config = config.merge(Config(**self.botocore_config))
+        return {**super()._hook_parameters, "config": config}
 
     def _log_object(self, result: ObjectResult) -> None:
         log_result(result, self.log)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import Any, ClassVar
 
-from airflow.sdk import BaseOperator, Context, conf
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.sdk import Context, conf
 from airflow.sdk.bases.operator import TRIGGER_FAIL_REPR, TriggerFailureReason
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -54,7 +55,7 @@ def run_tag(context: Context) -> str:
     return tag if map_index is None or map_index < 0 else f"{tag}/{map_index}"
 
 
-class GlueJobRunOperator(BaseOperator):
+class GlueJobRunOperator(AwsBaseOperator[GlueJobFlowHook]):
     """Start a run of an existing Glue job and, by default, wait until it ends (``startJobRun.sync``).
 
     SUCCEEDED is success. FAILED, TIMEOUT, STOPPED, ERROR and EXPIRED raise
@@ -80,17 +81,15 @@ class GlueJobRunOperator(BaseOperator):
     :param stop_on_kill: stop the run when the task is killed, times out, or is killed while deferred.
     :param aws_conn_id: Airflow AWS connection.
     :param region_name: AWS region; the connection's when None.
+    :param verify: SSL certificate verification for the client (templated).
+    :param botocore_config: botocore client configuration.
     :return: the run id.
     """
 
     glue_resource_type: ClassVar[str] = "job"
-    template_fields: Sequence[str] = (
-        "job_name",
-        "script_args",
-        "poll_interval",
-        "max_attempts",
-        "aws_conn_id",
-        "region_name",
+    aws_hook_class = GlueJobFlowHook
+    template_fields: Sequence[str] = aws_template_fields(
+        "job_name", "script_args", "poll_interval", "max_attempts"
     )
     template_fields_renderers = {"script_args": "json"}
     operator_extra_links = (GlueJobRunLink(),)
@@ -111,10 +110,10 @@ class GlueJobRunOperator(BaseOperator):
         retry_backoff_rate: float = 2.0,
         reattach_on_retry: bool = True,
         stop_on_kill: bool = True,
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
         **kwargs: Any,
     ) -> None:
+        # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
+        # builds the hook from them on first use, never at DAG parse time.
         super().__init__(**kwargs)
         self.job_name = job_name
         self.script_args = script_args
@@ -128,14 +127,7 @@ class GlueJobRunOperator(BaseOperator):
         self.retry_backoff_rate = retry_backoff_rate
         self.reattach_on_retry = reattach_on_retry
         self.stop_on_kill = stop_on_kill
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
         self._run_id: str | None = None
-
-    @cached_property
-    def hook(self) -> GlueJobFlowHook:
-        """The Glue hook (created on first use, never at DAG parse time)."""
-        return GlueJobFlowHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
 
     def execute(self, context: Context) -> str:
         """Start (or reattach to) the run, then wait here or defer; see the class docstring."""
@@ -239,6 +231,8 @@ class GlueJobRunOperator(BaseOperator):
             stop_on_kill=self.stop_on_kill,
             aws_conn_id=self.aws_conn_id,
             region_name=self.region_name,
+            verify=self.verify,
+            botocore_config=self.botocore_config,
         )
 
     def _wait(self, context: Context, run_id: str) -> str:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk import BaseOperator, conf
+from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
+from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
+from airflow.sdk import conf
 
 from airflow_glue_flow.crawl_check import parse_utc
 from airflow_glue_flow.exceptions import GlueFlowError, GlueTaskParameterError
@@ -83,7 +84,7 @@ def coerce_started_after(task_id: str, value: Any) -> datetime | None:
         ) from None
 
 
-class GlueCrawlerReadySensor(BaseOperator):
+class GlueCrawlerReadySensor(AwsBaseOperator[GlueCrawlerFlowHook]):
     """Wait for one crawl of a Glue crawler to finish, with a fixed number of checks.
 
     The loop is the seed's: ``max_attempts`` times, wait ``wait_time`` seconds, read the crawler with ONE
@@ -114,18 +115,14 @@ class GlueCrawlerReadySensor(BaseOperator):
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
     :param aws_conn_id: Airflow AWS connection id (templated).
     :param region_name: AWS region; the connection's when ``None`` (templated).
-    :param verify: SSL certificate verification for the client.
+    :param verify: SSL certificate verification for the client (templated).
     :param botocore_config: botocore client configuration.
     """
 
     glue_resource_type: ClassVar[str] = "crawler"
-    template_fields: Sequence[str] = (
-        "crawler_name",
-        "wait_time",
-        "max_attempts",
-        "started_after",
-        "aws_conn_id",
-        "region_name",
+    aws_hook_class = GlueCrawlerFlowHook
+    template_fields: Sequence[str] = aws_template_fields(
+        "crawler_name", "wait_time", "max_attempts", "started_after"
     )
     operator_extra_links = (GlueCrawlerLink(),)
     ui_color = "#e6f1f2"
@@ -138,12 +135,10 @@ class GlueCrawlerReadySensor(BaseOperator):
         max_attempts: int | str = 3,
         started_after: str | datetime | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
-        verify: bool | str | None = None,
-        botocore_config: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
+        # builds the hook from them on first use, never at DAG parse time.
         super().__init__(**kwargs)
         # Literal values are checked when the DAG file is parsed; templates once they are rendered.
         if not _is_template(wait_time):
@@ -157,20 +152,6 @@ class GlueCrawlerReadySensor(BaseOperator):
         self.max_attempts = max_attempts
         self.started_after = started_after
         self.deferrable = deferrable
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
-        self.verify = verify
-        self.botocore_config = botocore_config
-
-    @cached_property
-    def hook(self) -> GlueCrawlerFlowHook:
-        """The Glue crawler hook (created on first use, never at DAG parse time)."""
-        return GlueCrawlerFlowHook(
-            aws_conn_id=self.aws_conn_id,
-            region_name=self.region_name,
-            verify=self.verify,
-            config=self.botocore_config,
-        )
 
     def execute(self, context: Context) -> dict[str, Any]:
         wait_time = coerce_wait_time(self.task_id, self.wait_time)

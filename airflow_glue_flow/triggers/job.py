@@ -31,6 +31,8 @@ class GlueJobRunTrigger(BaseTrigger):
     :param stop_on_kill: stop the run when the deferred task is killed.
     :param aws_conn_id: Airflow AWS connection.
     :param region_name: AWS region; the connection's when None.
+    :param verify: SSL certificate verification for the client.
+    :param botocore_config: botocore client configuration.
     """
 
     def __init__(
@@ -44,6 +46,8 @@ class GlueJobRunTrigger(BaseTrigger):
         stop_on_kill: bool = True,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
+        verify: bool | str | None = None,
+        botocore_config: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.job_name = job_name
@@ -54,6 +58,8 @@ class GlueJobRunTrigger(BaseTrigger):
         self.stop_on_kill = stop_on_kill
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
+        self.verify = verify
+        self.botocore_config = botocore_config
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the class path and the ``__init__`` keyword arguments that rebuild this trigger."""
@@ -68,13 +74,20 @@ class GlueJobRunTrigger(BaseTrigger):
                 "stop_on_kill": self.stop_on_kill,
                 "aws_conn_id": self.aws_conn_id,
                 "region_name": self.region_name,
+                "verify": self.verify,
+                "botocore_config": self.botocore_config,
             },
         )
 
     @cached_property
     def hook(self) -> GlueJobFlowHook:
         """The Glue hook (created in the triggerer, never at DAG parse time)."""
-        return GlueJobFlowHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
+        return GlueJobFlowHook(
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            verify=self.verify,
+            config=self.botocore_config,
+        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll the run; yield one event for its outcome."""

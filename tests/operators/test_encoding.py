@@ -136,3 +136,11 @@ def test_hook_client_retries_throttling(s3):
     config = op.hook.get_conn().meta.config
     assert config.retries["mode"] == "adaptive"
     assert config.retries["total_max_attempts"] == 10
+
+
+def test_botocore_config_adds_to_the_throttling_retries(s3):
+    op = _operator(max_workers=3, botocore_config={"connect_timeout": 7})
+    config = op.hook.get_conn().meta.config
+    assert config.connect_timeout == 7
+    assert config.retries["mode"] == "adaptive"
+    assert config.max_pool_connections == 16

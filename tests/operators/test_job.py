@@ -320,9 +320,22 @@ def test_deferrable_defers_with_the_trigger_after_pushing_the_run_id():
         "stop_on_kill": True,
         "aws_conn_id": None,
         "region_name": "us-east-1",
+        "verify": None,
+        "botocore_config": None,
     }
     assert ti.xcom["glue_job_run_id"] == "jr_1"
     assert glue.calls_to("GetJobRun") == []
+
+
+def test_deferred_wait_uses_the_same_client_settings_as_the_sync_wait():
+    settings = {"verify": False, "botocore_config": {"retries": {"mode": "standard", "max_attempts": 7}}}
+    op = operator(deferrable=True, **settings)
+    with patch_glue(FakeGlue()), pytest.raises(TaskDeferred) as deferred:
+        op.execute({"ti": FakeTI()})
+    trigger = GlueJobRunTrigger(**deferred.value.trigger.serialize()[1])
+    for hook in (op.hook, trigger.hook):
+        assert hook.verify is False
+        assert hook.config.retries == {"mode": "standard", "max_attempts": 7}
 
 
 OUTCOMES = [["RUNNING", "SUCCEEDED"]] + [["RUNNING", s] for s in sorted(JOB_FAILURE_STATES)] + [["RUNNING"]]

@@ -23,6 +23,8 @@ KWARGS: dict[str, Any] = {
     "stop_on_kill": True,
     "aws_conn_id": None,
     "region_name": "us-east-1",
+    "verify": None,
+    "botocore_config": None,
 }
 
 
