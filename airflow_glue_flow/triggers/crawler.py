@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
+from airflow.triggers.base import TriggerEvent
 
 from airflow_glue_flow.crawl_check import parse_utc
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
+from airflow_glue_flow.triggers.base import GlueFlowAwsTrigger
 
 
-class GlueCrawlerReadyTrigger(BaseTrigger):
+class GlueCrawlerReadyTrigger(GlueFlowAwsTrigger[GlueCrawlerFlowHook]):
     """Run the sensor's check loop asynchronously and fire one event with its outcome.
 
     The event is ``{"status": "success", "glue_state": "SUCCEEDED", "summary": {...}}`` or an error
@@ -28,6 +29,9 @@ class GlueCrawlerReadyTrigger(BaseTrigger):
     :param botocore_config: botocore client configuration.
     """
 
+    hook_class = GlueCrawlerFlowHook
+    trigger_fields = ("crawler_name", "started_after", "wait_time", "max_attempts")
+
     def __init__(
         self,
         *,
@@ -35,50 +39,18 @@ class GlueCrawlerReadyTrigger(BaseTrigger):
         started_after: str | None,
         wait_time: float,
         max_attempts: int,
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
-        verify: bool | str | None = None,
-        botocore_config: dict[str, Any] | None = None,
+        **aws: Any,
     ) -> None:
-        super().__init__()
+        super().__init__(**aws)
         self.crawler_name = crawler_name
         self.started_after = started_after
         self.wait_time = wait_time
         self.max_attempts = max_attempts
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
-        self.verify = verify
-        self.botocore_config = botocore_config
-
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Return the class path and exactly the ``__init__`` keyword arguments."""
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "crawler_name": self.crawler_name,
-                "started_after": self.started_after,
-                "wait_time": self.wait_time,
-                "max_attempts": self.max_attempts,
-                "aws_conn_id": self.aws_conn_id,
-                "region_name": self.region_name,
-                "verify": self.verify,
-                "botocore_config": self.botocore_config,
-            },
-        )
-
-    def hook(self) -> GlueCrawlerFlowHook:
-        """A hook built from the trigger's connection settings."""
-        return GlueCrawlerFlowHook(
-            aws_conn_id=self.aws_conn_id,
-            region_name=self.region_name,
-            verify=self.verify,
-            config=self.botocore_config,
-        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Run the check loop and yield its single outcome."""
         started_after = parse_utc(self.started_after) if self.started_after else None
-        event = await self.hook().wait_for_crawl_async(
+        event = await self.hook.wait_for_crawl_async(
             self.crawler_name, started_after, self.wait_time, self.max_attempts
         )
         yield TriggerEvent(event)

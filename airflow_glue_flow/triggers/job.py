@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from functools import cached_property
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
+from airflow.triggers.base import TriggerEvent
 
 from airflow_glue_flow.exceptions import GlueJobRunTimeoutError
 from airflow_glue_flow.hooks.job import GlueJobFlowHook, LogTokens, job_run_error
 from airflow_glue_flow.states import JOB_RUNNING_STATES
+from airflow_glue_flow.triggers.base import GlueFlowAwsTrigger
 
 
-class GlueJobRunTrigger(BaseTrigger):
+class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
     """Poll a Glue job run until it ends, with the same checks and outcomes as the operator's sync wait.
 
     Each check waits ``poll_interval`` seconds, then reads the run once. Exactly one event is yielded:
@@ -35,6 +35,9 @@ class GlueJobRunTrigger(BaseTrigger):
     :param botocore_config: botocore client configuration.
     """
 
+    hook_class = GlueJobFlowHook
+    trigger_fields = ("job_name", "run_id", "poll_interval", "max_attempts", "verbose", "stop_on_kill")
+
     def __init__(
         self,
         *,
@@ -44,50 +47,15 @@ class GlueJobRunTrigger(BaseTrigger):
         max_attempts: int,
         verbose: bool = False,
         stop_on_kill: bool = True,
-        aws_conn_id: str | None = "aws_default",
-        region_name: str | None = None,
-        verify: bool | str | None = None,
-        botocore_config: dict[str, Any] | None = None,
+        **aws: Any,
     ) -> None:
-        super().__init__()
+        super().__init__(**aws)
         self.job_name = job_name
         self.run_id = run_id
         self.poll_interval = poll_interval
         self.max_attempts = max_attempts
         self.verbose = verbose
         self.stop_on_kill = stop_on_kill
-        self.aws_conn_id = aws_conn_id
-        self.region_name = region_name
-        self.verify = verify
-        self.botocore_config = botocore_config
-
-    def serialize(self) -> tuple[str, dict[str, Any]]:
-        """Return the class path and the ``__init__`` keyword arguments that rebuild this trigger."""
-        return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
-            {
-                "job_name": self.job_name,
-                "run_id": self.run_id,
-                "poll_interval": self.poll_interval,
-                "max_attempts": self.max_attempts,
-                "verbose": self.verbose,
-                "stop_on_kill": self.stop_on_kill,
-                "aws_conn_id": self.aws_conn_id,
-                "region_name": self.region_name,
-                "verify": self.verify,
-                "botocore_config": self.botocore_config,
-            },
-        )
-
-    @cached_property
-    def hook(self) -> GlueJobFlowHook:
-        """The Glue hook (created in the triggerer, never at DAG parse time)."""
-        return GlueJobFlowHook(
-            aws_conn_id=self.aws_conn_id,
-            region_name=self.region_name,
-            verify=self.verify,
-            config=self.botocore_config,
-        )
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Poll the run; yield one event for its outcome."""

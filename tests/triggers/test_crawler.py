@@ -49,7 +49,7 @@ def test_serialize_round_trips_to_init_kwargs():
 
 
 def test_hook_uses_the_trigger_connection_settings():
-    hook = GlueCrawlerReadyTrigger(**KWARGS).hook()
+    hook = GlueCrawlerReadyTrigger(**KWARGS).hook
     assert (hook.aws_conn_id, hook.region_name, hook.client_type) == ("aws_glue", "eu-west-1", "glue")
 
 
