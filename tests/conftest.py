@@ -20,6 +20,10 @@ os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ["AWS_CONFIG_FILE"] = str(_HOME / "aws-config")
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_HOME / "aws-credentials")
 
+from collections.abc import Iterator  # noqa: E402
+from typing import Any  # noqa: E402
+from unittest import mock  # noqa: E402
+
 import pytest  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +62,24 @@ def run_dag(airflow_db):
         return dag.test(run_conf=conf)
 
     return _run
+
+
+@pytest.fixture
+def task_errors() -> Iterator[dict[str, BaseException]]:
+    """task_id -> the exception its (last) try ended with, as dag.test's in-process runner saw it."""
+    from airflow.sdk.execution_time import supervisor
+
+    errors: dict[str, BaseException] = {}
+    run_in_process = supervisor.run_task_in_process
+
+    def recording(ti: Any, task: Any, client: Any = None) -> Any:
+        result = run_in_process(ti=ti, task=task, client=client)
+        if result.error is not None:
+            errors[ti.task_id] = result.error
+        return result
+
+    with mock.patch.object(supervisor, "run_task_in_process", recording):
+        yield errors
 
 
 def task_states(dag_run) -> dict[str, str | None]:

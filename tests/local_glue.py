@@ -14,6 +14,17 @@ from tests.conftest import REPO_ROOT
 
 #: The seed's 19-row CSV (UTF-8).
 SEED_CSV_PATH = REPO_ROOT / "dags" / "data" / "csvlog.csv"
+#: The catalog columns Glue's built-in CSV classifier gives the seed CSV.
+SEED_COLUMNS = [
+    ("deviceid", "string"),
+    ("uuid", "bigint"),
+    ("appid", "bigint"),
+    ("country", "string"),
+    ("year", "bigint"),
+    ("month", "bigint"),
+    ("day", "bigint"),
+    ("hour", "bigint"),
+]
 
 #: Shortest crawl in the tests' server: long enough to observe RUNNING and stop a crawl.
 MIN_CRAWL_SECONDS = 1.0

@@ -57,24 +57,6 @@ def load_dag(deferrable: bool) -> Any:
     return dag
 
 
-@pytest.fixture
-def task_errors() -> Iterator[dict[str, BaseException]]:
-    """task_id -> the exception its (last) try ended with, as dag.test's in-process runner saw it."""
-    from airflow.sdk.execution_time import supervisor
-
-    errors: dict[str, BaseException] = {}
-    run_in_process = supervisor.run_task_in_process
-
-    def recording(ti: Any, task: Any, client: Any = None) -> Any:
-        result = run_in_process(ti=ti, task=task, client=client)
-        if result.error is not None:
-            errors[ti.task_id] = result.error
-        return result
-
-    with mock.patch.object(supervisor, "run_task_in_process", recording):
-        yield errors
-
-
 @contextmanager
 def scripted_glue(crawls: ScriptedGlue, job: FakeGlue) -> Iterator[AsyncScriptedGlue]:
     """Answer every crawler hook (sync and async client) from ``crawls`` and every job hook from ``job``."""

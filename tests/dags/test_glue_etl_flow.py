@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -27,7 +27,7 @@ from airflow_glue_flow.exceptions import (
 from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 from tests.conftest import REPO_ROOT, task_states
-from tests.local_glue import SEED_CSV_PATH, log_messages
+from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, log_messages
 
 pytestmark = pytest.mark.slow
 
@@ -37,16 +37,6 @@ RAW, INPUT, ARCHIVE, OUTPUT = "se2/raw/in0/", "se2/in0/", "se2/archive/in0/", "s
 CSV_KEY = "csvlog.csv"
 #: The seed with its first country in Japanese: CP932 text that must survive the trip byte for byte.
 SEED_TEXT = SEED_CSV_PATH.read_text(encoding="utf-8").replace("iphone,11111,1,JP,", "iphone,11111,1,日本,", 1)
-SEED_COLUMNS = [
-    ("deviceid", "string"),
-    ("uuid", "bigint"),
-    ("appid", "bigint"),
-    ("country", "string"),
-    ("year", "bigint"),
-    ("month", "bigint"),
-    ("day", "bigint"),
-    ("hour", "bigint"),
-]
 GLUE_TASKS = ("deploy", "convert_encoding", "start_crawler", "wait_for_crawler")
 GUARD = "glue_flow_failure_guard"
 SLEEPING_SCRIPT = 'import time\nprint("loading", flush=True)\ntime.sleep(30)\n'
@@ -74,24 +64,6 @@ def _aws_conn(monkeypatch, request) -> None:
     server = request.getfixturevalue("local_glue")
     extra = {"endpoint_url": server.endpoint_url, "region_name": "us-east-1"}
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": extra}))
-
-
-@pytest.fixture
-def task_errors() -> Iterator[dict[str, BaseException]]:
-    """task_id -> the exception its (last) try ended with, as dag.test's in-process runner saw it."""
-    from airflow.sdk.execution_time import supervisor
-
-    errors: dict[str, BaseException] = {}
-    run_in_process = supervisor.run_task_in_process
-
-    def recording(ti: Any, task: Any, client: Any = None) -> Any:
-        result = run_in_process(ti=ti, task=task, client=client)
-        if result.error is not None:
-            errors[ti.task_id] = result.error
-        return result
-
-    with mock.patch.object(supervisor, "run_task_in_process", recording):
-        yield errors
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from airflow_glue_flow.local.classify import ClassifyError, classify, decode_object, merge_types, value_type
 from airflow_glue_flow.local.crawler import table_name
 from tests.conftest import REPO_ROOT
+from tests.local_glue import SEED_COLUMNS
 
 SEED_CSV = REPO_ROOT / "dags" / "data" / "csvlog.csv"
 
@@ -17,16 +18,7 @@ def test_seed_csv_schema_matches_glue():
     schema = classify("s3://b/k", SEED_CSV.read_text(encoding="utf-8"))
 
     assert schema.classification == "csv"
-    assert schema.columns == [
-        ("deviceid", "string"),
-        ("uuid", "bigint"),
-        ("appid", "bigint"),
-        ("country", "string"),
-        ("year", "bigint"),
-        ("month", "bigint"),
-        ("day", "bigint"),
-        ("hour", "bigint"),
-    ]
+    assert schema.columns == SEED_COLUMNS
     assert schema.properties["header"] == "true"
     assert schema.record_count == 19
 

@@ -8,21 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.local_glue import log_messages, wait_for_crawl
+from tests.local_glue import SEED_COLUMNS, log_messages, wait_for_crawl
 
 pytestmark = pytest.mark.slow
 
 SEED_CSV = REPO_ROOT / "dags" / "data" / "csvlog.csv"
-SEED_SCHEMA = [
-    ("deviceid", "string"),
-    ("uuid", "bigint"),
-    ("appid", "bigint"),
-    ("country", "string"),
-    ("year", "bigint"),
-    ("month", "bigint"),
-    ("day", "bigint"),
-    ("hour", "bigint"),
-]
 
 
 def _columns(table: dict) -> list[tuple[str, str]]:
@@ -51,7 +41,7 @@ def test_seed_csv_crawl_gives_the_seed_schema(glue_client, s3_client, logs_clien
     assert "ErrorMessage" not in last
     assert (last["LogGroup"], last["LogStream"]) == ("/aws-glue/crawlers", name)
     table = glue_client.get_table(DatabaseName=database, Name="se2_in0")["Table"]
-    assert _columns(table) == SEED_SCHEMA
+    assert _columns(table) == SEED_COLUMNS
     descriptor = table["StorageDescriptor"]
     assert descriptor["Location"] == f"s3://{bucket}/se2/in0/"
     assert descriptor["InputFormat"] == "org.apache.hadoop.mapred.TextInputFormat"
