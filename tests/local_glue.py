@@ -14,6 +14,12 @@ from tests.conftest import REPO_ROOT
 
 #: The seed's 19-row CSV (UTF-8).
 SEED_CSV_PATH = REPO_ROOT / "dags" / "data" / "csvlog.csv"
+#: A Python-shell job script that logs one line, then outlives any short Timeout or waits to be stopped.
+SLEEPING_SCRIPT = b"""
+import time
+print("sleeping", flush=True)
+time.sleep(60)
+"""
 #: The catalog columns Glue's built-in CSV classifier gives the seed CSV.
 SEED_COLUMNS = [
     ("deviceid", "string"),

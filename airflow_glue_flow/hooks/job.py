@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.glue import GlueJobHook, format_glue_logs
-from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
 from botocore.exceptions import ClientError
 
 from airflow_glue_flow.exceptions import (
@@ -272,10 +271,7 @@ class GlueJobFlowHook(GlueJobHook):
         :param tokens: where the previous call stopped reading; updated in place.
         :param log: logger to write to (the trigger's, so lines reach the task log); this hook's when None.
         """
-        logs_hook = AwsLogsHook(
-            aws_conn_id=self.aws_conn_id, region_name=self.region_name, verify=self.verify, config=self.config
-        )
-        async with await logs_hook.get_async_conn() as client:
+        async with await self.logs_hook.get_async_conn() as client:
             for group, attr in zip(log_group_names(job_run), ("output", "error"), strict=True):
                 token, lines = getattr(tokens, attr), []
                 try:

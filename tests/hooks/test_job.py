@@ -390,7 +390,8 @@ def test_async_forward_logs_follows_forward_tokens(caplog):
     log = logging.getLogger("test.glue.async_logs")
     with (
         mock.patch(
-            "airflow_glue_flow.hooks.job.AwsLogsHook.get_async_conn", mock.AsyncMock(return_value=logs)
+            "airflow.providers.amazon.aws.hooks.logs.AwsLogsHook.get_async_conn",
+            mock.AsyncMock(return_value=logs),
         ),
         caplog.at_level(logging.INFO, logger="test.glue.async_logs"),
     ):

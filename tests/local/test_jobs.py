@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.local_glue import log_messages, wait_for_run
+from tests.local_glue import SLEEPING_SCRIPT, log_messages, wait_for_run
 
 pytestmark = pytest.mark.slow
 
@@ -20,11 +20,6 @@ import sys
 print("about to fail")
 sys.stderr.write("a warning on stderr\\n")
 raise ValueError("bad row 7 in s3://bucket/in0/csvlog.csv")
-"""
-SLEEPING = b"""
-import time
-print("sleeping", flush=True)
-time.sleep(60)
 """
 
 
@@ -91,7 +86,7 @@ def test_failing_script_fails_with_its_last_error_line(glue_client, s3_client, l
 
 def test_script_that_outlives_its_timeout_ends_timeout(glue_client, s3_client, bucket, unique):
     name = unique("job")
-    _job(glue_client, s3_client, bucket, name, SLEEPING, Timeout=1)
+    _job(glue_client, s3_client, bucket, name, SLEEPING_SCRIPT, Timeout=1)
 
     run_id = glue_client.start_job_run(JobName=name)["JobRunId"]
     run = wait_for_run(glue_client, name, run_id)
@@ -103,7 +98,7 @@ def test_script_that_outlives_its_timeout_ends_timeout(glue_client, s3_client, b
 
 def test_run_timeout_argument_overrides_the_job_timeout(glue_client, s3_client, bucket, unique):
     name = unique("job")
-    _job(glue_client, s3_client, bucket, name, SLEEPING, Timeout=600)
+    _job(glue_client, s3_client, bucket, name, SLEEPING_SCRIPT, Timeout=600)
 
     run_id = glue_client.start_job_run(JobName=name, Timeout=1)["JobRunId"]
 
@@ -112,7 +107,7 @@ def test_run_timeout_argument_overrides_the_job_timeout(glue_client, s3_client, 
 
 def test_batch_stop_job_run_stops_the_script(glue_client, s3_client, logs_client, bucket, unique):
     name = unique("job")
-    _job(glue_client, s3_client, bucket, name, SLEEPING)
+    _job(glue_client, s3_client, bucket, name, SLEEPING_SCRIPT)
     run_id = glue_client.start_job_run(JobName=name)["JobRunId"]
     _wait_state(glue_client, name, run_id, "RUNNING")
     # The output streams while the script runs.
@@ -128,7 +123,7 @@ def test_batch_stop_job_run_stops_the_script(glue_client, s3_client, logs_client
 
 def test_max_concurrent_runs_is_enforced(glue_client, s3_client, bucket, unique):
     name = unique("job")
-    _job(glue_client, s3_client, bucket, name, SLEEPING, ExecutionProperty={"MaxConcurrentRuns": 2})
+    _job(glue_client, s3_client, bucket, name, SLEEPING_SCRIPT, ExecutionProperty={"MaxConcurrentRuns": 2})
     runs = [glue_client.start_job_run(JobName=name)["JobRunId"] for _ in range(2)]
 
     with pytest.raises(glue_client.exceptions.ConcurrentRunsExceededException, match=name):
@@ -142,7 +137,7 @@ def test_max_concurrent_runs_is_enforced(glue_client, s3_client, bucket, unique)
 
 def test_default_max_concurrent_runs_is_one(glue_client, s3_client, bucket, unique):
     name = unique("job")
-    _job(glue_client, s3_client, bucket, name, SLEEPING)
+    _job(glue_client, s3_client, bucket, name, SLEEPING_SCRIPT)
     run_id = glue_client.start_job_run(JobName=name)["JobRunId"]
 
     with pytest.raises(glue_client.exceptions.ConcurrentRunsExceededException):

@@ -29,6 +29,7 @@ from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 from tests.conftest import task_states
 from tests.hooks.test_job import JOB, FakeGlue, client_error, patch_glue
+from tests.local_glue import SLEEPING_SCRIPT
 
 TAG = "glue_flow/manual__1/run_job"
 
@@ -418,11 +419,6 @@ import sys
 print("reading s3://bucket/in0/csvlog.csv")
 sys.stderr.write("a warning on stderr\\n")
 raise ValueError("bad row 7")
-"""
-SLEEPING_SCRIPT = b"""
-import time
-print("sleeping", flush=True)
-time.sleep(60)
 """
 
 
