@@ -1,7 +1,7 @@
 """Job runs in the local Glue: a Python-shell job's script really runs in a subprocess.
 
-JobRunState goes STARTING -> RUNNING -> SUCCEEDED, FAILED (ErrorMessage = the script's last non-empty
-stderr line), TIMEOUT (the run's or job's Timeout, in minutes), or STOPPED (BatchStopJobRun kills the
+JobRunState goes STARTING -> RUNNING -> SUCCEEDED, FAILED (ErrorMessage = the exception line of the
+script's traceback, else its last non-empty stderr line), TIMEOUT (the run's or job's Timeout, in minutes), or STOPPED (BatchStopJobRun kills the
 process). stdout and stderr stream, line by line while the script runs, to CloudWatch Logs groups
 ``/aws-glue/python-jobs/output`` and ``/aws-glue/python-jobs/error``, stream = run id. Spark
 (``glueetl``), streaming and Ray jobs end FAILED: they do not run locally.
@@ -28,6 +28,8 @@ from airflow_glue_flow.local.settings import Settings
 
 JOB_LOG_GROUP = "/aws-glue/python-jobs"
 ACTIVE_STATES = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING"})
+#: Longest wait for a finished script's last log lines to be written.
+READER_JOIN_SECONDS = 60
 #: Glue's default Timeout (minutes) for a Python-shell job.
 DEFAULT_TIMEOUT_MINUTES = 2880
 # Variables that would send the script's boto3 anywhere but the local Glue.
@@ -251,7 +253,7 @@ class JobRuns:
         logs = local_client(endpoint, "logs", run.region)
         out = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/output", run.id)
         err_writer = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/error", run.id)
-        last_error: list[str] = []
+        error_line = ErrorLine()
         for writer in (out, err_writer):
             writer.open()
         with self._lock:
@@ -270,19 +272,18 @@ class JobRuns:
             self._set(run, "RUNNING")
         readers = [
             threading.Thread(target=_pump, args=(process.stdout, out, None), daemon=True),
-            threading.Thread(target=_pump, args=(process.stderr, err_writer, last_error), daemon=True),
+            threading.Thread(target=_pump, args=(process.stderr, err_writer, error_line), daemon=True),
         ]
         for reader in readers:
             reader.start()
-        timed_out = False
-        try:
-            returncode = process.wait(timeout=run.timeout * self._settings.timeout_unit_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill(process)
-            returncode = process.wait()
+        timed_out = not _wait_for_exit(process, run.timeout * self._settings.timeout_unit_seconds)
+        # The run is over once the script ends: whatever it left running goes with it (killed while the
+        # script's process group still exists), which closes the pipes, so the readers finish and the run
+        # ends with every log line written.
+        _kill(process)
+        returncode = process.wait()
         for reader in readers:
-            reader.join(timeout=10)
+            reader.join(timeout=READER_JOIN_SECONDS)
         if timed_out:
             return (
                 "TIMEOUT",
@@ -292,8 +293,8 @@ class JobRuns:
             return "STOPPED", None
         if returncode == 0:
             return "SUCCEEDED", None
-        if last_error:
-            return "FAILED", last_error[-1]
+        if error_line.message:
+            return "FAILED", error_line.message
         return "FAILED", f"Command failed with exit code {returncode}"
 
     def _script_env(self, region: str) -> dict[str, str]:
@@ -323,13 +324,51 @@ class JobRuns:
         return env
 
 
-def _pump(stream: IO[bytes] | None, writer: LogStreamWriter, last: list[str] | None) -> None:
+class ErrorLine:
+    """The line a failed run reports as its ErrorMessage, fed the script's stderr line by line.
+
+    That is the exception line of the script's last traceback (``ValueError: ...``), as Glue reports it;
+    tracebacks Python prints as "Exception ignored in ..." (finalizers, often at interpreter exit) do not
+    count. Without a traceback it is the last non-empty line.
+    """
+
+    def __init__(self) -> None:
+        self._exception: str | None = None
+        self._last: str | None = None
+        self._in_traceback = False
+        self._ignored = False
+
+    @property
+    def message(self) -> str | None:
+        """The ErrorMessage so far, or None when stderr had no non-empty line."""
+        return self._exception or self._last
+
+    def feed(self, line: str) -> None:
+        """Take one stderr line (without its line ending).
+
+        :param line: the line.
+        """
+        text = line.strip()
+        if not text:
+            return
+        self._last = text
+        if text.startswith("Exception ignored"):
+            self._ignored = True
+        elif text == "Traceback (most recent call last):":
+            self._in_traceback = True
+        elif self._in_traceback and not line[:1].isspace():
+            # The first unindented line after the frames is "ExceptionType: message".
+            if not self._ignored:
+                self._exception = text
+            self._in_traceback = self._ignored = False
+
+
+def _pump(stream: IO[bytes] | None, writer: LogStreamWriter, error_line: ErrorLine | None) -> None:
     assert stream is not None
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-        if last is not None and line.strip():
-            last.append(line.strip())
-            del last[:-1]
+        if error_line is not None:
+            error_line.feed(line)
         if not line:
             continue  # CloudWatch Logs rejects empty events
         try:
@@ -337,6 +376,24 @@ def _pump(stream: IO[bytes] | None, writer: LogStreamWriter, last: list[str] | N
         except Exception:  # noqa: BLE001 - a lost log line must not stop the run
             pass
     stream.close()
+
+
+def _wait_for_exit(process: subprocess.Popen[bytes], timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds for the script to exit, without reaping it; True if it exited.
+
+    Left unreaped, the script keeps its process group id reserved, so killing the group afterwards cannot
+    reach a process that reused the id.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+        except ChildProcessError:  # already reaped (the server shutting down polled it)
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:

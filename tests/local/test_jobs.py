@@ -21,6 +21,19 @@ print("about to fail")
 sys.stderr.write("a warning on stderr\\n")
 raise ValueError("bad row 7 in s3://bucket/in0/csvlog.csv")
 """
+#: Fails, then a finalizer raises while the interpreter shuts down ("Exception ignored in ..." on stderr),
+#: and a helper process it started outlives it holding its stderr open.
+FAILING_NOISILY = b"""
+import subprocess, sys, time
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+class Closer:
+    def __del__(self):
+        raise RuntimeError("noise at exit")
+
+closer = Closer()
+raise KeyError("uuid")
+"""
 
 
 def _job(glue, s3, bucket: str, name: str, script: bytes, **extra) -> None:
@@ -82,6 +95,25 @@ def test_failing_script_fails_with_its_last_error_line(glue_client, s3_client, l
     errors = log_messages(logs_client, "/aws-glue/python-jobs/error", run_id)
     assert "a warning on stderr" in errors
     assert errors[-1] == run["ErrorMessage"]
+
+
+def test_error_message_is_the_exception_line_and_the_run_ends_with_its_leftovers(
+    glue_client, s3_client, logs_client, bucket, unique
+):
+    name = unique("job")
+    _job(glue_client, s3_client, bucket, name, FAILING_NOISILY)
+
+    run_id = glue_client.start_job_run(JobName=name)["JobRunId"]
+    started = time.monotonic()
+    run = wait_for_run(glue_client, name, run_id)
+
+    # Not the finalizer's noise, which comes last; and not a wait for the helper's 60 s.
+    assert run["JobRunState"] == "FAILED"
+    assert run["ErrorMessage"] == "KeyError: 'uuid'"
+    assert time.monotonic() - started < 30
+    errors = log_messages(logs_client, "/aws-glue/python-jobs/error", run_id)
+    assert "KeyError: 'uuid'" in errors
+    assert errors[-1] == "RuntimeError: noise at exit"
 
 
 def test_script_that_outlives_its_timeout_ends_timeout(glue_client, s3_client, bucket, unique):
