@@ -1,10 +1,11 @@
 """Job runs in the local Glue: a Python-shell job's script really runs in a subprocess.
 
 JobRunState goes STARTING -> RUNNING -> SUCCEEDED, FAILED (ErrorMessage = the exception line of the
-script's traceback, else its last non-empty stderr line), TIMEOUT (the run's or job's Timeout, in minutes), or STOPPED (BatchStopJobRun kills the
-process). stdout and stderr stream, line by line while the script runs, to CloudWatch Logs groups
-``/aws-glue/python-jobs/output`` and ``/aws-glue/python-jobs/error``, stream = run id. Spark
-(``glueetl``), streaming and Ray jobs end FAILED: they do not run locally.
+script's traceback, else its last non-empty stderr line), TIMEOUT (the run's or job's Timeout, in
+minutes), or STOPPED (BatchStopJobRun kills the process). stdout and stderr stream, line by line while
+the script runs, to CloudWatch Logs groups ``/aws-glue/python-jobs/output`` and
+``/aws-glue/python-jobs/error``, stream = run id. Spark (``glueetl``), streaming and Ray jobs end
+FAILED: they do not run locally.
 """
 
 from __future__ import annotations
