@@ -37,7 +37,7 @@ class GlueFlowError(AirflowException):
 
         :param event: the trigger event payload.
         """
-        cls = _ERRORS.get(event.get("error_type", ""), GlueFlowError)
+        cls = _error_classes().get(event.get("error_type", ""), GlueFlowError)
         if cls is GlueFlowError:
             return GlueFlowError(event.get("message", "unknown error"))
         return cls(**event["error"])
@@ -153,6 +153,24 @@ class GlueJobRunTimeoutError(GlueFlowError):
         )
 
 
+class GlueApiCallError(GlueFlowError):
+    """A Glue API call failed after botocore's own retries (access denied, throttling, network, ...)."""
+
+    def __init__(
+        self, resource: str, name: str, operation: str, error_code: str, aws_message: str, run_id: str = ""
+    ) -> None:
+        run = f" run {run_id}" if run_id else ""
+        super().__init__(
+            f"Glue {resource} {name!r}{run}: {operation} failed: {error_code}: {aws_message}",
+            resource=resource,
+            name=name,
+            operation=operation,
+            error_code=error_code,
+            aws_message=aws_message,
+            run_id=run_id,
+        )
+
+
 class GlueConditionError(GlueFlowError, ValueError):
     """A Glue-style trigger predicate is invalid (raised when the DAG file is parsed)."""
 
@@ -208,21 +226,12 @@ class S3EncodingConversionError(GlueFlowError):
         )
 
 
-_ERRORS: dict[str, type[GlueFlowError]] = {
-    cls.__name__: cls
-    for cls in (
-        GlueCrawlerNotFoundError,
-        GlueCrawlerRunningError,
-        GlueCrawlFailedError,
-        GlueCrawlTimeoutError,
-        GlueJobNotFoundError,
-        GlueJobStartError,
-        GlueJobRunFailedError,
-        GlueJobRunTimeoutError,
-        GlueConditionError,
-        GlueConditionTimeoutError,
-        GlueFlowFailedStepsError,
-        GlueTaskParameterError,
-        S3EncodingConversionError,
-    )
-}
+def _error_classes() -> dict[str, type[GlueFlowError]]:
+    """Every error class of this module by name, so any of them can come back from a trigger event."""
+    found: dict[str, type[GlueFlowError]] = {}
+    pending = [GlueFlowError]
+    while pending:
+        cls = pending.pop()
+        found[cls.__name__] = cls
+        pending.extend(sub for sub in cls.__subclasses__() if sub.__module__ == __name__)
+    return found

@@ -22,18 +22,11 @@ from airflow_glue_flow.crawl_check import (
     timeout_event,
 )
 from airflow_glue_flow.exceptions import GlueCrawlerNotFoundError, GlueCrawlerRunningError, GlueFlowError
+from airflow_glue_flow.hooks.aws_errors import api_call_error, error_code, error_message
 from airflow_glue_flow.states import CRAWL_FAILURE_STATES, CRAWL_SUCCESS_STATE, CRAWLER_READY
 
 IfRunning = Literal["wait", "fail"]
 _FINISHED_STATUSES = CRAWL_FAILURE_STATES | {CRAWL_SUCCESS_STATE}
-
-
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def _error_message(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Message", ""))
 
 
 def aws_error(crawler_name: str, operation: str, error: ClientError | BotoCoreError) -> GlueFlowError:
@@ -43,13 +36,9 @@ def aws_error(crawler_name: str, operation: str, error: ClientError | BotoCoreEr
     :param operation: the Glue API operation, e.g. ``"GetCrawler"``.
     :param error: what botocore raised.
     """
-    if isinstance(error, ClientError):
-        if _error_code(error) == "EntityNotFoundException":
-            return GlueCrawlerNotFoundError(crawler_name, _error_message(error))
-        return GlueFlowError(
-            f"Glue crawler {crawler_name!r}: {operation} failed: {_error_code(error)}: {_error_message(error)}"
-        )
-    return GlueFlowError(f"Glue crawler {crawler_name!r}: {operation} failed: {error}")
+    if isinstance(error, ClientError) and error_code(error) == "EntityNotFoundException":
+        return GlueCrawlerNotFoundError(crawler_name, error_message(error))
+    return api_call_error("crawler", crawler_name, operation, error)
 
 
 def running_crawl_start(crawler: dict[str, Any], now: datetime) -> datetime:
@@ -94,12 +83,12 @@ class GlueCrawlerFlowHook(GlueCrawlerHook):
         try:
             self.start_crawler(crawler_name)
         except (ClientError, BotoCoreError) as error:
-            if not isinstance(error, ClientError) or _error_code(error) != "CrawlerRunningException":
+            if not isinstance(error, ClientError) or error_code(error) != "CrawlerRunningException":
                 raise aws_error(crawler_name, "StartCrawler", error) from error
             crawler = self.read_crawler(crawler_name)
             state = str(crawler.get("State") or "RUNNING")
             if if_running == "fail":
-                raise GlueCrawlerRunningError(crawler_name, state, _error_message(error)) from error
+                raise GlueCrawlerRunningError(crawler_name, state, error_message(error)) from error
             started_at = running_crawl_start(crawler, datetime.now(UTC))
             self.log.info(
                 "Crawler %s is already %s; adopting the crawl that started at %s",

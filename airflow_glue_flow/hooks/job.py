@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.glue import GlueJobHook, format_glue_logs
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from airflow_glue_flow.exceptions import (
     GlueJobNotFoundError,
@@ -15,6 +15,7 @@ from airflow_glue_flow.exceptions import (
     GlueJobRunTimeoutError,
     GlueJobStartError,
 )
+from airflow_glue_flow.hooks.aws_errors import api_call_error, error_code, error_message
 from airflow_glue_flow.states import JOB_RUNNING_STATES, JOB_SUCCESS_STATE
 
 #: Error codes AWS services use for throttling (the set botocore's standard retry mode treats as throttling).
@@ -45,16 +46,6 @@ RUN_TAG_ARGUMENT = "--airflow_ti"
 REATTACHABLE_STATES = frozenset({"STARTING", "RUNNING", "WAITING"})
 #: Log group of Python-shell jobs, used when a run does not report its LogGroupName.
 DEFAULT_LOG_GROUP = "/aws-glue/python-jobs"
-
-
-def error_code(error: ClientError) -> str:
-    """Return the AWS error code of a botocore ``ClientError``."""
-    return error.response.get("Error", {}).get("Code", "")
-
-
-def error_message(error: ClientError) -> str:
-    """Return AWS's own message of a botocore ``ClientError``."""
-    return error.response.get("Error", {}).get("Message", "") or str(error)
 
 
 def job_run_error(job_name: str, job_run: dict[str, Any]) -> GlueJobRunFailedError | None:
@@ -137,17 +128,28 @@ class GlueJobFlowHook(GlueJobHook):
 
         :param job_name: the job's name.
         :param run_id: the run id.
+        :raises GlueApiCallError: GetJobRun failed after botocore's retries.
         """
-        return self.conn.get_job_run(JobName=job_name, RunId=run_id, PredecessorsIncluded=False)["JobRun"]
+        try:
+            response = self.conn.get_job_run(JobName=job_name, RunId=run_id, PredecessorsIncluded=False)
+        except (ClientError, BotoCoreError) as error:
+            raise api_call_error("job", job_name, "GetJobRun", error, run_id) from error
+        return response["JobRun"]
 
     async def async_get_job_run(self, job_name: str, run_id: str) -> dict[str, Any]:
         """Return the ``JobRun`` of one run, with the async Glue client (for triggers).
 
         :param job_name: the job's name.
         :param run_id: the run id.
+        :raises GlueApiCallError: GetJobRun failed after botocore's retries.
         """
-        async with await self.get_async_conn() as client:
-            response = await client.get_job_run(JobName=job_name, RunId=run_id, PredecessorsIncluded=False)
+        try:
+            async with await self.get_async_conn() as client:
+                response = await client.get_job_run(
+                    JobName=job_name, RunId=run_id, PredecessorsIncluded=False
+                )
+        except (ClientError, BotoCoreError) as error:
+            raise api_call_error("job", job_name, "GetJobRun", error, run_id) from error
         return response["JobRun"]
 
     def stop_job_run(self, job_name: str, run_id: str) -> bool:

@@ -12,7 +12,7 @@ from airflow.sdk import Context, conf
 from airflow.sdk.bases.operator import TRIGGER_FAIL_REPR, TriggerFailureReason
 from botocore.exceptions import BotoCoreError, ClientError
 
-from airflow_glue_flow.exceptions import GlueFlowError, GlueJobRunTimeoutError
+from airflow_glue_flow.exceptions import GlueApiCallError, GlueFlowError, GlueJobRunTimeoutError
 from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook, job_run_error
 from airflow_glue_flow.links.glue import GlueJobRunLink
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
@@ -142,6 +142,9 @@ class GlueJobRunOperator(AwsBaseOperator[GlueJobFlowHook]):
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
         """Finish after the trigger fired: same XCom and same error class and message as the sync wait."""
         error = GlueFlowError.from_event(event) if event.get("status") == "error" else None
+        if isinstance(error, GlueApiCallError):
+            # The run's state is unknown (the sync wait raises the same error from GetJobRun).
+            raise error
         return self._conclude(context, event["run_id"], event["state"], error)
 
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:

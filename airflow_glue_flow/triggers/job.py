@@ -8,7 +8,7 @@ from typing import Any
 
 from airflow.triggers.base import TriggerEvent
 
-from airflow_glue_flow.exceptions import GlueJobRunTimeoutError
+from airflow_glue_flow.exceptions import GlueApiCallError, GlueJobRunTimeoutError
 from airflow_glue_flow.hooks.job import GlueJobFlowHook, LogTokens, job_run_error
 from airflow_glue_flow.states import JOB_RUNNING_STATES
 from airflow_glue_flow.triggers.base import GlueFlowAwsTrigger
@@ -20,8 +20,9 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
     Each check waits ``poll_interval`` seconds, then reads the run once. Exactly one event is yielded:
     ``{"status": "success", "run_id", "state"}`` for SUCCEEDED, or an error event
     (:meth:`~airflow_glue_flow.exceptions.GlueFlowError.to_event` plus ``run_id`` and ``state``) for a
-    failed run or a wait out of attempts. When a user kills the deferred task (mark failed/success,
-    clear) on Airflow 3.3+, :meth:`on_kill` stops the run.
+    failed run, a wait out of attempts, or a GetJobRun call that failed after botocore's retries. When a
+    user kills the deferred task (mark failed/success, clear) on Airflow 3.3+, :meth:`on_kill` stops the
+    run.
 
     :param job_name: the job's name.
     :param run_id: the run to watch.
@@ -63,7 +64,12 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
         state = "UNKNOWN"
         for check in range(1, self.max_attempts + 1):
             await asyncio.sleep(self.poll_interval)
-            job_run = await self.hook.async_get_job_run(self.job_name, self.run_id)
+            try:
+                job_run = await self.hook.async_get_job_run(self.job_name, self.run_id)
+            except GlueApiCallError as error:
+                # The task fails with this error, as the sync wait does; the run itself is not touched.
+                yield TriggerEvent({**error.to_event(), "run_id": self.run_id, "state": state})
+                return
             state = job_run["JobRunState"]
             if self.verbose:
                 await self.hook.async_forward_logs(job_run, tokens, log=self.log)

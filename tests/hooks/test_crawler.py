@@ -10,6 +10,7 @@ from botocore.stub import Stubber
 
 from airflow_glue_flow.crawl_check import CLOCK_SKEW_TOLERANCE, CrawlCheck, check_crawl, crawl_summary
 from airflow_glue_flow.exceptions import (
+    GlueApiCallError,
     GlueCrawlerNotFoundError,
     GlueCrawlerRunningError,
     GlueCrawlFailedError,
@@ -302,7 +303,8 @@ def test_crawler_deleted_while_waiting(wait):
 def test_aws_error_while_waiting_is_one_error_event(wait):
     glue = ScriptedGlue(OUTCOMES["denied"])
     error = GlueFlowError.from_event(wait(glue))
-    assert type(error) is GlueFlowError
+    assert type(error) is GlueApiCallError
+    assert error.fields["error_code"] == "AccessDeniedException"
     assert (
         str(error) == "Glue crawler 'se2_in0': GetCrawler failed: AccessDeniedException: no glue:GetCrawler"
     )

@@ -14,9 +14,11 @@ import pendulum
 import pytest
 from airflow.sdk import DAG, task
 from airflow.sdk.exceptions import AirflowTaskTimeout, TaskDeferralTimeout, TaskDeferred
+from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
 
 from airflow_glue_flow.exceptions import (
+    GlueApiCallError,
     GlueFlowError,
     GlueJobNotFoundError,
     GlueJobRunFailedError,
@@ -349,6 +351,34 @@ def test_deferrable_reaches_the_same_outcome_error_and_xcom_as_sync(states):
     assert type(deferred_result) is type(sync_result)
     assert str(deferred_result) == str(sync_result)
     assert deferred_ti.xcom[GLUE_STATE_XCOM_KEY] == sync_ti.xcom[GLUE_STATE_XCOM_KEY]
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            client_error("AccessDeniedException", "GetJobRun"),
+            "AccessDeniedException: AccessDeniedException said Glue",
+        ),
+        (
+            EndpointConnectionError(endpoint_url="https://glue.us-east-1.amazonaws.com/"),
+            'EndpointConnectionError: Could not connect to the endpoint URL: "https://glue.us-east-1.amazonaws.com/"',
+        ),
+    ],
+    ids=["access-denied", "no-connection"],
+)
+def test_failed_get_job_run_raises_the_same_api_error_in_both_modes_and_leaves_the_run(error, said):
+    results = {}
+    for mode, run in (("sync", run_sync), ("deferred", run_deferred)):
+        glue = FakeGlue(states=["RUNNING", error])
+        result, ti = run(glue)
+        assert GLUE_STATE_XCOM_KEY not in ti.xcom, mode  # the run's state is unknown
+        assert glue.calls_to("BatchStopJobRun") == [], mode
+        results[mode] = result
+    assert type(results["sync"]) is GlueApiCallError
+    assert str(results["sync"]) == f"Glue job {JOB!r} run jr_1: GetJobRun failed: {said}"
+    assert type(results["deferred"]) is GlueApiCallError
+    assert str(results["deferred"]) == str(results["sync"])
 
 
 def test_deferral_timeout_stops_the_run():
