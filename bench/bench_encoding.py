@@ -4,7 +4,10 @@
    (two cores, split at line feeds) against ``iconv -f CP932 -t UTF-8``.
 2. Peak RSS of the converting process for one large object through S3 served by a moto server,
    beside the seed's whole-body approach on a smaller object.
-3. Many small objects: ``convert_prefix`` against the seed's one-at-a-time loop.
+3. Many small objects: ``convert_prefix`` against the seed's one-at-a-time loop, once against the
+   loopback server as it is and once with 20 ms added to every S3 request. The seed runs in Glue next
+   to real S3, where a small request's median latency is in the tens of milliseconds (AWS's S3
+   performance guidelines); on loopback both runs are bound by the server's own CPU instead.
 
 Run: ``python bench/bench_encoding.py`` (full sizes) or e.g.
 ``python bench/bench_encoding.py --core-mb 20 --big-mb 100 --seed-mb 20 --small-count 100``.
