@@ -357,9 +357,10 @@ class ErrorLine:
             self._ignored = True
         elif text == "Traceback (most recent call last):":
             self._in_traceback = True
-        elif self._in_traceback and not line[:1].isspace():
-            # The first unindented line after the frames is "ExceptionType: message".
-            if not self._ignored:
+        elif not line[:1].isspace():
+            # The first unindented line after the frames (or right after "Exception ignored in ...", which
+            # may come without frames) is "ExceptionType: message".
+            if self._in_traceback and not self._ignored:
                 self._exception = text
             self._in_traceback = self._ignored = False
 

@@ -54,6 +54,11 @@ def message(lines: list[str]) -> str | None:
             id="chained-last-wins",
         ),
         pytest.param(
+            ["Exception ignored in: <function f>", "BrokenPipeError: [Errno 32]", *TRACEBACK],
+            "ValueError: bad row 7",
+            id="ignored-without-frames-then-traceback",
+        ),
+        pytest.param(
             ["Exception ignored in: <function f>", "Traceback (most recent call last):", "  x", "E: e"],
             "E: e",
             id="only-ignored-falls-back-to-last-line",
