@@ -250,16 +250,16 @@ class GlueJobFlowHook(GlueJobHook):
         """
         client = self.logs_hook.get_conn()
         for group, attr in zip(log_group_names(job_run), ("output", "error"), strict=True):
+            if group in tokens.unreadable:
+                continue
             token, lines = getattr(tokens, attr), []
             try:
                 done = False
                 while not done:
                     response = client.get_log_events(**_log_request(group, job_run["Id"], token))
                     token, done = _take_page(response, token, lines)
-            except ClientError as error:
-                # The run creates its streams only once it starts; until then there is nothing to read.
-                if error_code(error) != "ResourceNotFoundException":
-                    raise
+            except (ClientError, BotoCoreError) as error:
+                _log_read_failed(tokens, group, error, log or self.log)
             setattr(tokens, attr, token)
             if lines:
                 (log or self.log).info(format_glue_logs(lines, group))
@@ -275,15 +275,16 @@ class GlueJobFlowHook(GlueJobHook):
         """
         async with await self.logs_hook.get_async_conn() as client:
             for group, attr in zip(log_group_names(job_run), ("output", "error"), strict=True):
+                if group in tokens.unreadable:
+                    continue
                 token, lines = getattr(tokens, attr), []
                 try:
                     done = False
                     while not done:
                         response = await client.get_log_events(**_log_request(group, job_run["Id"], token))
                         token, done = _take_page(response, token, lines)
-                except ClientError as error:
-                    if error_code(error) != "ResourceNotFoundException":
-                        raise
+                except (ClientError, BotoCoreError) as error:
+                    _log_read_failed(tokens, group, error, log or self.log)
                 setattr(tokens, attr, token)
                 if lines:
                     (log or self.log).info(format_glue_logs(lines, group))
@@ -295,6 +296,17 @@ def _log_request(group: str, stream: str, token: str | None) -> dict[str, Any]:
     if token:
         request["nextToken"] = token
     return request
+
+
+def _log_read_failed(
+    tokens: LogTokens, group: str, error: ClientError | BotoCoreError, log: logging.Logger
+) -> None:
+    """Handle a failed GetLogEvents: the logs are extra, so reading them never decides the task."""
+    if isinstance(error, ClientError) and error_code(error) == "ResourceNotFoundException":
+        return  # the run creates its streams only once it starts; until then there is nothing to read
+    tokens.unreadable.add(group)
+    reason = f"{error_code(error)}: {error_message(error)}" if isinstance(error, ClientError) else str(error)
+    log.warning("Cannot read Glue job logs from %s (%s); waiting for the run without them", group, reason)
 
 
 def _take_page(response: dict[str, Any], token: str | None, lines: list[str]) -> tuple[str | None, bool]:
@@ -312,3 +324,5 @@ class LogTokens:
     def __init__(self, output: str | None = None, error: str | None = None) -> None:
         self.output = output
         self.error = error
+        #: log groups that could not be read (e.g. no logs:GetLogEvents permission); not read again
+        self.unreadable: set[str] = set()

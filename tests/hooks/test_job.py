@@ -10,7 +10,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 from moto import mock_aws
 
@@ -351,11 +351,57 @@ def test_forward_logs_writes_only_new_lines(cloudwatch, caplog):
     assert "wrote out0/part-0.parquet" in second and "19 rows" not in second
 
 
-class FakeAsyncLogs:
-    """aiobotocore-shaped CloudWatch Logs client over scripted pages; a missing group raises like AWS."""
+@pytest.mark.parametrize(
+    "error",
+    [
+        client_error("AccessDeniedException", "GetLogEvents"),
+        EndpointConnectionError(endpoint_url="https://logs/"),
+    ],
+    ids=["access-denied", "no-connection"],
+)
+def test_unreadable_logs_warn_once_and_never_fail_the_wait(error, caplog):
+    hook = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1")
+    logs = mock.Mock(**{"get_log_events.side_effect": error})
+    tokens = LogTokens()
+    job_run = {"Id": RUN, "LogGroupName": "/aws-glue/python-jobs"}
+    log = logging.getLogger("test.glue.denied_logs")
+    with (
+        mock.patch("airflow.providers.amazon.aws.hooks.logs.AwsLogsHook.get_conn", return_value=logs),
+        caplog.at_level(logging.WARNING, logger="test.glue.denied_logs"),
+    ):
+        hook.forward_logs(job_run, tokens, log=log)
+        hook.forward_logs(job_run, tokens, log=log)
+    # One call per group, then those groups are left alone; one warning each.
+    assert logs.get_log_events.call_count == 2
+    assert tokens.unreadable == {"/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error"}
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 2
+    assert warnings[0].startswith("Cannot read Glue job logs from /aws-glue/python-jobs/output (")
 
-    def __init__(self, pages: dict[str, list[dict[str, Any]]]) -> None:
+
+def test_async_unreadable_logs_warn_and_never_fail_the_wait(caplog):
+    logs = FakeAsyncLogs({}, error=client_error("AccessDeniedException", "GetLogEvents"))
+    hook = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1")
+    tokens = LogTokens()
+    with mock.patch(
+        "airflow.providers.amazon.aws.hooks.logs.AwsLogsHook.get_async_conn",
+        mock.AsyncMock(return_value=logs),
+    ):
+        asyncio.run(hook.async_forward_logs({"Id": RUN}, tokens))
+        asyncio.run(hook.async_forward_logs({"Id": RUN}, tokens))
+    assert len(logs.requests) == 2
+    assert tokens.unreadable == {"/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error"}
+
+
+class FakeAsyncLogs:
+    """aiobotocore-shaped CloudWatch Logs client over scripted pages; a missing group raises like AWS.
+
+    :param error: raised by every GetLogEvents call instead, when given.
+    """
+
+    def __init__(self, pages: dict[str, list[dict[str, Any]]], error: BaseException | None = None) -> None:
         self.pages = pages
+        self.error = error
         self.requests: list[dict[str, Any]] = []
 
     async def __aenter__(self) -> FakeAsyncLogs:
@@ -366,6 +412,8 @@ class FakeAsyncLogs:
 
     async def get_log_events(self, **kwargs: Any) -> dict[str, Any]:
         self.requests.append(kwargs)
+        if self.error is not None:
+            raise self.error
         group = kwargs["logGroupName"]
         if group not in self.pages:
             raise client_error("ResourceNotFoundException", "GetLogEvents")
