@@ -27,7 +27,7 @@ from airflow_glue_flow.exceptions import (
 from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 from tests.conftest import REPO_ROOT, task_states
-from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, log_messages
+from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, SLEEPING_SCRIPT, log_messages
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +39,6 @@ CSV_KEY = "csvlog.csv"
 SEED_TEXT = SEED_CSV_PATH.read_text(encoding="utf-8").replace("iphone,11111,1,JP,", "iphone,11111,1,日本,", 1)
 GLUE_TASKS = ("deploy", "convert_encoding", "start_crawler", "wait_for_crawler")
 GUARD = "glue_flow_failure_guard"
-SLEEPING_SCRIPT = 'import time\nprint("loading", flush=True)\ntime.sleep(30)\n'
 
 
 @pytest.fixture(scope="module")
@@ -282,7 +281,7 @@ def test_job_that_outlives_its_timeout_ends_timeout_and_runs_the_alert(
     # takes longer than a Timeout of one minute (one second in the tests' server).
     deploy = dag.get_task("deploy")
     script = tmp_path / "slow_job.py"
-    script.write_text(SLEEPING_SCRIPT)
+    script.write_bytes(SLEEPING_SCRIPT)
     [(_, script_uri)] = deploy.scripts.items()
     [job] = deploy.jobs
     monkeypatch.setattr(deploy, "scripts", {str(script): script_uri})
