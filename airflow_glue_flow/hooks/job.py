@@ -248,10 +248,8 @@ class GlueJobFlowHook(GlueJobHook):
         :param tokens: where the previous call stopped reading; updated in place.
         :param log: logger to write to; this hook's own when None.
         """
-        client = self.logs_hook.get_conn()
-        for group, attr in zip(log_group_names(job_run), ("output", "error"), strict=True):
-            if group in tokens.unreadable:
-                continue
+        client, log = self.logs_hook.get_conn(), log or self.log
+        for group, attr in tokens.readable(job_run):
             token, lines = getattr(tokens, attr), []
             try:
                 done = False
@@ -259,10 +257,8 @@ class GlueJobFlowHook(GlueJobHook):
                     response = client.get_log_events(**_log_request(group, job_run["Id"], token))
                     token, done = _take_page(response, token, lines)
             except (ClientError, BotoCoreError) as error:
-                _log_read_failed(tokens, group, error, log or self.log)
-            setattr(tokens, attr, token)
-            if lines:
-                (log or self.log).info(format_glue_logs(lines, group))
+                _log_read_failed(tokens, group, error, log)
+            tokens.advance(group, attr, token, lines, log)
 
     async def async_forward_logs(
         self, job_run: dict[str, Any], tokens: LogTokens, log: logging.Logger | None = None
@@ -273,10 +269,9 @@ class GlueJobFlowHook(GlueJobHook):
         :param tokens: where the previous call stopped reading; updated in place.
         :param log: logger to write to (the trigger's, so lines reach the task log); this hook's when None.
         """
+        log = log or self.log
         async with await self.logs_hook.get_async_conn() as client:
-            for group, attr in zip(log_group_names(job_run), ("output", "error"), strict=True):
-                if group in tokens.unreadable:
-                    continue
+            for group, attr in tokens.readable(job_run):
                 token, lines = getattr(tokens, attr), []
                 try:
                     done = False
@@ -284,10 +279,8 @@ class GlueJobFlowHook(GlueJobHook):
                         response = await client.get_log_events(**_log_request(group, job_run["Id"], token))
                         token, done = _take_page(response, token, lines)
                 except (ClientError, BotoCoreError) as error:
-                    _log_read_failed(tokens, group, error, log or self.log)
-                setattr(tokens, attr, token)
-                if lines:
-                    (log or self.log).info(format_glue_logs(lines, group))
+                    _log_read_failed(tokens, group, error, log)
+                tokens.advance(group, attr, token, lines, log)
 
 
 def _log_request(group: str, stream: str, token: str | None) -> dict[str, Any]:
@@ -326,3 +319,26 @@ class LogTokens:
         self.error = error
         #: log groups that could not be read (e.g. no logs:GetLogEvents permission); not read again
         self.unreadable: set[str] = set()
+
+    def readable(self, job_run: dict[str, Any]) -> list[tuple[str, str]]:
+        """The run's (log group, token attribute) pairs, ``output`` then ``error``, minus unreadable groups.
+
+        :param job_run: the run's ``JobRun``.
+        """
+        pairs = zip(log_group_names(job_run), ("output", "error"), strict=True)
+        return [(group, attr) for group, attr in pairs if group not in self.unreadable]
+
+    def advance(
+        self, group: str, attr: str, token: str | None, lines: list[str], log: logging.Logger
+    ) -> None:
+        """Remember where reading ``group`` stopped and write the lines read to ``log``.
+
+        :param group: the log group read.
+        :param attr: ``"output"`` or ``"error"``.
+        :param token: the forward token to go on from.
+        :param lines: the messages read.
+        :param log: logger to write to.
+        """
+        setattr(self, attr, token)
+        if lines:
+            log.info(format_glue_logs(lines, group))
