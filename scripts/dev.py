@@ -25,7 +25,9 @@ PYTHON = BIN / "python"
 EXTRAS = {"demo": "local", "test": "test"}
 #: Debian packages the slow tests need, installed by ``test`` when missing (Java for Spark jobs,
 #: PostgreSQL for the deployment test, Chromium for the local console pages).
-DEBIAN_PACKAGES: list[str] = []
+DEBIAN_PACKAGES: list[str] = [
+    "openjdk-17-jre-headless",  # java: Spark (glueetl) jobs in the local Glue
+]
 
 
 def _run(*cmd: str | Path, **kwargs) -> None:

@@ -37,7 +37,9 @@ class Bookmarks:
     def __init__(self, argv: list[str] | None = None) -> None:
         self.option = _option(sys.argv if argv is None else argv)
         if self.option not in _OPTIONS:
-            raise ValueError(f"Invalid --job-bookmark-option {self.option!r}: use one of {', '.join(_OPTIONS)}")
+            raise ValueError(
+                f"Invalid --job-bookmark-option {self.option!r}: use one of {', '.join(_OPTIONS)}"
+            )
         source = os.environ.get(BOOKMARK_IN_ENV, "")
         self._saved: dict[str, dict[str, int]] = {}
         if self.option != "job-bookmark-disable" and source and os.path.exists(source):

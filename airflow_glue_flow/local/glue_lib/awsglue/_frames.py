@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from awsglue._paths import column, drop, find, leaf_paths, nest, spark_type, split_path
+from awsglue._unsupported import unsupported
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import NullType, StructType
-
-from awsglue._paths import column, drop, find, leaf_paths, nest, spark_type, split_path
-from awsglue._unsupported import unsupported
 
 _RESOLVE_ACTIONS = ("cast", "project", "make_cols", "make_struct", "match_catalog")
 
@@ -43,7 +42,9 @@ def apply_mapping(df: DataFrame, mappings: list[tuple[Any, ...]], case_sensitive
         elif len(mapping) == 2:
             (source, target), target_type = mapping, None
         else:
-            raise ValueError(f"Mapping tuple must be of length 2, 3, or 4. Got tuple of length {len(mapping)}")
+            raise ValueError(
+                f"Mapping tuple must be of length 2, 3, or 4. Got tuple of length {len(mapping)}"
+            )
         names = find(df.schema, split_path(source), case_sensitive)
         if names is None:
             continue
@@ -102,7 +103,9 @@ def _match_catalog(df: DataFrame, catalog_columns: list[dict[str, Any]] | None) 
     types = {c["Name"].lower(): c.get("Type") or "string" for c in catalog_columns}
     return df.select(
         *[
-            F.col(f"`{name}`").cast(types[name.lower()]).alias(name) if name.lower() in types else F.col(f"`{name}`")
+            F.col(f"`{name}`").cast(types[name.lower()]).alias(name)
+            if name.lower() in types
+            else F.col(f"`{name}`")
             for name in df.columns
         ]
     )
@@ -129,7 +132,11 @@ def drop_null_fields(df: DataFrame) -> DataFrame:
         return df
     null_typed = [p for p in paths if isinstance(_type_at(df.schema, p), NullType)]
     counted = [p for p in paths if p not in null_typed]
-    counts = df.select(*[F.count(column(list(p))).alias(str(i)) for i, p in enumerate(counted)]).first() if counted else None
+    counts = (
+        df.select(*[F.count(column(list(p))).alias(str(i)) for i, p in enumerate(counted)]).first()
+        if counted
+        else None
+    )
     empty = [p for i, p in enumerate(counted) if counts is not None and counts[i] == 0]
     return drop(df, null_typed + empty)
 
@@ -184,7 +191,9 @@ def rename_field(df: DataFrame, old_name: str, new_name: str) -> DataFrame:
     return drop(moved, [tuple(names)])
 
 
-def join(left: DataFrame, right: DataFrame, keys1: str | Iterable[str], keys2: str | Iterable[str]) -> DataFrame:
+def join(
+    left: DataFrame, right: DataFrame, keys1: str | Iterable[str], keys2: str | Iterable[str]
+) -> DataFrame:
     """Inner equality join on ``keys1`` = ``keys2``; every field of both frames is kept.
 
     :param left: the first frame.

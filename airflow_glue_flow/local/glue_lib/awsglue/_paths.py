@@ -52,7 +52,11 @@ def find(schema: StructType, parts: list[str], case_sensitive: bool = False) -> 
         if not isinstance(current, StructType):
             return None
         match = next(
-            (f for f in current.fields if f.name == part or (not case_sensitive and f.name.lower() == part.lower())),
+            (
+                f
+                for f in current.fields
+                if f.name == part or (not case_sensitive and f.name.lower() == part.lower())
+            ),
             None,
         )
         if match is None:

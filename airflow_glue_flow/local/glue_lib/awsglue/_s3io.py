@@ -7,11 +7,10 @@ import fnmatch
 import json
 from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql.types import StructType
-
 from awsglue._bookmarks import current
 from awsglue._unsupported import unsupported
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
 
 FORMATS = {"csv": "csv", "json": "json", "parquet": "parquet", "glueparquet": "parquet", "orc": "orc"}
 # Options that tune how AWS groups or lists files; the data read is the same without them.
@@ -125,7 +124,9 @@ def connection_paths(connection_options: dict[str, Any]) -> tuple[list[str], lis
 
     :param connection_options: Glue's connection options.
     """
-    paths = connection_options.get("paths") or ([connection_options["path"]] if "path" in connection_options else [])
+    paths = connection_options.get("paths") or (
+        [connection_options["path"]] if "path" in connection_options else []
+    )
     if isinstance(paths, str):
         paths = [paths]
     if not paths:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyspark.sql import SparkSession
-
 from awsglue import _catalog
+from pyspark.sql import SparkSession
 
 
 def _pages(client: Any, operation: str, key: str, **request: Any) -> list[dict[str, Any]]:

@@ -21,7 +21,9 @@ class DataSink(NamedMissingAttributes):
         self._format = format
         self._format_options = options
 
-    def setCatalogInfo(self, catalogDatabase: str, catalogTableName: str, catalogId: str | None = None) -> None:  # noqa: N802, N803
+    def setCatalogInfo(
+        self, catalogDatabase: str, catalogTableName: str, catalogId: str | None = None
+    ) -> None:  # noqa: N802, N803
         if self._options.get("enableUpdateCatalog"):
             unsupported("DataSink with enableUpdateCatalog (catalog updates from a sink)")
 

@@ -10,7 +10,9 @@ from awsglue._unsupported import NamedMissingAttributes
 class DataSource(NamedMissingAttributes):
     """An s3 source; ``setFormat`` then ``getFrame``."""
 
-    def __init__(self, glue_context: Any, options: dict[str, Any], fmt: str | None, ctx: str, predicate: str) -> None:
+    def __init__(
+        self, glue_context: Any, options: dict[str, Any], fmt: str | None, ctx: str, predicate: str
+    ) -> None:
         self._glue_context = glue_context
         self._options = options
         self._format = fmt

@@ -10,11 +10,10 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from pyspark.sql import DataFrame
-
 from awsglue import _frames
 from awsglue._relationalize import relationalize
 from awsglue._unsupported import NamedMissingAttributes
+from pyspark.sql import DataFrame
 
 
 class DynamicRecord(dict):
@@ -79,7 +78,11 @@ class DynamicFrame(NamedMissingAttributes):
         return self._new(df)
 
     def apply_mapping(
-        self, mappings: list[tuple[Any, ...]], case_sensitive: bool = False, transformation_ctx: str = "", **_: Any
+        self,
+        mappings: list[tuple[Any, ...]],
+        case_sensitive: bool = False,
+        transformation_ctx: str = "",
+        **_: Any,
     ) -> DynamicFrame:
         """Only the mapped fields, renamed and cast (see :class:`awsglue.transforms.ApplyMapping`)."""
         return self._new(_frames.apply_mapping(self._df, mappings, case_sensitive))
@@ -117,11 +120,15 @@ class DynamicFrame(NamedMissingAttributes):
         """Without ``paths``."""
         return self._new(_frames.drop_fields(self._df, paths))
 
-    def select_fields(self, paths: str | Iterable[str], transformation_ctx: str = "", **_: Any) -> DynamicFrame:
+    def select_fields(
+        self, paths: str | Iterable[str], transformation_ctx: str = "", **_: Any
+    ) -> DynamicFrame:
         """Only ``paths``."""
         return self._new(_frames.select_fields(self._df, paths))
 
-    def rename_field(self, oldName: str, newName: str, transformation_ctx: str = "", **_: Any) -> DynamicFrame:  # noqa: N803
+    def rename_field(
+        self, oldName: str, newName: str, transformation_ctx: str = "", **_: Any
+    ) -> DynamicFrame:  # noqa: N803
         """One field renamed."""
         return self._new(_frames.rename_field(self._df, oldName, newName))
 
@@ -130,15 +137,24 @@ class DynamicFrame(NamedMissingAttributes):
     ) -> DynamicFrameCollection:
         """Two frames: ``name1`` with ``paths``, ``name2`` with the other fields."""
         first, second = _frames.split_fields(self._df, paths)
-        return DynamicFrameCollection({name1: self._new(first, name1), name2: self._new(second, name2)}, self.glue_ctx)
+        return DynamicFrameCollection(
+            {name1: self._new(first, name1), name2: self._new(second, name2)}, self.glue_ctx
+        )
 
     def join(
-        self, paths1: str | Iterable[str], paths2: str | Iterable[str], frame2: DynamicFrame, transformation_ctx: str = "", **_: Any
+        self,
+        paths1: str | Iterable[str],
+        paths2: str | Iterable[str],
+        frame2: DynamicFrame,
+        transformation_ctx: str = "",
+        **_: Any,
     ) -> DynamicFrame:
         """Inner equality join with ``frame2`` on ``paths1`` = ``paths2``."""
         return self._new(_frames.join(self._df, frame2._df, paths1, paths2), self.name + frame2.name)
 
-    def filter(self, f: Callable[[DynamicRecord], bool], transformation_ctx: str = "", **_: Any) -> DynamicFrame:
+    def filter(
+        self, f: Callable[[DynamicRecord], bool], transformation_ctx: str = "", **_: Any
+    ) -> DynamicFrame:
         """The records for which ``f`` is true."""
         return self._new(_frames.filter_records(self._df, f))
 
@@ -147,13 +163,20 @@ class DynamicFrame(NamedMissingAttributes):
         return self._new(_frames.map_records(self._df, f))
 
     def relationalize(
-        self, root_table_name: str, staging_path: str | None = None, options: Any = None, transformation_ctx: str = "", **_: Any
+        self,
+        root_table_name: str,
+        staging_path: str | None = None,
+        options: Any = None,
+        transformation_ctx: str = "",
+        **_: Any,
     ) -> DynamicFrameCollection:
         """Flattened structs and one frame per array column (see :class:`awsglue.transforms.Relationalize`)."""
         frames = relationalize(self._df, root_table_name)
         return DynamicFrameCollection({n: self._new(df, n) for n, df in frames.items()}, self.glue_ctx)
 
-    def spigot(self, path: str, options: dict[str, Any] | None = None, transformation_ctx: str = "", **_: Any) -> DynamicFrame:
+    def spigot(
+        self, path: str, options: dict[str, Any] | None = None, transformation_ctx: str = "", **_: Any
+    ) -> DynamicFrame:
         """Write a sample (``topk`` first records, default 100, or a ``prob`` fraction) to ``path`` as JSON;
         the frame passes through unchanged."""
         options = options or {}
@@ -169,8 +192,12 @@ class DynamicFrame(NamedMissingAttributes):
         return self._new(self._df.unionByName(other_frame._df, allowMissingColumns=True))
 
     def write(
-        self, connection_type: str, connection_options: dict[str, Any] | None = None, format: str | None = None,  # noqa: A002
-        format_options: dict[str, Any] | None = None, accumulator_size: int = 0,
+        self,
+        connection_type: str,
+        connection_options: dict[str, Any] | None = None,
+        format: str | None = None,  # noqa: A002
+        format_options: dict[str, Any] | None = None,
+        accumulator_size: int = 0,
     ) -> DynamicFrame:
         """Write the frame (as ``GlueContext.write_dynamic_frame.from_options``)."""
         return self.glue_ctx.write_dynamic_frame_from_options(
@@ -212,7 +239,9 @@ class DynamicFrameCollection(NamedMissingAttributes):
         """The frame named ``key``."""
         return self._df_dict[key]
 
-    def map(self, callable: Callable[[DynamicFrame, str], DynamicFrame], transformation_ctx: str = "") -> DynamicFrameCollection:  # noqa: A002
+    def map(
+        self, callable: Callable[[DynamicFrame, str], DynamicFrame], transformation_ctx: str = ""
+    ) -> DynamicFrameCollection:  # noqa: A002
         """Each frame through ``callable(frame, transformation_ctx)``."""
         return DynamicFrameCollection(
             {name: callable(frame, f"{transformation_ctx}:{name}") for name, frame in self._df_dict.items()},

@@ -16,8 +16,14 @@ from awsglue.transforms.transform import GlueTransform
 class ApplyMapping(GlueTransform):
     """Keep only the mapped fields, each renamed and cast: ``(source, source_type, target, target_type)``."""
 
-    def __call__(self, frame: Any, mappings: list[tuple[Any, ...]], case_sensitive: bool = False,
-                 transformation_ctx: str = "", **_: Any) -> Any:
+    def __call__(
+        self,
+        frame: Any,
+        mappings: list[tuple[Any, ...]],
+        case_sensitive: bool = False,
+        transformation_ctx: str = "",
+        **_: Any,
+    ) -> Any:
         return frame.apply_mapping(mappings, case_sensitive, transformation_ctx)
 
 
@@ -25,10 +31,22 @@ class ResolveChoice(GlueTransform):
     """Resolve choice types with ``specs`` or one ``choice`` (``make_struct``, ``make_cols``,
     ``cast:type``, ``project:type``, ``match_catalog``)."""
 
-    def __call__(self, frame: Any, specs: Any = None, choice: str = "", database: str | None = None,
-                 table_name: str | None = None, transformation_ctx: str = "", info: str = "",
-                 stageThreshold: int = 0, totalThreshold: int = 0, catalog_id: str | None = None) -> Any:  # noqa: N803
-        return frame.resolveChoice(specs, choice, database, table_name, transformation_ctx, catalog_id=catalog_id)
+    def __call__(
+        self,
+        frame: Any,
+        specs: Any = None,
+        choice: str = "",
+        database: str | None = None,
+        table_name: str | None = None,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+        catalog_id: str | None = None,
+    ) -> Any:  # noqa: N803
+        return frame.resolveChoice(
+            specs, choice, database, table_name, transformation_ctx, catalog_id=catalog_id
+        )
 
 
 class DropNullFields(GlueTransform):
@@ -57,15 +75,24 @@ class DropFields(GlueTransform):
 class RenameField(GlueTransform):
     """Rename ``old_name`` to ``new_name``."""
 
-    def __call__(self, frame: Any, old_name: str, new_name: str, transformation_ctx: str = "", **_: Any) -> Any:
+    def __call__(
+        self, frame: Any, old_name: str, new_name: str, transformation_ctx: str = "", **_: Any
+    ) -> Any:
         return frame.rename_field(old_name, new_name, transformation_ctx)
 
 
 class SplitFields(GlueTransform):
     """Two frames: ``name1`` with ``paths``, ``name2`` with the rest."""
 
-    def __call__(self, frame: Any, paths: str | Iterable[str], name1: str | None = None,
-                 name2: str | None = None, transformation_ctx: str = "", **_: Any) -> Any:
+    def __call__(
+        self,
+        frame: Any,
+        paths: str | Iterable[str],
+        name1: str | None = None,
+        name2: str | None = None,
+        transformation_ctx: str = "",
+        **_: Any,
+    ) -> Any:
         base = frame.name or "frame"
         return frame.split_fields(paths, name1 or f"{base}1", name2 or f"{base}2", transformation_ctx)
 
@@ -73,8 +100,15 @@ class SplitFields(GlueTransform):
 class Join(GlueTransform):
     """Inner equality join of two frames on ``keys1`` = ``keys2``."""
 
-    def __call__(self, frame1: Any, frame2: Any, keys1: str | Iterable[str], keys2: str | Iterable[str],
-                 transformation_ctx: str = "", **_: Any) -> Any:
+    def __call__(
+        self,
+        frame1: Any,
+        frame2: Any,
+        keys1: str | Iterable[str],
+        keys2: str | Iterable[str],
+        transformation_ctx: str = "",
+        **_: Any,
+    ) -> Any:
         return frame1.join(keys1, keys2, frame2, transformation_ctx)
 
 
@@ -95,16 +129,29 @@ class Map(GlueTransform):
 class Relationalize(GlueTransform):
     """Flatten structs and move each array to its own frame; returns a DynamicFrameCollection."""
 
-    def __call__(self, frame: Any, staging_path: str | None = None, name: str = "roottable",
-                 options: Any = None, transformation_ctx: str = "", **_: Any) -> Any:
+    def __call__(
+        self,
+        frame: Any,
+        staging_path: str | None = None,
+        name: str = "roottable",
+        options: Any = None,
+        transformation_ctx: str = "",
+        **_: Any,
+    ) -> Any:
         return frame.relationalize(name, staging_path, options, transformation_ctx)
 
 
 class Spigot(GlueTransform):
     """Write a sample of the frame to ``path``; the frame passes through."""
 
-    def __call__(self, frame: Any, path: str, options: dict[str, Any] | None = None,
-                 transformation_ctx: str = "", **_: Any) -> Any:
+    def __call__(
+        self,
+        frame: Any,
+        path: str,
+        options: dict[str, Any] | None = None,
+        transformation_ctx: str = "",
+        **_: Any,
+    ) -> Any:
         return frame.spigot(path, options, transformation_ctx)
 
 
@@ -121,7 +168,9 @@ class Repartition(GlueTransform):
 
 
 class Coalesce(GlueTransform):
-    def __call__(self, frame: Any, num_partitions: int, shuffle: bool = False, transformation_ctx: str = "", **_: Any) -> Any:
+    def __call__(
+        self, frame: Any, num_partitions: int, shuffle: bool = False, transformation_ctx: str = "", **_: Any
+    ) -> Any:
         return frame.coalesce(num_partitions, shuffle, transformation_ctx)
 
 
@@ -145,8 +194,27 @@ FlatMap = _not_local("FlatMap")
 ErrorsAsDynamicFrame = _not_local("ErrorsAsDynamicFrame")
 
 ALL_TRANSFORMS = {
-    ApplyMapping, ResolveChoice, DropNullFields, SelectFields, DropFields, RenameField, SplitFields, Join,
-    Filter, Map, Relationalize, Spigot, SelectFromCollection, Repartition, Coalesce, Union, Unbox,
-    UnnestFrame, SplitRows, MapToCollection, FlatMap, ErrorsAsDynamicFrame,
+    ApplyMapping,
+    ResolveChoice,
+    DropNullFields,
+    SelectFields,
+    DropFields,
+    RenameField,
+    SplitFields,
+    Join,
+    Filter,
+    Map,
+    Relationalize,
+    Spigot,
+    SelectFromCollection,
+    Repartition,
+    Coalesce,
+    Union,
+    Unbox,
+    UnnestFrame,
+    SplitRows,
+    MapToCollection,
+    FlatMap,
+    ErrorsAsDynamicFrame,
 }
 __all__ = ["GlueTransform", *sorted(t.__name__ for t in ALL_TRANSFORMS)]
