@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sys
@@ -37,6 +38,8 @@ def glue_context() -> Iterator[object]:
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    # py4j logs at INFO from finalizers at interpreter exit, after pytest closed the captured streams.
+    logging.getLogger("py4j").setLevel(logging.WARNING)
     yield GlueContext(spark.sparkContext)
     spark.stop()
     sys.path.remove(lib)
