@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from airflow_glue_flow.local.clients import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, local_client
-from airflow_glue_flow.local.crawler import CrawlError, parse_s3_uri
 from airflow_glue_flow.local.logs import LogStreamWriter
+from airflow_glue_flow.local.s3uri import S3UriError, parse_s3_uri
 from airflow_glue_flow.local.settings import Settings
 
 JOB_LOG_GROUP = "/aws-glue/python-jobs"
@@ -79,7 +79,7 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
     try:
         bucket, key = parse_s3_uri(location)
         body = local_client(endpoint, "s3", run.region).get_object(Bucket=bucket, Key=key)["Body"].read()
-    except CrawlError as err:
+    except S3UriError as err:
         return "FAILED", f"Invalid ScriptLocation of job {job['Name']}: {err}"
     except Exception as err:  # botocore's ClientError text names the code and the message
         return "FAILED", f"Failed to download script {location}: {err}"
