@@ -2,7 +2,8 @@
 
 A run gets its job's bookmark as a file and hands back the new one when the script calls
 ``Job.commit()``; ``GetJobBookmark`` and ``ResetJobBookmark`` answer from here
-(https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html).
+(https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html). They live as long as the
+server's state folder.
 """
 
 from __future__ import annotations
@@ -11,16 +12,30 @@ import json
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from airflow_glue_flow.local.errors import GlueApiError
 
+_LOCK = threading.Lock()
+
 
 class BookmarkStore:
-    """Bookmarks by (region, job name), in memory like the rest of the server's state."""
+    """Bookmarks by (region, job name), one JSON file each under the server's state folder, so the
+    runs and the API handlers share them without sharing an object.
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[tuple[str, str], dict[str, Any]] = {}
+    :param state_dir: the server's state folder.
+    """
+
+    def __init__(self, state_dir: Path) -> None:
+        self._root = state_dir / "bookmarks"
+
+    def _file(self, key: tuple[str, str]) -> Path:
+        region, job = key
+        return self._root / region / f"{quote(job, safe='')}.json"
+
+    def _read(self, key: tuple[str, str]) -> dict[str, Any] | None:
+        path = self._file(key)
+        return json.loads(path.read_text()) if path.exists() else None
 
     def write_state(self, key: tuple[str, str], target: Path) -> None:
         """Write the job's bookmark for a starting run (an empty one when there is none).
@@ -28,8 +43,8 @@ class BookmarkStore:
         :param key: (region, job name).
         :param target: the file the run reads.
         """
-        with self._lock:
-            entry = self._entries.get(key)
+        with _LOCK:
+            entry = self._read(key)
         target.write_text(entry["JobBookmark"] if entry else "{}")
 
     def commit(self, key: tuple[str, str], source: Path, run_id: str) -> None:
@@ -42,18 +57,21 @@ class BookmarkStore:
         if not source.exists():
             return
         state = json.loads(source.read_text() or "{}")
-        with self._lock:
-            previous = self._entries.get(key)
-            run = (previous or {}).get("Run", 0) + 1
-            self._entries[key] = {
+        with _LOCK:
+            previous = self._read(key) or {}
+            run = previous.get("Run", 0) + 1
+            entry = {
                 "JobName": key[1],
                 "Version": run,
                 "Run": run,
                 "Attempt": 0,
-                "PreviousRunId": (previous or {}).get("RunId", ""),
+                "PreviousRunId": previous.get("RunId", ""),
                 "RunId": run_id,
                 "JobBookmark": json.dumps(state, sort_keys=True),
             }
+            path = self._file(key)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(entry))
 
     def get(self, key: tuple[str, str]) -> dict[str, Any]:
         """GetJobBookmark's entry.
@@ -61,11 +79,11 @@ class BookmarkStore:
         :param key: (region, job name).
         :raises GlueApiError: EntityNotFoundException when the job has no bookmark.
         """
-        with self._lock:
-            entry = self._entries.get(key)
+        with _LOCK:
+            entry = self._read(key)
         if entry is None:
             raise GlueApiError("EntityNotFoundException", f"Continuation for job {key[1]} not found")
-        return dict(entry)
+        return entry
 
     def reset(self, key: tuple[str, str]) -> dict[str, Any]:
         """ResetJobBookmark: forget what the job read; answer the entry as it was.
@@ -73,7 +91,9 @@ class BookmarkStore:
         :param key: (region, job name).
         :raises GlueApiError: EntityNotFoundException when the job has no bookmark.
         """
-        entry = self.get(key)
-        with self._lock:
-            self._entries.pop(key, None)
+        with _LOCK:
+            entry = self._read(key)
+            if entry is None:
+                raise GlueApiError("EntityNotFoundException", f"Continuation for job {key[1]} not found")
+            self._file(key).unlink()
         return entry
