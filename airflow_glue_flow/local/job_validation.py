@@ -23,11 +23,12 @@ from typing import Any
 from airflow_glue_flow.local.errors import GlueApiError
 
 INVALID_INPUT = "InvalidInputException"
-#: Glue versions each job command accepts (AWS Glue versions page and the Python shell job page).
+#: Glue versions each job command accepts (AWS Glue versions page: "PythonShell v3.6 is supported in Glue
+#: version 1.0. PythonShell v3.9 is supported in Glue version 3.0.").
 GLUE_VERSIONS: dict[str, frozenset[str]] = {
     "glueetl": frozenset({"0.9", "1.0", "2.0", "3.0", "4.0", "5.0"}),
     "gluestreaming": frozenset({"1.0", "2.0", "3.0", "4.0", "5.0"}),
-    "pythonshell": frozenset({"1.0", "2.0", "3.0"}),
+    "pythonshell": frozenset({"1.0", "3.0"}),
     "glueray": frozenset({"4.0"}),
 }
 PYTHON_SHELL_CAPACITIES = (0.0625, 1.0)

@@ -8,8 +8,8 @@ AWS facts these tests rely on:
   1 DPU"; Spark: "from 2 to 100 DPUs ... cannot have a fractional DPU allocation"; "Do not set Max
   Capacity if using WorkerType and NumberOfWorkers"; Timeout: "Jobs must have timeout values less than
   7 days or 10080 minutes. Otherwise, the jobs will throw an exception.")
-- Python shell jobs run Python 3.9 with Glue version 3.0 (1.0 for Python 3.6); Glue 4.0 and 5.0 are Spark:
-  https://docs.aws.amazon.com/glue/latest/dg/add-job-python.html
+- "PythonShell v3.6 is supported in Glue version 1.0. PythonShell v3.9 is supported in Glue version 3.0.":
+  https://docs.aws.amazon.com/glue/latest/dg/release-notes.html
 - StartJobRun's MaxCapacity/WorkerType/NumberOfWorkers/Timeout override the job's:
   https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-runs.html
 """
@@ -44,6 +44,7 @@ def _create(glue: Any, name: str, bucket: str, kind: str = "pythonshell", **fiel
             "Worker Type is not supported for Job Command pythonshell",
         ),
         ("pythonshell", {"NumberOfWorkers": 2}, "Number of Workers is not supported"),
+        ("pythonshell", {"GlueVersion": "2.0"}, "Glue version 2.0 is not supported"),
         (
             "pythonshell",
             {"GlueVersion": "4.0"},
