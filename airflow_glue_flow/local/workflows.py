@@ -14,6 +14,7 @@ from typing import Any
 from airflow_glue_flow.local.errors import GlueApiError
 
 NOT_SUPPORTED = "OperationNotSupportedException"
+_TRIGGERS = "Glue triggers do not fire on the local Glue"
 _INSTEAD = "Run the flow as an Airflow DAG (see GlueConditionalTriggerOperator) or on AWS Glue."
 
 
@@ -24,10 +25,8 @@ def refuse_workflow_run(action: str, request: dict[str, Any]) -> None:
     :param request: its request body.
     :raises GlueApiError: always, OperationNotSupportedException naming the workflow.
     """
-    raise GlueApiError(
-        NOT_SUPPORTED,
-        f"{action}: Glue workflows do not run on the local Glue, so workflow "
-        f"{request.get('Name', '')!r} was not started. {_INSTEAD}",
+    _refuse(
+        f"{action}: Glue workflows do not run on the local Glue, so workflow {request.get('Name', '')!r} was not started."
     )
 
 
@@ -37,11 +36,7 @@ def refuse_trigger_start(request: dict[str, Any]) -> None:
     :param request: the StartTrigger request body.
     :raises GlueApiError: always, OperationNotSupportedException naming the trigger.
     """
-    raise GlueApiError(
-        NOT_SUPPORTED,
-        f"StartTrigger: Glue triggers do not fire on the local Glue, so trigger "
-        f"{request.get('Name', '')!r} was not activated. {_INSTEAD}",
-    )
+    _refuse(f"StartTrigger: {_TRIGGERS}, so trigger {request.get('Name', '')!r} was not activated.")
 
 
 def check_trigger_creation(request: dict[str, Any]) -> None:
@@ -51,9 +46,11 @@ def check_trigger_creation(request: dict[str, Any]) -> None:
     :raises GlueApiError: OperationNotSupportedException naming the trigger, when it would be activated.
     """
     if request.get("StartOnCreation"):
-        raise GlueApiError(
-            NOT_SUPPORTED,
-            f"CreateTrigger: Glue triggers do not fire on the local Glue, so trigger "
-            f"{request.get('Name', '')!r} was not created with StartOnCreation=true; create it "
-            f"without StartOnCreation to keep its definition. {_INSTEAD}",
+        _refuse(
+            f"CreateTrigger: {_TRIGGERS}, so trigger {request.get('Name', '')!r} was not created with "
+            "StartOnCreation=true; create it without StartOnCreation to keep its definition."
         )
+
+
+def _refuse(message: str) -> None:
+    raise GlueApiError(NOT_SUPPORTED, f"{message} {_INSTEAD}")
