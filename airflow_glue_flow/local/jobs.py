@@ -5,7 +5,8 @@ script's traceback, else its last non-empty stderr line), TIMEOUT (the run's or 
 minutes), or STOPPED (BatchStopJobRun kills the process). stdout and stderr stream, line by line while
 the script runs, to CloudWatch Logs groups ``/aws-glue/python-jobs/output`` and
 ``/aws-glue/python-jobs/error``, stream = run id. Spark (``glueetl``), streaming and Ray jobs end
-FAILED: they do not run locally.
+FAILED: they do not run locally. A FAILED run of a job with MaxRetries starts its next attempt as a new
+run (``Attempt`` + 1, ``PreviousRunId``, id ``<first id>_attempt_<n>``), as Glue does.
 """
 
 from __future__ import annotations
