@@ -122,3 +122,24 @@ def test_start_job_run_with_job_run_id_records_the_previous_run(glue_client, s3_
     run = wait_for_run(glue_client, name, again)
     assert run["PreviousRunId"] == first
     assert again != first
+
+
+def test_job_run_shows_the_capacity_it_ran_with(glue_client, s3_client, bucket, unique):
+    shell, spark = unique("job"), unique("job")
+    _job(glue_client, s3_client, bucket, shell, SUCCEEDING, MaxCapacity=1.0)
+    command = {"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/{spark}.py"}
+    glue_client.create_job(
+        Name=spark, Role="r", Command=command, GlueVersion="4.0", WorkerType="G.1X", NumberOfWorkers=10
+    )
+
+    default_run = wait_for_run(glue_client, shell, glue_client.start_job_run(JobName=shell)["JobRunId"])
+    small_run = wait_for_run(
+        glue_client, shell, glue_client.start_job_run(JobName=shell, MaxCapacity=0.0625)["JobRunId"]
+    )
+    spark_run = wait_for_run(
+        glue_client, spark, glue_client.start_job_run(JobName=spark, NumberOfWorkers=2)["JobRunId"]
+    )
+
+    assert default_run["MaxCapacity"] == 1.0
+    assert small_run["MaxCapacity"] == 0.0625
+    assert (spark_run["WorkerType"], spark_run["NumberOfWorkers"]) == ("G.1X", 2)
