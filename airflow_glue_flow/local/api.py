@@ -4,6 +4,8 @@ moto keeps S3, the Data Catalog, crawler and job definitions and CloudWatch Logs
 takes over the actions whose behaviour moto only pretends (crawls, job runs) or lacks (UpdateCrawler,
 UpdateJob, BatchStopJobRun, GetCrawlerMetrics), and reads definitions from moto by calling it with
 GetCrawler / GetJob, so errors for unknown names are moto's own (``EntityNotFoundException``).
+CreateJob, UpdateJob and StartJobRun are checked first (:mod:`.job_validation`); the workflow and trigger
+calls that would start something are refused (:mod:`.workflows`).
 """
 
 from __future__ import annotations
