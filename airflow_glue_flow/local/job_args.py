@@ -1,9 +1,9 @@
 """What a local Glue job run is given: its command line and its process environment.
 
-Arguments reach the script as AWS passes them to a Python-shell job: ``--KEY value`` pairs of the job's
-DefaultArguments, overridden key by key by the run's Arguments, then NonOverridableArguments, plus
-Glue's reserved ``--job-bookmark-option``, ``--scriptLocation``, ``--JOB_ID``, ``--JOB_RUN_ID`` and
-``--JOB_NAME`` (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html).
+Arguments reach the script as AWS passes them to a Python-shell job: Glue's reserved ``--JOB_NAME``,
+``--JOB_ID``, ``--JOB_RUN_ID``, ``--job-bookmark-option`` and ``--scriptLocation``, then ``--KEY value``
+pairs of the job's DefaultArguments, overridden key by key by the run's Arguments, then
+NonOverridableArguments (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html).
 
 The environment is built from nothing, never copied from the server's: the local Glue's endpoint and
 credentials, the run's region, and what Python needs (PATH, HOME, locale, PYTHONPATH). A job cannot see
@@ -59,19 +59,14 @@ def script_argv(
     :param job_name: the job name.
     :param run_id: the run id.
     """
-    reserved = {
-        "--job-bookmark-option": "job-bookmark-disable",
-        "--scriptLocation": script_location,
-    }
     argv = [str(script)]
-    for name, value in {**reserved, **arguments}.items():
+    ids = {"--JOB_NAME": job_name, "--JOB_ID": job_id(region, job_name), "--JOB_RUN_ID": run_id}
+    defaults = {"--job-bookmark-option": "job-bookmark-disable", "--scriptLocation": script_location}
+    for name, value in {**ids, **{k: v for k, v in defaults.items() if k not in arguments}}.items():
         argv += [name, value]
-    for name, value in (
-        ("--JOB_ID", job_id(region, job_name)),
-        ("--JOB_RUN_ID", run_id),
-        ("--JOB_NAME", job_name),
-    ):
-        argv += [name, value]
+    for name, value in arguments.items():
+        if name not in ids:  # Glue's own ids cannot be overridden
+            argv += [name, value]
     return argv
 
 

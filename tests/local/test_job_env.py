@@ -168,6 +168,7 @@ def test_arguments_reach_the_script_as_glue_passes_them(tmp_path):
     assert pairs["--job-bookmark-option"] == "job-bookmark-disable"
     assert pairs["--scriptLocation"] == "s3://b/s.py"
     assert pairs["--JOB_ID"].startswith("j_")
+    assert argv[1] == "--JOB_NAME" and argv[-4:] == ["--B", "b", "--library-set", "analytics"]
 
 
 def test_job_environment_holds_nothing_of_the_servers(tmp_path, monkeypatch):
