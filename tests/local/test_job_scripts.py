@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +65,54 @@ def prove_csv_to_parquet(glue: Any, s3: Any, logs: Any, bucket: str, name: str, 
     assert output[-1] == "done: 19 rows written"
 
 
+def encoding_package_zip() -> bytes:
+    """The encoding package as the job gets it with ``--extra-py-files`` (see convert_encoding.py)."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        package = REPO_ROOT / "airflow_glue_flow"
+        for path in [package / "__init__.py", *sorted((package / "encoding").rglob("*.py"))]:
+            zipped.write(path, path.relative_to(REPO_ROOT).as_posix())
+    return archive.getvalue()
+
+
+def prove_convert_encoding(glue: Any, s3: Any, logs: Any, bucket: str, name: str, script: bytes) -> None:
+    """The encoding job: the package from --extra-py-files, the seed job's arguments."""
+    text = {"a.csv": "deviceid,country\niphone,日本\n", "b.csv": "deviceid,country\nandroid,東京\n"}
+    for key, value in text.items():
+        s3.put_object(Bucket=bucket, Key=f"se1/input/{key}", Body=value.encode("cp932"))
+    s3.put_object(Bucket=bucket, Key="lib/encoding.zip", Body=encoding_package_zip())
+    create_python_job(
+        glue,
+        s3,
+        bucket,
+        name,
+        script,
+        DefaultArguments={"--extra-py-files": f"s3://{bucket}/lib/encoding.zip"},
+    )
+    arguments = {
+        "--BUCKET_NAME": bucket,
+        "--BUCKET_PATH": "se1/input/",
+        "--BUCKET_PATH_DECODE": "se1/utf8/",
+        "--BUCKET_PATH_ORG": "se1/shift_jis/",
+        "--DECODE_LANG": "cp932",
+        "--MAX_WORKERS": "2",  # an optional argument
+    }
+
+    run = _run(glue, name, arguments)
+
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    for key, value in text.items():
+        assert s3.get_object(Bucket=bucket, Key=f"se1/utf8/{key}")["Body"].read() == value.encode("utf-8")
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="se1/input/").get("Contents", []) == []
+    archived = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="se1/shift_jis/")["Contents"]]
+    originals = sorted(s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in archived)
+    assert originals == sorted(value.encode("cp932") for value in text.values())
+    output = log_messages(logs, "/aws-glue/python-jobs/output", run["Id"])
+    assert any(line.startswith("[INFO] converted") for line in output), output
+
+
 #: How each shipped script is deployed, run and checked; a new script needs its entry here.
-PROOFS = {"csv_to_parquet.py": prove_csv_to_parquet}
+PROOFS = {"convert_encoding.py": prove_convert_encoding, "csv_to_parquet.py": prove_csv_to_parquet}
 
 
 def test_every_shipped_script_reads_its_arguments_with_awsglue():
