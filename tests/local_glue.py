@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,6 +40,21 @@ MIN_CRAWL_SECONDS = 1.0
 TIMEOUT_UNIT_SECONDS = 1.0
 CRAWL_DONE = "READY"
 JOB_DONE = frozenset({"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR", "EXPIRED"})
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Build the Python environments of Python-shell jobs before the slow tests run.
+
+    The first build (the ``analytics`` library set especially) takes minutes; done here, it counts
+    against no test's timeout and no job run waits for it. Later sessions find them built.
+    """
+    if any(item.get_closest_marker("slow") for item in session.items):
+        from airflow_glue_flow.local.job_env import JobEnvironmentError, warm
+
+        try:
+            warm()
+        except JobEnvironmentError as err:  # the job runs that need it fail with this message
+            warnings.warn(f"job environments not built: {err}", stacklevel=1)
 
 
 @pytest.fixture(scope="session")
@@ -135,3 +151,34 @@ def log_messages(logs: Any, group: str, stream: str) -> list[str]:
     """
     events = logs.get_log_events(logGroupName=group, logStreamName=stream, startFromHead=True)["events"]
     return [event["message"] for event in events]
+
+
+def create_python_job(glue: Any, s3: Any, bucket: str, name: str, script: bytes, **extra: Any) -> None:
+    """Upload a script to ``s3://bucket/scripts/<name>.py`` and create a Python-shell 3.9 job running it.
+
+    :param glue: a boto3 Glue client.
+    :param s3: a boto3 S3 client.
+    :param bucket: the bucket for the script.
+    :param name: the job name.
+    :param script: the script's bytes.
+    :param extra: more CreateJob parameters (e.g. ``DefaultArguments``).
+    """
+    s3.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script)
+    command = {
+        "Name": "pythonshell",
+        "ScriptLocation": f"s3://{bucket}/scripts/{name}.py",
+        "PythonVersion": "3.9",
+    }
+    glue.create_job(Name=name, Role="glue-role", Command=command, MaxCapacity=0.0625, **extra)
+
+
+def process_gone(pid: int) -> bool:
+    """Whether a process has ended (no longer exists, or is a zombie waiting to be reaped).
+
+    :param pid: the process id.
+    """
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True

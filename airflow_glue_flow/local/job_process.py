@@ -1,12 +1,15 @@
-"""The process side of a local Glue job run: fetch the script, start it, stream its logs, wait for it.
+"""The process side of a local Glue job run: fetch the script, build its environment, run it, stream its logs.
 
 The run's state machine (states, retries, validation) lives in :mod:`airflow_glue_flow.local.jobs`; it
-hands this module one run and gets back the run's outcome and ErrorMessage.
+hands this module one run and gets back the run's outcome and ErrorMessage. The script runs under a
+per-run supervisor (:mod:`airflow_glue_flow.local.job_supervisor`) that ends everything the script
+started when the script ends or the run is stopped.
 """
 
 from __future__ import annotations
 
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -14,9 +17,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
-from airflow_glue_flow.local.clients import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, local_client
+from airflow_glue_flow.local import job_supervisor
+from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.job_args import job_environment, merged_arguments, script_argv
+from airflow_glue_flow.local.job_env import (
+    JobEnvironmentError,
+    closest_interpreter,
+    declared_version,
+    ensure_environment,
+    missing_libraries,
+    requirements,
+    syntax_error,
+)
 from airflow_glue_flow.local.logs import LogStreamWriter
 from airflow_glue_flow.local.s3uri import S3UriError, parse_s3_uri
 from airflow_glue_flow.local.settings import Settings
@@ -24,14 +39,8 @@ from airflow_glue_flow.local.settings import Settings
 JOB_LOG_GROUP = "/aws-glue/python-jobs"
 #: Longest wait for a finished script's last log lines to be written.
 READER_JOIN_SECONDS = 60
-# Variables that would send the script's boto3 anywhere but the local Glue.
-_AWS_ENV_TO_DROP = (
-    "AWS_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-)
+#: Longest wait for a stopped run's supervisor to end the run's processes before they are killed outright.
+STOP_GRACE_SECONDS = 10
 
 #: Starts the script under the run's lock: given a function that spawns the process, it spawns it and
 #: marks the run RUNNING, or returns None when the run was stopped before it started.
@@ -58,6 +67,10 @@ class ScriptRun:
     stop_requested: Callable[[], bool]
 
 
+class RunFailed(Exception):
+    """The run ends FAILED before its script starts; the message is its ErrorMessage."""
+
+
 def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str, str | None]:
     """Run one job run's script to its end; return its final state and ErrorMessage.
 
@@ -65,7 +78,7 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
     :param run: the run.
     :param launch: starts the process and marks the run RUNNING (see :data:`Launch`).
     """
-    job, endpoint = run.job, settings.endpoint_url
+    job = run.job
     command = job.get("Command") or {}
     kind = command.get("Name", "")
     if kind != "pythonshell":
@@ -73,37 +86,21 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
             f"Job {job['Name']} is a {kind or 'unknown'} job: Spark, streaming and Ray jobs don't run in the local "
             "Glue; only Python-shell jobs (Command.Name pythonshell) run locally. Run this job on AWS Glue."
         )
-    location = command.get("ScriptLocation") or ""
-    workdir = settings.state_dir / "runs" / run.id
-    workdir.mkdir(parents=True, exist_ok=True)
-    try:
-        bucket, key = parse_s3_uri(location)
-        body = local_client(endpoint, "s3", run.region).get_object(Bucket=bucket, Key=key)["Body"].read()
-    except S3UriError as err:
-        return "FAILED", f"Invalid ScriptLocation of job {job['Name']}: {err}"
-    except Exception as err:  # botocore's ClientError text names the code and the message
-        return "FAILED", f"Failed to download script {location}: {err}"
-    script = workdir / (key.rsplit("/", 1)[-1] or "script.py")
-    script.write_bytes(body)
-    argv = [sys.executable, "-u", str(script), "--JOB_NAME", job["Name"], "--JOB_RUN_ID", run.id]
-    merged = {
-        **(job.get("DefaultArguments") or {}),
-        **run.arguments,
-        **(job.get("NonOverridableArguments") or {}),
-    }
-    for name, value in merged.items():
-        argv += [name if name.startswith("--") else f"--{name}", str(value)]
-    logs = local_client(endpoint, "logs", run.region)
+    logs = local_client(settings.endpoint_url, "logs", run.region)
     out = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/output", run.id)
     err_writer = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/error", run.id)
-    error_line = ErrorLine()
     for writer in (out, err_writer):
         writer.open()
+    try:
+        argv, env, workdir = _prepare(settings, run, err_writer)
+    except RunFailed as err:
+        return "FAILED", str(err)
+    error_line = ErrorLine()
     process = launch(
         lambda: subprocess.Popen(
-            argv,
+            [sys.executable, "-I", job_supervisor.__file__, *argv],
             cwd=workdir,
-            env=script_env(settings, run.region),
+            env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -119,10 +116,12 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
     for reader in readers:
         reader.start()
     timed_out = not _wait_for_exit(process, run.timeout_minutes * settings.timeout_unit_seconds)
-    # The run is over once the script ends: whatever it left running goes with it (killed while the
-    # script's process group still exists), which closes the pipes, so the readers finish and the run
-    # ends with every log line written.
-    kill(process)
+    if timed_out:
+        stop(process)
+        _wait_for_exit(process, STOP_GRACE_SECONDS)
+    # The supervisor has ended the script's processes; killing its process group (still reserved: the
+    # supervisor is not reaped yet) also covers systems without a child subreaper.
+    _kill_group(process)
     returncode = process.wait()
     for reader in readers:
         reader.join(timeout=READER_JOIN_SECONDS)
@@ -140,36 +139,74 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
     return "FAILED", f"Command failed with exit code {returncode}"
 
 
-def script_env(settings: Settings, region: str) -> dict[str, str]:
-    """The environment a job script runs with.
+def _prepare(
+    settings: Settings, run: ScriptRun, err_writer: LogStreamWriter
+) -> tuple[list[str], dict[str, str], Path]:
+    """Download the script and its files, build its environment; return argv, env and working dir."""
+    job = run.job
+    command = job.get("Command") or {}
+    arguments = merged_arguments(job, run.arguments)
+    # --scriptLocation overrides the command's ScriptLocation, as on AWS.
+    location = arguments.pop("--scriptLocation", None) or command.get("ScriptLocation") or ""
+    if "--extra-files" in arguments:
+        # https://docs.aws.amazon.com/glue/latest/dg/add-job-python.html#python-shell-limitations
+        raise RunFailed("The --extra-files option cannot be used with Python shell jobs")
+    workdir = settings.state_dir / "runs" / run.id
+    workdir.mkdir(parents=True, exist_ok=True)
+    s3 = local_client(settings.endpoint_url, "s3", run.region)
+    try:
+        parse_s3_uri(location)
+    except S3UriError as err:
+        raise RunFailed(f"Invalid ScriptLocation of job {job['Name']}: {err}") from None
+    body = _download(s3, location, "script")
+    script = workdir / (location.rsplit("/", 1)[-1] or "script.py")
+    script.write_bytes(body)
+    python_path = []
+    for uri in filter(None, (u.strip() for u in arguments.get("--extra-py-files", "").split(","))):
+        name = uri.rsplit("/", 1)[-1]
+        if name.endswith(".egg"):
+            raise RunFailed(
+                f"--extra-py-files {uri}: Python shell jobs on Python 3.9 can't use .egg files; use .whl"
+            )
+        (workdir / name).write_bytes(_download(s3, uri, "--extra-py-files"))
+        if not name.endswith(".py"):  # .zip and .whl are imported from the archive; .py from the workdir
+            python_path.append(workdir / name)
+    try:
+        declared = declared_version(command)
+        interpreter = closest_interpreter(declared)
+        if interpreter.version != declared:
+            error = syntax_error(body, str(script), declared)
+            if error:
+                for line in error:
+                    if line.strip():
+                        err_writer.write(line)
+                raise RunFailed(error[-1])
+        modules = arguments.get("--additional-python-modules", "")
+        wanted = requirements(arguments.get("--library-set", ""), interpreter.version, declared, modules)
+        python = ensure_environment(
+            interpreter,
+            wanted,
+            [m.strip() for m in modules.split(",") if m.strip()],
+            shlex.split(arguments.get("--python-modules-installer-option", "")),
+        )
+        for line in missing_libraries(python):
+            err_writer.write(f"WARNING local Glue: {line}")
+    except JobEnvironmentError as err:
+        raise RunFailed(str(err)) from None
+    argv = [str(python), "-u", *script_argv(script, location, arguments, run.region, job["Name"], run.id)]
+    env = job_environment(settings.endpoint_url, settings.state_dir, run.region, python, workdir, python_path)
+    return argv, env, workdir
 
-    :param settings: the server settings.
-    :param region: the run's region.
-    """
-    state_dir = settings.state_dir
-    config = state_dir / "aws-config"
-    if not config.exists():
-        # Path-style S3 addressing: bucket.<host> does not resolve for a local endpoint.
-        config.write_text("[default]\ns3 =\n    addressing_style = path\n")
-        (state_dir / "aws-credentials").write_text("")
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in _AWS_ENV_TO_DROP and not k.startswith("AWS_ENDPOINT_URL")
-    }
-    env.update(
-        {
-            "AWS_ENDPOINT_URL": settings.endpoint_url,
-            "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_ACCESS_KEY,
-            "AWS_DEFAULT_REGION": region,
-            "AWS_REGION": region,
-            "AWS_CONFIG_FILE": str(config),
-            "AWS_SHARED_CREDENTIALS_FILE": str(state_dir / "aws-credentials"),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
+
+def _download(s3: Any, uri: str, what: str) -> bytes:
+    try:
+        bucket, key = parse_s3_uri(uri)
+    except S3UriError as err:
+        raise RunFailed(str(err)) from None
+    try:
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception as err:  # botocore's ClientError text names the code and the message
+        raise RunFailed(f"Failed to download {what} {uri}: {err}") from None
 
 
 class ErrorLine:
@@ -245,11 +282,34 @@ def _wait_for_exit(process: subprocess.Popen[bytes], timeout: float) -> bool:
         time.sleep(0.05)
 
 
-def kill(process: subprocess.Popen[bytes]) -> None:
-    """Kill a script and everything in its process group.
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop a run's script: its supervisor kills the script and everything it started, then exits.
 
-    :param process: the script's process.
+    :param process: the run's supervisor process.
     """
+    try:
+        process.send_signal(signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+
+
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Stop every run (server shutdown) and wait until their processes are gone.
+
+    :param processes: the runs' supervisor processes.
+    """
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
+        stop(process)
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for process in running:
+        try:
+            process.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -22,7 +22,7 @@ from typing import Any
 
 from airflow_glue_flow.local.errors import GlueApiError
 from airflow_glue_flow.local.job_bookmarks import BookmarkStore
-from airflow_glue_flow.local.job_process import JOB_LOG_GROUP, ScriptRun, kill, run_script
+from airflow_glue_flow.local.job_process import JOB_LOG_GROUP, ScriptRun, run_script, stop, stop_all
 from airflow_glue_flow.local.settings import Settings
 
 ACTIVE_STATES = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING"})
@@ -211,7 +211,7 @@ class JobRuns:
                 self._set(run, "STOPPING")
                 process = run.process
             if process is not None:
-                kill(process)
+                stop(process)
             done.append({"JobName": job_name, "JobRunId": run_id})
         return {"SuccessfulSubmissions": done, "Errors": errors}
 
@@ -221,9 +221,7 @@ class JobRuns:
             processes = [
                 run.process for runs in self._runs.values() for run in runs if run.process is not None
             ]
-        for process in processes:
-            if process.poll() is None:
-                kill(process)
+        stop_all(processes)
 
     def _find(self, region: str, job_name: str, run_id: str) -> _Run:
         with self._lock:

@@ -1,7 +1,8 @@
 """Glue Python-shell job: convert the CSV objects under an S3 prefix to Parquet with a column mapping.
 
 Runs on AWS Glue Python shell (Python 3.9, ``library-set: analytics`` for pyarrow) and in the local
-Glue; it needs only boto3 and pyarrow. Job arguments (``--KEY value``, as Glue passes them):
+Glue; it needs boto3, pyarrow and Glue's ``awsglue.utils``. Job arguments (``--KEY value``, as Glue
+passes them, read with ``getResolvedOptions``):
 
 ``--INPUT_PATH``      s3://bucket/prefix/ holding the CSV objects (header row, UTF-8).
 ``--OUTPUT_PATH``     s3://bucket/prefix/ receiving one ``<name>.parquet`` per CSV object (rerun overwrites).
@@ -22,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from awsglue.utils import getResolvedOptions
 
 DEFAULT_MAPPING = [
     ("deviceid", "string", "deviceid", "string"),
@@ -50,40 +52,6 @@ ARROW_TYPES = {
     "date": pa.date32(),
     "timestamp": pa.timestamp("us"),
 }
-
-
-def get_resolved_options(argv: list[str], options: list[str]) -> dict[str, str]:
-    """Parse ``--KEY value`` / ``--KEY=value`` job arguments like awsglue's ``getResolvedOptions``.
-
-    argv[0] is skipped, every name in ``options`` is required, unknown keys are ignored.
-
-    :param argv: ``sys.argv``.
-    :param options: the required argument names, without ``--``.
-    :raises SystemExit: when a required argument is missing (as getResolvedOptions does).
-    """
-    found = {}
-    args = list(argv[1:])
-    index = 0
-    while index < len(args):
-        token = args[index]
-        index += 1
-        if not token.startswith("--"):
-            continue
-        name, sep, value = token[2:].partition("=")
-        if not sep:
-            if index < len(args) and not args[index].startswith("--"):
-                value = args[index]
-                index += 1
-            else:
-                value = ""
-        found[name] = value
-    missing = [name for name in options if name not in found]
-    if missing:
-        sys.stderr.write(
-            "error: the following arguments are required: " + ", ".join("--" + m for m in missing) + "\n"
-        )
-        raise SystemExit(2)
-    return found
 
 
 def split_s3_uri(uri: str) -> tuple[str, str]:
@@ -184,9 +152,11 @@ def main(argv: list[str]) -> None:
 
     :param argv: ``sys.argv``.
     """
-    args = get_resolved_options(argv, ["JOB_NAME", "INPUT_PATH", "OUTPUT_PATH"])
-    mapping = parse_mapping(args.get("COLUMN_MAPPING", ""))
-    run_id = args.get("JOB_RUN_ID", "-")
+    args = getResolvedOptions(argv, ["JOB_NAME", "INPUT_PATH", "OUTPUT_PATH"])
+    # getResolvedOptions requires every name it is given: read the optional one only when passed.
+    optional = getResolvedOptions(argv, ["COLUMN_MAPPING"]) if "--COLUMN_MAPPING" in argv else {}
+    mapping = parse_mapping(optional.get("COLUMN_MAPPING", ""))
+    run_id = args.get("JOB_RUN_ID") or "-"
     print(f"job {args['JOB_NAME']} run {run_id}: {args['INPUT_PATH']} -> {args['OUTPUT_PATH']}")
     total = convert(boto3.client("s3"), args["INPUT_PATH"], args["OUTPUT_PATH"], mapping)
     print(f"done: {total} rows written")

@@ -80,7 +80,13 @@ def test_run_succeeds_with_run_arguments_overriding_defaults(
     assert run["LogGroupName"] == "/aws-glue/python-jobs"
     assert run["Arguments"] == {"--MODE": "override"}
     output = log_messages(logs_client, "/aws-glue/python-jobs/output", run_id)
-    assert output == [f"argv --JOB_NAME {name} --JOB_RUN_ID {run_id} --INPUT in0/ --MODE override", "done"]
+    # Glue's reserved arguments first (see test_job_runtime.py), then the job's, run overriding default.
+    assert output[0].startswith(f"argv --JOB_NAME {name} --JOB_ID j_")
+    assert output[0].endswith(
+        f"--JOB_RUN_ID {run_id} --job-bookmark-option job-bookmark-disable "
+        f"--scriptLocation s3://{bucket}/scripts/{name}.py --INPUT in0/ --MODE override"
+    )
+    assert output[1:] == ["done"]
 
 
 def test_failing_script_fails_with_its_last_error_line(glue_client, s3_client, logs_client, bucket, unique):

@@ -1,0 +1,176 @@
+"""Proof: the job scripts this project ships, and the seed's encoding script verbatim, run in the local Glue.
+
+Each script is uploaded to S3, defined as a Python-shell job the way it is deployed, started with its
+arguments as Glue passes them, and judged by what it wrote to S3 and its logs.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+from tests.local_glue import SEED_CSV_PATH, create_python_job, log_messages, wait_for_run
+
+SCRIPTS = sorted((REPO_ROOT / "dags" / "scripts").glob("*.py"))
+#: The Glue Workflow seed (the flow this project reproduces), stored verbatim.
+SEED = Path(__file__).parent / "data" / "glue_workflow_seed.md"
+SEED_SCRIPT_MARKER = "from awsglue.utils import getResolvedOptions"
+#: Long enough for a first run that builds its environment.
+RUN_TIMEOUT = 600
+
+
+def seed_encoding_script(seed: Path = SEED) -> str:
+    """The seed's Glue Python-shell script: its fenced code block that imports awsglue, verbatim."""
+    blocks = re.findall(r"^```[^\n]*\n(.*?)^```", seed.read_text(encoding="utf-8"), flags=re.S | re.M)
+    return next(block for block in blocks if SEED_SCRIPT_MARKER in block)
+
+
+def _run(glue: Any, name: str, arguments: dict[str, str]) -> dict[str, Any]:
+    run_id = glue.start_job_run(JobName=name, Arguments=arguments)["JobRunId"]
+    return wait_for_run(glue, name, run_id, timeout=RUN_TIMEOUT)
+
+
+def prove_csv_to_parquet(glue: Any, s3: Any, logs: Any, bucket: str, name: str, script: bytes) -> None:
+    """glue_etl_flow's job: Python shell 3.9 with the analytics library set (for pyarrow)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    s3.put_object(Bucket=bucket, Key="se2/in0/csvlog.csv", Body=SEED_CSV_PATH.read_bytes())
+    create_python_job(glue, s3, bucket, name, script, DefaultArguments={"library-set": "analytics"})
+
+    run = _run(
+        glue, name, {"--INPUT_PATH": f"s3://{bucket}/se2/in0/", "--OUTPUT_PATH": f"s3://{bucket}/se2/out0/"}
+    )
+
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    body = s3.get_object(Bucket=bucket, Key="se2/out0/csvlog.parquet")["Body"].read()
+    table = pq.read_table(io.BytesIO(body))
+    assert table.num_rows == 19
+    assert table.schema == pa.schema(
+        [("deviceid", pa.string()), ("uuid", pa.int64()), ("appid", pa.int64()), ("country", pa.string())]
+        + [(column, pa.int64()) for column in ("year", "month", "day", "hour")]
+    )
+    assert table.slice(3, 1).to_pylist() == [
+        {"deviceid": "iphone", "uuid": 11114, "appid": 7, "country": "AUS"}
+        | {"year": 2017, "month": 12, "day": 17, "hour": 18}
+    ]
+    output = log_messages(logs, "/aws-glue/python-jobs/output", run["Id"])
+    assert output[0] == f"job {name} run {run['Id']}: s3://{bucket}/se2/in0/ -> s3://{bucket}/se2/out0/"
+    assert output[-1] == "done: 19 rows written"
+
+
+def encoding_package_zip() -> bytes:
+    """The encoding package as the job gets it with ``--extra-py-files`` (see convert_encoding.py)."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        package = REPO_ROOT / "airflow_glue_flow"
+        for path in [package / "__init__.py", *sorted((package / "encoding").rglob("*.py"))]:
+            zipped.write(path, path.relative_to(REPO_ROOT).as_posix())
+    return archive.getvalue()
+
+
+def prove_convert_encoding(glue: Any, s3: Any, logs: Any, bucket: str, name: str, script: bytes) -> None:
+    """The encoding job: the package from --extra-py-files, the seed job's arguments."""
+    text = {"a.csv": "deviceid,country\niphone,日本\n", "b.csv": "deviceid,country\nandroid,東京\n"}
+    for key, value in text.items():
+        s3.put_object(Bucket=bucket, Key=f"se1/input/{key}", Body=value.encode("cp932"))
+    s3.put_object(Bucket=bucket, Key="lib/encoding.zip", Body=encoding_package_zip())
+    create_python_job(
+        glue,
+        s3,
+        bucket,
+        name,
+        script,
+        DefaultArguments={"--extra-py-files": f"s3://{bucket}/lib/encoding.zip"},
+    )
+    arguments = {
+        "--BUCKET_NAME": bucket,
+        "--BUCKET_PATH": "se1/input/",
+        "--BUCKET_PATH_DECODE": "se1/utf8/",
+        "--BUCKET_PATH_ORG": "se1/shift_jis/",
+        "--DECODE_LANG": "cp932",
+        "--MAX_WORKERS": "2",  # an optional argument
+    }
+
+    run = _run(glue, name, arguments)
+
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    for key, value in text.items():
+        assert s3.get_object(Bucket=bucket, Key=f"se1/utf8/{key}")["Body"].read() == value.encode("utf-8")
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="se1/input/").get("Contents", []) == []
+    archived = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="se1/shift_jis/")["Contents"]]
+    originals = sorted(s3.get_object(Bucket=bucket, Key=key)["Body"].read() for key in archived)
+    assert originals == sorted(value.encode("cp932") for value in text.values())
+    output = log_messages(logs, "/aws-glue/python-jobs/output", run["Id"])
+    assert any(line.startswith("[INFO] converted") for line in output), output
+
+
+#: How each shipped script is deployed, run and checked; a new script needs its entry here.
+PROOFS = {"convert_encoding.py": prove_convert_encoding, "csv_to_parquet.py": prove_csv_to_parquet}
+
+
+def test_every_shipped_script_reads_its_arguments_with_awsglue():
+    assert SCRIPTS, "no job scripts found under dags/scripts"
+    for script in SCRIPTS:
+        source = script.read_text(encoding="utf-8")
+        assert "from awsglue.utils import getResolvedOptions" in source, script.name
+        assert not re.search(r"def \w*resol\w*options", source, flags=re.I), (
+            f"{script.name} parses its own args"
+        )
+
+
+def test_every_shipped_script_has_a_proof():
+    assert sorted(PROOFS) == [script.name for script in SCRIPTS]
+
+
+def test_the_seed_script_is_the_seeds_code_block():
+    script = seed_encoding_script()
+
+    assert script.startswith(
+        "import sys\nimport re\nimport boto3\nfrom awsglue.utils import getResolvedOptions\n"
+    )
+    assert "args = getResolvedOptions(sys.argv, ['BUCKET_NAME','BUCKET_PATH','BUCKET_PATH_DECODE'" in script
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(RUN_TIMEOUT + 60)
+@pytest.mark.parametrize("script", SCRIPTS, ids=[script.name for script in SCRIPTS])
+def test_shipped_script_runs_in_the_local_glue(script, glue_client, s3_client, logs_client, bucket, unique):
+    PROOFS[script.name](glue_client, s3_client, logs_client, bucket, unique("job"), script.read_bytes())
+
+
+@pytest.mark.slow
+def test_seed_encoding_script_runs_verbatim(glue_client, s3_client, logs_client, bucket, unique):
+    text = {"a.csv": "deviceid,country\niphone,日本\n", "b.csv": "deviceid,country\nandroid,東京\n"}
+    for key, value in text.items():
+        s3_client.put_object(Bucket=bucket, Key=f"se1/input/{key}", Body=value.encode("cp932"))
+    s3_client.put_object(Bucket=bucket, Key="se1/input/", Body=b"")  # the console's folder marker
+    name = unique("encode")
+    create_python_job(glue_client, s3_client, bucket, name, seed_encoding_script().encode("utf-8"))
+    arguments = {
+        "--BUCKET_NAME": bucket,
+        "--BUCKET_PATH": "se1/input/",
+        "--BUCKET_PATH_DECODE": "se1/utf8/",
+        "--BUCKET_PATH_ORG": "se1/shift_jis/",
+        "--DECODE_LANG": "cp932",
+    }
+
+    run = _run(glue_client, name, arguments)
+
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    for key, value in text.items():
+        assert s3_client.get_object(Bucket=bucket, Key=f"se1/utf8/{key}")["Body"].read() == value.encode(
+            "utf-8"
+        )
+        original = s3_client.get_object(Bucket=bucket, Key=f"se1/shift_jis/{key}")["Body"].read()
+        assert original == value.encode("cp932")
+    left = [o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket, Prefix="se1/input/")["Contents"]]
+    assert left == ["se1/input/"]
+    output = log_messages(logs_client, "/aws-glue/python-jobs/output", run["Id"])
+    assert "[INFO] se1/input/a.csv" in output and "[INFO] SKIP se1/input/" in output
