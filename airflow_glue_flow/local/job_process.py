@@ -35,6 +35,8 @@ from airflow_glue_flow.local.job_env import (
 from airflow_glue_flow.local.logs import LogStreamWriter
 from airflow_glue_flow.local.s3uri import S3UriError, parse_s3_uri
 from airflow_glue_flow.local.settings import Settings
+from airflow_glue_flow.local.spark_jobs import SPARK_LOG_GROUP, continuous_writers
+from airflow_glue_flow.local.spark_run import SparkPrepareError, prepare_spark
 
 JOB_LOG_GROUP = "/aws-glue/python-jobs"
 #: Longest wait for a finished script's last log lines to be written.
@@ -79,22 +81,55 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
     :param launch: starts the process and marks the run RUNNING (see :data:`Launch`).
     """
     job = run.job
-    command = job.get("Command") or {}
-    kind = command.get("Name", "")
-    if kind != "pythonshell":
+    kind = (job.get("Command") or {}).get("Name", "")
+    if kind not in ("pythonshell", "glueetl"):
         return "FAILED", (
-            f"Job {job['Name']} is a {kind or 'unknown'} job: Spark, streaming and Ray jobs don't run in the local "
-            "Glue; only Python-shell jobs (Command.Name pythonshell) run locally. Run this job on AWS Glue."
+            f"Job {job['Name']} is a {kind or 'unknown'} job: streaming and Ray jobs don't run in the local "
+            "Glue; Python-shell (pythonshell) and Spark (glueetl) jobs do. Run this job on AWS Glue."
         )
     logs = local_client(settings.endpoint_url, "logs", run.region)
-    out = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/output", run.id)
-    err_writer = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/error", run.id)
+    out = LogStreamWriter(logs, f"{log_group(job)}/output", run.id)
+    err_writer = LogStreamWriter(logs, f"{log_group(job)}/error", run.id)
     for writer in (out, err_writer):
         writer.open()
+    finish: Callable[[], None] | None = None
     try:
-        argv, env, workdir = _prepare(settings, run, err_writer)
-    except RunFailed as err:
+        if kind == "glueetl":
+            argv, env, workdir, finish = prepare_spark(settings, run, _download)
+            out, err_writer = continuous_writers(
+                logs, merged_arguments(job, run.arguments), run.id, out, err_writer
+            )
+        else:
+            argv, env, workdir = _prepare(settings, run, err_writer)
+    except (RunFailed, SparkPrepareError) as err:
         return "FAILED", str(err)
+    try:
+        return _run_process(settings, run, launch, argv, env, workdir, out, err_writer)
+    finally:
+        if finish is not None:
+            finish()  # what the Spark job wrote goes back to S3, its bookmark is kept
+
+
+def log_group(job: dict[str, Any]) -> str:
+    """The log group prefix of a job's runs: Spark jobs log under ``/aws-glue/jobs``.
+
+    :param job: the job definition.
+    """
+    return SPARK_LOG_GROUP if (job.get("Command") or {}).get("Name") == "glueetl" else JOB_LOG_GROUP
+
+
+def _run_process(
+    settings: Settings,
+    run: ScriptRun,
+    launch: Launch,
+    argv: list[str],
+    env: dict[str, str],
+    workdir: Path,
+    out: LogStreamWriter,
+    err_writer: LogStreamWriter,
+) -> tuple[str, str | None]:
+    """Start the prepared script, stream its output, wait for it; return its final state and ErrorMessage."""
+    job = run.job
     error_line = ErrorLine()
     process = launch(
         lambda: subprocess.Popen(

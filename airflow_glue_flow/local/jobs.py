@@ -22,7 +22,7 @@ from typing import Any
 
 from airflow_glue_flow.local.errors import GlueApiError
 from airflow_glue_flow.local.job_bookmarks import BookmarkStore
-from airflow_glue_flow.local.job_process import JOB_LOG_GROUP, ScriptRun, run_script, stop, stop_all
+from airflow_glue_flow.local.job_process import ScriptRun, log_group, run_script, stop, stop_all
 from airflow_glue_flow.local.settings import Settings
 
 ACTIVE_STATES = frozenset({"STARTING", "RUNNING", "STOPPING", "WAITING"})
@@ -79,7 +79,7 @@ class _Run:
             "PredecessorRuns": [],
             "ExecutionTime": self.execution_time(),
             "Timeout": self.timeout,
-            "LogGroupName": JOB_LOG_GROUP,
+            "LogGroupName": log_group(job),
             "GlueVersion": job.get("GlueVersion") or "3.0",
             "ExecutionClass": job.get("ExecutionClass") or "STANDARD",
         }

@@ -36,12 +36,15 @@ class BucketMirror:
     buckets: list[str] = field(default_factory=list)
     _files: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
     _markers: set[tuple[str, str]] = field(default_factory=set)
+    #: Objects left out: keys with an empty, '.' or '..' path segment, which no Hadoop path can name
+    #: (Spark on AWS cannot read them either).
+    skipped: list[str] = field(default_factory=list)
 
     def pull(self) -> list[str]:
         """Copy every object of every bucket under :attr:`root`; return the bucket names."""
         self.root.mkdir(parents=True, exist_ok=True)
         self.buckets = sorted(b["Name"] for b in self.s3.list_buckets().get("Buckets", []))
-        downloads: list[tuple[str, str, Path]] = []
+        downloads: list[tuple[str, str, Path, float]] = []
         for bucket in self.buckets:
             base = self.root / bucket
             base.mkdir(exist_ok=True)
@@ -49,19 +52,31 @@ class BucketMirror:
                 for obj in page.get("Contents", []):
                     key = obj["Key"]
                     path = self._path(bucket, key)
+                    if path is None:
+                        self.skipped.append(f"s3://{bucket}/{key}")
+                        continue
                     if key.endswith("/"):
                         path.mkdir(parents=True, exist_ok=True)
                         self._markers.add((bucket, key))
                     else:
                         path.parent.mkdir(parents=True, exist_ok=True)
-                        downloads.append((bucket, key, path))
+                        downloads.append((bucket, key, path, obj["LastModified"].timestamp()))
         with ThreadPoolExecutor(_WORKERS) as pool:
-            list(pool.map(lambda item: self.s3.download_file(item[0], item[1], str(item[2])), downloads))
-        for bucket, key, path in downloads:
+            list(pool.map(self._download, downloads))
+        for bucket, key, path, _ in downloads:
             if path.is_dir():
                 raise MirrorError(f"s3://{bucket}/{key} is both an object and a folder of other objects")
             self._files[(bucket, key)] = _stamp(path)
         return self.buckets
+
+    def _download(self, item: tuple[str, str, Path, float]) -> None:
+        bucket, key, path, modified = item
+        try:
+            self.s3.download_file(bucket, key, str(path))
+        except (IsADirectoryError, NotADirectoryError):
+            raise MirrorError(f"s3://{bucket}/{key} is both an object and a folder of other objects") from None
+        # The file's modification time is the object's LastModified, which Spark (and job bookmarks) see.
+        os.utime(path, (modified, modified))
 
     def push(self) -> None:
         """Upload the files the run added or changed; delete the objects whose files it removed."""
@@ -79,7 +94,7 @@ class BucketMirror:
         with ThreadPoolExecutor(_WORKERS) as pool:
             list(pool.map(lambda item: self.s3.upload_file(str(item[2]), item[0], item[1]), uploads))
         gone = [k for k in self._files if k not in present]
-        gone += [(b, k) for b, k in self._markers if not self._path(b, k).is_dir()]
+        gone += [(b, k) for b, k in self._markers if not self.root.joinpath(b, k).is_dir()]
         for bucket, key in gone:
             self.s3.delete_object(Bucket=bucket, Key=key)
 
@@ -87,13 +102,10 @@ class BucketMirror:
         """Delete the folder tree."""
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def _path(self, bucket: str, key: str) -> Path:
+    def _path(self, bucket: str, key: str) -> Path | None:
         parts = PurePosixPath(key.rstrip("/")).parts if key.strip("/") else ()
         if key.startswith("/") or "//" in key or any(p in (".", "..") for p in parts):
-            raise MirrorError(
-                f"s3://{bucket}/{key} cannot be given to a Spark job as a file: its key has an empty, '.' or '..' "
-                "path segment"
-            )
+            return None
         return self.root.joinpath(bucket, *parts)
 
 

@@ -230,3 +230,39 @@ def prepare(
             mirror.remove()
 
     return SparkLaunch(env, finish)
+
+
+class TeeWriter:
+    """Writes each line to several log streams (a Spark run's stream and its continuous-logging stream)."""
+
+    def __init__(self, *writers: Any) -> None:
+        self._writers = writers
+
+    def open(self) -> None:
+        for writer in self._writers:
+            writer.open()
+
+    def write(self, message: str) -> None:
+        for writer in self._writers:
+            writer.write(message)
+
+
+def continuous_writers(
+    logs: Any, arguments: dict[str, str], run_id: str, out: Any, err: Any
+) -> tuple[Any, Any]:
+    """With ``--enable-continuous-cloudwatch-log true``, the output and error writers also write to
+    ``/aws-glue/jobs/logs-v2`` (or ``--continuous-log-logGroup``), stream = run id (the driver's).
+
+    :param logs: a CloudWatch Logs client of the local endpoint.
+    :param arguments: the run's merged arguments.
+    :param run_id: the run id.
+    :param out: the output writer.
+    :param err: the error writer.
+    """
+    if arguments.get("--enable-continuous-cloudwatch-log", "").lower() != "true":
+        return out, err
+    from airflow_glue_flow.local.logs import LogStreamWriter
+
+    driver = LogStreamWriter(logs, arguments.get("--continuous-log-logGroup") or CONTINUOUS_LOG_GROUP, run_id)
+    driver.open()
+    return TeeWriter(out, driver), TeeWriter(err, driver)

@@ -188,15 +188,15 @@ def test_default_max_concurrent_runs_is_one(glue_client, s3_client, bucket, uniq
     assert wait_for_run(glue_client, name, second)["JobRunState"] == "STOPPED"
 
 
-def test_spark_job_fails_saying_it_does_not_run_locally(glue_client, s3_client, bucket, unique):
+def test_streaming_job_fails_saying_it_does_not_run_locally(glue_client, s3_client, bucket, unique):
     name = unique("job")
-    command = {"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/{name}.py"}
+    command = {"Name": "gluestreaming", "ScriptLocation": f"s3://{bucket}/scripts/{name}.py"}
     _job(glue_client, s3_client, bucket, name, PRINT_ARGS, Command=command, GlueVersion="4.0")
 
     run = wait_for_run(glue_client, name, glue_client.start_job_run(JobName=name)["JobRunId"])
 
     assert run["JobRunState"] == "FAILED"
-    assert "Spark" in run["ErrorMessage"] and "don't run in the local Glue" in run["ErrorMessage"]
+    assert "streaming and Ray jobs don't run in the local Glue" in run["ErrorMessage"]
 
 
 def test_missing_script_fails_the_run(glue_client, bucket, unique):

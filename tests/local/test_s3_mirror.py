@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from airflow_glue_flow.local.s3_mirror import BucketMirror, MirrorError
+from airflow_glue_flow.local.s3_mirror import BucketMirror
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,17 @@ def test_pull_then_push_round_trips_adds_changes_and_deletes(
     assert s3_client.get_object(Bucket=bucket, Key="out/part-0.parquet")["Body"].read() == b"PAR1"
 
 
-def test_a_key_that_is_no_file_path_is_refused_by_name(s3_client: Any, bucket: str, tmp_path: Path) -> None:
+def test_a_key_no_hadoop_path_can_name_is_left_out_and_kept(s3_client: Any, bucket: str, tmp_path: Path) -> None:
     s3_client.put_object(Bucket=bucket, Key="a//b.csv", Body=b"x")
-    with pytest.raises(MirrorError, match=rf"s3://{bucket}/a//b.csv cannot be given to a Spark job"):
-        BucketMirror(s3_client, tmp_path / "s3").pull()
+    mirror = BucketMirror(s3_client, tmp_path / "s3")
+    mirror.pull()
+    assert f"s3://{bucket}/a//b.csv" in mirror.skipped
+    mirror.push()
+    assert s3_client.get_object(Bucket=bucket, Key="a//b.csv")["Body"].read() == b"x"
+
+
+def test_files_carry_the_objects_last_modified_time(s3_client: Any, bucket: str, tmp_path: Path) -> None:
+    s3_client.put_object(Bucket=bucket, Key="a.csv", Body=b"x")
+    modified = s3_client.head_object(Bucket=bucket, Key="a.csv")["LastModified"].timestamp()
+    BucketMirror(s3_client, tmp_path / "s3").pull()
+    assert (tmp_path / "s3" / bucket / "a.csv").stat().st_mtime == modified

@@ -1,0 +1,206 @@
+"""Overhead of a local Glue Spark (glueetl) job run against ``spark-submit`` of the same script on the
+same data, measured side by side in one run.
+
+Both sides run the seed's ``se2_job0.py`` unchanged (catalog table -> ApplyMapping -> ResolveChoice ->
+DropNullFields -> Parquet) with the same pyspark, the same ``awsglue`` library and the same Spark
+settings. The local Glue run is timed from ``StartJobRun`` to ``SUCCEEDED`` as a client sees it (job
+environment check, bucket copy in and out, log shipping included); ``spark-submit`` is timed from
+launch to exit, reading a folder copy of the same objects. Peak RSS is the sum over each run's process
+tree (Python driver, JVM, Python workers; for the local Glue, every process it started for the run, not
+the server itself), sampled every 50 ms. The job environment is built once
+before the first measured run, as the local Glue keeps it for later runs.
+
+Run: ``python bench/bench_spark.py`` (defaults) or ``python bench/bench_spark.py --rows 500000 --rounds 3``.
+Generated data goes to bench/data/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "bench" / "data" / "spark"
+SCRIPT = REPO / "tests" / "local" / "data" / "se2_job0.py"
+sys.path.insert(0, str(REPO))
+
+from airflow_glue_flow.local import LocalGlue  # noqa: E402
+from airflow_glue_flow.local.job_args import GLUE_LIB  # noqa: E402
+from airflow_glue_flow.local.s3_mirror import BucketMirror  # noqa: E402
+from airflow_glue_flow.local.spark_jobs import pyspark_version, spark_defaults, write_conf_dir  # noqa: E402
+from airflow_glue_flow.local.spark_run import spark_environment  # noqa: E402
+
+BUCKET, JOB = "test-glue00", "se2_job0"
+
+
+def make_csv(path: Path, rows: int) -> None:
+    """The seed's CSV layout with ``rows`` random rows."""
+    rng = random.Random(7)
+    devices, countries = ["iphone", "android", "pc", "other"], ["JP", "FR", "AUS", "US"]
+    with path.open("w") as handle:
+        handle.write("deviceid,uuid,appid,country,year,month,day,hour\n")
+        for i in range(rows):
+            handle.write(
+                f"{rng.choice(devices)},{11110 + i},{rng.randint(1, 9):03d},{rng.choice(countries)},2017,"
+                f"{rng.randint(11, 12)},{rng.randint(1, 28):02d},{rng.randint(0, 23):02d}\n"
+            )
+
+
+class PeakRss:
+    """Peak summed RSS of a process tree, sampled on a thread."""
+
+    def __init__(self, roots: Callable[[], list[psutil.Process]]) -> None:
+        self._roots, self.peak, self._stop = roots, 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            total = 0
+            for root in self._roots():
+                try:
+                    procs = [root, *root.children(recursive=True)]
+                except psutil.Error:
+                    continue
+                for proc in procs:
+                    try:
+                        total += proc.memory_info().rss
+                    except psutil.Error:
+                        pass
+            self.peak = max(self.peak, total)
+            time.sleep(0.05)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def clear_output(s3) -> None:
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix="se2/out0/"):
+        for obj in page.get("Contents", []):
+            s3.delete_object(Bucket=BUCKET, Key=obj["Key"])
+
+
+def run_local(glue, s3, server: psutil.Process) -> tuple[float, int]:
+    clear_output(s3)
+    with PeakRss(lambda: server.children()) as rss:
+        start = time.perf_counter()
+        run_id = glue.start_job_run(JobName=JOB)["JobRunId"]
+        while True:
+            run = glue.get_job_run(JobName=JOB, RunId=run_id)["JobRun"]
+            if run["JobRunState"] not in ("STARTING", "RUNNING", "STOPPING", "WAITING"):
+                break
+            time.sleep(0.05)
+        wall = time.perf_counter() - start
+    if run["JobRunState"] != "SUCCEEDED":
+        raise SystemExit(f"local Glue run {run['JobRunState']}: {run.get('ErrorMessage')}")
+    return wall, rss.peak
+
+
+def run_submit(local: LocalGlue, python: str, mirror_root: Path, workdir: Path) -> tuple[float, int]:
+    shutil.rmtree(mirror_root / BUCKET / "se2" / "out0", ignore_errors=True)
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(workdir),
+        "SPARK_CONF_DIR": str(workdir / "spark-conf"),
+        "SPARK_LOCAL_DIRS": str(workdir / "spark-tmp"),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+        "PYSPARK_PYTHON": python,
+        "PYSPARK_DRIVER_PYTHON": python,
+        "PYTHONPATH": str(GLUE_LIB),
+        "AWS_ENDPOINT_URL": local.endpoint_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": local.region,
+    }
+    submit = str(Path(python).parent / "spark-submit")
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [submit, str(SCRIPT), "--JOB_NAME", JOB],
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    with PeakRss(lambda: [psutil.Process(process.pid)]) as rss:
+        _, err = process.communicate()
+    wall = time.perf_counter() - start
+    if process.returncode != 0:
+        raise SystemExit(f"spark-submit failed:\n{err[-3000:]}")
+    return wall, rss.peak
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000, help="rows in the input CSV")
+    parser.add_argument("--rounds", type=int, default=2, help="measured runs of each side")
+    args = parser.parse_args()
+    DATA.mkdir(parents=True, exist_ok=True)
+    csv = DATA / f"cvlog-{args.rows}.csv"
+    if not csv.exists():
+        make_csv(csv, args.rows)
+    with LocalGlue.start(state_dir=DATA / "state", min_crawl_seconds=0) as local:
+        s3, glue = local.client("s3"), local.client("glue")
+        s3.create_bucket(Bucket=BUCKET)
+        s3.upload_file(str(csv), BUCKET, "se2/in0/cvlog.csv")
+        s3.upload_file(str(SCRIPT), BUCKET, "se2/script/se2_job0.py")
+        glue.create_database(DatabaseInput={"Name": "se2"})
+        glue.create_crawler(
+            Name="se2_in0",
+            Role="r",
+            DatabaseName="se2",
+            TablePrefix="se2_",
+            Targets={"S3Targets": [{"Path": f"s3://{BUCKET}/se2/in0"}]},
+        )
+        glue.start_crawler(Name="se2_in0")
+        while "LastCrawl" not in glue.get_crawler(Name="se2_in0")["Crawler"]:
+            time.sleep(0.2)
+        glue.create_job(
+            Name=JOB,
+            Role="r",
+            GlueVersion="5.0",
+            WorkerType="G.1X",
+            NumberOfWorkers=2,
+            Command={"Name": "glueetl", "ScriptLocation": f"s3://{BUCKET}/se2/script/se2_job0.py"},
+        )
+        server = psutil.Process(local.process.pid)
+        print(
+            f"{args.rows} rows ({csv.stat().st_size / 1e6:.1f} MB); warming the job environment ...",
+            flush=True,
+        )
+        run_local(glue, s3, server)
+        env_python = str(spark_environment("5.0", pyspark_version() or ""))  # built by the warm-up run
+        workdir = DATA / "submit"
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir()
+        mirror = BucketMirror(s3, workdir / "s3")
+        buckets = mirror.pull()
+        write_conf_dir(workdir / "spark-conf", spark_defaults(workdir, mirror.root, buckets, {}, []))
+        local_runs, submit_runs = [], []
+        for _ in range(args.rounds):
+            local_runs.append(run_local(glue, s3, server))
+            submit_runs.append(run_submit(local, env_python, mirror.root, workdir))
+    wall_l, wall_s = (statistics.median(r[0] for r in runs) for runs in (local_runs, submit_runs))
+    rss_l, rss_s = (statistics.median(r[1] for r in runs) for runs in (local_runs, submit_runs))
+    print(f"{'':24}{'local Glue':>14}{'spark-submit':>14}{'ratio':>8}")
+    print(f"{'wall time (median, s)':24}{wall_l:>14.2f}{wall_s:>14.2f}{wall_l / wall_s:>8.2f}")
+    print(f"{'peak RSS (median, MB)':24}{rss_l / 1e6:>14.0f}{rss_s / 1e6:>14.0f}{rss_l / rss_s:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

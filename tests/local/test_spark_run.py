@@ -1,0 +1,219 @@
+"""Spark (glueetl) job runs in the local Glue: the seed's script unchanged after a crawl, bookmarks over
+runs, errors that name what failed, and the logs AWS writes for Spark jobs."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import shutil
+from typing import Any
+
+import pytest
+
+from airflow_glue_flow.local import LocalGlue
+from tests.conftest import REPO_ROOT
+from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, log_messages, wait_for_crawl, wait_for_run
+
+pytestmark = pytest.mark.slow
+
+#: The seed's se2_job0.py, word for word (its bucket, database and table are fixed in the script).
+SEED_SCRIPT = REPO_ROOT / "tests" / "local" / "data" / "se2_job0.py"
+SPARK_RUN_SECONDS = 600.0
+
+
+def _spark_job(glue: Any, name: str, script: str, **arguments: str) -> None:
+    glue.create_job(
+        Name=name,
+        Role="arn:aws:iam::123456789012:role/glue",
+        Command={"Name": "glueetl", "ScriptLocation": script, "PythonVersion": "3"},
+        GlueVersion="5.0",
+        WorkerType="G.1X",
+        NumberOfWorkers=2,
+        DefaultArguments=arguments,
+    )
+
+
+@pytest.fixture
+def require_spark() -> None:
+    if os.environ.get("CI"):
+        assert shutil.which("java"), "CI installs Java (scripts/dev.py DEBIAN_PACKAGES)"
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed")
+    pytest.importorskip("pyspark")
+
+
+def test_seed_script_runs_unchanged_after_a_crawl(require_spark, glue_client, s3_client, logs_client) -> None:
+    # The seed's fixed names: bucket test-glue00, database se2, crawler/table se2_in0, job se2_job0.
+    s3_client.create_bucket(Bucket="test-glue00")
+    s3_client.put_object(Bucket="test-glue00", Key="se2/in0/", Body=b"")
+    s3_client.put_object(Bucket="test-glue00", Key="se2/in0/cvlog.csv", Body=SEED_CSV_PATH.read_bytes())
+    s3_client.put_object(Bucket="test-glue00", Key="se2/script/se2_job0.py", Body=SEED_SCRIPT.read_bytes())
+    glue_client.create_database(DatabaseInput={"Name": "se2"})
+    glue_client.create_crawler(
+        Name="se2_in0",
+        Role="r",
+        DatabaseName="se2",
+        TablePrefix="se2_",
+        Targets={"S3Targets": [{"Path": "s3://test-glue00/se2/in0"}]},
+    )
+    glue_client.start_crawler(Name="se2_in0")
+    assert wait_for_crawl(glue_client, "se2_in0")["LastCrawl"]["Status"] == "SUCCEEDED"
+    _spark_job(
+        glue_client,
+        "se2_job0",
+        "s3://test-glue00/se2/script/se2_job0.py",
+        **{"--TempDir": "s3://test-glue00/se2/tmp"},
+    )
+
+    run_id = glue_client.start_job_run(JobName="se2_job0")["JobRunId"]
+    run = wait_for_run(glue_client, "se2_job0", run_id, SPARK_RUN_SECONDS)
+
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    assert run["LogGroupName"] == "/aws-glue/jobs"
+    import pyarrow.parquet as pq
+
+    keys = [o["Key"] for o in s3_client.list_objects_v2(Bucket="test-glue00", Prefix="se2/out0/")["Contents"]]
+    assert keys and all(k.endswith(".snappy.parquet") for k in keys), keys  # no _SUCCESS, no .crc
+    tables = [
+        pq.read_table(io.BytesIO(s3_client.get_object(Bucket="test-glue00", Key=k)["Body"].read()))
+        for k in keys
+    ]
+    rows = [row for table in tables for row in table.to_pylist()]
+    assert [(f.name, str(f.type)) for f in tables[0].schema] == [
+        (name, "string" if kind == "string" else "int64") for name, kind in SEED_COLUMNS
+    ]
+    assert len(rows) == 19
+    assert {
+        "deviceid": "iphone",
+        "uuid": 11114,
+        "appid": 7,
+        "country": "AUS",
+        "year": 2017,
+        "month": 12,
+        "day": 17,
+        "hour": 18,
+    } in rows
+    assert sorted(r["uuid"] for r in rows) == sorted(
+        int(line.split(",")[1]) for line in SEED_CSV_PATH.read_text().splitlines()[1:]
+    )
+    # The driver's log (Spark's own lines) goes to the error group, as on AWS.
+    assert logs_client.describe_log_streams(logGroupName="/aws-glue/jobs/error", logStreamNamePrefix=run_id)[
+        "logStreams"
+    ]
+
+
+BOOKMARK_SCRIPT = b"""
+import sys
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "SOURCE"])
+glue_context = GlueContext(SparkContext.getOrCreate())
+job = Job(glue_context)
+job.init(args["JOB_NAME"], args)
+frame = glue_context.create_dynamic_frame.from_options(
+    "s3", {"paths": [args["SOURCE"]]}, "csv", {"withHeader": True}, transformation_ctx="source"
+)
+print("ROWS", frame.count())
+job.commit()
+"""
+
+
+def _rows_printed(logs_client: Any, run_id: str) -> int:
+    lines = [m for m in log_messages(logs_client, "/aws-glue/jobs/output", run_id) if m.startswith("ROWS ")]
+    return int(lines[-1].split()[1])
+
+
+def test_bookmarks_read_only_new_files_until_reset(
+    require_spark, glue_client, s3_client, logs_client, bucket, unique
+) -> None:
+    # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html
+    job = unique("bookmarked")
+    s3_client.put_object(Bucket=bucket, Key="job.py", Body=BOOKMARK_SCRIPT)
+    s3_client.put_object(Bucket=bucket, Key="in/a.csv", Body=b"id\n1\n2\n")
+    _spark_job(
+        glue_client,
+        job,
+        f"s3://{bucket}/job.py",
+        **{"--job-bookmark-option": "job-bookmark-enable", "--SOURCE": f"s3://{bucket}/in/"},
+    )
+    with pytest.raises(glue_client.exceptions.EntityNotFoundException):
+        glue_client.get_job_bookmark(JobName=job)
+
+    first = glue_client.start_job_run(JobName=job)["JobRunId"]
+    assert wait_for_run(glue_client, job, first, SPARK_RUN_SECONDS)["JobRunState"] == "SUCCEEDED"
+    assert _rows_printed(logs_client, first) == 2
+    entry = glue_client.get_job_bookmark(JobName=job)["JobBookmarkEntry"]
+    assert entry["RunId"] == first and entry["Run"] == 1 and "a.csv" in entry["JobBookmark"]
+
+    s3_client.put_object(Bucket=bucket, Key="in/b.csv", Body=b"id\n3\n4\n5\n")
+    second = glue_client.start_job_run(JobName=job)["JobRunId"]
+    assert wait_for_run(glue_client, job, second, SPARK_RUN_SECONDS)["JobRunState"] == "SUCCEEDED"
+    assert _rows_printed(logs_client, second) == 3  # only b.csv
+    assert glue_client.get_job_bookmark(JobName=job)["JobBookmarkEntry"]["PreviousRunId"] == first
+
+    assert glue_client.reset_job_bookmark(JobName=job)["JobBookmarkEntry"]["RunId"] == second
+    third = glue_client.start_job_run(JobName=job)["JobRunId"]
+    assert wait_for_run(glue_client, job, third, SPARK_RUN_SECONDS)["JobRunState"] == "SUCCEEDED"
+    assert _rows_printed(logs_client, third) == 5
+
+
+UNSUPPORTED_SCRIPT = b"""
+from awsglue.context import GlueContext
+from pyspark.context import SparkContext
+
+glue_context = GlueContext(SparkContext.getOrCreate())
+print("before the unsupported call")
+glue_context.purge_s3_path("s3://somewhere/old/", {"retentionPeriod": 1})
+"""
+
+
+def test_an_unimplemented_api_fails_the_run_with_its_name_and_the_traceback_reaches_the_task_log(
+    require_spark, glue_client, s3_client, bucket, unique, aws_conn_id
+) -> None:
+    from airflow_glue_flow.hooks.job import GlueJobFlowHook, LogTokens
+
+    job = unique("unsupported")
+    s3_client.put_object(Bucket=bucket, Key="job.py", Body=UNSUPPORTED_SCRIPT)
+    _spark_job(glue_client, job, f"s3://{bucket}/job.py")
+    run_id = glue_client.start_job_run(JobName=job)["JobRunId"]
+    run = wait_for_run(glue_client, job, run_id, SPARK_RUN_SECONDS)
+
+    assert run["JobRunState"] == "FAILED"
+    assert run["ErrorMessage"] == (
+        "awsglue._unsupported.NotSupportedLocally: GlueContext.purge_s3_path is not implemented by the local "
+        "Glue's awsglue library; run this job on AWS Glue"
+    )
+    task_log = logging.getLogger("tests.spark.task_log")
+    task_log.setLevel(logging.INFO)
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
+    task_log.addHandler(handler)
+    try:
+        GlueJobFlowHook(aws_conn_id=aws_conn_id).forward_logs(run, LogTokens(), task_log)
+    finally:
+        task_log.removeHandler(handler)
+    text = "\n".join(lines)
+    assert "before the unsupported call" in text
+    assert "Traceback (most recent call last):" in text
+    assert 'glue_context.purge_s3_path("s3://somewhere/old/", {"retentionPeriod": 1})' in text
+
+
+def test_without_java_a_spark_run_fails_saying_what_to_install(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with LocalGlue.start(state_dir=tmp_path / "glue") as glue:
+        s3, client = glue.client("s3"), glue.client("glue")
+        s3.create_bucket(Bucket="scripts")
+        s3.put_object(Bucket="scripts", Key="job.py", Body=b"print('never runs')\n")
+        _spark_job(client, "no_java", "s3://scripts/job.py")
+        run = wait_for_run(client, "no_java", client.start_job_run(JobName="no_java")["JobRunId"])
+    assert run["JobRunState"] == "FAILED"
+    assert run["ErrorMessage"] == (
+        "Job no_java is a Spark job, and the local Glue found no Java to run Spark: install a Java 17 runtime "
+        "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+    )
