@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXTRAS = {"demo": "local", "test": "test", "lowest": "test"}
 #: Debian packages the slow tests need, installed by ``test`` when missing (Java for Spark jobs,
 #: PostgreSQL for the deployment test, Chromium for the local console pages).
-DEBIAN_PACKAGES: list[str] = []
+DEBIAN_PACKAGES: list[str] = ["chromium"]
 
 
 def _run(*cmd: str | Path, **kwargs) -> None:
