@@ -56,7 +56,9 @@ class _GlueLink(BaseAwsLink):
         cls, context: Any, operator: Any, region_name: str, aws_partition: str, **kwargs: Any
     ) -> None:
         """Store the link's values, with the local console's URL when the task ran against the local Glue."""
-        kwargs.setdefault("console_url", local_console_url(operator))
+        console = local_console_url(operator)
+        if console:  # links of tasks that ran on AWS keep exactly the amazon provider's values
+            kwargs.setdefault("console_url", console)
         super().persist(
             context=context, operator=operator, region_name=region_name, aws_partition=aws_partition, **kwargs
         )
