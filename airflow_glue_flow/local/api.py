@@ -60,6 +60,8 @@ class GlueApi:
             "GetJobRun": self._get_job_run,
             "GetJobRuns": self._get_job_runs,
             "BatchStopJobRun": self._batch_stop_job_run,
+            "GetJobBookmark": self._get_job_bookmark,
+            "ResetJobBookmark": self._reset_job_bookmark,
             "StartWorkflowRun": lambda environ, region, request: refuse_workflow_run(
                 "StartWorkflowRun", request
             ),
@@ -222,6 +224,18 @@ class GlueApi:
     ) -> dict[str, Any]:
         self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
         return self.jobs.stop(region, request["JobName"], list(request.get("JobRunIds") or []))
+
+    def _get_job_bookmark(
+        self, environ: dict[str, Any], region: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
+        return {"JobBookmarkEntry": self.jobs.bookmarks.get((region, request["JobName"]))}
+
+    def _reset_job_bookmark(
+        self, environ: dict[str, Any], region: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
+        return {"JobBookmarkEntry": self.jobs.bookmarks.reset((region, request["JobName"]))}
 
 
 def _region(environ: dict[str, Any]) -> str:
