@@ -26,6 +26,7 @@ EXTRAS = {"demo": "local", "test": "test", "lowest": "test"}
 #: PostgreSQL for the deployment test, Chromium for the local console pages).
 DEBIAN_PACKAGES: list[str] = [
     "openjdk-17-jre-headless",  # java: Spark (glueetl) jobs in the local Glue
+    "chromium",  # the local Glue console's pages, opened as a browser would
 ]
 
 
