@@ -7,7 +7,9 @@ arguments as Glue passes them, and judged by what it wrote to S3 and its logs.
 from __future__ import annotations
 
 import io
+import os
 import re
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -111,8 +113,65 @@ def prove_convert_encoding(glue: Any, s3: Any, logs: Any, bucket: str, name: str
     assert any(line.startswith("[INFO] converted") for line in output), output
 
 
+def prove_csv_to_parquet_spark(glue: Any, s3: Any, logs: Any, bucket: str, name: str, script: bytes) -> None:
+    """The DAGs' Spark job (the seed's se2_job0 with arguments): Glue 5.0 glueetl, after a crawl."""
+    import pyarrow.parquet as pq
+
+    from tests.local_glue import wait_for_crawl
+
+    if shutil.which("java") is None and not os.environ.get("CI"):
+        pytest.skip("Java is not installed (CI installs it)")
+    s3.put_object(Bucket=bucket, Key="se2/in0/csvlog.csv", Body=SEED_CSV_PATH.read_bytes())
+    s3.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script)
+    glue.create_database(DatabaseInput={"Name": name})
+    glue.create_crawler(
+        Name=name,
+        Role="r",
+        DatabaseName=name,
+        TablePrefix="se2_",
+        Targets={"S3Targets": [{"Path": f"s3://{bucket}/se2/in0/"}]},
+    )
+    glue.start_crawler(Name=name)
+    assert wait_for_crawl(glue, name)["LastCrawl"]["Status"] == "SUCCEEDED"
+    glue.create_job(
+        Name=name,
+        Role="r",
+        GlueVersion="5.0",
+        WorkerType="G.1X",
+        NumberOfWorkers=2,
+        Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/{name}.py"},
+    )
+
+    run = _run(
+        glue,
+        name,
+        {"--DATABASE": name, "--TABLE_NAME": "se2_in0", "--OUTPUT_PATH": f"s3://{bucket}/se2/out0/"},
+    )
+
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="se2/out0/")["Contents"]]
+    rows = [
+        row
+        for key in keys
+        for row in pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())).to_pylist()
+    ]
+    assert len(rows) == 19
+    assert {"deviceid": "iphone", "uuid": 11114, "appid": 7, "country": "AUS"} | {
+        "year": 2017,
+        "month": 12,
+        "day": 17,
+        "hour": 18,
+    } in rows
+    output = log_messages(logs, "/aws-glue/jobs/output", run["Id"])
+    assert f"Writing 19 rows to s3://{bucket}/se2/out0/" in output
+
+
 #: How each shipped script is deployed, run and checked; a new script needs its entry here.
-PROOFS = {"convert_encoding.py": prove_convert_encoding, "csv_to_parquet.py": prove_csv_to_parquet}
+PROOFS = {
+    "convert_encoding.py": prove_convert_encoding,
+    "csv_to_parquet.py": prove_csv_to_parquet,
+    "csv_to_parquet_spark.py": prove_csv_to_parquet_spark,
+}
 
 
 def test_every_shipped_script_reads_its_arguments_with_awsglue():

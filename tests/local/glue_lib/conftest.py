@@ -1,4 +1,5 @@
-"""One local Spark session for the awsglue library's unit tests (starting Spark costs seconds)."""
+"""One local Spark session for the awsglue library's unit tests (starting Spark costs seconds), shared by
+this package's tests and stopped after them."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def glue_context() -> Iterator[object]:
     """A GlueContext on a local Spark session, with the job-side awsglue package importable."""
     if os.environ.get("CI"):  # CI installs Java and the [spark] extra: missing there is a failure
@@ -42,7 +43,10 @@ def glue_context() -> Iterator[object]:
     logging.getLogger("py4j").setLevel(logging.WARNING)
     yield GlueContext(spark.sparkContext)
     spark.stop()
+    # Nothing of awsglue stays importable for the tests that follow (it must never be, outside a job).
     sys.path.remove(lib)
+    for name in [m for m in sys.modules if m == "awsglue" or m.startswith("awsglue.")]:
+        del sys.modules[name]
     if previous is None:
         os.environ.pop("PYTHONPATH", None)
     else:
