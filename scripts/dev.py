@@ -25,7 +25,7 @@ PYTHON = BIN / "python"
 EXTRAS = {"demo": "local", "test": "test"}
 #: Debian packages the slow tests need, installed by ``test`` when missing (Java for Spark jobs,
 #: PostgreSQL for the deployment test, Chromium for the local console pages).
-DEBIAN_PACKAGES: list[str] = []
+DEBIAN_PACKAGES: list[str] = ["postgresql-15"]
 
 
 def _run(*cmd: str | Path, **kwargs) -> None:
@@ -88,7 +88,7 @@ def main(argv: list[str]) -> int:
             ensure_debian_packages(DEBIAN_PACKAGES)
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     if command == "demo":
-        return subprocess.call([str(PYTHON), "-m", "airflow_glue_flow.local.demo", *rest], cwd=ROOT, env=env)
+        return subprocess.call([str(PYTHON), str(ROOT / "scripts" / "demo.py"), *rest], cwd=ROOT, env=env)
     lint = subprocess.call(
         [str(BIN / "ruff"), "check", "airflow_glue_flow", "dags", "tests", "bench"], cwd=ROOT
     )
