@@ -219,7 +219,8 @@ def test_run_without_new_input_skips_the_job_and_keeps_the_published_output(
     assert len(aws.glue.get_job_runs(JobName=flow["job_name"])["JobRuns"]) == 1
     assert body(aws.s3, flow["bucket"], f"{OUTPUT}_MANIFEST.json") == manifest
     assert any(
-        f"No new input: convert_encoding converted no object under s3://{flow['bucket']}/{RAW}" in record.message
+        f"No new input: convert_encoding converted no object under s3://{flow['bucket']}/{RAW}"
+        in record.message
         for record in caplog.records
     )
 
