@@ -24,8 +24,9 @@ from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 
 log = logging.getLogger(__name__)
 
-#: The encoding job's script: the package's self-contained converter, which is also a Python-shell job.
-ENCODING_SCRIPT = Path(encoding_job.__file__)
+#: The encoding job's script: the converter package's entry point (it imports the package, which the
+#: job needs on its path: installed beside the local Glue, or an --extra-py-files zip on AWS).
+ENCODING_SCRIPT = Path(encoding_job.__file__).parent / "__main__.py"
 #: The load job's script: CSV -> Parquet with the seed's column mapping.
 LOAD_SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
 SCRIPTS_PREFIX = "s3://{{ params.bucket_name }}/glue-flow/scripts/"
@@ -87,7 +88,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
         task_id="deploy",
         buckets=["{{ params.bucket_name }}"],
         scripts={
-            str(ENCODING_SCRIPT): SCRIPTS_PREFIX + "encoding.py",
+            str(ENCODING_SCRIPT): SCRIPTS_PREFIX + "convert_encoding.py",
             str(LOAD_SCRIPT): SCRIPTS_PREFIX + "csv_to_parquet.py",
         },
         jobs=[
@@ -97,7 +98,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
                 "Command": {
                     "Name": "pythonshell",
                     "PythonVersion": "3.9",
-                    "ScriptLocation": SCRIPTS_PREFIX + "encoding.py",
+                    "ScriptLocation": SCRIPTS_PREFIX + "convert_encoding.py",
                 },
                 "MaxCapacity": 0.0625,
                 "Timeout": 60,

@@ -768,7 +768,6 @@ def test_ready_dag_parses_without_touching_aws() -> None:
 )
 def test_ready_dag_runs_with_scripted_job_outcomes(run_dag, encode, expected, run_state) -> None:
     from airflow_glue_flow.hooks.job import GlueJobFlowHook
-
     from airflow_glue_flow.operators.deploy import GlueDeployOperator
 
     glue = ScriptedGlue({"log_encoding": encode, "datalake_load": "SUCCEEDED"})
