@@ -52,6 +52,9 @@ class GlueApi:
             "GetJobRuns": self._get_job_runs,
             "BatchStopJobRun": self._batch_stop_job_run,
         }
+        # Custom classifiers (moto has none) are kept with the crawls that use them.
+        for action, handler in crawls.classifiers.actions().items():
+            self._actions[action] = lambda environ, region, request, handler=handler: handler(region, request)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
