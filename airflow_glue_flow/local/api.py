@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_glue_flow.local.crawling.runs import CrawlerRuns
+from airflow_glue_flow.local.crawling.validation import check_crawler
 from airflow_glue_flow.local.definitions import glue_backend, update_crawler, update_job
 from airflow_glue_flow.local.errors import GlueApiError
 from airflow_glue_flow.local.jobs import JobRuns
@@ -44,6 +45,7 @@ class GlueApi:
             "GetCrawlers": self._get_crawlers,
             "BatchGetCrawlers": self._batch_get_crawlers,
             "GetCrawlerMetrics": self._get_crawler_metrics,
+            "CreateCrawler": self._create_crawler,
             "DeleteCrawler": self._delete_crawler,
             "UpdateCrawler": self._update_crawler,
             "UpdateJob": self._update_job,
@@ -150,6 +152,12 @@ class GlueApi:
             names = sorted(c["Name"] for c in self.call_moto(environ, "GetCrawlers", {})["Crawlers"])
         return {"CrawlerMetricsList": [self.crawls.metrics(region, name) for name in names]}
 
+    def _create_crawler(
+        self, environ: dict[str, Any], region: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        check_crawler(request)
+        return self.call_moto(environ, "CreateCrawler", request)
+
     def _delete_crawler(
         self, environ: dict[str, Any], region: str, request: dict[str, Any]
     ) -> dict[str, Any]:
@@ -160,6 +168,8 @@ class GlueApi:
         self, environ: dict[str, Any], region: str, request: dict[str, Any]
     ) -> dict[str, Any]:
         self._refuse_while_crawling(region, request.get("Name", ""), "updated")
+        current = self.call_moto(environ, "GetCrawler", {"Name": request.get("Name")})["Crawler"]
+        check_crawler({**current, **request})
         update_crawler(glue_backend(_access_key(environ), region), request)
         return {}
 

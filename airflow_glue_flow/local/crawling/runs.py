@@ -174,6 +174,9 @@ class CrawlerRuns:
             if remaining > 0:
                 status.cancel.wait(remaining)
             if not status.cancel.is_set():
+                log(
+                    f"BENCHMARK : Classification complete, writing results to database {crawler['DatabaseName']}"
+                )
                 catalog = CatalogWriter(local_client(endpoint, "glue", region), crawler, crawl_id, log)
                 # One crawl writes the catalog at a time: no crawl sees another's half-made table.
                 with self._catalog_lock:
