@@ -6,6 +6,7 @@
 - ``classifiers``: Glue's classifier order; ``columnar``: Avro, ORC and Parquet; ``custom``: the
   CreateClassifier actions.
 - ``formats``: table parameters, formats and SerDe per classification.
+- ``configuration``: the crawler's Configuration JSON options.
 - ``validation``: CreateCrawler / UpdateCrawler checks moto does not make.
 - ``runs``: crawler state (READY/RUNNING/STOPPING, LastCrawl, metrics) and the crawl thread.
 """

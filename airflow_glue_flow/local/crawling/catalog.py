@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from airflow_glue_flow.local.crawling.configuration import CrawlerOptions
+from airflow_glue_flow.local.crawling.errors import CrawlError
 from airflow_glue_flow.local.crawling.formats import storage_descriptor, table_parameters
 from airflow_glue_flow.local.crawling.scan import TablePlan
 
@@ -41,12 +43,14 @@ class CatalogWriter:
     :param crawler: the crawler definition (Name, DatabaseName, SchemaChangePolicy).
     :param crawl_id: this crawl's id (the tables' ``CRAWL_RUN_ID``).
     :param log: writes one crawl log line.
+    :param options: what the crawler's Configuration asks for.
     """
 
     glue: Any
     crawler: dict[str, Any]
     crawl_id: str
     log: Callable[[str], None]
+    options: CrawlerOptions = field(default_factory=CrawlerOptions)
 
     @property
     def database(self) -> str:
@@ -61,6 +65,12 @@ class CatalogWriter:
         :param plans: the table plans of every target.
         :param full_crawl: ``False`` for an incremental crawl, which never deletes or deprecates.
         """
+        threshold = self.options.table_threshold
+        if threshold is not None and len(plans) > threshold:
+            raise CrawlError(
+                f"The number of tables detected by crawler: {len(plans)} is greater than the table threshold "
+                f"value provided: {threshold}"
+            )
         outcome = CrawlOutcome()
         self._ensure_database()
         for plan in plans:
@@ -68,7 +78,8 @@ class CatalogWriter:
             result = self._write_table(plan, table_input)
             outcome.tables_created += result == "created"
             outcome.tables_updated += result == "updated"
-            self._write_partitions(plan, table_input["StorageDescriptor"], full_crawl)
+            inherit = result == "updated" and self.options.inherit_from_table
+            self._write_partitions(plan, table_input["StorageDescriptor"], full_crawl, inherit)
         if full_crawl:
             deleted, deprecated = self._handle_gone_tables({plan.name for plan in plans})
             outcome.tables_deleted += deleted
@@ -98,6 +109,12 @@ class CatalogWriter:
             existing = self._create_table(plan, table_input)
         if existing is None:
             return "created"
+        if self.options.merge_new_columns:
+            # MergeNewColumns: keep every existing column as it is; only append the new ones.
+            kept = existing["StorageDescriptor"].get("Columns") or []
+            names = {column["Name"] for column in kept}
+            found = table_input["StorageDescriptor"]["Columns"]
+            table_input["StorageDescriptor"]["Columns"] = kept + [c for c in found if c["Name"] not in names]
         changed = _schema_changed(existing, table_input)
         if self._policy("UpdateBehavior", "UPDATE_IN_DATABASE") == "LOG":
             if changed:
@@ -126,13 +143,21 @@ class CatalogWriter:
         self.log(f"INFO : Created table {plan.name} in database {self.database}")
         return None
 
-    def _write_partitions(self, plan: TablePlan, descriptor: dict[str, Any], full_crawl: bool) -> None:
-        existing: set[tuple[str, ...]] = set()
+    def _write_partitions(
+        self, plan: TablePlan, descriptor: dict[str, Any], full_crawl: bool, inherit: bool
+    ) -> None:
+        existing: dict[tuple[str, ...], str] = {}
         if plan.partition_keys:
             pages = self.glue.get_paginator("get_partitions").paginate(
                 DatabaseName=self.database, TableName=plan.name
             )
-            existing = {tuple(part["Values"]) for page in pages for part in page["Partitions"]}
+            existing = {
+                tuple(part["Values"]): part["StorageDescriptor"]["Location"]
+                for page in pages
+                for part in page["Partitions"]
+            }
+        if inherit and existing:
+            self._inherit_partitions(plan, descriptor, existing)
         new = [
             {"Values": list(values), "StorageDescriptor": {**descriptor, "Location": location}}
             for values, location in sorted(plan.partitions.items())
@@ -149,7 +174,7 @@ class CatalogWriter:
                     )
         if new:
             self.log(f"INFO : Created {len(new)} partitions in table {plan.name}")
-        gone = sorted(existing - set(plan.partitions)) if full_crawl else []
+        gone = sorted(set(existing) - set(plan.partitions)) if full_crawl else []
         if not gone:
             return
         if self._policy("DeleteBehavior", "DEPRECATE_IN_DATABASE") == "DELETE_FROM_DATABASE":
@@ -162,6 +187,27 @@ class CatalogWriter:
             self.log(f"INFO : Deleted {len(gone)} partitions of table {plan.name} whose data is gone")
         else:
             self.log(f"INFO : {len(gone)} partitions of table {plan.name} have no data any more; kept")
+
+    def _inherit_partitions(
+        self, plan: TablePlan, descriptor: dict[str, Any], existing: dict[tuple[str, ...], str]
+    ) -> None:
+        entries = [
+            {
+                "PartitionValueList": list(values),
+                "PartitionInput": {
+                    "Values": list(values),
+                    "StorageDescriptor": {**descriptor, "Location": where},
+                },
+            }
+            for values, where in sorted(existing.items())
+        ]
+        for start in range(0, len(entries), 100):
+            self.glue.batch_update_partition(
+                DatabaseName=self.database, TableName=plan.name, Entries=entries[start : start + 100]
+            )
+        self.log(
+            f"INFO : {len(entries)} partitions of table {plan.name} take its new schema (InheritFromTable)"
+        )
 
     def _handle_gone_tables(self, planned: set[str]) -> tuple[int, int]:
         behavior = self._policy("DeleteBehavior", "DEPRECATE_IN_DATABASE")

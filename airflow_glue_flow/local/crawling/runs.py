@@ -19,6 +19,7 @@ from typing import Any
 from airflow_glue_flow.local.clients import local_client
 from airflow_glue_flow.local.crawling.catalog import CatalogWriter, CrawlOutcome
 from airflow_glue_flow.local.crawling.classifiers import classify_object, custom_csv
+from airflow_glue_flow.local.crawling.configuration import CrawlerOptions, crawler_options
 from airflow_glue_flow.local.crawling.custom import ClassifierStore
 from airflow_glue_flow.local.crawling.errors import CrawlError
 from airflow_glue_flow.local.crawling.scan import TablePlan, scan_target
@@ -168,7 +169,8 @@ class CrawlerRuns:
         error: str | None = None
         try:
             log(f"BENCHMARK : Running Start Crawl for Crawler {name}")
-            plans, folders, incremental = self._plan(region, crawler, status, log)
+            options = crawler_options(crawler)
+            plans, folders, incremental = self._plan(region, crawler, status, options, log)
             # Hold the crawl for the configured minimum so pollers can observe RUNNING (and stop it).
             remaining = self._settings.min_crawl_seconds - (time.monotonic() - status.started)
             if remaining > 0:
@@ -177,7 +179,9 @@ class CrawlerRuns:
                 log(
                     f"BENCHMARK : Classification complete, writing results to database {crawler['DatabaseName']}"
                 )
-                catalog = CatalogWriter(local_client(endpoint, "glue", region), crawler, crawl_id, log)
+                catalog = CatalogWriter(
+                    local_client(endpoint, "glue", region), crawler, crawl_id, log, options
+                )
                 # One crawl writes the catalog at a time: no crawl sees another's half-made table.
                 with self._catalog_lock:
                     outcome = catalog.write(plans, full_crawl=not incremental)
@@ -210,7 +214,12 @@ class CrawlerRuns:
             status.state = "READY"
 
     def _plan(
-        self, region: str, crawler: dict[str, Any], status: _CrawlerStatus, log: Callable[[str], None]
+        self,
+        region: str,
+        crawler: dict[str, Any],
+        status: _CrawlerStatus,
+        options: CrawlerOptions,
+        log: Callable[[str], None],
     ) -> tuple[list[TablePlan], set[str], bool]:
         name = crawler["Name"]
         targets = crawler.get("Targets") or {}
@@ -241,7 +250,13 @@ class CrawlerRuns:
         folders: set[str] = set()
         for target in s3_targets:
             found, seen = scan_target(
-                s3, target, prefix, lambda uri, body: classify_object(uri, body, custom), log, known
+                s3,
+                target,
+                prefix,
+                lambda uri, body: classify_object(uri, body, custom),
+                log,
+                known,
+                options.combine,
             )
             plans += found
             folders |= seen

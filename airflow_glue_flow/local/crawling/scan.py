@@ -82,6 +82,7 @@ def scan_target(
     classify: Callable[[str, bytes], ObjectSchema],
     log: Callable[[str], None],
     known_folders: frozenset[str] = frozenset(),
+    combine: bool = False,
 ) -> tuple[list[TablePlan], set[str]]:
     """Read and classify every object under one S3 target and group them into table plans.
 
@@ -91,6 +92,7 @@ def scan_target(
     :param classify: classifies one object's bytes (given its URI).
     :param log: writes one crawl log line.
     :param known_folders: folder URIs to skip (crawled before, for RecrawlPolicy CRAWL_NEW_FOLDERS_ONLY).
+    :param combine: CombineCompatibleSchemas: same format and compression suffice for one table.
     :returns: the table plans and the folder URIs that held objects.
     :raises CrawlError: when the bucket does not exist or an object cannot be read.
     """
@@ -127,7 +129,7 @@ def scan_target(
         return [], folders
     root_name = table_name(prefix, path)
     location = path if single else f"s3://{bucket}/{folder}"
-    return _group(scanned, 0, root_name, location, prefix), folders
+    return _group(scanned, 0, root_name, location, prefix, combine), folders
 
 
 def merge_schemas(left: ObjectSchema, right: ObjectSchema) -> ObjectSchema:
@@ -151,13 +153,14 @@ def merge_schemas(left: ObjectSchema, right: ObjectSchema) -> ObjectSchema:
     )
 
 
-def compatible(left: ObjectSchema, right: ObjectSchema) -> bool:
+def compatible(left: ObjectSchema, right: ObjectSchema, combine: bool = False) -> bool:
     """Whether two objects can be one table: same format and compression, similar schemas.
 
     CSV is positional, so CSV objects must have the same delimiter, header and column names.
 
     :param left: one schema.
     :param right: another schema.
+    :param combine: CombineCompatibleSchemas: skip the similarity check (CSV still needs one layout).
     """
     if (left.classification, left.compression) != (right.classification, right.compression):
         return False
@@ -165,6 +168,8 @@ def compatible(left: ObjectSchema, right: ObjectSchema) -> bool:
         keys = ("delimiter", "header")
         same_layout = all(left.properties.get(k) == right.properties.get(k) for k in keys)
         return same_layout and [n for n, _ in left.columns] == [n for n, _ in right.columns]
+    if combine:
+        return True
     names_left = {name for name, _ in left.columns}
     names_right = {name for name, _ in right.columns}
     widest = max(len(names_left), len(names_right))
@@ -172,10 +177,11 @@ def compatible(left: ObjectSchema, right: ObjectSchema) -> bool:
 
 
 def _group(
-    objects: list[ScannedObject], depth: int, name: str, location: str, prefix: str
+    objects: list[ScannedObject], depth: int, name: str, location: str, prefix: str, combine: bool
 ) -> list[TablePlan]:
     depths = {len(obj.dirs) for obj in objects}
-    if len(depths) == 1 and all(compatible(objects[0].schema, obj.schema) for obj in objects[1:]):
+    first = objects[0].schema
+    if len(depths) == 1 and all(compatible(first, obj.schema, combine) for obj in objects[1:]):
         return [_plan(objects, depth, name, location)]
     plans: list[TablePlan] = []
     children: dict[str, list[ScannedObject]] = {}
@@ -185,7 +191,9 @@ def _group(
         else:
             children.setdefault(obj.dirs[depth], []).append(obj)
     for folder, members in sorted(children.items()):
-        plans += _group(members, depth + 1, prefix + _sanitize(folder), f"{location}{folder}/", prefix)
+        plans += _group(
+            members, depth + 1, prefix + _sanitize(folder), f"{location}{folder}/", prefix, combine
+        )
     return plans
 
 
