@@ -28,6 +28,7 @@ DEBIAN_PACKAGES: list[str] = [
     "openjdk-17-jre-headless",  # java: Spark (glueetl) jobs in the local Glue
     "postgresql-15",  # initdb, pg_ctl: the deployment test's throwaway Airflow database
     "chromium",  # the local Glue console's pages, opened as a browser would
+    "awscli",  # the AWS CLI against the local Glue, as users drive it
 ]
 
 
