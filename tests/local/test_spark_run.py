@@ -15,7 +15,8 @@ from airflow_glue_flow.local import LocalGlue
 from tests.conftest import REPO_ROOT
 from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, log_messages, wait_for_crawl, wait_for_run
 
-pytestmark = pytest.mark.slow
+# Each test runs up to three Spark jobs; a loaded machine needs far more than the default 300 s.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
 
 #: The seed's se2_job0.py, word for word (its bucket, database and table are fixed in the script).
 SEED_SCRIPT = REPO_ROOT / "tests" / "local" / "data" / "se2_job0.py"
@@ -217,3 +218,43 @@ def test_without_java_a_spark_run_fails_saying_what_to_install(tmp_path, monkeyp
         "Job no_java is a Spark job, and the local Glue found no Java to run Spark: install a Java 17 runtime "
         "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
     )
+
+
+CATALOG_SQL_SCRIPT = b"""
+from awsglue.context import GlueContext
+from pyspark.context import SparkContext
+
+glue_context = GlueContext(SparkContext.getOrCreate())
+row = glue_context.spark_session.sql("SELECT count(*) AS n, max(uuid) AS top FROM sqldb.se2_in0").first()
+print("SQL", row["n"], row["top"])
+"""
+
+
+def test_enable_glue_datacatalog_makes_catalog_tables_visible_to_spark_sql(
+    require_spark, glue_client, s3_client, logs_client, bucket, unique
+) -> None:
+    # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
+    crawler, job = unique("sqlcrawl"), unique("sql")
+    s3_client.put_object(Bucket=bucket, Key="se2/in0/cvlog.csv", Body=SEED_CSV_PATH.read_bytes())
+    s3_client.put_object(Bucket=bucket, Key="job.py", Body=CATALOG_SQL_SCRIPT)
+    try:
+        glue_client.create_database(DatabaseInput={"Name": "sqldb"})
+    except glue_client.exceptions.AlreadyExistsException:
+        pass
+    glue_client.create_crawler(
+        Name=crawler,
+        Role="r",
+        DatabaseName="sqldb",
+        TablePrefix="se2_",
+        Targets={"S3Targets": [{"Path": f"s3://{bucket}/se2/in0"}]},
+    )
+    glue_client.start_crawler(Name=crawler)
+    assert wait_for_crawl(glue_client, crawler)["LastCrawl"]["Status"] == "SUCCEEDED"
+    _spark_job(glue_client, job, f"s3://{bucket}/job.py", **{"--enable-glue-datacatalog": "true"})
+
+    run = wait_for_run(
+        glue_client, job, glue_client.start_job_run(JobName=job)["JobRunId"], SPARK_RUN_SECONDS
+    )
+
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    assert "SQL 19 11129" in log_messages(logs_client, "/aws-glue/jobs/output", run["Id"])
