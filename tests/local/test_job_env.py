@@ -30,7 +30,13 @@ def glue_utils():
 
 def test_awsglue_is_not_importable_in_the_airflow_environment():
     # The job-side library goes on a job's path only; a top-level awsglue here would shadow AWS's own.
-    assert importlib.util.find_spec("awsglue") is None
+    # A fresh interpreter of this environment: other tests may put the library on this process's path.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    probe = "import importlib.util; print(importlib.util.find_spec('awsglue'))"
+
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+
+    assert out.stdout.strip() == "None"
     assert (GLUE_LIB / "awsglue" / "utils.py").is_file()
 
 
