@@ -24,9 +24,10 @@ from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 
 log = logging.getLogger(__name__)
 
-#: The encoding job's script: the converter package's entry point (it imports the package, which the
-#: job needs on its path: installed beside the local Glue, or an --extra-py-files zip on AWS).
-ENCODING_SCRIPT = Path(encoding_job.__file__).parent / "__main__.py"
+#: The encoding job's script; it imports the converter package, which the job gets as an
+#: --extra-py-files zip (GlueDeployOperator zips the package folder).
+ENCODING_SCRIPT = Path(__file__).parent / "scripts" / "convert_encoding.py"
+ENCODING_PACKAGE = Path(encoding_job.__file__).parent
 #: The load job's script: CSV -> Parquet with the seed's column mapping.
 LOAD_SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
 SCRIPTS_PREFIX = "s3://{{ params.bucket_name }}/glue-flow/scripts/"
@@ -89,6 +90,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
         buckets=["{{ params.bucket_name }}"],
         scripts={
             str(ENCODING_SCRIPT): SCRIPTS_PREFIX + "convert_encoding.py",
+            str(ENCODING_PACKAGE): SCRIPTS_PREFIX + "airflow_glue_flow_encoding.zip",
             str(LOAD_SCRIPT): SCRIPTS_PREFIX + "csv_to_parquet.py",
         },
         jobs=[
@@ -100,6 +102,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
                     "PythonVersion": "3.9",
                     "ScriptLocation": SCRIPTS_PREFIX + "convert_encoding.py",
                 },
+                "DefaultArguments": {"--extra-py-files": SCRIPTS_PREFIX + "airflow_glue_flow_encoding.zip"},
                 "MaxCapacity": 0.0625,
                 "Timeout": 60,
             },

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,8 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
     :param databases: catalog database names to create if missing.
     :param scripts: ``{"path/to/local/script.py": "s3://bucket/key.py"}``; a relative local path is
         resolved against the DAG file's folder. Uploaded only when the bytes differ. (The S3 URI is the
-        value because Airflow renders templates in dict values, not in keys.)
+        value because Airflow renders templates in dict values, not in keys.) A path to a Python package
+        folder is uploaded as a zip of it (see :func:`package_zip`), for a job's ``--extra-py-files``.
     :param crawlers: CreateCrawler requests, created or updated.
     :param jobs: CreateJob requests, created or updated.
     :param buckets: S3 buckets to create if missing (handy for a fresh local Glue).
@@ -69,7 +72,7 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
         report = {
             "databases": {name: self.hook.ensure_database(name) for name in self.databases},
             "scripts": {
-                uri: self.hook.ensure_object(self._script_path(path).read_bytes(), uri)
+                uri: self.hook.ensure_object(_file_or_package(self._script_path(path)), uri)
                 for path, uri in self.scripts.items()
             },
             "crawlers": {spec["Name"]: self.hook.ensure_crawler(spec) for spec in self.crawlers},
@@ -77,3 +80,30 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
         }
         self.log.info("Glue resources: %s", report)
         return report
+
+
+def _file_or_package(path: Path) -> bytes:
+    return package_zip(path) if path.is_dir() else path.read_bytes()
+
+
+def package_zip(folder: Path) -> bytes:
+    """A zip of a Python package folder that a Glue job imports with ``--extra-py-files``.
+
+    It holds the package's ``.py`` files and the ``__init__.py`` of each package above it, with the
+    paths the imports need (``airflow_glue_flow/__init__.py``, ``airflow_glue_flow/encoding/...``).
+    The bytes depend only on the files' contents, so an unchanged package is not uploaded again.
+
+    :param folder: the package folder (it has an ``__init__.py``).
+    """
+    parents, above = [], folder.parent
+    while (above / "__init__.py").is_file():
+        parents.append(above / "__init__.py")
+        above = above.parent
+    files = [p for p in sorted(folder.rglob("*.py")) if "__pycache__" not in p.parts]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in [*reversed(parents), *files]:
+            # A fixed timestamp: the same files give the same bytes.
+            info = zipfile.ZipInfo(path.relative_to(above).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
+            archive.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()

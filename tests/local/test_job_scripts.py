@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from airflow_glue_flow.operators.deploy import package_zip
 from tests.conftest import REPO_ROOT
 from tests.local_glue import SEED_CSV_PATH, create_python_job, log_messages, wait_for_run
 
@@ -67,22 +67,14 @@ def prove_csv_to_parquet(glue: Any, s3: Any, logs: Any, bucket: str, name: str, 
     assert output[-1] == "done: 19 rows written"
 
 
-def encoding_package_zip() -> bytes:
-    """The encoding package as the job gets it with ``--extra-py-files`` (see convert_encoding.py)."""
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zipped:
-        package = REPO_ROOT / "airflow_glue_flow"
-        for path in [package / "__init__.py", *sorted((package / "encoding").rglob("*.py"))]:
-            zipped.write(path, path.relative_to(REPO_ROOT).as_posix())
-    return archive.getvalue()
-
-
 def prove_convert_encoding(glue: Any, s3: Any, logs: Any, bucket: str, name: str, script: bytes) -> None:
     """The encoding job: the package from --extra-py-files, the seed job's arguments."""
     text = {"a.csv": "deviceid,country\niphone,日本\n", "b.csv": "deviceid,country\nandroid,東京\n"}
     for key, value in text.items():
         s3.put_object(Bucket=bucket, Key=f"se1/input/{key}", Body=value.encode("cp932"))
-    s3.put_object(Bucket=bucket, Key="lib/encoding.zip", Body=encoding_package_zip())
+    s3.put_object(
+        Bucket=bucket, Key="lib/encoding.zip", Body=package_zip(REPO_ROOT / "airflow_glue_flow" / "encoding")
+    )
     create_python_job(
         glue,
         s3,
