@@ -24,13 +24,13 @@ from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 
 log = logging.getLogger(__name__)
 
+SCRIPTS_PREFIX = "s3://{{ params.bucket_name }}/glue-flow/scripts/"
 #: The encoding job's script; it imports the converter package, which the job gets as an
-#: --extra-py-files zip (GlueDeployOperator zips the package folder).
+#: --extra-py-files zip (GlueDeployOperator's py_packages).
 ENCODING_SCRIPT = Path(__file__).parent / "scripts" / "convert_encoding.py"
-ENCODING_PACKAGE = Path(encoding_job.__file__).parent
+ENCODING_ZIP = SCRIPTS_PREFIX + "airflow_glue_flow_encoding.zip"
 #: The load job's script: CSV -> Parquet with the seed's column mapping.
 LOAD_SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
-SCRIPTS_PREFIX = "s3://{{ params.bucket_name }}/glue-flow/scripts/"
 
 with DAG(
     dag_id="glue_workflow_flow",
@@ -88,9 +88,9 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
     deploy = GlueDeployOperator(
         task_id="deploy",
         buckets=["{{ params.bucket_name }}"],
+        py_packages={encoding_job.__name__: ENCODING_ZIP},
         scripts={
             str(ENCODING_SCRIPT): SCRIPTS_PREFIX + "convert_encoding.py",
-            str(ENCODING_PACKAGE): SCRIPTS_PREFIX + "airflow_glue_flow_encoding.zip",
             str(LOAD_SCRIPT): SCRIPTS_PREFIX + "csv_to_parquet.py",
         },
         jobs=[
@@ -102,7 +102,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
                     "PythonVersion": "3.9",
                     "ScriptLocation": SCRIPTS_PREFIX + "convert_encoding.py",
                 },
-                "DefaultArguments": {"--extra-py-files": SCRIPTS_PREFIX + "airflow_glue_flow_encoding.zip"},
+                "DefaultArguments": {"--extra-py-files": ENCODING_ZIP},
                 "MaxCapacity": 0.0625,
                 "Timeout": 60,
             },

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk import Context
 
+from airflow_glue_flow.encoding.bundle import package_zip
 from airflow_glue_flow.hooks.deploy import GlueDeployHook
 
 
@@ -23,8 +22,10 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
     :param databases: catalog database names to create if missing.
     :param scripts: ``{"path/to/local/script.py": "s3://bucket/key.py"}``; a relative local path is
         resolved against the DAG file's folder. Uploaded only when the bytes differ. (The S3 URI is the
-        value because Airflow renders templates in dict values, not in keys.) A path to a Python package
-        folder is uploaded as a zip of it (see :func:`package_zip`), for a job's ``--extra-py-files``.
+        value because Airflow renders templates in dict values, not in keys.)
+    :param py_packages: ``{"airflow_glue_flow.encoding": "s3://bucket/key.zip"}``: each installed package is
+        zipped (its sources and its parents' ``__init__.py``) for a job's ``--extra-py-files`` and uploaded
+        only when the bytes differ.
     :param crawlers: CreateCrawler requests, created or updated.
     :param jobs: CreateJob requests, created or updated.
     :param buckets: S3 buckets to create if missing (handy for a fresh local Glue).
@@ -38,7 +39,7 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
 
     aws_hook_class = GlueDeployHook
     template_fields: Sequence[str] = aws_template_fields(
-        "databases", "scripts", "crawlers", "jobs", "buckets"
+        "databases", "scripts", "py_packages", "crawlers", "jobs", "buckets"
     )
 
     def __init__(
@@ -46,6 +47,7 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
         *,
         databases: Sequence[str] = (),
         scripts: dict[str, str] | None = None,
+        py_packages: dict[str, str] | None = None,
         crawlers: Sequence[dict[str, Any]] = (),
         jobs: Sequence[dict[str, Any]] = (),
         buckets: Sequence[str] = (),
@@ -56,6 +58,7 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
         super().__init__(**kwargs)
         self.databases = list(databases)
         self.scripts = dict(scripts or {})
+        self.py_packages = dict(py_packages or {})
         self.crawlers = list(crawlers)
         self.jobs = list(jobs)
         self.buckets = list(buckets)
@@ -72,38 +75,14 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
         report = {
             "databases": {name: self.hook.ensure_database(name) for name in self.databases},
             "scripts": {
-                uri: self.hook.ensure_object(_file_or_package(self._script_path(path)), uri)
+                uri: self.hook.ensure_object(self._script_path(path).read_bytes(), uri)
                 for path, uri in self.scripts.items()
+            },
+            "py_packages": {
+                uri: self.hook.ensure_object(package_zip(name), uri) for name, uri in self.py_packages.items()
             },
             "crawlers": {spec["Name"]: self.hook.ensure_crawler(spec) for spec in self.crawlers},
             "jobs": {spec["Name"]: self.hook.ensure_job(spec) for spec in self.jobs},
         }
         self.log.info("Glue resources: %s", report)
         return report
-
-
-def _file_or_package(path: Path) -> bytes:
-    return package_zip(path) if path.is_dir() else path.read_bytes()
-
-
-def package_zip(folder: Path) -> bytes:
-    """A zip of a Python package folder that a Glue job imports with ``--extra-py-files``.
-
-    It holds the package's ``.py`` files and the ``__init__.py`` of each package above it, with the
-    paths the imports need (``airflow_glue_flow/__init__.py``, ``airflow_glue_flow/encoding/...``).
-    The bytes depend only on the files' contents, so an unchanged package is not uploaded again.
-
-    :param folder: the package folder (it has an ``__init__.py``).
-    """
-    parents, above = [], folder.parent
-    while (above / "__init__.py").is_file():
-        parents.append(above / "__init__.py")
-        above = above.parent
-    files = [p for p in sorted(folder.rglob("*.py")) if "__pycache__" not in p.parts]
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in [*reversed(parents), *files]:
-            # A fixed timestamp: the same files give the same bytes.
-            info = zipfile.ZipInfo(path.relative_to(above).as_posix(), date_time=(1980, 1, 1, 0, 0, 0))
-            archive.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED)
-    return buffer.getvalue()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from airflow_glue_flow.operators.deploy import package_zip
+from airflow_glue_flow.encoding.bundle import package_zip
 from tests.conftest import REPO_ROOT
 from tests.local_glue import SEED_CSV_PATH, create_python_job, log_messages, wait_for_run
 
