@@ -72,9 +72,7 @@ def prove_convert_encoding(glue: Any, s3: Any, logs: Any, bucket: str, name: str
     text = {"a.csv": "deviceid,country\niphone,日本\n", "b.csv": "deviceid,country\nandroid,東京\n"}
     for key, value in text.items():
         s3.put_object(Bucket=bucket, Key=f"se1/input/{key}", Body=value.encode("cp932"))
-    s3.put_object(
-        Bucket=bucket, Key="lib/encoding.zip", Body=package_zip(REPO_ROOT / "airflow_glue_flow" / "encoding")
-    )
+    s3.put_object(Bucket=bucket, Key="lib/encoding.zip", Body=package_zip("airflow_glue_flow.encoding"))
     create_python_job(
         glue,
         s3,
