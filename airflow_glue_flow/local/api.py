@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from airflow_glue_flow.local.auth import access_key_of, region_of
 from airflow_glue_flow.local.crawls import CrawlerRuns
 from airflow_glue_flow.local.definitions import glue_backend, update_crawler, update_job
 from airflow_glue_flow.local.errors import GlueApiError
 from airflow_glue_flow.local.jobs import JobRuns
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-_CREDENTIAL_RE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/")
 _JSON = "application/x-amz-json-1.1"
 
 
@@ -62,7 +61,7 @@ class GlueApi:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
         request = json.loads(raw or b"{}")
-        region = _region(environ)
+        region = region_of(environ)
         try:
             status, body = 200, handler(environ, region, request)
         except GlueApiError as err:
@@ -157,7 +156,7 @@ class GlueApi:
         self, environ: dict[str, Any], region: str, request: dict[str, Any]
     ) -> dict[str, Any]:
         self._refuse_while_crawling(region, request.get("Name", ""), "updated")
-        update_crawler(glue_backend(_access_key(environ), region), request)
+        update_crawler(glue_backend(access_key_of(environ), region), request)
         return {}
 
     def _refuse_while_crawling(self, region: str, name: str, verb: str) -> None:
@@ -169,7 +168,7 @@ class GlueApi:
     # Jobs and job runs
 
     def _update_job(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
-        return {"JobName": update_job(glue_backend(_access_key(environ), region), request)}
+        return {"JobName": update_job(glue_backend(access_key_of(environ), region), request)}
 
     def _start_job_run(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
         job = self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})["Job"]
@@ -193,16 +192,6 @@ class GlueApi:
     ) -> dict[str, Any]:
         self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
         return self.jobs.stop(region, request["JobName"], list(request.get("JobRunIds") or []))
-
-
-def _region(environ: dict[str, Any]) -> str:
-    match = _CREDENTIAL_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(2) if match else "us-east-1"
-
-
-def _access_key(environ: dict[str, Any]) -> str:
-    match = _CREDENTIAL_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(1) if match else ""
 
 
 def _json_default(value: Any) -> Any:

@@ -7,9 +7,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-#: Credentials the local Glue accepts; any value works, these keep boto3 from looking further.
-FAKE_ACCESS_KEY_ID = "testing"
-FAKE_SECRET_ACCESS_KEY = "testing"
+#: The credentials the local Glue accepts unless it is started with others.
+DEFAULT_ACCESS_KEY_ID = "testing"
+DEFAULT_SECRET_ACCESS_KEY = "testing"
 
 
 def local_client(endpoint_url: str, service: str, region: str) -> Any:
@@ -23,7 +23,7 @@ def local_client(endpoint_url: str, service: str, region: str) -> Any:
         service,
         endpoint_url=endpoint_url,
         region_name=region,
-        aws_access_key_id=FAKE_ACCESS_KEY_ID,
-        aws_secret_access_key=FAKE_SECRET_ACCESS_KEY,
+        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
+        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2, "mode": "standard"}),
     )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from airflow_glue_flow.local.clients import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, local_client
+from airflow_glue_flow.local.clients import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, local_client
 from airflow_glue_flow.local.crawler import CrawlError, parse_s3_uri
 from airflow_glue_flow.local.errors import GlueApiError
 from airflow_glue_flow.local.logs import LogStreamWriter
@@ -313,8 +313,8 @@ class JobRuns:
         env.update(
             {
                 "AWS_ENDPOINT_URL": self._settings.endpoint_url,
-                "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY_ID,
-                "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_ACCESS_KEY,
+                "AWS_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY_ID,
+                "AWS_SECRET_ACCESS_KEY": DEFAULT_SECRET_ACCESS_KEY,
                 "AWS_DEFAULT_REGION": region,
                 "AWS_REGION": region,
                 "AWS_CONFIG_FILE": str(config),
