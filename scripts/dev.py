@@ -1,15 +1,18 @@
 #!/usr/bin/env python3
-"""Bootstrap and run: ``python3 scripts/dev.py demo`` or ``python3 scripts/dev.py test``.
+"""Bootstrap and run: ``python3 scripts/dev.py demo`` or ``python3 scripts/dev.py test [--fast] [pytest args]``.
 
 Creates ``.venv`` beside the project with the interpreter that runs this script, installs the project
 with the extras the command needs (with uv when it can, which is several times faster than pip), then
 runs the demo flow on the local Glue or the test suite. Reinstalls only when pyproject.toml changes.
+``test`` also installs the Debian packages the end-to-end tests need when they are missing and this
+runs as root (as CI does); ``--fast`` leaves out the tests marked slow.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -20,6 +23,9 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 EXTRAS = {"demo": "local", "test": "test"}
+#: Debian packages the slow tests need, installed by ``test`` when missing (Java for Spark jobs,
+#: PostgreSQL for the deployment test, Chromium for the local console pages).
+DEBIAN_PACKAGES: list[str] = []
 
 
 def _run(*cmd: str | Path, **kwargs) -> None:
@@ -46,12 +52,40 @@ def ensure_env(extra: str) -> None:
     stamp.write_text(digest)
 
 
+def ensure_debian_packages(packages: list[str]) -> None:
+    """Install the Debian packages that are not installed yet (root on a Debian-based machine only)."""
+    if not packages or not shutil.which("dpkg-query"):
+        return
+    missing = [
+        name
+        for name in packages
+        if "install ok installed"
+        not in subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True
+        ).stdout
+    ]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        print(f"Not root: install these Debian packages for the slow tests: {' '.join(missing)}")
+        return
+    print(f"Installing Debian packages: {' '.join(missing)} ...", flush=True)
+    quiet = {"DEBIAN_FRONTEND": "noninteractive", **os.environ}
+    _run("apt-get", "update", "-qq", env=quiet)
+    _run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=quiet)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in EXTRAS:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
     ensure_env(EXTRAS[command])
+    if command == "test":
+        if "--fast" in rest:
+            rest = ["-m", "not slow", *(arg for arg in rest if arg != "--fast")]
+        else:
+            ensure_debian_packages(DEBIAN_PACKAGES)
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     if command == "demo":
         return subprocess.call([str(PYTHON), "-m", "airflow_glue_flow.local.demo", *rest], cwd=ROOT, env=env)
