@@ -7,23 +7,25 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-#: The credentials the local Glue accepts unless it is started with others.
-DEFAULT_ACCESS_KEY_ID = "testing"
-DEFAULT_SECRET_ACCESS_KEY = "testing"
+from airflow_glue_flow.local.settings import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, Credentials
+
+__all__ = ["DEFAULT_ACCESS_KEY_ID", "DEFAULT_SECRET_ACCESS_KEY", "local_client"]
 
 
-def local_client(endpoint_url: str, service: str, region: str) -> Any:
+def local_client(endpoint_url: str, service: str, region: str, credentials: Credentials | None = None) -> Any:
     """A boto3 client for one service of the local Glue.
 
     :param endpoint_url: the local Glue's URL.
     :param service: ``s3``, ``glue`` or ``logs``.
     :param region: the region whose state the client reads and writes.
+    :param credentials: the server's credentials (default: the default ones).
     """
+    credentials = credentials or Credentials()
     return boto3.session.Session().client(
         service,
         endpoint_url=endpoint_url,
         region_name=region,
-        aws_access_key_id=DEFAULT_ACCESS_KEY_ID,
-        aws_secret_access_key=DEFAULT_SECRET_ACCESS_KEY,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
         config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 2, "mode": "standard"}),
     )

@@ -141,7 +141,9 @@ class CrawlerRuns:
     ) -> None:
         name = crawler["Name"]
         endpoint = self._settings.endpoint_url
-        writer = LogStreamWriter(local_client(endpoint, "logs", region), CRAWLER_LOG_GROUP, name)
+        writer = LogStreamWriter(
+            local_client(endpoint, "logs", region, self._settings.credentials), CRAWLER_LOG_GROUP, name
+        )
 
         def log(message: str) -> None:
             try:
@@ -153,8 +155,8 @@ class CrawlerRuns:
         error: str | None = None
         try:
             log(f"BENCHMARK : Running Start Crawl for Crawler {name}")
-            s3 = local_client(endpoint, "s3", region)
-            glue = local_client(endpoint, "glue", region)
+            s3 = local_client(endpoint, "s3", region, self._settings.credentials)
+            glue = local_client(endpoint, "glue", region, self._settings.credentials)
             targets = crawler.get("Targets") or {}
             s3_targets = targets.get("S3Targets") or []
             if not s3_targets:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_glue_flow.local.server import LocalGlue
+from airflow_glue_flow.local.settings import Credentials
 
 DAG_ID = "glue_etl_flow"
 PARAMS = {
@@ -43,12 +44,13 @@ def _repo_dags() -> Path:
     raise SystemExit("Cannot find dags/glue_etl_flow.py: run the demo from the project folder.")
 
 
-def airflow_env(home: Path, dags: Path, endpoint_url: str) -> dict[str, str]:
+def airflow_env(home: Path, dags: Path, endpoint_url: str, credentials: Credentials) -> dict[str, str]:
     """Environment for Airflow commands that use ``home`` and talk to the local Glue.
 
     :param home: AIRFLOW_HOME.
     :param dags: the DAGs folder.
     :param endpoint_url: the local Glue's URL, set on the ``aws_default`` connection.
+    :param credentials: the local Glue's credentials.
     """
     connection = {"conn_type": "aws", "extra": {"endpoint_url": endpoint_url, "region_name": "us-east-1"}}
     return {
@@ -57,8 +59,8 @@ def airflow_env(home: Path, dags: Path, endpoint_url: str) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(connection),
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
         "AWS_DEFAULT_REGION": "us-east-1",
     }
 
@@ -205,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     with LocalGlue.start(state_dir=workdir / "local-glue") as glue:
         print(f"Local Glue at {glue.endpoint_url}; running `airflow dags test {DAG_ID}` ...", flush=True)
         original = upload_seed(glue, dags, PARAMS)
-        env = airflow_env(home, dags, glue.endpoint_url)
+        env = airflow_env(home, dags, glue.endpoint_url, glue.credentials)
         code = run_flow(env, PARAMS, workdir / "dags-test.log")
         result = report(glue, PARAMS, original)
     run_state, states = task_states(env)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from airflow_glue_flow.local.clients import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY, local_client
+from airflow_glue_flow.local.clients import local_client
 from airflow_glue_flow.local.crawler import CrawlError, parse_s3_uri
 from airflow_glue_flow.local.errors import GlueApiError
 from airflow_glue_flow.local.logs import LogStreamWriter
@@ -236,7 +236,11 @@ class JobRuns:
         workdir.mkdir(parents=True, exist_ok=True)
         try:
             bucket, key = parse_s3_uri(location)
-            body = local_client(endpoint, "s3", run.region).get_object(Bucket=bucket, Key=key)["Body"].read()
+            body = (
+                local_client(endpoint, "s3", run.region, self._settings.credentials)
+                .get_object(Bucket=bucket, Key=key)["Body"]
+                .read()
+            )
         except CrawlError as err:
             return "FAILED", f"Invalid ScriptLocation of job {job['Name']}: {err}"
         except Exception as err:  # botocore's ClientError text names the code and the message
@@ -251,7 +255,7 @@ class JobRuns:
         }
         for name, value in merged.items():
             argv += [name if name.startswith("--") else f"--{name}", str(value)]
-        logs = local_client(endpoint, "logs", run.region)
+        logs = local_client(endpoint, "logs", run.region, self._settings.credentials)
         out = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/output", run.id)
         err_writer = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/error", run.id)
         error_line = ErrorLine()
@@ -313,8 +317,8 @@ class JobRuns:
         env.update(
             {
                 "AWS_ENDPOINT_URL": self._settings.endpoint_url,
-                "AWS_ACCESS_KEY_ID": DEFAULT_ACCESS_KEY_ID,
-                "AWS_SECRET_ACCESS_KEY": DEFAULT_SECRET_ACCESS_KEY,
+                "AWS_ACCESS_KEY_ID": self._settings.credentials.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": self._settings.credentials.secret_access_key,
                 "AWS_DEFAULT_REGION": region,
                 "AWS_REGION": region,
                 "AWS_CONFIG_FILE": str(config),

@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import os
 import threading
-import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +23,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 from xml.sax.saxutils import escape
 
 from airflow_glue_flow.local.auth import access_key_of
+from airflow_glue_flow.local.errors import S3Error
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 ObjectId = tuple[str, str]
@@ -35,31 +35,14 @@ _NO_SUCH_KEY = "The specified key does not exist."
 _BODY_DIGEST_HEADERS = ("HTTP_CONTENT_MD5", "HTTP_X_AMZ_SDK_CHECKSUM_ALGORITHM")
 
 
-class S3Refusal(Exception):
-    """An S3 error answer: code, message, status and the condition or key it concerns."""
-
-    def __init__(self, code: str, message: str, status: int, **extra: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.extra = extra
-
-    def body(self) -> bytes:
-        """The XML error document S3 sends."""
-        fields = {"Code": self.code, "Message": self.message, **self.extra, "RequestId": uuid.uuid4().hex}
-        inner = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in fields.items())
-        return f'<?xml version="1.0" encoding="UTF-8"?>\n<Error>{inner}</Error>'.encode()
-
-
-def precondition_failed(condition: str) -> S3Refusal:
+def precondition_failed(condition: str) -> S3Error:
     """S3's 412 for one failed condition header."""
-    return S3Refusal("PreconditionFailed", _PRECONDITION_FAILED, 412, Condition=condition)
+    return S3Error("PreconditionFailed", _PRECONDITION_FAILED, 412, Condition=condition)
 
 
-def no_such_key(key: str) -> S3Refusal:
+def no_such_key(key: str) -> S3Error:
     """S3's 404 for a missing key."""
-    return S3Refusal("NoSuchKey", _NO_SUCH_KEY, 404, Key=key)
+    return S3Error("NoSuchKey", _NO_SUCH_KEY, 404, Key=key)
 
 
 class KeyLocks:
@@ -117,8 +100,8 @@ class S3Preconditions:
                     self._check_copy(environ, bucket, key)
                 # Consumed under the lock: the write is done when the lock is released.
                 return [b"".join(self._inner(environ, start_response))]
-        except S3Refusal as refusal:
-            return _answer(start_response, refusal.status, refusal.body())
+        except S3Error as refusal:
+            return refusal.respond(start_response)
 
     def _check_copy(self, environ: dict[str, Any], bucket: str, key: str) -> None:
         """CopyObject's source conditions, then its destination conditions (as PutObject's)."""
@@ -151,7 +134,7 @@ class S3Preconditions:
         objects = [child for child in request if _local(child.tag) == "Object"]
         ids = [(bucket, _text(obj, "Key")) for obj in objects]
         with self.locks.holding(ids):
-            refused: list[tuple[str, S3Refusal]] = []
+            refused: list[tuple[str, S3Error]] = []
             for obj in objects:
                 etag = _text(obj, "ETag")
                 if not etag:
@@ -185,7 +168,7 @@ class S3Preconditions:
 def check_copy_source(environ: dict[str, Any], etag: str, last_modified: datetime) -> None:
     """The ``x-amz-copy-source-if-*`` rules of CopyObject, including S3's two documented pairings.
 
-    :raises S3Refusal: 412 PreconditionFailed naming the condition that failed.
+    :raises S3Error: 412 PreconditionFailed naming the condition that failed.
     """
     if_match = environ.get("HTTP_X_AMZ_COPY_SOURCE_IF_MATCH")
     if_none_match = environ.get("HTTP_X_AMZ_COPY_SOURCE_IF_NONE_MATCH")
@@ -294,7 +277,7 @@ def _delete_body(request: ET.Element, objects: Sequence[ET.Element]) -> bytes:
     return f'<Delete xmlns="{_S3_NS}">{"".join(parts)}</Delete>'.encode()
 
 
-def _add_errors(answer: bytes, refused: Sequence[tuple[str, S3Refusal]]) -> bytes:
+def _add_errors(answer: bytes, refused: Sequence[tuple[str, S3Error]]) -> bytes:
     """Append one ``<Error>`` per refused key to moto's DeleteResult (or to a new one)."""
     errors = "".join(
         f"<Error><Key>{escape(key)}</Key><Code>{refusal.code}</Code><Message>{escape(refusal.message)}</Message></Error>"
@@ -305,11 +288,3 @@ def _add_errors(answer: bytes, refused: Sequence[tuple[str, S3Refusal]]) -> byte
         head = f'<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="{_S3_NS}">'.encode()
         return head + errors + b"</DeleteResult>"
     return answer[:end] + errors + answer[end:]
-
-
-def _answer(start_response: Callable[..., Any], status: int, body: bytes) -> list[bytes]:
-    reason = {404: "Not Found", 412: "Precondition Failed"}.get(status, "Error")
-    start_response(
-        f"{status} {reason}", [("Content-Type", "application/xml"), ("Content-Length", str(len(body)))]
-    )
-    return [body]

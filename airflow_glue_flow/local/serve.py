@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from airflow_glue_flow.local.server import DEFAULT_HOST, LocalGlueServer
+from airflow_glue_flow.local.settings import Credentials
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +32,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="shortest crawl in seconds, so pollers can observe RUNNING (env GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS, default 0)",
     )
     parser.add_argument(
+        "--access-key-id",
+        default=None,
+        help="access key id requests must be signed with (env GLUE_FLOW_LOCAL_ACCESS_KEY_ID, default testing)",
+    )
+    parser.add_argument(
+        "--secret-access-key",
+        default=None,
+        help="its secret (env GLUE_FLOW_LOCAL_SECRET_ACCESS_KEY, default testing)",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=None,
+        metavar="ORIGIN",
+        help="a browser origin allowed to call, e.g. http://localhost:3000; repeatable "
+        "(env GLUE_FLOW_LOCAL_ALLOWED_ORIGINS, comma-separated; default: none)",
+    )
+    parser.add_argument(
         "--timeout-unit-seconds",
         type=float,
         default=None,
@@ -49,6 +68,8 @@ def serve(args: argparse.Namespace) -> int:
         state_dir=args.state_dir,
         min_crawl_seconds=args.min_crawl_seconds,
         timeout_unit_seconds=args.timeout_unit_seconds,
+        credentials=Credentials.from_env(args.access_key_id, args.secret_access_key),
+        allowed_origins=tuple(args.allow_origin) if args.allow_origin else None,
     )
 
     def terminate(signum: int, frame: Any) -> None:
@@ -61,7 +82,10 @@ def serve(args: argparse.Namespace) -> int:
     print(url, flush=True)
     print(
         f"Local Glue (S3, Glue, CloudWatch Logs) serving on {args.host}:{server.port}; state is in memory "
-        f"(scripts under {server.settings.state_dir}). Stop with Ctrl-C.",
+        f"(scripts under {server.settings.state_dir}). Requests must be signed (SigV4) with access key id "
+        f"{server.settings.credentials.access_key_id!r} and secret access key "
+        f"{server.settings.credentials.secret_access_key!r}; browser origins allowed: "
+        f"{', '.join(server.settings.allowed_origins) or 'none'}. Stop with Ctrl-C.",
         file=sys.stderr,
         flush=True,
     )

@@ -19,16 +19,22 @@ from types import TracebackType
 from typing import Any
 
 from airflow_glue_flow.local.api import GlueApi
+from airflow_glue_flow.local.auth import FrontDoor
 from airflow_glue_flow.local.clients import local_client
 from airflow_glue_flow.local.crawls import CrawlerRuns
 from airflow_glue_flow.local.jobs import JobRuns
 from airflow_glue_flow.local.s3_conditions import S3Preconditions
 from airflow_glue_flow.local.settings import (
+    ACCESS_KEY_ID_ENV,
+    ALLOWED_ORIGINS_ENV,
     MIN_CRAWL_SECONDS_ENV,
+    SECRET_ACCESS_KEY_ENV,
     STATE_DIR_ENV,
     TIMEOUT_UNIT_SECONDS_ENV,
+    Credentials,
     Settings,
     env_float,
+    env_list,
 )
 
 DEFAULT_HOST = "127.0.0.1"
@@ -46,6 +52,9 @@ class LocalGlueServer:
     :param min_crawl_seconds: shortest crawl in seconds (default: ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS`` or 0).
     :param timeout_unit_seconds: seconds per Glue timeout minute
         (default: ``GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS`` or 60).
+    :param credentials: what requests must be signed with (default: ``GLUE_FLOW_LOCAL_ACCESS_KEY_ID`` /
+        ``GLUE_FLOW_LOCAL_SECRET_ACCESS_KEY`` or ``testing`` / ``testing``).
+    :param allowed_origins: browser origins allowed to call (default: ``GLUE_FLOW_LOCAL_ALLOWED_ORIGINS``).
     """
 
     def __init__(
@@ -56,6 +65,8 @@ class LocalGlueServer:
         state_dir: str | Path | None = None,
         min_crawl_seconds: float | None = None,
         timeout_unit_seconds: float | None = None,
+        credentials: Credentials | None = None,
+        allowed_origins: tuple[str, ...] | None = None,
     ) -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
@@ -75,11 +86,14 @@ class LocalGlueServer:
             timeout_unit_seconds=timeout_unit_seconds
             if timeout_unit_seconds is not None
             else env_float(TIMEOUT_UNIT_SECONDS_ENV, 60.0),
+            credentials=credentials or Credentials.from_env(),
+            allowed_origins=allowed_origins if allowed_origins is not None else env_list(ALLOWED_ORIGINS_ENV),
         )
         self.crawls = CrawlerRuns(self.settings)
         self.jobs = JobRuns(self.settings)
         moto = DomainDispatcherApplication(create_backend_app)
-        app = GlueApi(S3Preconditions(moto), self.crawls, self.jobs)
+        api = GlueApi(S3Preconditions(moto), self.crawls, self.jobs)
+        app = FrontDoor(api, self.settings.credentials, self.settings.allowed_origins)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
         self.host = host
@@ -126,10 +140,17 @@ class LocalGlue:
     :param state_dir: its state folder.
     """
 
-    def __init__(self, process: subprocess.Popen[str], endpoint_url: str, state_dir: Path) -> None:
+    def __init__(
+        self,
+        process: subprocess.Popen[str],
+        endpoint_url: str,
+        state_dir: Path,
+        credentials: Credentials | None = None,
+    ) -> None:
         self.process = process
         self.endpoint_url = endpoint_url
         self.state_dir = state_dir
+        self.credentials = credentials or Credentials()
         self.region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
 
     @staticmethod
@@ -156,6 +177,7 @@ class LocalGlue:
         state_dir: str | Path | None = None,
         min_crawl_seconds: float | None = None,
         timeout_unit_seconds: float | None = None,
+        credentials: Credentials | None = None,
         startup_timeout: float = 60.0,
     ) -> LocalGlue:
         """Start ``glue-flow local serve`` and wait until it prints its endpoint URL.
@@ -165,6 +187,7 @@ class LocalGlue:
         :param state_dir: the state folder (a new temporary folder if None); ``server.log`` holds its stderr.
         :param min_crawl_seconds: sets ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS`` for the server.
         :param timeout_unit_seconds: sets ``GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS`` for the server.
+        :param credentials: the server's credentials (default: the environment's or the default ones).
         :param startup_timeout: seconds to wait for the URL.
         :raises RuntimeError: when the server exits or stays silent.
         """
@@ -175,6 +198,9 @@ class LocalGlue:
             env[MIN_CRAWL_SECONDS_ENV] = str(min_crawl_seconds)
         if timeout_unit_seconds is not None:
             env[TIMEOUT_UNIT_SECONDS_ENV] = str(timeout_unit_seconds)
+        credentials = credentials or Credentials.from_env()
+        env[ACCESS_KEY_ID_ENV] = credentials.access_key_id
+        env[SECRET_ACCESS_KEY_ENV] = credentials.secret_access_key
         log_path = directory / "server.log"
         with log_path.open("ab") as log:
             process = subprocess.Popen(
@@ -193,7 +219,7 @@ class LocalGlue:
                 f"The local Glue did not start: see {log_path}:\n{log_path.read_text()[-2000:]}"
             )
         threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
-        return cls(process, url, directory)
+        return cls(process, url, directory, credentials)
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A boto3 client for ``s3``, ``glue`` or ``logs`` of this local Glue.
@@ -201,7 +227,7 @@ class LocalGlue:
         :param service: the service name.
         :param region: the region (default: ``AWS_DEFAULT_REGION`` or us-east-1).
         """
-        return local_client(self.endpoint_url, service, region or self.region)
+        return local_client(self.endpoint_url, service, region or self.region, self.credentials)
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
