@@ -21,7 +21,7 @@ from typing import Any
 from airflow_glue_flow.local.api import GlueApi
 from airflow_glue_flow.local.auth import FrontDoor
 from airflow_glue_flow.local.clients import local_client
-from airflow_glue_flow.local.crawls import CrawlerRuns
+from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.jobs import JobRuns
 from airflow_glue_flow.local.s3_conditions import S3Preconditions
 from airflow_glue_flow.local.settings import (
