@@ -23,6 +23,7 @@ from airflow_glue_flow.local.auth import FrontDoor
 from airflow_glue_flow.local.clients import local_client
 from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.jobs import JobRuns
+from airflow_glue_flow.local.json_protocol import JsonProtocol
 from airflow_glue_flow.local.s3_conditions import S3Preconditions
 from airflow_glue_flow.local.settings import (
     ACCESS_KEY_ID_ENV,
@@ -93,7 +94,7 @@ class LocalGlueServer:
         self.jobs = JobRuns(self.settings)
         moto = DomainDispatcherApplication(create_backend_app)
         api = GlueApi(S3Preconditions(moto), self.crawls, self.jobs)
-        app = FrontDoor(api, self.settings.credentials, self.settings.allowed_origins)
+        app = FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
         self.host = host
