@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 # Airflow reads its configuration at import time, so the isolated home must exist before any import.
 _HOME = Path(tempfile.mkdtemp(prefix="glue-flow-airflow-home-"))
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 (_HOME / "dags").mkdir()
 os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")

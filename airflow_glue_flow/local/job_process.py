@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.clients import server_client
 from airflow_glue_flow.local.logs import LogStreamWriter
 from airflow_glue_flow.local.s3uri import S3UriError, parse_s3_uri
 from airflow_glue_flow.local.settings import Settings
@@ -79,7 +79,7 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
     try:
         bucket, key = parse_s3_uri(location)
         body = (
-            local_client(endpoint, "s3", run.region, settings.credentials)
+            server_client(endpoint, "s3", run.region, settings.credentials)
             .get_object(Bucket=bucket, Key=key)["Body"]
             .read()
         )
@@ -97,7 +97,7 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
     }
     for name, value in merged.items():
         argv += [name if name.startswith("--") else f"--{name}", str(value)]
-    logs = local_client(endpoint, "logs", run.region, settings.credentials)
+    logs = server_client(endpoint, "logs", run.region, settings.credentials)
     out = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/output", run.id)
     err_writer = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/error", run.id)
     error_line = ErrorLine()

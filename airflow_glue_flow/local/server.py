@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,7 +50,8 @@ class LocalGlueServer:
 
     :param host: the address to bind (``0.0.0.0`` in a container).
     :param port: the port; 0 picks a free one.
-    :param state_dir: folder for job scripts and run working directories (a new temporary folder if None).
+    :param state_dir: folder for job scripts and run working directories (default: ``GLUE_FLOW_LOCAL_STATE_DIR``,
+        else a new temporary folder, removed when the server stops).
     :param min_crawl_seconds: shortest crawl in seconds (default: ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS`` or 0).
     :param timeout_unit_seconds: seconds per Glue timeout minute
         (default: ``GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS`` or 60).
@@ -76,7 +78,10 @@ class LocalGlueServer:
         )
         from werkzeug.serving import make_server
 
-        directory = state_dir or os.environ.get(STATE_DIR_ENV) or tempfile.mkdtemp(prefix="glue-flow-local-")
+        given = state_dir or os.environ.get(STATE_DIR_ENV)
+        directory = given or tempfile.mkdtemp(prefix="glue-flow-local-")
+        # A folder the server made for itself goes when it stops; a folder it was given stays.
+        self._owns_state_dir = not given
         Path(directory).mkdir(parents=True, exist_ok=True)
         self.settings = Settings(
             endpoint_url="",
@@ -114,7 +119,7 @@ class LocalGlueServer:
         try:
             self._server.serve_forever()
         finally:
-            self.jobs.shutdown()
+            self._release()
 
     def start(self) -> LocalGlueServer:
         """Serve on a background thread; returns self."""
@@ -128,7 +133,13 @@ class LocalGlueServer:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._release()
+
+    def _release(self) -> None:
+        """Kill running job scripts and remove the state folder the server made itself."""
         self.jobs.shutdown()
+        if self._owns_state_dir:
+            shutil.rmtree(self.settings.state_dir, ignore_errors=True)
 
 
 class LocalGlue:
@@ -147,11 +158,14 @@ class LocalGlue:
         endpoint_url: str,
         state_dir: Path,
         credentials: Credentials | None = None,
+        *,
+        owns_state_dir: bool = False,
     ) -> None:
         self.process = process
         self.endpoint_url = endpoint_url
         self.state_dir = state_dir
         self.credentials = credentials or Credentials()
+        self._owns_state_dir = owns_state_dir
         self.region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
 
     @staticmethod
@@ -185,7 +199,8 @@ class LocalGlue:
 
         :param host: the address to bind.
         :param port: the port (0: a free one).
-        :param state_dir: the state folder (a new temporary folder if None); ``server.log`` holds its stderr.
+        :param state_dir: the state folder, where ``server.log`` holds its stderr (if None: a new temporary
+            folder, removed by :meth:`stop`).
         :param min_crawl_seconds: sets ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS`` for the server.
         :param timeout_unit_seconds: sets ``GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS`` for the server.
         :param credentials: the server's credentials (default: the environment's or the default ones).
@@ -193,6 +208,7 @@ class LocalGlue:
         :raises RuntimeError: when the server exits or stays silent.
         """
         directory = Path(state_dir or tempfile.mkdtemp(prefix="glue-flow-local-"))
+        owned = state_dir is None
         directory.mkdir(parents=True, exist_ok=True)
         env = dict(os.environ)
         if min_crawl_seconds is not None:
@@ -216,11 +232,13 @@ class LocalGlue:
         if url is None:
             process.kill()
             process.wait()
-            raise RuntimeError(
-                f"The local Glue did not start: see {log_path}:\n{log_path.read_text()[-2000:]}"
-            )
+            log_tail = log_path.read_text()[-2000:]
+            if owned:
+                shutil.rmtree(directory, ignore_errors=True)
+            where = "" if owned else f" (log: {log_path})"
+            raise RuntimeError(f"The local Glue did not start{where}:\n{log_tail}")
         threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
-        return cls(process, url, directory, credentials)
+        return cls(process, url, directory, credentials, owns_state_dir=owned)
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A boto3 client for ``s3``, ``glue`` or ``logs`` of this local Glue.
@@ -231,7 +249,7 @@ class LocalGlue:
         return local_client(self.endpoint_url, service, region or self.region, self.credentials)
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
+        """Stop the server (SIGTERM, then SIGKILL after 10 s); remove the state folder if ``start`` made it."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
@@ -239,6 +257,8 @@ class LocalGlue:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        if self._owns_state_dir:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def __enter__(self) -> LocalGlue:
         return self

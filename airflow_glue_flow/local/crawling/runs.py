@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.clients import server_client
 from airflow_glue_flow.local.crawling.catalog import CrawlOutcome, write_table
 from airflow_glue_flow.local.crawling.errors import CrawlError
 from airflow_glue_flow.local.crawling.scan import plan_target
@@ -145,7 +145,7 @@ class CrawlerRuns:
         name = crawler["Name"]
         endpoint = self._settings.endpoint_url
         writer = LogStreamWriter(
-            local_client(endpoint, "logs", region, self._settings.credentials), CRAWLER_LOG_GROUP, name
+            server_client(endpoint, "logs", region, self._settings.credentials), CRAWLER_LOG_GROUP, name
         )
 
         def log(message: str) -> None:
@@ -158,8 +158,8 @@ class CrawlerRuns:
         error: str | None = None
         try:
             log(f"BENCHMARK : Running Start Crawl for Crawler {name}")
-            s3 = local_client(endpoint, "s3", region, self._settings.credentials)
-            glue = local_client(endpoint, "glue", region, self._settings.credentials)
+            s3 = server_client(endpoint, "s3", region, self._settings.credentials)
+            glue = server_client(endpoint, "glue", region, self._settings.credentials)
             targets = crawler.get("Targets") or {}
             s3_targets = targets.get("S3Targets") or []
             if not s3_targets:
