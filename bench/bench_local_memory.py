@@ -19,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from airflow_glue_flow.local import LocalGlue  # noqa: E402
+from airflow_glue_flow.local import LocalGlueProcess  # noqa: E402
 
 SCRIPT = b"""
 import sys
@@ -53,7 +53,7 @@ def _wait(check: Any, timeout: float = 300) -> None:
         time.sleep(0.1)
 
 
-def one_round(glue: LocalGlue, bucket: str, runs: int, crawls: int) -> None:
+def one_round(glue: LocalGlueProcess, bucket: str, runs: int, crawls: int) -> None:
     client, s3 = glue.client("glue"), glue.client("s3")
     run_ids = []
     for _ in range(runs):
@@ -86,7 +86,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="job runs per round")
     parser.add_argument("--crawls", type=int, default=5, help="crawls per round")
     args = parser.parse_args()
-    with LocalGlue.start() as glue:
+    with LocalGlueProcess.start() as glue:
         client, s3 = glue.client("glue"), glue.client("s3")
         bucket = "mem-bench"
         s3.create_bucket(Bucket=bucket)

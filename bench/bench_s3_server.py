@@ -30,7 +30,7 @@ from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from airflow_glue_flow.local import LocalGlue  # noqa: E402
+from airflow_glue_flow.local import LocalGlueProcess  # noqa: E402
 from airflow_glue_flow.local.clients import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY  # noqa: E402
 
 Case = Callable[[Any, str], str]
@@ -167,7 +167,7 @@ def _measure(name: str, endpoint: str, pid: int, started: float, pairs: int) -> 
 
 def bench_local_glue(pairs: int) -> dict[str, Any]:
     started = time.monotonic()
-    with LocalGlue.start() as glue:
+    with LocalGlueProcess.start() as glue:
         return _measure("local Glue (moto)", glue.endpoint_url, glue.process.pid, started, pairs)
 
 

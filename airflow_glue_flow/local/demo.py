@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from airflow_glue_flow.local.server import LocalGlue
+from airflow_glue_flow.local.process import LocalGlueProcess
 from airflow_glue_flow.local.settings import Credentials
 
 DAG_ID = "glue_etl_flow"
@@ -65,7 +65,7 @@ def airflow_env(home: Path, dags: Path, endpoint_url: str, credentials: Credenti
     }
 
 
-def upload_seed(glue: LocalGlue, dags: Path, params: dict[str, Any]) -> bytes:
+def upload_seed(glue: LocalGlueProcess, dags: Path, params: dict[str, Any]) -> bytes:
     """Put the seed CSV, encoded in CP932, where the flow expects landed files; returns its bytes."""
     s3 = glue.client("s3")
     try:
@@ -99,7 +99,7 @@ def task_states(env: dict[str, str]) -> tuple[str, dict[str, str]]:
         return str(run.state), states
 
 
-def report(glue: LocalGlue, params: dict[str, Any], original: bytes) -> dict[str, Any]:
+def report(glue: LocalGlueProcess, params: dict[str, Any], original: bytes) -> dict[str, Any]:
     """Collect what the flow produced from the local Glue."""
     import pyarrow.parquet as pq
 
@@ -204,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     home.mkdir(parents=True, exist_ok=True)
     dags = _repo_dags()
     print("Starting the local Glue ...", flush=True)
-    with LocalGlue.start(state_dir=workdir / "local-glue") as glue:
+    with LocalGlueProcess.start(state_dir=workdir / "local-glue") as glue:
         print(f"Local Glue at {glue.endpoint_url}; running `airflow dags test {DAG_ID}` ...", flush=True)
         original = upload_seed(glue, dags, PARAMS)
         env = airflow_env(home, dags, glue.endpoint_url, glue.credentials)

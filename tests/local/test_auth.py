@@ -26,7 +26,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from airflow_glue_flow.local import LocalGlue, LocalGlueServer
+from airflow_glue_flow.local import LocalGlueProcess, LocalGlueServer
 from airflow_glue_flow.local.clients import local_client
 from airflow_glue_flow.local.settings import Credentials
 from tests.local_glue import wait_for_run
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 
 
 def _client(
-    glue: LocalGlue, service: str, key: str = "testing", secret: str = "testing", **config: Any
+    glue: LocalGlueProcess, service: str, key: str = "testing", secret: str = "testing", **config: Any
 ) -> Any:
     return boto3.session.Session().client(
         service,
@@ -52,7 +52,7 @@ def _code(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, int]:
     return response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]
 
 
-def test_a_wrong_secret_is_refused_by_every_service(local_glue: LocalGlue, bucket: str) -> None:
+def test_a_wrong_secret_is_refused_by_every_service(local_glue: LocalGlueProcess, bucket: str) -> None:
     with pytest.raises(ClientError) as excinfo:
         _client(local_glue, "s3", secret="wrong").get_object(Bucket=bucket, Key="a")
     assert _code(excinfo) == ("SignatureDoesNotMatch", 403)
@@ -64,7 +64,7 @@ def test_a_wrong_secret_is_refused_by_every_service(local_glue: LocalGlue, bucke
     assert _code(excinfo) == ("InvalidSignatureException", 403)
 
 
-def test_an_unknown_access_key_is_refused(local_glue: LocalGlue, bucket: str) -> None:
+def test_an_unknown_access_key_is_refused(local_glue: LocalGlueProcess, bucket: str) -> None:
     with pytest.raises(ClientError) as excinfo:
         _client(local_glue, "s3", key="AKIDSOMEONEELSE").list_objects_v2(Bucket=bucket)
     assert _code(excinfo) == ("InvalidAccessKeyId", 403)
@@ -73,7 +73,7 @@ def test_an_unknown_access_key_is_refused(local_glue: LocalGlue, bucket: str) ->
     assert _code(excinfo)[0] == "UnrecognizedClientException"
 
 
-def test_unsigned_requests_are_refused(local_glue: LocalGlue, bucket: str) -> None:
+def test_unsigned_requests_are_refused(local_glue: LocalGlueProcess, bucket: str) -> None:
     with pytest.raises(ClientError) as excinfo:
         _client(local_glue, "s3", signature_version=UNSIGNED).list_objects_v2(Bucket=bucket)
     assert _code(excinfo) == ("AccessDenied", 403)
@@ -92,7 +92,7 @@ def test_keys_and_queries_with_special_characters_sign_correctly(s3_client: Any,
 
 @pytest.mark.parametrize("signature_version", ["s3", "s3v4"])
 def test_presigned_urls_work_until_they_expire_and_cannot_be_altered(
-    local_glue: LocalGlue, bucket: str, signature_version: str
+    local_glue: LocalGlueProcess, bucket: str, signature_version: str
 ) -> None:
     """boto3 presigns S3 URLs with Signature Version 2 unless told ``s3v4``; S3 accepts both.
 
@@ -116,7 +116,7 @@ def test_presigned_urls_work_until_they_expire_and_cannot_be_altered(
     assert b"Request has expired" in expired.content
 
 
-def test_a_browser_page_cannot_create_and_run_a_job(local_glue: LocalGlue, glue_client: Any) -> None:
+def test_a_browser_page_cannot_create_and_run_a_job(local_glue: LocalGlueProcess, glue_client: Any) -> None:
     """The attack: a page posts CreateJob with a made-up signature; CORS must not let it read answers."""
     name = f"evil_{uuid.uuid4().hex[:8]}"
     forged = {
@@ -144,7 +144,7 @@ def test_a_browser_page_cannot_create_and_run_a_job(local_glue: LocalGlue, glue_
     assert _code(excinfo)[0] == "EntityNotFoundException"
 
 
-def test_a_signed_request_from_a_foreign_origin_is_refused(local_glue: LocalGlue, bucket: str) -> None:
+def test_a_signed_request_from_a_foreign_origin_is_refused(local_glue: LocalGlueProcess, bucket: str) -> None:
     s3 = _client(local_glue, "s3")
     s3.meta.events.register(
         "before-sign.s3.*", lambda request, **_: request.headers.add_header("Origin", "http://x.test")
@@ -154,7 +154,9 @@ def test_a_signed_request_from_a_foreign_origin_is_refused(local_glue: LocalGlue
     assert _code(excinfo) == ("AccessForbidden", 403)
 
 
-def test_an_unsigned_form_upload_is_refused(local_glue: LocalGlue, s3_client: Any, bucket: str) -> None:
+def test_an_unsigned_form_upload_is_refused(
+    local_glue: LocalGlueProcess, s3_client: Any, bucket: str
+) -> None:
     answer = requests.post(
         f"{local_glue.endpoint_url}/{bucket}",
         files={"key": (None, "dropped.py"), "file": ("dropped.py", b"print('owned')")},
@@ -166,7 +168,7 @@ def test_an_unsigned_form_upload_is_refused(local_glue: LocalGlue, s3_client: An
 
 @pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed")
 def test_the_aws_cli_works_with_the_default_credentials(
-    local_glue: LocalGlue, bucket: str, tmp_path: Any
+    local_glue: LocalGlueProcess, bucket: str, tmp_path: Any
 ) -> None:
     source = tmp_path / "a.txt"
     source.write_text("from the cli")

@@ -21,13 +21,13 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as BotoCredentials
 from botocore.exceptions import ClientError
 
-from airflow_glue_flow.local import LocalGlue
+from airflow_glue_flow.local import LocalGlueProcess
 from airflow_glue_flow.local.json_protocol import JsonProtocol
 
 TARGETS = {"glue": "AWSGlue", "logs": "Logs_20140328"}
 
 
-def _signed_post(glue: LocalGlue, service: str, operation: str, body: bytes) -> requests.Response:
+def _signed_post(glue: LocalGlueProcess, service: str, operation: str, body: bytes) -> requests.Response:
     """A correctly signed raw request, so that only its body or operation is wrong."""
     headers = {
         "X-Amz-Target": f"{TARGETS[service]}.{operation}",
@@ -51,14 +51,16 @@ def _error(answer: requests.Response) -> tuple[int, str]:
 )
 @pytest.mark.parametrize("body", [b"{not json", b"[1, 2]", b'"text"'])
 def test_a_body_that_is_not_a_json_object_is_a_serialization_exception(
-    local_glue: LocalGlue, service: str, operation: str, body: bytes
+    local_glue: LocalGlueProcess, service: str, operation: str, body: bytes
 ) -> None:
     assert _error(_signed_post(local_glue, service, operation, body)) == (400, "SerializationException")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("service", ["glue", "logs"])
-def test_an_unknown_operation_is_an_unknown_operation_exception(local_glue: LocalGlue, service: str) -> None:
+def test_an_unknown_operation_is_an_unknown_operation_exception(
+    local_glue: LocalGlueProcess, service: str
+) -> None:
     assert _error(_signed_post(local_glue, service, "StartTimeTravel", b"{}")) == (
         400,
         "UnknownOperationException",

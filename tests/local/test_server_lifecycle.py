@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_glue_flow.local import LocalGlue, LocalGlueServer
+from airflow_glue_flow.local import LocalGlueProcess, LocalGlueServer
 from airflow_glue_flow.local.clients import server_client
 from airflow_glue_flow.local.settings import STATE_DIR_ENV, Credentials
 
@@ -30,13 +30,13 @@ def test_a_given_state_folder_is_kept(tmp_path: Path) -> None:
     server = LocalGlueServer(state_dir=tmp_path / "kept").start()
     server.stop()
     assert (tmp_path / "kept").is_dir()
-    with LocalGlue.start(state_dir=tmp_path / "kept-too") as glue:
+    with LocalGlueProcess.start(state_dir=tmp_path / "kept-too") as glue:
         pass
     assert glue.state_dir.is_dir()
 
 
 def test_a_subprocess_server_started_without_a_folder_leaves_none_behind() -> None:
-    with LocalGlue.start() as glue:
+    with LocalGlueProcess.start() as glue:
         made = glue.state_dir
         assert made.is_dir()
     assert not made.exists()
