@@ -95,20 +95,33 @@ class S3Preconditions:
                 return self._delete_objects(environ, start_response, bucket)
             if not key:
                 return self._inner(environ, start_response)
-            with self.locks.holding([(bucket, key)]):
-                if method == "PUT" and "HTTP_X_AMZ_COPY_SOURCE" in environ and "uploadId" not in query:
-                    self._check_copy(environ, bucket, key)
+            copy = method == "PUT" and "HTTP_X_AMZ_COPY_SOURCE" in environ
+            source = _copy_source(environ["HTTP_X_AMZ_COPY_SOURCE"]) if copy else None
+            # A copy holds its source's lock too, so the source cannot change between check and copy.
+            held = [(bucket, key)] + ([source[:2]] if source else [])
+            with self.locks.holding(held):
+                if source is not None:
+                    self._check_copy(environ, bucket, key, source, part="uploadId" in query)
                 # Consumed under the lock: the write is done when the lock is released.
                 return [b"".join(self._inner(environ, start_response))]
         except S3Error as refusal:
             return refusal.respond(start_response)
 
-    def _check_copy(self, environ: dict[str, Any], bucket: str, key: str) -> None:
-        """CopyObject's source conditions, then its destination conditions (as PutObject's)."""
-        source_bucket, source_key, version = _copy_source(environ["HTTP_X_AMZ_COPY_SOURCE"])
-        source = _current(environ, source_bucket, source_key, version)
-        if source is not None:
-            check_copy_source(environ, source.etag, source.last_modified)
+    def _check_copy(
+        self,
+        environ: dict[str, Any],
+        bucket: str,
+        key: str,
+        source: tuple[str, str, str | None],
+        *,
+        part: bool,
+    ) -> None:
+        """CopyObject's (and UploadPartCopy's) source conditions, then CopyObject's destination ones."""
+        current_source = _current(environ, *source)
+        if current_source is not None:
+            check_copy_source(environ, current_source.etag, current_source.last_modified)
+        if part:
+            return
         if_match = environ.get("HTTP_IF_MATCH")
         if_none_match = environ.get("HTTP_IF_NONE_MATCH")
         if if_match is None and if_none_match is None:

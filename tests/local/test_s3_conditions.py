@@ -132,6 +132,24 @@ def test_copy_source_date_conditions_fail_with_412(s3_client: Any, bucket: str) 
     assert _body(s3_client, bucket, "dst.csv") == b"one"
 
 
+def test_upload_part_copy_checks_the_source_etag(s3_client: Any, bucket: str) -> None:
+    """https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html#API_UploadPartCopy_RequestSyntax"""
+    old = _put(s3_client, bucket, "src.csv", b"one")
+    _put(s3_client, bucket, "src.csv", b"two")
+    upload = s3_client.create_multipart_upload(Bucket=bucket, Key="dst.csv")["UploadId"]
+    with pytest.raises(ClientError) as excinfo:
+        s3_client.upload_part_copy(
+            Bucket=bucket,
+            Key="dst.csv",
+            UploadId=upload,
+            PartNumber=1,
+            CopySource={"Bucket": bucket, "Key": "src.csv"},
+            CopySourceIfMatch=old,
+        )
+    assert _error(excinfo) == ("PreconditionFailed", 412)
+    s3_client.abort_multipart_upload(Bucket=bucket, Key="dst.csv", UploadId=upload)
+
+
 def test_copy_if_none_match_star_never_overwrites_the_destination(s3_client: Any, bucket: str) -> None:
     _put(s3_client, bucket, "src.csv", b"new")
     _put(s3_client, bucket, "dst.csv", b"archived")
