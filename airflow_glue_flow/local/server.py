@@ -19,6 +19,7 @@ from airflow_glue_flow.local.auth import FrontDoor
 from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.jobs import JobRuns
 from airflow_glue_flow.local.json_protocol import JsonProtocol
+from airflow_glue_flow.local.logs import LogPages
 from airflow_glue_flow.local.s3_conditions import S3Preconditions
 from airflow_glue_flow.local.settings import (
     ALLOWED_ORIGINS_ENV,
@@ -90,7 +91,7 @@ class LocalGlueServer:
         self.crawls = CrawlerRuns(self.settings)
         self.jobs = JobRuns(self.settings)
         moto = DomainDispatcherApplication(create_backend_app)
-        api = GlueApi(S3Preconditions(moto), self.crawls, self.jobs)
+        api = GlueApi(LogPages(S3Preconditions(moto)), self.crawls, self.jobs)
         app = FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
