@@ -90,6 +90,11 @@ def _refused(s3_code: str, json_code: str, message: str, status: int = 403) -> R
     return Refused(S3Error(s3_code, message, status), GlueApiError(json_code, message, status))
 
 
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison that also takes non-ASCII text (``compare_digest`` refuses it as str)."""
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 def _unknown_key(access_key: str) -> Refused:
     return _refused(
         "InvalidAccessKeyId",
@@ -134,7 +139,7 @@ def verify_signature(environ: dict[str, Any], body: bytes, credentials: Credenti
             400,
         )
     access_key, date, region, service, _ = scope
-    if not hmac.compare_digest(access_key, credentials.access_key_id):
+    if not _same(access_key, credentials.access_key_id):
         raise _unknown_key(access_key)
     _check_time(stamp, date, params.get("X-Amz-Expires") if presigned else None, now)
     canonical = "\n".join(
@@ -153,7 +158,7 @@ def verify_signature(environ: dict[str, Any], body: bytes, credentials: Credenti
     for part in (date, region, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(expected, fields["Signature"]):
+    if not _same(expected, fields["Signature"]):
         raise _signature_mismatch()
 
 
@@ -190,7 +195,7 @@ def _verify_v2(
         )
         if not time_line.isdigit() or now.timestamp() > int(time_line):
             raise _refused("AccessDenied", "ExpiredTokenException", "Request has expired")
-    if not hmac.compare_digest(access_key, credentials.access_key_id):
+    if not _same(access_key, credentials.access_key_id):
         raise _unknown_key(access_key)
     amz_headers = sorted(
         (key[5:].lower().replace("_", "-"), " ".join(str(value).split()))
@@ -212,7 +217,7 @@ def _verify_v2(
         ]
     )
     digest = hmac.new(credentials.secret_access_key.encode(), to_sign.encode(), hashlib.sha1).digest()
-    if not hmac.compare_digest(base64.b64encode(digest).decode(), signature):
+    if not _same(base64.b64encode(digest).decode(), signature):
         raise _signature_mismatch()
 
 
@@ -370,8 +375,13 @@ class FrontDoor:
                     "The local Glue does not accept browser form uploads (S3 POST Object): "
                     "use PutObject or a presigned PUT URL.",
                 )
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-            body = environ["wsgi.input"].read(length) if length else b""
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                raise _refused(
+                    "BadRequest", "SerializationException", "Content-Length is not a number", 400
+                ) from None
+            body = environ["wsgi.input"].read(length) if length > 0 else b""
             environ["wsgi.input"] = io.BytesIO(body)
             verify_signature(environ, body, self._credentials, self._clock())
         except Refused as refusal:

@@ -62,6 +62,12 @@ def serve(args: argparse.Namespace) -> int:
 
     :param args: parsed ``serve`` options.
     """
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    # Installed first, so a SIGTERM at any later moment still runs the cleanup below.
+    signal.signal(signal.SIGTERM, terminate)
     server = LocalGlueServer(
         args.host,
         args.port,
@@ -71,26 +77,25 @@ def serve(args: argparse.Namespace) -> int:
         credentials=Credentials.from_env(args.access_key_id, args.secret_access_key),
         allowed_origins=tuple(args.allow_origin) if args.allow_origin else None,
     )
-
-    def terminate(signum: int, frame: Any) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, terminate)
-    url = (
-        f"http://{args.host}:{server.port}" if args.host not in ("0.0.0.0", "::", "") else server.endpoint_url
-    )
-    print(url, flush=True)
-    print(
-        f"Local Glue (S3, Glue, CloudWatch Logs) serving on {args.host}:{server.port}; state is in memory "
-        f"(scripts under {server.settings.state_dir}). Requests must be signed (SigV4) with access key id "
-        f"{server.settings.credentials.access_key_id!r} and secret access key "
-        f"{server.settings.credentials.secret_access_key!r}; browser origins allowed: "
-        f"{', '.join(server.settings.allowed_origins) or 'none'}. Stop with Ctrl-C.",
-        file=sys.stderr,
-        flush=True,
-    )
     try:
+        url = (
+            f"http://{args.host}:{server.port}"
+            if args.host not in ("0.0.0.0", "::", "")
+            else server.endpoint_url
+        )
+        print(url, flush=True)
+        print(
+            f"Local Glue (S3, Glue, CloudWatch Logs) serving on {args.host}:{server.port}; state is in memory "
+            f"(scripts under {server.settings.state_dir}). Requests must be signed (SigV4) with access key id "
+            f"{server.settings.credentials.access_key_id!r} and secret access key "
+            f"{server.settings.credentials.secret_access_key!r}; browser origins allowed: "
+            f"{', '.join(server.settings.allowed_origins) or 'none'}. Stop with Ctrl-C.",
+            file=sys.stderr,
+            flush=True,
+        )
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    finally:
+        server.release()
     return 0

@@ -112,7 +112,7 @@ class LocalGlueServer:
         try:
             self._server.serve_forever()
         finally:
-            self._release()
+            self.release()
 
     def start(self) -> LocalGlueServer:
         """Serve on a background thread; returns self."""
@@ -126,10 +126,10 @@ class LocalGlueServer:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=10)
-        self._release()
+        self.release()
 
-    def _release(self) -> None:
-        """Kill running job scripts and remove the state folder the server made itself."""
+    def release(self) -> None:
+        """Kill running job scripts and remove the state folder the server made itself (idempotent)."""
         self.jobs.shutdown()
         if self._owns_state_dir:
             shutil.rmtree(self.settings.state_dir, ignore_errors=True)
