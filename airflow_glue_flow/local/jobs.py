@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow_glue_flow.local.errors import GlueApiError
+from airflow_glue_flow.local.job_bookmarks import BookmarkStore
 from airflow_glue_flow.local.job_process import JOB_LOG_GROUP, ScriptRun, kill, run_script
 from airflow_glue_flow.local.settings import Settings
 
@@ -47,6 +48,7 @@ class _Run:
     attempt: int = 0
     previous_run_id: str | None = None
     running_since: float | None = None
+    capacity: dict[str, Any] = field(default_factory=dict)
 
     def retry(self) -> _Run:
         """The next attempt of this failed run: Attempt + 1, PreviousRunId = this run, the same input."""
@@ -60,6 +62,7 @@ class _Run:
             timeout=self.timeout,
             attempt=attempt,
             previous_run_id=self.id,
+            capacity=self.capacity,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -76,11 +79,11 @@ class _Run:
             "PredecessorRuns": [],
             "ExecutionTime": self.execution_time(),
             "Timeout": self.timeout,
-            "MaxCapacity": job.get("MaxCapacity", 0.0625),
             "LogGroupName": JOB_LOG_GROUP,
             "GlueVersion": job.get("GlueVersion") or "3.0",
             "ExecutionClass": job.get("ExecutionClass") or "STANDARD",
         }
+        run.update(self.capacity)
         if self.previous_run_id is not None:
             run["PreviousRunId"] = self.previous_run_id
         if self.completed_on is not None:
@@ -96,6 +99,23 @@ class _Run:
         return round(self.finished - self.running_since)
 
 
+def run_capacity(job: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """The run's MaxCapacity or WorkerType + NumberOfWorkers: StartJobRun's when given, else the job's.
+
+    :param job: the job definition.
+    :param request: the StartJobRun request body.
+    """
+    workers = ("WorkerType", "NumberOfWorkers")
+    for source in (request, job):
+        if any(source.get(key) is not None for key in workers):
+            return {key: request.get(key) or job.get(key) for key in workers}
+        if source.get("MaxCapacity") is not None:
+            return {"MaxCapacity": float(source["MaxCapacity"])}
+    # Glue's default: 0.0625 DPU for a Python-shell job, 10 DPUs for a Spark job.
+    kind = (job.get("Command") or {}).get("Name")
+    return {"MaxCapacity": 0.0625 if kind == "pythonshell" else 10.0}
+
+
 class JobRuns:
     """Every job run, per region.
 
@@ -104,6 +124,8 @@ class JobRuns:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        #: Job bookmarks of Spark jobs (GetJobBookmark, ResetJobBookmark).
+        self.bookmarks = BookmarkStore(settings.state_dir)
         self._lock = threading.Lock()
         self._runs: dict[tuple[str, str], list[_Run]] = {}
 
@@ -126,6 +148,7 @@ class JobRuns:
             arguments=arguments,
             timeout=timeout,
             previous_run_id=request.get("JobRunId"),
+            capacity=run_capacity(job, request),
         )
         with self._lock:
             runs = self._runs.setdefault((region, name), [])

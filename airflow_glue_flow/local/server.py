@@ -16,6 +16,7 @@ from pathlib import Path
 
 from airflow_glue_flow.local.api import GlueApi
 from airflow_glue_flow.local.auth import FrontDoor
+from airflow_glue_flow.local.console import Console, with_console
 from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.jobs import JobRuns
 from airflow_glue_flow.local.json_protocol import JsonProtocol
@@ -92,7 +93,11 @@ class LocalGlueServer:
         self.jobs = JobRuns(self.settings)
         moto = DomainDispatcherApplication(create_backend_app)
         api = GlueApi(LogPages(S3Preconditions(moto)), self.crawls, self.jobs)
-        app = FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins)
+        # The console's read-only pages are opened by a browser: they answer before the front door.
+        app = with_console(
+            FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins),
+            Console(lambda: self.settings.endpoint_url, self.settings.credentials),
+        )
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
         self.host = host

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.local_glue import JOB_DONE, SLEEPING_SCRIPT, wait_for_run
+from tests.local_glue import JOB_DONE, SLEEPING_SCRIPT, log_messages, wait_for_run
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,9 @@ def _wait_state(glue: Any, name: str, run_id: str, state: str) -> dict[str, Any]
     return run
 
 
-def test_failed_run_is_retried_max_retries_times_as_a_chain(glue_client, s3_client, bucket, unique):
+def test_failed_run_is_retried_max_retries_times_as_a_chain(
+    glue_client, s3_client, logs_client, bucket, unique
+):
     name = unique("job")
     _job(glue_client, s3_client, bucket, name, FAILING, MaxRetries=2, DefaultArguments={"--A": "1"})
 
@@ -67,6 +69,9 @@ def test_failed_run_is_retried_max_retries_times_as_a_chain(glue_client, s3_clie
     assert glue_client.get_job_run(JobName=name, RunId=first)["JobRun"]["JobRunState"] == "FAILED"
     time.sleep(1)
     assert len(glue_client.get_job_runs(JobName=name)["JobRuns"]) == 3
+    # Each attempt logs to its own streams, named by its run id.
+    for run in runs:
+        assert log_messages(logs_client, "/aws-glue/python-jobs/error", run["Id"])[-1] == run["ErrorMessage"]
 
 
 def test_succeeded_stopped_and_no_retry_runs_are_not_retried(glue_client, s3_client, bucket, unique):
@@ -122,3 +127,24 @@ def test_start_job_run_with_job_run_id_records_the_previous_run(glue_client, s3_
     run = wait_for_run(glue_client, name, again)
     assert run["PreviousRunId"] == first
     assert again != first
+
+
+def test_job_run_shows_the_capacity_it_ran_with(glue_client, s3_client, bucket, unique):
+    shell, spark = unique("job"), unique("job")
+    _job(glue_client, s3_client, bucket, shell, SUCCEEDING, MaxCapacity=1.0)
+    command = {"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/{spark}.py"}
+    glue_client.create_job(
+        Name=spark, Role="r", Command=command, GlueVersion="4.0", WorkerType="G.1X", NumberOfWorkers=10
+    )
+
+    default_run = wait_for_run(glue_client, shell, glue_client.start_job_run(JobName=shell)["JobRunId"])
+    small_run = wait_for_run(
+        glue_client, shell, glue_client.start_job_run(JobName=shell, MaxCapacity=0.0625)["JobRunId"]
+    )
+    spark_run = wait_for_run(
+        glue_client, spark, glue_client.start_job_run(JobName=spark, NumberOfWorkers=2)["JobRunId"]
+    )
+
+    assert default_run["MaxCapacity"] == 1.0
+    assert small_run["MaxCapacity"] == 0.0625
+    assert (spark_run["WorkerType"], spark_run["NumberOfWorkers"]) == ("G.1X", 2)
