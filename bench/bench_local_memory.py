@@ -45,6 +45,12 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
+def threads(pid: int) -> int:
+    """Threads of the server process."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("Threads:"))
+
+
 def _wait(check: Any, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -99,7 +105,7 @@ def main() -> None:
         )
         pid = glue.process.pid
         samples = [rss_mb(pid)]
-        print(f"after start: {samples[0]:.0f} MB")
+        print(f"after start: {samples[0]:.0f} MB, {threads(pid)} threads")
         for n in range(1, args.rounds + 1):
             one_round(glue, bucket, args.runs, args.crawls)
             time.sleep(1)
