@@ -27,6 +27,7 @@ EXTRAS = {"demo": "local", "test": "test", "lowest": "test"}
 DEBIAN_PACKAGES: list[str] = [
     "openjdk-17-jre-headless",  # java: Spark (glueetl) jobs in the local Glue
     "chromium",  # the local Glue console's pages, opened as a browser would
+    "awscli",  # the AWS CLI against the local Glue, as users drive it
 ]
 
 
