@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from airflow_glue_flow.local import job_supervisor
-from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.clients import server_client
 from airflow_glue_flow.local.job_args import job_environment, merged_arguments, script_argv
 from airflow_glue_flow.local.job_env import (
     JobEnvironmentError,
@@ -86,7 +86,7 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
             f"Job {job['Name']} is a {kind or 'unknown'} job: Spark, streaming and Ray jobs don't run in the local "
             "Glue; only Python-shell jobs (Command.Name pythonshell) run locally. Run this job on AWS Glue."
         )
-    logs = local_client(settings.endpoint_url, "logs", run.region)
+    logs = server_client(settings.endpoint_url, "logs", run.region, settings.credentials)
     out = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/output", run.id)
     err_writer = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/error", run.id)
     for writer in (out, err_writer):
@@ -153,7 +153,7 @@ def _prepare(
         raise RunFailed("The --extra-files option cannot be used with Python shell jobs")
     workdir = settings.state_dir / "runs" / run.id
     workdir.mkdir(parents=True, exist_ok=True)
-    s3 = local_client(settings.endpoint_url, "s3", run.region)
+    s3 = server_client(settings.endpoint_url, "s3", run.region, settings.credentials)
     try:
         parse_s3_uri(location)
     except S3UriError as err:
@@ -194,7 +194,7 @@ def _prepare(
     except JobEnvironmentError as err:
         raise RunFailed(str(err)) from None
     argv = [str(python), "-u", *script_argv(script, location, arguments, run.region, job["Name"], run.id)]
-    env = job_environment(settings.endpoint_url, settings.state_dir, run.region, python, workdir, python_path)
+    env = job_environment(settings, run.region, python, workdir, python_path)
     return argv, env, workdir
 
 
