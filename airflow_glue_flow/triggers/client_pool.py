@@ -1,0 +1,175 @@
+"""aiobotocore clients shared by every deferred wait in a triggerer process.
+
+A client costs credential resolution, endpoint resolution and service-model loading to build (tens to
+hundreds of milliseconds of CPU and file reads), and about 2 MB to keep. A triggerer watching thousands
+of Glue runs needs one client per distinct set of settings, not one per wait or per poll.
+:data:`CLIENTS` keys clients on everything that makes two clients differ (event loop, service,
+connection id, region, endpoint, SSL verification, botocore config), builds each once, hands it to every
+wait that asks, and closes it when the last of those waits is done.
+
+Nothing here blocks the triggerer's event loop: the connection lookup, the session and the client are
+built in a worker thread (the client on a private event loop there); only the HTTP session is opened on
+the triggerer's loop. Credentials stay fresh: the amazon provider gives assumed-role and web-identity
+sessions aiobotocore's refreshable credentials, which a shared client refreshes before they expire just
+as a client of its own would; their refresh functions are synchronous STS calls, so they are moved to a
+worker thread too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
+from asgiref.sync import sync_to_async
+from botocore.credentials import RefreshableCredentials
+
+#: (event loop, service, connection id, region, endpoint URL, verify, botocore config as JSON)
+ClientKey = tuple[asyncio.AbstractEventLoop, str, str | None, str | None, str | None, str, str]
+
+
+@dataclass
+class _Entry:
+    """One shared client: the task that opens it and how many waits use it now."""
+
+    opening: asyncio.Task[Any]
+    users: int = 0
+
+
+def _settings(hook: AwsGenericHook, botocore_config: dict[str, Any] | None) -> tuple[Any, ...]:
+    """The client-shaping settings of ``hook``; reads the Airflow connection, so it runs off the loop."""
+    service = str(hook.client_type)
+    return (
+        service,
+        hook.aws_conn_id,
+        hook.region_name,
+        hook.conn_config.get_service_endpoint_url(service_name=service),
+        repr(hook.verify),
+        json.dumps(botocore_config or {}, sort_keys=True, default=str),
+    )
+
+
+def _off_loop(refresh: Any) -> Any:
+    """Run a synchronous credential refresher (an STS call) in a worker thread when it is due."""
+
+    @functools.wraps(refresh)
+    async def refresh_in_thread() -> Any:
+        return await asyncio.to_thread(refresh)
+
+    return refresh_in_thread
+
+
+async def _create(hook: AwsGenericHook) -> Any:
+    """Build (not open) the hook's aiobotocore client on the worker thread's private event loop."""
+    service = str(hook.client_type)
+    session = hook.get_session(region_name=hook.region_name, deferrable=True)
+    # aiobotocore's create_client() only returns a context manager that opens the client; the un-opened
+    # client is built by _create_client(), so the HTTP session can be opened on the triggerer's loop.
+    client = await session._create_client(
+        service_name=service,
+        region_name=hook.region_name,
+        endpoint_url=hook.conn_config.get_service_endpoint_url(service_name=service),
+        # The connection's botocore config without the per-task user agent the amazon provider adds:
+        # the client serves many tasks.
+        config=hook.config,
+        verify=hook.verify,
+    )
+    credentials = await session.get_credentials()
+    refresh = getattr(credentials, "_refresh_using", None)
+    if (
+        isinstance(credentials, RefreshableCredentials)
+        and refresh
+        and not inspect.iscoroutinefunction(refresh)
+    ):
+        credentials._refresh_using = _off_loop(refresh)
+    return client
+
+
+def _build(hook: AwsGenericHook) -> Any:
+    """Thread body: the session and the client, built where the triggerer's loop cannot feel them."""
+    return asyncio.run(_create(hook))
+
+
+class AsyncClientPool:
+    """Shared aiobotocore clients, reference-counted per :data:`ClientKey`."""
+
+    def __init__(self) -> None:
+        self._entries: dict[ClientKey, _Entry] = {}
+        #: clients built so far (for tests and the benchmark)
+        self.created = 0
+
+    def __len__(self) -> int:
+        """Clients open or being opened now."""
+        return len(self._entries)
+
+    def users(self) -> int:
+        """Waits holding (or waiting for) a client now."""
+        return sum(entry.users for entry in self._entries.values())
+
+    @asynccontextmanager
+    async def client(
+        self, hook: AwsGenericHook, botocore_config: dict[str, Any] | None = None
+    ) -> AsyncIterator[Any]:
+        """Use the shared client for ``hook``'s settings for the duration of the ``async with`` block.
+
+        The first user starts building the client in a task of its own, so that cancelling that user
+        leaves the build to the others; every user waiting for it gets the client, or the build's error.
+        A failed build is forgotten, so the next wait tries again. The last user to leave closes it.
+
+        :param hook: an amazon-provider AWS hook with a ``client_type``; its connection, region, endpoint,
+            verify and service select the client.
+        :param botocore_config: the botocore config (as a dict) the hook was built with (part of the key).
+        """
+        loop = asyncio.get_running_loop()
+        key: ClientKey = (loop, *await sync_to_async(_settings)(hook, botocore_config))  # type: ignore[assignment]
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = _Entry(loop.create_task(self._open(hook)))
+            entry.opening.add_done_callback(functools.partial(self._opened, key, entry))
+        entry.users += 1
+        try:
+            yield await asyncio.shield(entry.opening)
+        finally:
+            entry.users -= 1
+            if entry.users == 0:
+                await self._release(key, entry)
+
+    async def _open(self, hook: AwsGenericHook) -> Any:
+        # Not thread-sensitive: a slow build (an STS call) must not hold up the connection lookups of
+        # other waits, which run on asgiref's one shared thread.
+        client = await sync_to_async(_build, thread_sensitive=False)(hook)
+        opened = await client.__aenter__()
+        self.created += 1
+        return opened
+
+    def _opened(self, key: ClientKey, entry: _Entry, task: asyncio.Task[Any]) -> None:
+        """Forget a build that failed or was cancelled (its waiters already got the error)."""
+        if task.cancelled() or task.exception() is not None:
+            if self._entries.get(key) is entry:
+                del self._entries[key]
+
+    async def _release(self, key: ClientKey, entry: _Entry) -> None:
+        """The last user left: forget the client and close it (once it is built, if it is still building)."""
+        if self._entries.get(key) is entry:
+            del self._entries[key]
+        closing = asyncio.get_running_loop().create_task(_close_when_open(entry.opening))
+        # Shielded: a user cancelled while leaving must not leave the client half closed.
+        await asyncio.shield(closing)
+
+
+async def _close_when_open(opening: asyncio.Task[Any]) -> None:
+    try:
+        client = await opening
+    except BaseException:  # nothing was opened; the users saw the error
+        return
+    await client.__aexit__(None, None, None)
+
+
+#: The process-wide pool every trigger of the package takes its clients from.
+CLIENTS = AsyncClientPool()
