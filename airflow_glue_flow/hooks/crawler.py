@@ -184,30 +184,31 @@ class GlueCrawlerFlowHook(GlueCrawlerHook):
 
     async def wait_for_crawl_async(
         self,
+        client: Any,
         crawler_name: str,
         started_after: datetime | None,
         wait_time: float,
         max_attempts: int,
     ) -> dict[str, Any]:
-        """Async :meth:`wait_for_crawl` on one aiobotocore client (used by the trigger).
+        """Async :meth:`wait_for_crawl` on one open aiobotocore Glue client (used by the trigger).
 
+        :param client: an open aiobotocore Glue client.
         :param crawler_name: the crawler.
         :param started_after: UTC start of the crawl (``None``: whatever crawl is last).
         :param wait_time: seconds to wait before each check.
         :param max_attempts: number of checks (one GetCrawler call each) before giving up.
         """
         check = CrawlCheck("waiting", "UNKNOWN")
-        async with await self.get_async_conn() as client:
-            try:
-                for attempt in range(1, max_attempts + 1):
-                    await asyncio.sleep(wait_time)
-                    check = check_crawl(await self.read_crawler_async(client, crawler_name), started_after)
-                    self._log_check(crawler_name, attempt, max_attempts, check)
-                    if check.outcome == "succeeded":
-                        metrics = await self.read_crawl_metrics_async(client, crawler_name)
-                        return success_event(crawl_summary(crawler_name, check, metrics))
-                    if check.outcome == "failed":
-                        return failure_event(crawler_name, check)
-            except GlueFlowError as error:
-                return error_event(error)
+        try:
+            for attempt in range(1, max_attempts + 1):
+                await asyncio.sleep(wait_time)
+                check = check_crawl(await self.read_crawler_async(client, crawler_name), started_after)
+                self._log_check(crawler_name, attempt, max_attempts, check)
+                if check.outcome == "succeeded":
+                    metrics = await self.read_crawl_metrics_async(client, crawler_name)
+                    return success_event(crawl_summary(crawler_name, check, metrics))
+                if check.outcome == "failed":
+                    return failure_event(crawler_name, check)
+        except GlueFlowError as error:
+            return error_event(error)
         return timeout_event(crawler_name, check, max_attempts, wait_time)

@@ -136,18 +136,16 @@ class GlueJobFlowHook(GlueJobHook):
             raise api_call_error("job", job_name, "GetJobRun", error, run_id) from error
         return response["JobRun"]
 
-    async def async_get_job_run(self, job_name: str, run_id: str) -> dict[str, Any]:
-        """Return the ``JobRun`` of one run, with the async Glue client (for triggers).
+    async def async_get_job_run(self, client: Any, job_name: str, run_id: str) -> dict[str, Any]:
+        """Return the ``JobRun`` of one run, with an open async Glue client (for triggers).
 
+        :param client: an open aiobotocore Glue client.
         :param job_name: the job's name.
         :param run_id: the run id.
         :raises GlueApiCallError: GetJobRun failed after botocore's retries.
         """
         try:
-            async with await self.get_async_conn() as client:
-                response = await client.get_job_run(
-                    JobName=job_name, RunId=run_id, PredecessorsIncluded=False
-                )
+            response = await client.get_job_run(JobName=job_name, RunId=run_id, PredecessorsIncluded=False)
         except (ClientError, BotoCoreError) as error:
             raise api_call_error("job", job_name, "GetJobRun", error, run_id) from error
         return response["JobRun"]
@@ -161,14 +159,14 @@ class GlueJobFlowHook(GlueJobHook):
         response = self.conn.batch_stop_job_run(JobName=job_name, JobRunIds=[run_id])
         return self._stop_accepted(job_name, run_id, response)
 
-    async def async_stop_job_run(self, job_name: str, run_id: str) -> bool:
-        """Ask Glue to stop a run with the async Glue client (for triggers).
+    async def async_stop_job_run(self, client: Any, job_name: str, run_id: str) -> bool:
+        """Ask Glue to stop a run with an open async Glue client (for triggers).
 
+        :param client: an open aiobotocore Glue client.
         :param job_name: the job's name.
         :param run_id: the run id.
         """
-        async with await self.get_async_conn() as client:
-            response = await client.batch_stop_job_run(JobName=job_name, JobRunIds=[run_id])
+        response = await client.batch_stop_job_run(JobName=job_name, JobRunIds=[run_id])
         return self._stop_accepted(job_name, run_id, response)
 
     def _stop_accepted(self, job_name: str, run_id: str, response: dict[str, Any]) -> bool:
@@ -261,26 +259,26 @@ class GlueJobFlowHook(GlueJobHook):
             tokens.advance(group, attr, token, lines, log)
 
     async def async_forward_logs(
-        self, job_run: dict[str, Any], tokens: LogTokens, log: logging.Logger | None = None
+        self, client: Any, job_run: dict[str, Any], tokens: LogTokens, log: logging.Logger | None = None
     ) -> None:
-        """Async twin of :meth:`forward_logs`, with the async CloudWatch Logs client (for triggers).
+        """Async twin of :meth:`forward_logs`, with an open async CloudWatch Logs client (for triggers).
 
+        :param client: an open aiobotocore CloudWatch Logs client.
         :param job_run: the run's ``JobRun``.
         :param tokens: where the previous call stopped reading; updated in place.
         :param log: logger to write to (the trigger's, so lines reach the task log); this hook's when None.
         """
         log = log or self.log
-        async with await self.logs_hook.get_async_conn() as client:
-            for group, attr in tokens.readable(job_run):
-                token, lines = getattr(tokens, attr), []
-                try:
-                    done = False
-                    while not done:
-                        response = await client.get_log_events(**_log_request(group, job_run["Id"], token))
-                        token, done = _take_page(response, token, lines)
-                except (ClientError, BotoCoreError) as error:
-                    _log_read_failed(tokens, group, error, log)
-                tokens.advance(group, attr, token, lines, log)
+        for group, attr in tokens.readable(job_run):
+            token, lines = getattr(tokens, attr), []
+            try:
+                done = False
+                while not done:
+                    response = await client.get_log_events(**_log_request(group, job_run["Id"], token))
+                    token, done = _take_page(response, token, lines)
+            except (ClientError, BotoCoreError) as error:
+                _log_read_failed(tokens, group, error, log)
+            tokens.advance(group, attr, token, lines, log)
 
 
 def _log_request(group: str, stream: str, token: str | None) -> dict[str, Any]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
 from airflow.triggers.base import BaseTrigger
+
+from airflow_glue_flow.triggers.client_pool import CLIENTS
 
 HookT = TypeVar("HookT", bound=AwsGenericHook)
 
@@ -54,3 +58,21 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
             verify=self.verify,
             config=self.botocore_config,
         )
+
+    @asynccontextmanager
+    async def async_clients(self, *services: str) -> AsyncIterator[dict[str, Any]]:
+        """The aiobotocore clients a wait needs, by service name, for as long as the wait lasts.
+
+        Every trigger of the package gets its AWS clients here and nowhere else. They come from the
+        process-wide :data:`~airflow_glue_flow.triggers.client_pool.CLIENTS`: all waits with the same
+        connection settings share one client per service, built off the event loop and closed when the
+        last of them ends. ``"glue"`` is :attr:`hook`'s, ``"logs"`` the hook's CloudWatch Logs hook's.
+
+        :param services: ``"glue"`` and/or ``"logs"``.
+        """
+        async with AsyncExitStack() as stack:
+            clients: dict[str, Any] = {}
+            for service in services:
+                hook = self.hook if service == "glue" else self.hook.logs_hook  # type: ignore[attr-defined]
+                clients[service] = await stack.enter_async_context(CLIENTS.client(hook, self.botocore_config))
+            yield clients

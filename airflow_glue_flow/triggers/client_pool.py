@@ -8,8 +8,8 @@ connection id, region, endpoint, SSL verification, botocore config), builds each
 wait that asks, and closes it when the last of those waits is done.
 
 Nothing here blocks the triggerer's event loop: the connection lookup, the session and the client are
-built in a worker thread (the client on a private event loop there); only the HTTP session is opened on
-the triggerer's loop. Credentials stay fresh: the amazon provider gives assumed-role and web-identity
+built (by the hook's own ``get_async_conn``) in a worker thread, on a private event loop there; the
+client's HTTP connections are made, and closed, on the triggerer's loop. Credentials stay fresh: the amazon provider gives assumed-role and web-identity
 sessions aiobotocore's refreshable credentials, which a shared client refreshes before they expire just
 as a client of its own would; their refresh functions are synchronous STS calls, so they are moved to a
 worker thread too.
@@ -65,22 +65,17 @@ def _off_loop(refresh: Any) -> Any:
     return refresh_in_thread
 
 
-async def _create(hook: AwsGenericHook) -> Any:
-    """Build (not open) the hook's aiobotocore client on the worker thread's private event loop."""
-    service = str(hook.client_type)
-    session = hook.get_session(region_name=hook.region_name, deferrable=True)
-    # aiobotocore's create_client() only returns a context manager that opens the client; the un-opened
-    # client is built by _create_client(), so the HTTP session can be opened on the triggerer's loop.
-    client = await session._create_client(
-        service_name=service,
-        region_name=hook.region_name,
-        endpoint_url=hook.conn_config.get_service_endpoint_url(service_name=service),
-        # The connection's botocore config without the per-task user agent the amazon provider adds:
-        # the client serves many tasks.
-        config=hook.config,
-        verify=hook.verify,
-    )
-    credentials = await session.get_credentials()
+async def _create(hook: AwsGenericHook) -> tuple[Any, Any]:
+    """Build and enter the hook's aiobotocore client on the worker thread's private event loop.
+
+    Entering an aiobotocore client creates nothing bound to a loop (its aiohttp session is made on the
+    first request), so the client is then used, and closed, on the triggerer's loop.
+    """
+    opener = await hook.get_async_conn()
+    client = await opener.__aenter__()
+    # The amazon provider's refreshers (assume role, web identity) are synchronous STS calls, which
+    # aiobotocore would run on the event loop when the credentials near expiry.
+    credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
     refresh = getattr(credentials, "_refresh_using", None)
     if (
         isinstance(credentials, RefreshableCredentials)
@@ -88,10 +83,10 @@ async def _create(hook: AwsGenericHook) -> Any:
         and not inspect.iscoroutinefunction(refresh)
     ):
         credentials._refresh_using = _off_loop(refresh)
-    return client
+    return opener, client
 
 
-def _build(hook: AwsGenericHook) -> Any:
+def _build(hook: AwsGenericHook) -> tuple[Any, Any]:
     """Thread body: the session and the client, built where the triggerer's loop cannot feel them."""
     return asyncio.run(_create(hook))
 
@@ -134,7 +129,8 @@ class AsyncClientPool:
             entry.opening.add_done_callback(functools.partial(self._opened, key, entry))
         entry.users += 1
         try:
-            yield await asyncio.shield(entry.opening)
+            _, client = await asyncio.shield(entry.opening)
+            yield client
         finally:
             entry.users -= 1
             if entry.users == 0:
@@ -143,8 +139,7 @@ class AsyncClientPool:
     async def _open(self, hook: AwsGenericHook) -> Any:
         # Not thread-sensitive: a slow build (an STS call) must not hold up the connection lookups of
         # other waits, which run on asgiref's one shared thread.
-        client = await sync_to_async(_build, thread_sensitive=False)(hook)
-        opened = await client.__aenter__()
+        opened = await sync_to_async(_build, thread_sensitive=False)(hook)
         self.created += 1
         return opened
 
@@ -165,10 +160,10 @@ class AsyncClientPool:
 
 async def _close_when_open(opening: asyncio.Task[Any]) -> None:
     try:
-        client = await opening
+        opener, _ = await opening
     except BaseException:  # nothing was opened; the users saw the error
         return
-    await client.__aexit__(None, None, None)
+    await opener.__aexit__(None, None, None)
 
 
 #: The process-wide pool every trigger of the package takes its clients from.

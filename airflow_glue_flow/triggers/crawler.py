@@ -50,7 +50,8 @@ class GlueCrawlerReadyTrigger(GlueFlowAwsTrigger[GlueCrawlerFlowHook]):
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Run the check loop and yield its single outcome."""
         started_after = parse_utc(self.started_after) if self.started_after else None
-        event = await self.hook.wait_for_crawl_async(
-            self.crawler_name, started_after, self.wait_time, self.max_attempts
-        )
+        async with self.async_clients("glue") as clients:
+            event = await self.hook.wait_for_crawl_async(
+                clients["glue"], self.crawler_name, started_after, self.wait_time, self.max_attempts
+            )
         yield TriggerEvent(event)

@@ -62,37 +62,38 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
         """Poll the run; yield one event for its outcome."""
         tokens = LogTokens()
         state = "UNKNOWN"
-        for check in range(1, self.max_attempts + 1):
-            await asyncio.sleep(self.poll_interval)
-            try:
-                job_run = await self.hook.async_get_job_run(self.job_name, self.run_id)
-            except GlueApiCallError as error:
-                # The task fails with this error, as the sync wait does; the run itself is not touched.
-                yield TriggerEvent({**error.to_event(), "run_id": self.run_id, "state": state})
-                return
-            state = job_run["JobRunState"]
-            if self.verbose:
-                await self.hook.async_forward_logs(job_run, tokens, log=self.log)
-            if state not in JOB_RUNNING_STATES:
-                self.log.info("Glue job %s run %s ended %s", self.job_name, self.run_id, state)
-                error = job_run_error(self.job_name, job_run)
-                if error is None:
-                    yield TriggerEvent({"status": "success", "run_id": self.run_id, "state": state})
-                else:
+        async with self.async_clients("glue", *(("logs",) if self.verbose else ())) as clients:
+            for check in range(1, self.max_attempts + 1):
+                await asyncio.sleep(self.poll_interval)
+                try:
+                    job_run = await self.hook.async_get_job_run(clients["glue"], self.job_name, self.run_id)
+                except GlueApiCallError as error:
+                    # The task fails with this error, as the sync wait does; the run itself is not touched.
                     yield TriggerEvent({**error.to_event(), "run_id": self.run_id, "state": state})
-                return
-            self.log.info(
-                "Glue job %s run %s is %s (check %d of %d)",
-                self.job_name,
-                self.run_id,
-                state,
-                check,
-                self.max_attempts,
+                    return
+                state = job_run["JobRunState"]
+                if self.verbose:
+                    await self.hook.async_forward_logs(clients["logs"], job_run, tokens, log=self.log)
+                if state not in JOB_RUNNING_STATES:
+                    self.log.info("Glue job %s run %s ended %s", self.job_name, self.run_id, state)
+                    error = job_run_error(self.job_name, job_run)
+                    if error is None:
+                        yield TriggerEvent({"status": "success", "run_id": self.run_id, "state": state})
+                    else:
+                        yield TriggerEvent({**error.to_event(), "run_id": self.run_id, "state": state})
+                    return
+                self.log.info(
+                    "Glue job %s run %s is %s (check %d of %d)",
+                    self.job_name,
+                    self.run_id,
+                    state,
+                    check,
+                    self.max_attempts,
+                )
+            timeout = GlueJobRunTimeoutError(
+                self.job_name, self.run_id, state, self.max_attempts, self.max_attempts * self.poll_interval
             )
-        timeout = GlueJobRunTimeoutError(
-            self.job_name, self.run_id, state, self.max_attempts, self.max_attempts * self.poll_interval
-        )
-        yield TriggerEvent({**timeout.to_event(), "run_id": self.run_id, "state": state})
+            yield TriggerEvent({**timeout.to_event(), "run_id": self.run_id, "state": state})
 
     async def on_kill(self) -> None:
         """Stop the run when a user kills the deferred task (called by the triggerer on Airflow 3.3+).
@@ -104,4 +105,5 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
             self.log.info(
                 "Task killed while deferred: stopping Glue job %s run %s", self.job_name, self.run_id
             )
-            await self.hook.async_stop_job_run(self.job_name, self.run_id)
+            async with self.async_clients("glue") as clients:
+                await self.hook.async_stop_job_run(clients["glue"], self.job_name, self.run_id)

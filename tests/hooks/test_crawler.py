@@ -207,9 +207,7 @@ def _wait_sync(hook, glue, started_after=T0, wait_time=5.0, max_attempts=3):
 
 def _wait_async(hook, glue, started_after=T0, wait_time=0.0, max_attempts=3):
     client = AsyncScriptedGlue(glue)
-    with mock.patch.object(GlueCrawlerFlowHook, "get_async_conn", mock.AsyncMock(return_value=client)):
-        event = asyncio.run(hook.wait_for_crawl_async(CRAWLER, started_after, wait_time, max_attempts))
-    assert client.entered == 1
+    event = asyncio.run(hook.wait_for_crawl_async(client, CRAWLER, started_after, wait_time, max_attempts))
     return event
 
 
@@ -350,7 +348,14 @@ def test_start_adopt_and_wait_against_the_local_glue(monkeypatch, tmp_path):
         assert event["glue_state"] == "SUCCEEDED" and event["summary"]["tables_created"] == 1
 
         started = hook.start_crawl("bad")
-        event = asyncio.run(hook.wait_for_crawl_async("bad", parse_utc(started["started_at"]), 0.2, 50))
+
+        async def wait_bad() -> dict:
+            async with await hook.get_async_conn() as client:
+                return await hook.wait_for_crawl_async(
+                    client, "bad", parse_utc(started["started_at"]), 0.2, 50
+                )
+
+        event = asyncio.run(wait_bad())
         error = GlueFlowError.from_event(event)
         assert type(error) is GlueCrawlFailedError and "no-such-bucket" in str(error)
 

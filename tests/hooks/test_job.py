@@ -303,8 +303,9 @@ def test_async_get_and_stop_use_the_async_client():
     glue.add_run(RUN, "STARTING", {})
     with patch_glue(glue):
         hook = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1")
-        assert asyncio.run(hook.async_get_job_run(JOB, RUN))["JobRunState"] == "RUNNING"
-        assert asyncio.run(hook.async_stop_job_run(JOB, RUN)) is True
+        client = FakeAsyncGlue(glue)
+        assert asyncio.run(hook.async_get_job_run(client, JOB, RUN))["JobRunState"] == "RUNNING"
+        assert asyncio.run(hook.async_stop_job_run(client, JOB, RUN)) is True
     assert glue.calls_to("BatchStopJobRun") == [{"JobName": JOB, "JobRunIds": [RUN]}]
 
 
@@ -386,12 +387,8 @@ def test_async_unreadable_logs_warn_and_never_fail_the_wait(caplog):
     logs = FakeAsyncLogs({}, error=client_error("AccessDeniedException", "GetLogEvents"))
     hook = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1")
     tokens = LogTokens()
-    with mock.patch(
-        "airflow.providers.amazon.aws.hooks.logs.AwsLogsHook.get_async_conn",
-        mock.AsyncMock(return_value=logs),
-    ):
-        asyncio.run(hook.async_forward_logs({"Id": RUN}, tokens))
-        asyncio.run(hook.async_forward_logs({"Id": RUN}, tokens))
+    asyncio.run(hook.async_forward_logs(logs, {"Id": RUN}, tokens))
+    asyncio.run(hook.async_forward_logs(logs, {"Id": RUN}, tokens))
     assert len(logs.requests) == 2
     assert tokens.unreadable == {"/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error"}
 
@@ -439,17 +436,12 @@ def test_async_forward_logs_follows_forward_tokens(caplog):
     hook = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1")
     tokens = LogTokens()
     log = logging.getLogger("test.glue.async_logs")
-    with (
-        mock.patch(
-            "airflow.providers.amazon.aws.hooks.logs.AwsLogsHook.get_async_conn",
-            mock.AsyncMock(return_value=logs),
-        ),
-        caplog.at_level(logging.INFO, logger="test.glue.async_logs"),
-    ):
-        asyncio.run(hook.async_forward_logs({"Id": RUN, "LogGroupName": "/aws-glue/jobs"}, tokens, log=log))
+    job_run = {"Id": RUN, "LogGroupName": "/aws-glue/jobs"}
+    with caplog.at_level(logging.INFO, logger="test.glue.async_logs"):
+        asyncio.run(hook.async_forward_logs(logs, job_run, tokens, log=log))
         assert "line 1" in caplog.text and "line 2" in caplog.text
         caplog.clear()
-        asyncio.run(hook.async_forward_logs({"Id": RUN, "LogGroupName": "/aws-glue/jobs"}, tokens, log=log))
+        asyncio.run(hook.async_forward_logs(logs, job_run, tokens, log=log))
     assert caplog.text == ""
     assert tokens.output == "t2"
     assert tokens.error is None

@@ -93,7 +93,7 @@ def test_verbose_forwards_logs_to_the_trigger_log_at_every_check():
     with patch_glue(glue), mock.patch.object(GlueJobFlowHook, "async_forward_logs") as forward:
         run_trigger(trigger)
     assert forward.await_count == 2
-    job_run, _tokens = forward.await_args.args
+    _client, job_run, _tokens = forward.await_args.args
     assert job_run["Id"] == RUN
     assert forward.await_args.kwargs == {"log": trigger.log}
 
