@@ -75,7 +75,7 @@ class GlueApi:
         }
         # Custom classifiers (moto has none) are kept with the crawls that use them.
         for action, handler in crawls.classifiers.actions().items():
-            self._actions[action] = lambda environ, region, request, handler=handler: handler(region, request)
+            self._actions[action] = _regional(handler)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -249,6 +249,13 @@ class GlueApi:
     ) -> dict[str, Any]:
         self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
         return {"JobBookmarkEntry": self.jobs.bookmarks.reset((region, request["JobName"]))}
+
+
+def _regional(
+    handler: Callable[[str, dict[str, Any]], dict[str, Any]],
+) -> Callable[[dict[str, Any], str, dict[str, Any]], dict[str, Any]]:
+    """Adapt a handler that needs only the region and the request."""
+    return lambda environ, region, request: handler(region, request)
 
 
 def _region(environ: dict[str, Any]) -> str:
