@@ -1,49 +1,104 @@
 #!/usr/bin/env python3
-"""Bootstrap and run: ``python3 scripts/dev.py demo`` or ``python3 scripts/dev.py test``.
+"""Bootstrap and run: ``python3 scripts/dev.py demo``, ``test [--fast] [pytest args]`` or ``lowest``.
 
 Creates ``.venv`` beside the project with the interpreter that runs this script, installs the project
 with the extras the command needs (with uv when it can, which is several times faster than pip), then
 runs the demo flow on the local Glue or the test suite. Reinstalls only when pyproject.toml changes.
+``test`` also installs the Debian packages the end-to-end tests need when they are missing and this
+runs as root (as CI does); ``--fast`` leaves out the tests marked slow. ``lowest`` installs the lowest
+versions that pyproject.toml's direct dependencies allow into ``.venv-lowest`` and runs the fast tests
+there, so the declared floors stay true.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV = ROOT / ".venv"
-BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
-PYTHON = BIN / "python"
-EXTRAS = {"demo": "local", "test": "test"}
+EXTRAS = {"demo": "local", "test": "test", "lowest": "test"}
+#: Debian packages the slow tests need, installed by ``test`` when missing (Java for Spark jobs,
+#: PostgreSQL for the deployment test, Chromium for the local console pages).
+DEBIAN_PACKAGES: list[str] = []
 
 
 def _run(*cmd: str | Path, **kwargs) -> None:
     subprocess.run([str(c) for c in cmd], check=True, **kwargs)
 
 
-def ensure_env(extra: str) -> None:
-    """Create the virtualenv and install the project with ``extra`` unless already done."""
+def _bin(venv_dir: Path) -> Path:
+    return venv_dir / ("Scripts" if os.name == "nt" else "bin")
+
+
+def ensure_env(extra: str, venv_dir: Path, lowest: bool = False) -> Path:
+    """Create ``venv_dir`` and install the project with ``extra`` unless already done; return its bin dir.
+
+    :param extra: the pyproject extra to install.
+    :param venv_dir: the virtualenv folder.
+    :param lowest: install the lowest versions the direct dependencies allow (the floors lane).
+    """
     if sys.version_info < (3, 11):  # noqa: UP036 - this script may be started by an older python3
         sys.exit(f"Python 3.11 or newer is needed, this is {sys.version.split()[0]}")
-    stamp = VENV / f".installed-{extra}"
+    bin_dir = _bin(venv_dir)
+    python = bin_dir / "python"
+    stamp = venv_dir / f".installed-{extra}"
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
-        return
-    if not PYTHON.exists():
-        print(f"Creating {VENV} ...", flush=True)
-        venv.create(VENV, with_pip=True)
-    print(f"Installing airflow-glue-flow[{extra}] into {VENV} ...", flush=True)
-    _run(PYTHON, "-m", "pip", "install", "--quiet", "--upgrade", "pip", "uv")
+        return bin_dir
+    if not python.exists():
+        print(f"Creating {venv_dir} ...", flush=True)
+        venv.create(venv_dir, with_pip=True)
+    label = " (lowest direct versions)" if lowest else ""
+    print(f"Installing airflow-glue-flow[{extra}] into {venv_dir}{label} ...", flush=True)
+    _run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip", "uv")
+    # The floors lane needs uv's resolver; the normal install falls back to pip when uv cannot run.
+    resolution = ["--resolution", "lowest-direct"] if lowest else []
     try:
-        _run(BIN / "uv", "pip", "install", "--quiet", "--python", PYTHON, "-e", f"{ROOT}[{extra}]")
+        _run(
+            bin_dir / "uv",
+            "pip",
+            "install",
+            "--quiet",
+            *resolution,
+            "--python",
+            python,
+            "-e",
+            f"{ROOT}[{extra}]",
+        )
     except (OSError, subprocess.CalledProcessError):
-        _run(PYTHON, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extra}]")
+        if lowest:
+            raise
+        _run(python, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extra}]")
     stamp.write_text(digest)
+    return bin_dir
+
+
+def ensure_debian_packages(packages: list[str]) -> None:
+    """Install the Debian packages that are not installed yet (root on a Debian-based machine only)."""
+    if not packages or not shutil.which("dpkg-query"):
+        return
+    missing = [
+        name
+        for name in packages
+        if "install ok installed"
+        not in subprocess.run(
+            ["dpkg-query", "-W", "-f=${Status}", name], capture_output=True, text=True
+        ).stdout
+    ]
+    if not missing:
+        return
+    if os.geteuid() != 0:
+        print(f"Not root: install these Debian packages for the slow tests: {' '.join(missing)}")
+        return
+    print(f"Installing Debian packages: {' '.join(missing)} ...", flush=True)
+    quiet = {"DEBIAN_FRONTEND": "noninteractive", **os.environ}
+    _run("apt-get", "update", "-qq", env=quiet)
+    _run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=quiet)
 
 
 def main(argv: list[str]) -> int:
@@ -51,14 +106,24 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
-    ensure_env(EXTRAS[command])
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
+    lowest = command == "lowest"
+    bin_dir = ensure_env(EXTRAS[command], ROOT / (".venv-lowest" if lowest else ".venv"), lowest=lowest)
+    python = bin_dir / "python"
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     if command == "demo":
-        return subprocess.call([str(PYTHON), "-m", "airflow_glue_flow.local.demo", *rest], cwd=ROOT, env=env)
-    lint = subprocess.call(
-        [str(BIN / "ruff"), "check", "airflow_glue_flow", "dags", "tests", "bench"], cwd=ROOT
+        return subprocess.call([str(python), "-m", "airflow_glue_flow.local.demo", *rest], cwd=ROOT, env=env)
+    if lowest or "--fast" in rest:
+        rest = ["-m", "not slow", *(arg for arg in rest if arg != "--fast")]
+    else:
+        ensure_debian_packages(DEBIAN_PACKAGES)
+    lint = (
+        0
+        if lowest
+        else subprocess.call(
+            [str(bin_dir / "ruff"), "check", "airflow_glue_flow", "dags", "tests", "bench"], cwd=ROOT
+        )
     )
-    tests = subprocess.call([str(PYTHON), "-m", "pytest", "-p", "no:cacheprovider", *rest], cwd=ROOT, env=env)
+    tests = subprocess.call([str(python), "-m", "pytest", "-p", "no:cacheprovider", *rest], cwd=ROOT, env=env)
     return tests or lint
 
 

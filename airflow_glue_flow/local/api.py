@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from airflow_glue_flow.local.crawls import CrawlerRuns
+from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.definitions import glue_backend, update_crawler, update_job
 from airflow_glue_flow.local.errors import GlueApiError
 from airflow_glue_flow.local.jobs import JobRuns

@@ -20,7 +20,7 @@ from typing import Any
 
 from airflow_glue_flow.local.api import GlueApi
 from airflow_glue_flow.local.clients import local_client
-from airflow_glue_flow.local.crawls import CrawlerRuns
+from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.jobs import JobRuns
 from airflow_glue_flow.local.settings import (
     MIN_CRAWL_SECONDS_ENV,

@@ -345,7 +345,7 @@ def test_find_tagged_run_reads_further_pages_and_returns_none(hook, stubber):
     assert hook.find_tagged_run(JOB, "dag/run/task") is None
 
 
-def test_stop_job_run(hook, stubber, capsys):
+def test_stop_job_run(hook, stubber, capfd):
     stubber.add_response(
         "batch_stop_job_run",
         {"SuccessfulSubmissions": [{"JobName": JOB, "JobRunId": RUN}], "Errors": []},
@@ -369,7 +369,7 @@ def test_stop_job_run(hook, stubber, capsys):
     )
     assert hook.stop_job_run(JOB, RUN) is True
     assert hook.stop_job_run(JOB, RUN) is False
-    assert "InvalidInputException: already SUCCEEDED" in capsys.readouterr().out
+    assert "InvalidInputException: already SUCCEEDED" in capfd.readouterr().out
 
 
 def test_log_group_names_fall_back_to_python_shell_group():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from airflow_glue_flow.local.jobs import ErrorLine
+from airflow_glue_flow.local.job_process import ErrorLine
 
 TRACEBACK = [
     "Traceback (most recent call last):",

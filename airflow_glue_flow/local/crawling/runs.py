@@ -16,9 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow_glue_flow.local.clients import local_client
-from airflow_glue_flow.local.crawler import CrawlError, CrawlOutcome, plan_target, write_table
+from airflow_glue_flow.local.crawling.catalog import CrawlOutcome, write_table
+from airflow_glue_flow.local.crawling.errors import CrawlError
+from airflow_glue_flow.local.crawling.scan import plan_target
 from airflow_glue_flow.local.errors import GlueApiError
 from airflow_glue_flow.local.logs import LogStreamWriter
+from airflow_glue_flow.local.s3uri import S3UriError
 from airflow_glue_flow.local.settings import Settings
 
 CRAWLER_LOG_GROUP = "/aws-glue/crawlers"
@@ -170,7 +173,7 @@ class CrawlerRuns:
                     result = write_table(glue, crawler["DatabaseName"], plan, crawler, log)
                     outcome.tables_created += result == "created"
                     outcome.tables_updated += result == "updated"
-        except CrawlError as err:
+        except (CrawlError, S3UriError) as err:
             error = str(err)
         except Exception as err:  # a crawl must always end; report the unexpected as AWS would, as FAILED
             error = f"Internal error while crawling: {type(err).__name__}: {err}"

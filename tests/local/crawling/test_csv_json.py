@@ -6,8 +6,14 @@ import gzip
 
 import pytest
 
-from airflow_glue_flow.local.classify import ClassifyError, classify, decode_object, merge_types, value_type
-from airflow_glue_flow.local.crawler import table_name
+from airflow_glue_flow.local.crawling.csv_json import (
+    ClassifyError,
+    classify,
+    decode_object,
+    merge_types,
+    value_type,
+)
+from airflow_glue_flow.local.crawling.scan import table_name
 from tests.conftest import REPO_ROOT
 from tests.local_glue import SEED_COLUMNS
 
