@@ -144,37 +144,18 @@ class GlueJobFlowHook(StandardRetriesMixin, GlueJobHook):
         return None
 
     def wait_for_job_run(
-        self,
-        job_name: str,
-        run_id: str,
-        *,
-        poll_interval: float,
-        max_attempts: int,
-        verbose: bool = False,
-        follow_retries: bool = False,
-        sleep: Callable[[float], None] | None = None,
+        self, job_name: str, run_id: str, *, sleep: Callable[[float], None] | None = None, **settings: Any
     ) -> dict[str, Any]:
-        """Wait here for a run to end; return the wait's event (see :class:`JobRunWait`).
+        """Wait here for a run to end; return the wait's event.
 
-        Each check waits ``poll_interval`` seconds, then reads the run once; the decisions are
-        :class:`~airflow_glue_flow.hooks.job_wait.JobRunWait`'s, shared with the trigger.
+        The decisions are :class:`~airflow_glue_flow.hooks.job_wait.JobRunWait`'s, shared with the trigger.
 
         :param job_name: the job's name.
         :param run_id: the run id.
-        :param poll_interval: seconds to wait before each check.
-        :param max_attempts: checks before the wait ends with a timeout error event.
-        :param verbose: forward the run's new CloudWatch log lines to the task log at every check.
-        :param follow_retries: follow Glue's own retries of a failed attempt (job ``MaxRetries``).
         :param sleep: how to wait (default :func:`time.sleep`).
+        :param settings: :class:`JobRunWait` keyword arguments (``poll_interval``, ``max_attempts``,
+            ``verbose``, ``follow_retries``).
         """
-        wait = JobRunWait(
-            job_name,
-            run_id,
-            poll_interval=poll_interval,
-            max_attempts=max_attempts,
-            verbose=verbose,
-            follow_retries=follow_retries,
-            log=self.log,
-        )
-        clients = {"glue": self.conn, **({"logs": self.logs_hook.get_conn()} if verbose else {})}
+        wait = JobRunWait(job_name, run_id, log=self.log, **settings)
+        clients = {"glue": self.conn, **({"logs": self.logs_hook.get_conn()} if wait.verbose else {})}
         return drive(wait.first(), wait.advance, clients, sleep or time.sleep)

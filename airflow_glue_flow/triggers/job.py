@@ -78,15 +78,8 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Wait for the run; yield one event for its outcome."""
-        wait = JobRunWait(
-            self.job_name,
-            self.run_id,
-            poll_interval=self.poll_interval,
-            max_attempts=self.max_attempts,
-            verbose=self.verbose,
-            follow_retries=self.follow_retries,
-            log=self.log,
-        )
+        settings = ("poll_interval", "max_attempts", "verbose", "follow_retries")
+        wait = JobRunWait(self.job_name, self.run_id, log=self.log, **{f: getattr(self, f) for f in settings})
         self._wait = wait  # on_kill stops the attempt being waited for, which Glue's retries may change
         async with self.async_clients("glue", *(("logs",) if self.verbose else ())) as clients:
             event = await drive_async(wait.first(), wait.advance, clients)

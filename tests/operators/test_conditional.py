@@ -717,6 +717,9 @@ class ScriptedGlue:
         self.started.append(JobName)
         return {"JobRunId": run_id}
 
+    def get_job(self, JobName: str) -> dict[str, Any]:
+        return {"Job": {"Name": JobName, "MaxRetries": 0}}
+
     def get_job_run(self, JobName: str, RunId: str, **kwargs: Any) -> dict[str, Any]:
         run = self.runs[RunId]
         run["JobRunState"] = "RUNNING" if run["JobRunState"] == "STARTING" else self.outcomes[JobName]
