@@ -1,9 +1,10 @@
-"""The Glue Python-shell script form: argument parsing like getResolvedOptions, exit codes, endpoint."""
+"""The job entry point: exit codes, the report line, the S3 endpoint, and no Airflow import."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,68 +13,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from airflow_glue_flow.encoding import REQUIRED_ARGS, ArgumentError, main, resolve_options
+from airflow_glue_flow.encoding.job import main
 from tests.conftest import REPO_ROOT
-
-ARGV = [
-    "script.py",
-    "--JOB_NAME",
-    "convert",
-    "--BUCKET_NAME",
-    "cli-bucket",
-    "--BUCKET_PATH=in/",
-    "--job-bookmark-option",
-    "job-bookmark-disable",
-    "--BUCKET_PATH_DECODE",
-    "utf8/",
-    "--JOB_RUN_ID",
-    "jr_123",
-    "--BUCKET_PATH_ORG",
-    "shift_jis/",
-    "--scriptLocation",
-    "s3://scripts/encoding.py",
-    "--DECODE_LANG",
-    "cp932",
-]
-
-
-def test_resolves_both_forms_and_ignores_unknown_arguments():
-    assert resolve_options(ARGV, REQUIRED_ARGS) == {
-        "BUCKET_NAME": "cli-bucket",
-        "BUCKET_PATH": "in/",
-        "BUCKET_PATH_DECODE": "utf8/",
-        "BUCKET_PATH_ORG": "shift_jis/",
-        "DECODE_LANG": "cp932",
-    }
-
-
-def test_argv0_is_skipped_even_when_it_looks_like_an_argument():
-    assert resolve_options(["--DECODE_LANG", "--BUCKET_NAME", "b"], ["BUCKET_NAME"]) == {"BUCKET_NAME": "b"}
-
-
-def test_last_occurrence_wins_and_values_may_contain_equals():
-    argv = ["s", "--BUCKET_NAME", "a", "--BUCKET_NAME=b=c"]
-    assert resolve_options(argv, ["BUCKET_NAME"]) == {"BUCKET_NAME": "b=c"}
-
-
-def test_optional_arguments_are_returned_when_given():
-    argv = [*ARGV, "--ERRORS", "replace", "--MAX_WORKERS=3"]
-    opts = resolve_options(argv, REQUIRED_ARGS)
-    assert opts["ERRORS"] == "replace" and opts["MAX_WORKERS"] == "3"
-
-
-def test_missing_required_arguments_are_named():
-    with pytest.raises(
-        ArgumentError, match="missing required job argument\\(s\\): --BUCKET_PATH_ORG, --DECODE_LANG"
-    ):
-        resolve_options(ARGV[:-6], REQUIRED_ARGS)
-
-
-def test_argument_without_value_is_an_error():
-    with pytest.raises(ArgumentError, match="--DECODE_LANG expects a value"):
-        resolve_options([*ARGV[:-1]], REQUIRED_ARGS)
-    with pytest.raises(ArgumentError, match="--BUCKET_NAME expects a value"):
-        resolve_options(["s", "--BUCKET_NAME", "--DECODE_LANG", "cp932"], ["BUCKET_NAME"])
+from tests.encoding.test_cli import ARGV
 
 
 @pytest.mark.parametrize(
@@ -150,14 +92,17 @@ def test_python_dash_m_follows_aws_endpoint_url_s3():
         server.stop()
 
 
-def test_the_file_alone_runs_without_airflow_or_the_package(tmp_path):
-    script = tmp_path / "encoding.py"
-    script.write_bytes((REPO_ROOT / "airflow_glue_flow" / "encoding.py").read_bytes())
+def test_the_subpackage_alone_runs_without_airflow(tmp_path):
+    # Only the package root and the encoding subpackage: what a Glue job gets, with Airflow unimportable.
+    package = REPO_ROOT / "airflow_glue_flow"
+    (tmp_path / "airflow_glue_flow").mkdir()
+    shutil.copy(package / "__init__.py", tmp_path / "airflow_glue_flow" / "__init__.py")
+    shutil.copytree(package / "encoding", tmp_path / "airflow_glue_flow" / "encoding")
     code = (
         "import sys, runpy\n"
         "sys.modules['airflow'] = None  # any Airflow import would fail\n"
-        f"sys.argv = [{str(script)!r}, '--BUCKET_NAME', 'b', '--JOB_NAME', 'j']\n"
-        f"runpy.run_path({str(script)!r}, run_name='__main__')\n"
+        "sys.argv = ['job.py', '--BUCKET_NAME', 'b', '--JOB_NAME', 'j']\n"
+        "runpy.run_module('airflow_glue_flow.encoding', run_name='__main__')\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -165,7 +110,7 @@ def test_the_file_alone_runs_without_airflow_or_the_package(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "PYTHONPATH": ""},
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
     )
     assert done.returncode == 2, done.stderr
     assert "missing required job argument(s): --BUCKET_PATH, --BUCKET_PATH_DECODE" in done.stdout

@@ -1,0 +1,192 @@
+"""Convert every object under a prefix: list, run the per-object steps in parallel, batch the deletes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from airflow_glue_flow.encoding.codec import DEFAULT_CHUNK_SIZE, check_codecs
+from airflow_glue_flow.encoding.report import ConversionReport, ObjectResult
+from airflow_glue_flow.encoding.s3io import error_text
+from airflow_glue_flow.encoding.steps import DEFAULT_PART_SIZE, Settings, convert_object, delete_sources
+
+DEFAULT_MAX_WORKERS = 8
+DELETE_BATCH = 1000
+"""Most keys one DeleteObjects request takes."""
+DELETE_BATCH_SECONDS = 10.0
+"""Longest a verified source waits for its batch delete."""
+
+
+def check_prefixes(source_prefix: str, target_prefix: str, archive_prefix: str) -> None:
+    if not source_prefix:
+        raise ValueError("source_prefix must not be empty: outputs would land under it")
+    for name, other in (("target_prefix", target_prefix), ("archive_prefix", archive_prefix)):
+        if other.startswith(source_prefix) or source_prefix.startswith(other):
+            raise ValueError(
+                f"{name} {other!r} overlaps source_prefix {source_prefix!r}: a rerun would convert its own output"
+            )
+    if target_prefix == archive_prefix:
+        raise ValueError(f"target_prefix and archive_prefix are both {target_prefix!r}")
+
+
+def _list_objects(client: Any, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        yield from page.get("Contents", [])
+
+
+def _stale_uploads(client: Any, bucket: str, prefixes: tuple[str, ...]) -> dict[str, list[str]]:
+    """Unfinished multipart uploads left under the output prefixes by an earlier, crashed run."""
+    stale: dict[str, list[str]] = {}
+    for prefix in prefixes:
+        for page in client.get_paginator("list_multipart_uploads").paginate(Bucket=bucket, Prefix=prefix):
+            for upload in page.get("Uploads", []):
+                stale.setdefault(upload["Key"], []).append(upload["UploadId"])
+    return stale
+
+
+def convert_prefix(
+    s3_client: Any,
+    bucket: str,
+    source_prefix: str,
+    target_prefix: str,
+    archive_prefix: str,
+    source_encoding: str = "cp932",
+    target_encoding: str = "utf-8",
+    errors: str = "strict",
+    delete_source: bool = True,
+    max_workers: int = DEFAULT_MAX_WORKERS,
+    *,
+    part_size: int = DEFAULT_PART_SIZE,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    on_result: Callable[[ObjectResult], None] | None = None,
+) -> ConversionReport:
+    """Convert every object under ``source_prefix`` and move the originals to ``archive_prefix``.
+
+    Keys map by literal prefix: ``source_prefix + rest`` becomes ``target_prefix + rest`` and
+    ``archive_prefix + rest``. The key equal to the prefix and other zero-byte keys ending in ``/``
+    (console folder markers) are skipped; zero-byte files are converted. Per object: stream-convert
+    into the target key, copy the source to the archive key, check that the archive's size and ETag
+    match the bytes that were converted, then delete the source (conditional on its ETag). A failed
+    object keeps its source and gets no archive copy; the others still convert.
+
+    :param s3_client: a boto3 S3 client; configure its retries (see :func:`s3_client_config`) so
+        SlowDown/503 answers are retried with backoff.
+    :param bucket: the bucket holding all three prefixes.
+    :param source_prefix: where the objects to convert are; must not overlap the other two.
+    :param target_prefix: where the converted objects go.
+    :param archive_prefix: where the original bytes go.
+    :param source_encoding: codec of the sources.
+    :param target_encoding: codec of the outputs.
+    :param errors: ``strict`` (an invalid byte fails that object) or ``replace`` (U+FFFD, counted).
+    :param delete_source: delete each source once its conversion and archive copy are verified.
+    :param max_workers: objects converted at the same time.
+    :param part_size: multipart threshold and part size for outputs and archive copies.
+    :param chunk_size: bytes decoded per step.
+    :param on_result: called (in the calling thread) with each object's result as it finishes.
+    :return: the report; the caller decides whether failed objects fail the run.
+    """
+    check_codecs(source_encoding, target_encoding, errors)
+    check_prefixes(source_prefix, target_prefix, archive_prefix)
+    if max_workers < 1:
+        raise ValueError("max_workers must be at least 1")
+    settings = Settings(bucket, source_encoding, target_encoding, errors, part_size, chunk_size)
+    report = ConversionReport(
+        bucket, source_prefix, target_prefix, archive_prefix, source_encoding, target_encoding, errors
+    )
+    started = time.perf_counter()
+    stale = _stale_uploads(s3_client, bucket, (target_prefix, archive_prefix))
+
+    def work(obj: dict[str, Any]) -> ObjectResult:
+        key = obj["Key"]
+        rest = key[len(source_prefix) :]
+        target_key, archive_key = target_prefix + rest, archive_prefix + rest
+        begun = time.perf_counter()
+        try:
+            for out_key in (target_key, archive_key):
+                for upload_id in stale.get(out_key, ()):
+                    s3_client.abort_multipart_upload(Bucket=bucket, Key=out_key, UploadId=upload_id)
+            return convert_object(s3_client, settings, key, obj["Size"], obj["ETag"], target_key, archive_key)
+        except Exception as exc:
+            return ObjectResult(
+                key=key,
+                status="failed",
+                target_key=target_key,
+                archive_key=archive_key,
+                seconds=time.perf_counter() - begun,
+                reason=error_text(exc),
+            )
+
+    def finish(result: ObjectResult) -> None:
+        report.objects.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    # Verified sources are deleted in batches (one DeleteObjects per batch, each key conditional
+    # on the ETag that was converted): a third fewer requests per small object.
+    batch_limit = min(DELETE_BATCH, max_workers * 8)
+    to_delete: list[ObjectResult] = []
+    oldest = 0.0
+
+    def flush_deletes() -> None:
+        problems = delete_sources(s3_client, bucket, [(r.key, r.source_etag) for r in to_delete])
+        for result in to_delete:
+            if result.key in problems:
+                result.status, result.reason = "failed", problems[result.key]
+            finish(result)
+        to_delete.clear()
+
+    def collect(result: ObjectResult) -> None:
+        nonlocal oldest
+        if result.status != "converted" or not delete_source:
+            finish(result)
+            return
+        if not to_delete:
+            oldest = time.monotonic()
+        to_delete.append(result)
+        if len(to_delete) >= batch_limit or time.monotonic() - oldest > DELETE_BATCH_SECONDS:
+            flush_deletes()
+
+    in_flight: set[Future[ObjectResult]] = set()
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="glueflow-convert") as pool:
+        for obj in _list_objects(s3_client, bucket, source_prefix):
+            key = obj["Key"]
+            if key == source_prefix:
+                finish(ObjectResult(key=key, status="skipped", reason="folder marker of the source prefix"))
+                continue
+            if key.endswith("/") and obj["Size"] == 0:
+                finish(ObjectResult(key=key, status="skipped", reason="zero-byte folder marker"))
+                continue
+            # Bounded look-ahead keeps memory flat for prefixes with millions of keys.
+            if len(in_flight) >= max_workers * 4:
+                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    collect(future.result())
+            in_flight.add(pool.submit(work, obj))
+        while in_flight:
+            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                collect(future.result())
+    if to_delete:
+        flush_deletes()
+    report.seconds = time.perf_counter() - started
+    report.objects.sort(key=lambda o: o.key)
+    return report
+
+
+def s3_client_config(max_workers: int = DEFAULT_MAX_WORKERS, max_attempts: int = 10) -> Any:
+    """botocore client settings for :func:`convert_prefix`.
+
+    Adaptive retries back off on SlowDown/503 and other throttling answers; the connection pool
+    leaves room for every worker plus the managed copy's own threads.
+
+    :param max_workers: objects converted at the same time.
+    :param max_attempts: attempts per S3 call, the first included.
+    """
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "adaptive", "total_max_attempts": max_attempts},
+        max_pool_connections=max(10, max_workers * 2 + 10),
+    )
