@@ -10,6 +10,7 @@ even though the alert branch ran.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pendulum
 from airflow.sdk import DAG, Param, task
@@ -63,6 +64,12 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
 ) as dag:
     encode_logs = GlueJobRunOperator(
         task_id="encode_logs",
+        # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
+        # whose trigger fired: apache/airflow issues 66374, 67287, 72716): it reattaches to the task's run,
+        # or adopts it once ended, and never starts the job a second time.
+        retries=1,
+        retry_delay=timedelta(seconds=10),
+        rerun_failed_on_retry=False,
         job_name="{{ params.encode_job_name }}",
         script_args={
             "BUCKET_NAME": "{{ params.bucket_name }}",
@@ -79,6 +86,12 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
     )
     load_datalake = GlueJobRunOperator(
         task_id="load_datalake",
+        # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
+        # whose trigger fired: apache/airflow issues 66374, 67287, 72716): it reattaches to the task's run,
+        # or adopts it once ended, and never starts the job a second time.
+        retries=1,
+        retry_delay=timedelta(seconds=10),
+        rerun_failed_on_retry=False,
         job_name="{{ params.load_job_name }}",
         script_args={
             "BUCKET_NAME": "{{ params.bucket_name }}",

@@ -23,10 +23,12 @@ from airflow_glue_flow.states import JOB_RUNNING_STATES, JOB_SUCCESS_STATE
 #: Log group of Python-shell jobs, used when a run does not report its LogGroupName.
 DEFAULT_LOG_GROUP = "/aws-glue/python-jobs"
 #: Checks (``poll_interval`` apart) a wait looks for the attempt Glue starts after a failed one before it
-#: concludes that Glue does not retry this one (e.g. the run was stopped, or retries were used up).
+#: concludes that Glue did not start one.
 SUCCESSOR_CHECKS = 3
-#: A stopped run is the user's decision; Glue's MaxRetries does not start another attempt after it.
-_NOT_RETRIED_STATES = frozenset({"STOPPED"})
+#: The only state Glue's MaxRetries starts another attempt after ("retry this job after a JobRun fails",
+#: https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-job.html); a stopped run is the user's
+#: decision and a timed-out one is not retried.
+_RETRIED_STATE = "FAILED"
 
 
 def job_run_error(job_name: str, job_run: dict[str, Any]) -> GlueJobRunFailedError | None:
@@ -258,7 +260,7 @@ class JobRunWait:
         return self._end(job_run_error(self.job_name, self.job_run))
 
     def _may_be_retried(self) -> bool:
-        return self.follow_retries and self.state not in _NOT_RETRIED_STATES and self.max_retries != 0
+        return self.follow_retries and self.state == _RETRIED_STATE and self.max_retries != 0
 
     def _list_runs(self) -> Request:
         # The next attempt is among the newest runs: GetJobRuns lists the newest first.

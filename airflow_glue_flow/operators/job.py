@@ -22,7 +22,12 @@ from airflow_glue_flow.hooks.job import REATTACHABLE_STATES, RUN_TAG_ARGUMENT, G
 from airflow_glue_flow.hooks.job_wait import job_run_error
 from airflow_glue_flow.links.glue import GlueJobRunLink
 from airflow_glue_flow.operators.params import coerce_count, coerce_seconds
-from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_SUCCESS_STATE, RUN_ID_XCOM_KEY
+from airflow_glue_flow.states import (
+    GLUE_STATE_XCOM_KEY,
+    JOB_RUNNING_STATES,
+    JOB_SUCCESS_STATE,
+    RUN_ID_XCOM_KEY,
+)
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 
 __all__ = ["RUN_ID_XCOM_KEY", "GlueJobRunOperator", "normalise_script_args", "run_tag"]
@@ -113,6 +118,10 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
     :param retry_backoff_rate: factor applied to the retry wait after each retry.
     :param reattach_on_retry: tag the run with the task instance (``--airflow_ti``) so that a later try of
         this task reattaches to the run while it is still going instead of starting another one.
+    :param rerun_failed_on_retry: when False, an automatic retry whose earlier run already ended in
+        failure ends with that run's error instead of starting the job again. With it, ``retries`` only
+        heal failures outside Glue (a lost worker, the scheduler failing a deferred task) and never run a
+        failed job twice; the ready DAGs use it so.
     :param stop_on_kill: stop the run when the task is killed, times out, or is killed while deferred.
     :param follow_retries: follow Glue's own retries of a failed attempt (job ``MaxRetries``) to the last one.
     :param end_from_trigger: in deferrable mode, end the task from the triggerer when the run succeeds
@@ -148,6 +157,7 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
         retry_max_attempts: int = 3,
         retry_backoff_rate: float = 2.0,
         reattach_on_retry: bool = True,
+        rerun_failed_on_retry: bool = True,
         stop_on_kill: bool = True,
         follow_retries: bool = True,
         end_from_trigger: bool = True,
@@ -167,6 +177,7 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
         self.retry_max_attempts = retry_max_attempts
         self.retry_backoff_rate = retry_backoff_rate
         self.reattach_on_retry = reattach_on_retry
+        self.rerun_failed_on_retry = rerun_failed_on_retry
         self.stop_on_kill = stop_on_kill
         self.follow_retries = follow_retries
         self.end_from_trigger = end_from_trigger
@@ -175,9 +186,12 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
     def execute(self, context: Context) -> str:
         """Start (or reattach to) the run, then wait here or defer; see the class docstring."""
         arguments = self._checked_arguments()
-        run_id, state = self._start_or_reattach(context, arguments)
-        if state == JOB_SUCCESS_STATE:
-            return self._conclude(context, run_id, state, None)
+        run_id, earlier = self._start_or_reattach(context, arguments)
+        if earlier is not None and earlier["JobRunState"] not in REATTACHABLE_STATES:
+            # The earlier try's run has already ended (SUCCEEDED, or failed with rerun_failed_on_retry off).
+            return self._conclude(
+                context, run_id, earlier["JobRunState"], job_run_error(self.job_name, earlier)
+            )
         if not self.wait_for_completion:
             return run_id
         if self.deferrable:
@@ -192,16 +206,8 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
         )
         return self._finish(context, event)
 
-    def execute_complete(self, context: Context, event: dict[str, Any] | str) -> str:
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
         """Finish after the trigger fired: same XComs and same error class and message as the sync wait."""
-        if not isinstance(event, dict):
-            # The payload of a success that was meant to end the task in the triggerer, handed back by a
-            # runner that resumes the task instead (``dag.test``): read the run once more to finish here.
-            run_id = context["ti"].xcom_pull(task_ids=self.task_id, key=RUN_ID_XCOM_KEY)
-            job_run = self.hook.get_job_run(self.job_name, run_id)
-            return self._conclude(
-                context, run_id, job_run["JobRunState"], job_run_error(self.job_name, job_run)
-            )
         return self._finish(context, event)
 
     def on_deferral_timeout(self, context: Context) -> None:
@@ -243,20 +249,21 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
             )
         return normalise_script_args(self.task_id, self.script_args)
 
-    def _start_or_reattach(self, context: Context, arguments: dict[str, str]) -> tuple[str, str | None]:
-        """Return (run id, state): a run of an earlier try of this task that is still going or (on an
-        automatic retry) already SUCCEEDED, with its state; or a new run, with state None."""
+    def _start_or_reattach(
+        self, context: Context, arguments: dict[str, str]
+    ) -> tuple[str, dict[str, Any] | None]:
+        """Return (run id, the earlier try's ``JobRun`` carried on with, or None for a new run)."""
         ti = context["ti"]
-        run_id, state = None, None
+        run_id, earlier = None, None
         if self.reattach_on_retry:
             tag = arguments.setdefault(RUN_TAG_ARGUMENT, run_tag(context))
             if ti.try_number > 1 and (earlier := self._earlier_run(ti, tag)):
-                run_id, state = earlier["Id"], earlier["JobRunState"]
+                run_id = earlier["Id"]
                 self.log.info(
                     "Reattaching to Glue job %s run %s (%s), started by an earlier try of this task",
                     self.job_name,
                     run_id,
-                    state,
+                    earlier["JobRunState"],
                 )
         if run_id is None:
             run_id = self.hook.start_job_run(
@@ -269,7 +276,7 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
         self._run_id = run_id
         ti.xcom_push(key=RUN_ID_XCOM_KEY, value=run_id)
         self._persist_link(context, run_id)
-        return run_id, state
+        return run_id, earlier
 
     def _persist_link(self, context: Context, run_id: str) -> None:
         GlueJobRunLink.persist(
@@ -307,11 +314,14 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
             return None
         if earlier is None:
             return None
-        if earlier["JobRunState"] in REATTACHABLE_STATES:
+        state = earlier["JobRunState"]
+        if state in REATTACHABLE_STATES:
             return earlier
-        if earlier["JobRunState"] == JOB_SUCCESS_STATE and retry_of_same_try_series(ti, self.retries or 0):
-            # The run did its work; only the task failed (e.g. the scheduler failed it after the trigger
-            # fired). A task cleared by a user is a new series of tries and runs the job again.
+        if not retry_of_same_try_series(ti, self.retries or 0):
+            return None  # a task cleared by a user is a new series of tries: it runs the job again
+        if state == JOB_SUCCESS_STATE or (state not in JOB_RUNNING_STATES and not self.rerun_failed_on_retry):
+            # The run has ended and is this task's outcome; only the task failed (e.g. the scheduler failed
+            # it after the trigger fired, or the worker was lost).
             return earlier
         return None
 

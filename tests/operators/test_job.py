@@ -532,24 +532,46 @@ def test_dag_retry_adopts_the_run_that_succeeded_after_its_task_failed(run_dag):
 
 
 @pytest.mark.parametrize(
-    ("try_number", "max_tries", "earlier_state", "starts"),
+    ("try_number", "max_tries", "earlier_state", "rerun_failed", "starts"),
     [
-        (2, 1, "SUCCEEDED", False),  # automatic retry: the run did its work
-        (3, 3, "SUCCEEDED", True),  # first try after a user cleared the task: run the job again
-        (2, 1, "FAILED", True),  # a failed run is what the retry is for
-        (2, 1, "STOPPING", True),
-        (2, 1, "RUNNING", False),
+        (2, 1, "SUCCEEDED", True, False),  # automatic retry: the run did its work
+        (3, 3, "SUCCEEDED", True, True),  # first try after a user cleared the task: run the job again
+        (2, 1, "FAILED", True, True),  # a failed run is what the retry is for...
+        (2, 1, "FAILED", False, False),  # ...unless retries only heal failures outside Glue
+        (3, 3, "FAILED", False, True),  # a user clear still runs the job again
+        (2, 1, "STOPPING", True, True),
+        (2, 1, "RUNNING", True, False),
     ],
 )
-def test_which_earlier_run_a_try_carries_on_with(try_number, max_tries, earlier_state, starts):
+def test_which_earlier_run_a_try_carries_on_with(try_number, max_tries, earlier_state, rerun_failed, starts):
     glue = FakeGlue(states=["SUCCEEDED"])
-    glue.add_run("jr_0", earlier_state, {RUN_TAG_ARGUMENT: TAG})
+    glue.add_run("jr_0", earlier_state, {RUN_TAG_ARGUMENT: TAG}, ErrorMessage="bad row 7")
     ti = FakeTI(try_number=try_number)
     ti.max_tries = max_tries
-    result, ti = run_sync(glue, ti=ti, retries=1)
+    result, ti = run_sync(glue, ti=ti, retries=1, rerun_failed_on_retry=rerun_failed)
     assert len(glue.calls_to("StartJobRun")) == int(starts)
-    assert result == ("jr_2" if starts else "jr_0")
-    assert ti.xcom[GLUE_STATE_XCOM_KEY] == "SUCCEEDED"
+    if starts or earlier_state != "FAILED":
+        assert result == ("jr_2" if starts else "jr_0")
+        assert ti.xcom[GLUE_STATE_XCOM_KEY] == "SUCCEEDED"
+    else:
+        assert type(result) is GlueJobRunFailedError
+        assert str(result) == f"Glue job {JOB!r} run jr_0 ended FAILED: bad row 7"
+        assert ti.xcom[GLUE_STATE_XCOM_KEY] == "FAILED"
+    assert ti.xcom["glue_job_run_id"] == ("jr_2" if starts else "jr_0")
+
+
+def test_the_ready_dags_glue_job_tasks_retry_without_running_a_job_twice():
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.conftest import REPO_ROOT
+
+    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"), include_examples=False, safe_mode=False)
+    jobs = [t for d in bag.dags.values() for t in d.tasks if isinstance(t, GlueJobRunOperator)]
+    assert {t.task_id for t in jobs} == {"csv_to_parquet", "run_job", "encode_logs", "load_datalake"}
+    for job_task in jobs:
+        assert job_task.retries == 1 and job_task.reattach_on_retry, job_task.task_id
+        assert job_task.rerun_failed_on_retry is False, job_task.task_id
+        assert job_task.end_from_trigger is True, job_task.task_id
 
 
 # --- end to end against the local Glue (real runs of Python-shell scripts over HTTP) ---------------
@@ -579,7 +601,7 @@ def local_job(request, monkeypatch):
     bucket = f"jobs-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)
 
-    def create(script: bytes) -> str:
+    def create(script: bytes, **job: Any) -> str:
         name = f"job_{uuid.uuid4().hex[:8]}"
         s3.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script)
         command = {
@@ -587,7 +609,7 @@ def local_job(request, monkeypatch):
             "ScriptLocation": f"s3://{bucket}/scripts/{name}.py",
             "PythonVersion": "3.9",
         }
-        glue.create_job(Name=name, Role="glue-role", Command=command)
+        glue.create_job(Name=name, Role="glue-role", Command=command, **job)
         return name
 
     return create, glue
@@ -668,3 +690,61 @@ def test_local_glue_timeout_then_retry_reattaches_then_kill_stops_the_run(local_
     ) != "STOPPED":
         assert time.monotonic() < deadline, f"run still {state}"
         time.sleep(0.05)
+
+
+def run_local_deferred(op: GlueJobRunOperator, ti: FakeTI) -> Any:
+    """Defer, run the trigger against the local Glue (real aiobotocore clients), resume; return result or error."""
+    with pytest.raises(TaskDeferred) as deferred:
+        op.execute({"ti": ti})
+    trigger = GlueJobRunTrigger(**deferred.value.trigger.serialize()[1])
+    event = asyncio.run(first_event_of(trigger))
+    try:
+        return op.execute_complete({"ti": ti}, event=event.payload)
+    except GlueFlowError as error:
+        return error
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
+def test_local_glue_max_retries_chain_is_followed_to_its_last_attempt(local_job, capsys, deferrable):
+    # Glue's MaxRetries: "The maximum number of times to retry this job after a JobRun fails"; each
+    # retry is a new run with Attempt + 1 and PreviousRunId:
+    # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-runs.html
+    create, glue = local_job
+    job_name = create(FAILING_SCRIPT, MaxRetries=2)
+    ti = FakeTI()
+    op = local_operator(job_name, deferrable=deferrable)
+    result = run_local_deferred(op, ti) if deferrable else run_sync_local(op, ti)
+    runs = sorted(glue.get_job_runs(JobName=job_name)["JobRuns"], key=lambda r: r.get("Attempt", 0))
+    assert [r.get("Attempt", 0) for r in runs] == [0, 1, 2]
+    last = runs[-1]
+    assert type(result) is GlueJobRunFailedError
+    assert str(result) == f"Glue job {job_name!r} run {last['Id']} ended FAILED: ValueError: bad row 7"
+    assert ti.xcom[GLUE_STATE_XCOM_KEY] == "FAILED"
+    assert ti.xcom["glue_job_run_id"] == last["Id"]
+    out = capsys.readouterr().out
+    assert f"Glue ran job {job_name} 3 times (MaxRetries)" in out
+    for run in runs:
+        assert f"attempt {run.get('Attempt', 0)}: run {run['Id']} FAILED: ValueError: bad row 7" in out
+
+
+def run_sync_local(op: GlueJobRunOperator, ti: FakeTI) -> Any:
+    try:
+        return op.execute({"ti": ti})
+    except GlueFlowError as error:
+        return error
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
+def test_local_glue_verbose_logs_over_several_pages_are_forwarded_once(local_job, capsys, deferrable):
+    # GetLogEvents returns at most 1 MB per call and the same token at the end of the stream:
+    # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html
+    create, _ = local_job
+    script = b"for i in range(300):\n    print(f'line {i:05d} ' + 'x' * 8000)\n"
+    op = local_operator(create(script), deferrable=deferrable, verbose=True)
+    ti = FakeTI()
+    result = run_local_deferred(op, ti) if deferrable else run_sync_local(op, ti)
+    assert ti.xcom[GLUE_STATE_XCOM_KEY] == "SUCCEEDED", result
+    out = capsys.readouterr().out
+    assert [out.count(f"line {i:05d} ") for i in range(300)] == [1] * 300
