@@ -24,7 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 EXTRAS = {"demo": "local", "test": "test", "lowest": "test"}
 #: Debian packages the slow tests need, installed by ``test`` when missing (Java for Spark jobs,
 #: PostgreSQL for the deployment test, Chromium for the local console pages).
-DEBIAN_PACKAGES: list[str] = []
+DEBIAN_PACKAGES: list[str] = [
+    "openjdk-17-jre-headless",  # java: Spark (glueetl) jobs in the local Glue
+    "chromium",  # the local Glue console's pages, opened as a browser would
+]
 
 
 def _run(*cmd: str | Path, **kwargs) -> None:

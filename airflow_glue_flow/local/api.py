@@ -4,6 +4,8 @@ moto keeps S3, the Data Catalog, crawler and job definitions and CloudWatch Logs
 takes over the actions whose behaviour moto only pretends (crawls, job runs) or lacks (UpdateCrawler,
 UpdateJob, BatchStopJobRun, GetCrawlerMetrics), and reads definitions from moto by calling it with
 GetCrawler / GetJob, so errors for unknown names are moto's own (``EntityNotFoundException``).
+CreateJob, UpdateJob and StartJobRun are checked first (:mod:`.job_validation`); the workflow and trigger
+calls that would start something are refused (:mod:`.workflows`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ class GlueApi:
             "GetJobRun": self._get_job_run,
             "GetJobRuns": self._get_job_runs,
             "BatchStopJobRun": self._batch_stop_job_run,
+            "GetJobBookmark": self._get_job_bookmark,
+            "ResetJobBookmark": self._reset_job_bookmark,
             "StartWorkflowRun": lambda environ, region, request: refuse_workflow_run(
                 "StartWorkflowRun", request
             ),
@@ -220,6 +224,18 @@ class GlueApi:
     ) -> dict[str, Any]:
         self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
         return self.jobs.stop(region, request["JobName"], list(request.get("JobRunIds") or []))
+
+    def _get_job_bookmark(
+        self, environ: dict[str, Any], region: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
+        return {"JobBookmarkEntry": self.jobs.bookmarks.get((region, request["JobName"]))}
+
+    def _reset_job_bookmark(
+        self, environ: dict[str, Any], region: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
+        return {"JobBookmarkEntry": self.jobs.bookmarks.reset((region, request["JobName"]))}
 
 
 def _region(environ: dict[str, Any]) -> str:

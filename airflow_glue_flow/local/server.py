@@ -20,6 +20,7 @@ from typing import Any
 
 from airflow_glue_flow.local.api import GlueApi
 from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.console import Console, with_console
 from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.jobs import JobRuns
 from airflow_glue_flow.local.logs import LogPages
@@ -78,7 +79,10 @@ class LocalGlueServer:
         )
         self.crawls = CrawlerRuns(self.settings)
         self.jobs = JobRuns(self.settings)
-        app = GlueApi(LogPages(DomainDispatcherApplication(create_backend_app)), self.crawls, self.jobs)
+        app = with_console(
+            GlueApi(LogPages(DomainDispatcherApplication(create_backend_app)), self.crawls, self.jobs),
+            Console(lambda: self.settings.endpoint_url),
+        )
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
         self.host = host

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.local_glue import JOB_DONE, SLEEPING_SCRIPT, wait_for_run
+from tests.local_glue import JOB_DONE, SLEEPING_SCRIPT, log_messages, wait_for_run
 
 pytestmark = pytest.mark.slow
 
@@ -50,7 +50,9 @@ def _wait_state(glue: Any, name: str, run_id: str, state: str) -> dict[str, Any]
     return run
 
 
-def test_failed_run_is_retried_max_retries_times_as_a_chain(glue_client, s3_client, bucket, unique):
+def test_failed_run_is_retried_max_retries_times_as_a_chain(
+    glue_client, s3_client, logs_client, bucket, unique
+):
     name = unique("job")
     _job(glue_client, s3_client, bucket, name, FAILING, MaxRetries=2, DefaultArguments={"--A": "1"})
 
@@ -67,6 +69,9 @@ def test_failed_run_is_retried_max_retries_times_as_a_chain(glue_client, s3_clie
     assert glue_client.get_job_run(JobName=name, RunId=first)["JobRun"]["JobRunState"] == "FAILED"
     time.sleep(1)
     assert len(glue_client.get_job_runs(JobName=name)["JobRuns"]) == 3
+    # Each attempt logs to its own streams, named by its run id.
+    for run in runs:
+        assert log_messages(logs_client, "/aws-glue/python-jobs/error", run["Id"])[-1] == run["ErrorMessage"]
 
 
 def test_succeeded_stopped_and_no_retry_runs_are_not_retried(glue_client, s3_client, bucket, unique):
