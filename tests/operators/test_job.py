@@ -565,7 +565,7 @@ def test_the_ready_dags_glue_job_tasks_retry_without_running_a_job_twice():
 
     from tests.conftest import REPO_ROOT
 
-    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"), include_examples=False, safe_mode=False)
+    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"), safe_mode=False)
     jobs = [t for d in bag.dags.values() for t in d.tasks if isinstance(t, GlueJobRunOperator)]
     assert {t.task_id for t in jobs} == {"csv_to_parquet", "run_job", "encode_logs", "load_datalake"}
     for job_task in jobs:
