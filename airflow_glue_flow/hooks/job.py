@@ -7,11 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.glue import GlueJobHook
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from airflow_glue_flow.exceptions import GlueJobNotFoundError, GlueJobStartError
-from airflow_glue_flow.hooks.aws_errors import StandardRetriesMixin, api_call_error, error_code, error_message
+from airflow_glue_flow.hooks.aws_errors import StandardRetriesMixin, error_code, error_message
 from airflow_glue_flow.hooks.job_wait import JobRunWait
 from airflow_glue_flow.hooks.waits import drive
 
@@ -87,19 +87,6 @@ class GlueJobFlowHook(StandardRetriesMixin, GlueJobHook):
             raise GlueJobStartError(job_name, code, message, attempts) from error
         self.log.info("Started Glue job %s run %s", job_name, run_id)
         return run_id
-
-    def get_job_run(self, job_name: str, run_id: str) -> dict[str, Any]:
-        """Return the ``JobRun`` of one run (GetJobRun).
-
-        :param job_name: the job's name.
-        :param run_id: the run id.
-        :raises GlueApiCallError: GetJobRun failed after botocore's retries.
-        """
-        try:
-            response = self.conn.get_job_run(JobName=job_name, RunId=run_id, PredecessorsIncluded=False)
-        except (ClientError, BotoCoreError) as error:
-            raise api_call_error("job", job_name, "GetJobRun", error, run_id) from error
-        return response["JobRun"]
 
     def stop_job_run(self, job_name: str, run_id: str) -> bool:
         """Ask Glue to stop a run (BatchStopJobRun); return whether Glue accepted the request.

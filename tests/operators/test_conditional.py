@@ -730,6 +730,14 @@ class ScriptedGlue:
         self.started.append(JobName)
         return {"JobRunId": run_id}
 
+    def get_paginator(self, name: str) -> SimpleNamespace:
+        assert name == "get_job_runs"
+
+        def paginate(JobName: str, **kwargs: Any) -> list[dict[str, Any]]:
+            return [{"JobRuns": [dict(r) for r in reversed(self.runs.values()) if r["JobName"] == JobName]}]
+
+        return SimpleNamespace(paginate=paginate)
+
     def get_job(self, JobName: str) -> dict[str, Any]:
         return {"Job": {"Name": JobName, "MaxRetries": 0}}
 

@@ -692,16 +692,20 @@ def test_local_glue_timeout_then_retry_reattaches_then_kill_stops_the_run(local_
         time.sleep(0.05)
 
 
-def run_local_deferred(op: GlueJobRunOperator, ti: FakeTI) -> Any:
-    """Defer, run the trigger against the local Glue (real aiobotocore clients), resume; return result or error."""
-    with pytest.raises(TaskDeferred) as deferred:
-        op.execute({"ti": ti})
-    trigger = GlueJobRunTrigger(**deferred.value.trigger.serialize()[1])
-    event = asyncio.run(first_event_of(trigger))
+def run_local(op: GlueJobRunOperator, deferrable: bool) -> tuple[Any, FakeTI]:
+    """Run against the local Glue, waiting in the worker or through the trigger (real aiobotocore clients);
+    return (result or error, task instance)."""
+    ti = FakeTI()
     try:
-        return op.execute_complete({"ti": ti}, event=event.payload)
+        if not deferrable:
+            return op.execute({"ti": ti}), ti
+        with pytest.raises(TaskDeferred) as deferred:
+            op.execute({"ti": ti})
+        trigger = GlueJobRunTrigger(**deferred.value.trigger.serialize()[1])
+        event = asyncio.run(first_event_of(trigger))
+        return op.execute_complete({"ti": ti}, event=event.payload), ti
     except GlueFlowError as error:
-        return error
+        return error, ti
 
 
 @pytest.mark.slow
@@ -712,9 +716,7 @@ def test_local_glue_max_retries_chain_is_followed_to_its_last_attempt(local_job,
     # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-runs.html
     create, glue = local_job
     job_name = create(FAILING_SCRIPT, MaxRetries=2)
-    ti = FakeTI()
-    op = local_operator(job_name, deferrable=deferrable)
-    result = run_local_deferred(op, ti) if deferrable else run_sync_local(op, ti)
+    result, ti = run_local(local_operator(job_name, deferrable=deferrable), deferrable)
     runs = sorted(glue.get_job_runs(JobName=job_name)["JobRuns"], key=lambda r: r.get("Attempt", 0))
     assert [r.get("Attempt", 0) for r in runs] == [0, 1, 2]
     last = runs[-1]
@@ -728,13 +730,6 @@ def test_local_glue_max_retries_chain_is_followed_to_its_last_attempt(local_job,
         assert f"attempt {run.get('Attempt', 0)}: run {run['Id']} FAILED: ValueError: bad row 7" in out
 
 
-def run_sync_local(op: GlueJobRunOperator, ti: FakeTI) -> Any:
-    try:
-        return op.execute({"ti": ti})
-    except GlueFlowError as error:
-        return error
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
 def test_local_glue_verbose_logs_over_several_pages_are_forwarded_once(local_job, capsys, deferrable):
@@ -742,9 +737,7 @@ def test_local_glue_verbose_logs_over_several_pages_are_forwarded_once(local_job
     # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html
     create, _ = local_job
     script = b"for i in range(300):\n    print(f'line {i:05d} ' + 'x' * 8000)\n"
-    op = local_operator(create(script), deferrable=deferrable, verbose=True)
-    ti = FakeTI()
-    result = run_local_deferred(op, ti) if deferrable else run_sync_local(op, ti)
+    result, ti = run_local(local_operator(create(script), deferrable=deferrable, verbose=True), deferrable)
     assert ti.xcom[GLUE_STATE_XCOM_KEY] == "SUCCEEDED", result
     out = capsys.readouterr().out
     assert [out.count(f"line {i:05d} ") for i in range(300)] == [1] * 300
