@@ -269,7 +269,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from airflow_glue_flow.local import LocalGlue
+    from airflow_glue_flow.local import LocalGlueProcess as LocalGlue
 
     print(
         "| case | waits | interval s | CPU ms per poll | polls per trigger per s | RSS MB per wait "

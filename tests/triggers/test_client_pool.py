@@ -18,7 +18,7 @@ from airflow.providers.amazon.aws.hooks.glue import GlueJobHook
 from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
 from botocore.exceptions import UnknownServiceError
 
-from airflow_glue_flow.local import LocalGlue
+from airflow_glue_flow.local import LocalGlueProcess as LocalGlue
 from airflow_glue_flow.triggers import client_pool
 from airflow_glue_flow.triggers.client_pool import CLIENTS, AsyncClientPool
 
