@@ -19,6 +19,7 @@ from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
 from botocore.exceptions import UnknownServiceError
 
 from airflow_glue_flow.local import LocalGlueProcess as LocalGlue
+from airflow_glue_flow.local.clients import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 from airflow_glue_flow.triggers import client_pool
 from airflow_glue_flow.triggers.client_pool import CLIENTS, AsyncClientPool
 
@@ -239,15 +240,22 @@ def test_assumed_role_credentials_refresh_off_the_loop_while_waits_share_the_cli
     issued: list[tuple[str, str]] = []
 
     def assume_role(factory: Any) -> dict[str, Any]:
-        key = f"ASIAKEY{len(issued) + 1}"
-        issued.append((key, threading.current_thread().name))
+        # The local Glue accepts one key pair, so the issued credentials differ by their session token.
+        token = f"ASIAKEY{len(issued) + 1}"
+        issued.append((token, threading.current_thread().name))
         ttl = timedelta(minutes=15, seconds=5) if len(issued) == 1 else timedelta(hours=1)
-        return {"access_key": key, "secret_key": "s", "token": "t", "expiry_time": _iso(ttl)}
+        return {
+            "access_key": DEFAULT_ACCESS_KEY_ID,
+            "secret_key": DEFAULT_SECRET_ACCESS_KEY,
+            "token": token,
+            "expiry_time": _iso(ttl),
+        }
 
     signed_with: list[str] = []
 
     def record_key(request: Any, **_: Any) -> None:
-        signed_with.append(request.headers["Authorization"].decode().split("Credential=")[1].split("/")[0])
+        token = request.headers["X-Amz-Security-Token"]
+        signed_with.append(token.decode() if isinstance(token, bytes) else token)
 
     pool = AsyncClientPool()
     recorded: set[int] = set()
