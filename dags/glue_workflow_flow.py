@@ -36,12 +36,21 @@ with DAG(
         "bucket_name": Param(
             "dp-datalake-dev", type="string", minLength=1, description="Bucket of the logs."
         ),
+        # Prefixes name folders: without the trailing "/", "input" would also match "input_old/".
         "bucket_path": Param(
-            "Processed_CTS_dev/input/", type="string", description="Prefix of new log files."
+            "Processed_CTS_dev/input/", type="string", pattern=".+/$", description="Folder of new log files."
         ),
-        "bucket_path_decode": Param("Processed_CTS_dev/utf8/", type="string", description="UTF-8 copies."),
+        "bucket_path_decode": Param(
+            "Processed_CTS_dev/utf8/",
+            type="string",
+            pattern=".+/$",
+            description="Folder of the UTF-8 copies.",
+        ),
         "bucket_path_org": Param(
-            "Processed_CTS_dev/shif_jis/", type="string", description="Archived originals."
+            "Processed_CTS_dev/shif_jis/",
+            type="string",
+            pattern=".+/$",
+            description="Folder of the archived originals.",
         ),
         "decode_lang": Param(
             "cp932", type="string", minLength=1, description="Encoding of the source files."
