@@ -27,7 +27,8 @@ def check_prefixes(source_prefix: str, target_prefix: str, archive_prefix: str) 
         raise ParameterProblem(
             "source_prefix", source_prefix, "must not be empty: it would convert every object in the bucket"
         )
-    for name, value in zip(PREFIX_NAMES, (source_prefix, target_prefix, archive_prefix), strict=True):
+    # (no zip(strict=True): the package also runs in Glue's Python 3.9)
+    for name, value in zip(PREFIX_NAMES, (source_prefix, target_prefix, archive_prefix)):  # noqa: B905
         if not value.endswith("/"):
             raise ParameterProblem(
                 name,
