@@ -18,5 +18,9 @@ from airflow_glue_flow.encoding.job import run, setup_logging
 
 setup_logging()
 # getResolvedOptions requires every name it is asked for, so optional ones are asked for only when given.
-given = [name for name in OPTIONAL_ARGS if any(a == f"--{name}" or a.startswith(f"--{name}=") for a in sys.argv[1:])]
+given = [
+    name
+    for name in OPTIONAL_ARGS
+    if any(a == f"--{name}" or a.startswith(f"--{name}=") for a in sys.argv[1:])
+]
 sys.exit(run(getResolvedOptions(sys.argv, [*REQUIRED_ARGS, *given])))
