@@ -28,7 +28,7 @@ import pytest  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # One local Glue server for the whole session, whichever test folder asks for it.
-pytest_plugins = ["tests.local_glue"]
+pytest_plugins = ["tests.local_glue", "tests.aws_calls"]
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,8 @@ moto keeps S3, the Data Catalog, crawler and job definitions and CloudWatch Logs
 takes over the actions whose behaviour moto only pretends (crawls, job runs) or lacks (UpdateCrawler,
 UpdateJob, BatchStopJobRun, GetCrawlerMetrics), and reads definitions from moto by calling it with
 GetCrawler / GetJob, so errors for unknown names are moto's own (``EntityNotFoundException``).
+CreateJob, UpdateJob and StartJobRun are checked first (:mod:`.job_validation`); the workflow and trigger
+calls that would start something are refused (:mod:`.workflows`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from typing import Any
 from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.definitions import glue_backend, update_crawler, update_job
 from airflow_glue_flow.local.errors import GlueApiError
+from airflow_glue_flow.local.job_validation import validate_job, validate_run
 from airflow_glue_flow.local.jobs import JobRuns
+from airflow_glue_flow.local.workflows import (
+    check_trigger_creation,
+    refuse_trigger_start,
+    refuse_workflow_run,
+)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 _CREDENTIAL_RE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/")
@@ -46,11 +54,20 @@ class GlueApi:
             "GetCrawlerMetrics": self._get_crawler_metrics,
             "DeleteCrawler": self._delete_crawler,
             "UpdateCrawler": self._update_crawler,
+            "CreateJob": self._create_job,
             "UpdateJob": self._update_job,
             "StartJobRun": self._start_job_run,
             "GetJobRun": self._get_job_run,
             "GetJobRuns": self._get_job_runs,
             "BatchStopJobRun": self._batch_stop_job_run,
+            "StartWorkflowRun": lambda environ, region, request: refuse_workflow_run(
+                "StartWorkflowRun", request
+            ),
+            "ResumeWorkflowRun": lambda environ, region, request: refuse_workflow_run(
+                "ResumeWorkflowRun", request
+            ),
+            "StartTrigger": lambda environ, region, request: refuse_trigger_start(request),
+            "CreateTrigger": self._create_trigger,
         }
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -168,11 +185,17 @@ class GlueApi:
 
     # Jobs and job runs
 
+    def _create_job(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
+        validate_job(request)
+        return self.call_moto(environ, "CreateJob", request)
+
     def _update_job(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
+        validate_job(request.get("JobUpdate") or {})
         return {"JobName": update_job(glue_backend(_access_key(environ), region), request)}
 
     def _start_job_run(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
         job = self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})["Job"]
+        validate_run(job, request)
         return {"JobRunId": self.jobs.start(region, job, request)}
 
     def _get_job_run(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -187,6 +210,12 @@ class GlueApi:
         if start + size < len(runs):
             answer["NextToken"] = str(start + size)
         return answer
+
+    def _create_trigger(
+        self, environ: dict[str, Any], region: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        check_trigger_creation(request)
+        return self.call_moto(environ, "CreateTrigger", request)
 
     def _batch_stop_job_run(
         self, environ: dict[str, Any], region: str, request: dict[str, Any]

@@ -5,7 +5,8 @@ script's traceback, else its last non-empty stderr line), TIMEOUT (the run's or 
 minutes), or STOPPED (BatchStopJobRun kills the process). stdout and stderr stream, line by line while
 the script runs, to CloudWatch Logs groups ``/aws-glue/python-jobs/output`` and
 ``/aws-glue/python-jobs/error``, stream = run id. Spark (``glueetl``), streaming and Ray jobs end
-FAILED: they do not run locally.
+FAILED: they do not run locally. A FAILED run of a job with MaxRetries starts its next attempt as a new
+run (``Attempt`` + 1, ``PreviousRunId``, id ``<first id>_attempt_<n>``), as Glue does.
 """
 
 from __future__ import annotations
@@ -40,17 +41,34 @@ class _Run:
     started_on: datetime = field(default_factory=lambda: datetime.now(UTC))
     last_modified_on: datetime = field(default_factory=lambda: datetime.now(UTC))
     completed_on: datetime | None = None
-    started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     process: subprocess.Popen[bytes] | None = None
     stop_requested: bool = False
+    attempt: int = 0
+    previous_run_id: str | None = None
+    running_since: float | None = None
+    capacity: dict[str, Any] = field(default_factory=dict)
+
+    def retry(self) -> _Run:
+        """The next attempt of this failed run: Attempt + 1, PreviousRunId = this run, the same input."""
+        root = self.id.split("_attempt_", 1)[0]
+        attempt = self.attempt + 1
+        return _Run(
+            id=f"{root}_attempt_{attempt}",
+            region=self.region,
+            job=self.job,
+            arguments=self.arguments,
+            timeout=self.timeout,
+            attempt=attempt,
+            previous_run_id=self.id,
+            capacity=self.capacity,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         job = self.job
-        end = self.finished if self.finished is not None else time.monotonic()
         run: dict[str, Any] = {
             "Id": self.id,
-            "Attempt": 0,
+            "Attempt": self.attempt,
             "JobName": job["Name"],
             "JobMode": "SCRIPT",
             "StartedOn": self.started_on,
@@ -58,18 +76,43 @@ class _Run:
             "JobRunState": self.state,
             "Arguments": self.arguments,
             "PredecessorRuns": [],
-            "ExecutionTime": int(end - self.started),
+            "ExecutionTime": self.execution_time(),
             "Timeout": self.timeout,
-            "MaxCapacity": job.get("MaxCapacity", 0.0625),
             "LogGroupName": JOB_LOG_GROUP,
             "GlueVersion": job.get("GlueVersion") or "3.0",
             "ExecutionClass": job.get("ExecutionClass") or "STANDARD",
         }
+        run.update(self.capacity)
+        if self.previous_run_id is not None:
+            run["PreviousRunId"] = self.previous_run_id
         if self.completed_on is not None:
             run["CompletedOn"] = self.completed_on
         if self.error_message:
             run["ErrorMessage"] = self.error_message
         return run
+
+    def execution_time(self) -> int:
+        """Seconds the run used resources: 0 until it ends, then from RUNNING to its end, as AWS reports."""
+        if self.finished is None or self.running_since is None:
+            return 0
+        return round(self.finished - self.running_since)
+
+
+def run_capacity(job: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
+    """The run's MaxCapacity or WorkerType + NumberOfWorkers: StartJobRun's when given, else the job's.
+
+    :param job: the job definition.
+    :param request: the StartJobRun request body.
+    """
+    workers = ("WorkerType", "NumberOfWorkers")
+    for source in (request, job):
+        if any(source.get(key) is not None for key in workers):
+            return {key: request.get(key) or job.get(key) for key in workers}
+        if source.get("MaxCapacity") is not None:
+            return {"MaxCapacity": float(source["MaxCapacity"])}
+    # Glue's default: 0.0625 DPU for a Python-shell job, 10 DPUs for a Spark job.
+    kind = (job.get("Command") or {}).get("Name")
+    return {"MaxCapacity": 0.0625 if kind == "pythonshell" else 10.0}
 
 
 class JobRuns:
@@ -96,7 +139,13 @@ class JobRuns:
         arguments = dict(request.get("Arguments") or {})
         timeout = int(request.get("Timeout") or job.get("Timeout") or DEFAULT_TIMEOUT_MINUTES)
         run = _Run(
-            id=f"jr_{secrets.token_hex(32)}", region=region, job=job, arguments=arguments, timeout=timeout
+            id=f"jr_{secrets.token_hex(32)}",
+            region=region,
+            job=job,
+            arguments=arguments,
+            timeout=timeout,
+            previous_run_id=request.get("JobRunId"),
+            capacity=run_capacity(job, request),
         )
         with self._lock:
             runs = self._runs.setdefault((region, name), [])
@@ -107,7 +156,7 @@ class JobRuns:
                     f"Concurrent runs exceeded for {name}: {active} active run(s), MaxConcurrentRuns is {limit}",
                 )
             runs.append(run)
-        threading.Thread(target=self._execute, args=(run,), name=f"job-{run.id[:12]}", daemon=True).start()
+        self._launch(run)
         return run.id
 
     def get(self, region: str, job_name: str, run_id: str) -> dict[str, Any]:
@@ -188,9 +237,14 @@ class JobRuns:
             "ErrorDetail": {"ErrorCode": code, "ErrorMessage": message},
         }
 
+    def _launch(self, run: _Run) -> None:
+        threading.Thread(target=self._execute, args=(run,), name=f"job-{run.id[:12]}", daemon=True).start()
+
     def _set(self, run: _Run, state: str, error: str | None = None) -> None:
         run.state = state
         run.last_modified_on = datetime.now(UTC)
+        if state == "RUNNING":
+            run.running_since = time.monotonic()
         if error is not None:
             run.error_message = error
         if state not in ACTIVE_STATES:
@@ -202,10 +256,18 @@ class JobRuns:
             outcome, error = self._run_script(run)
         except Exception as err:  # a run must always end; report the unexpected as FAILED
             outcome, error = "FAILED", f"Internal error while running the job: {type(err).__name__}: {err}"
+        retry = None
         with self._lock:
             if run.stop_requested and outcome != "SUCCEEDED":
                 outcome, error = "STOPPED", None
             self._set(run, outcome, error)
+            # Glue retries a FAILED run (not a stopped or timed-out one) MaxRetries times, each attempt
+            # a new run; the failed run keeps its state and ErrorMessage.
+            if outcome == "FAILED" and run.attempt < int(run.job.get("MaxRetries") or 0):
+                retry = run.retry()
+                self._runs.setdefault((run.region, run.job["Name"]), []).append(retry)
+        if retry is not None:
+            self._launch(retry)
 
     def _run_script(self, run: _Run) -> tuple[str, str | None]:
         def launch(spawn: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes] | None:

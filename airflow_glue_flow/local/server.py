@@ -22,6 +22,7 @@ from airflow_glue_flow.local.api import GlueApi
 from airflow_glue_flow.local.clients import local_client
 from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.jobs import JobRuns
+from airflow_glue_flow.local.logs import LogPages
 from airflow_glue_flow.local.settings import (
     MIN_CRAWL_SECONDS_ENV,
     STATE_DIR_ENV,
@@ -77,7 +78,7 @@ class LocalGlueServer:
         )
         self.crawls = CrawlerRuns(self.settings)
         self.jobs = JobRuns(self.settings)
-        app = GlueApi(DomainDispatcherApplication(create_backend_app), self.crawls, self.jobs)
+        app = GlueApi(LogPages(DomainDispatcherApplication(create_backend_app)), self.crawls, self.jobs)
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
         self.host = host

@@ -51,6 +51,9 @@ def test_provider_job_hook_runs_a_script_and_reads_its_logs(aws_conn_id, s3_clie
         script_location=f"s3://{bucket}/job.py",
         iam_role_arn="arn:aws:iam::123456789012:role/glue-role",
         create_job_kwargs={"Command": {"Name": "pythonshell", "ScriptLocation": f"s3://{bucket}/job.py"}},
+        # The hook's default of 10 DPUs is refused for a Python-shell job, on AWS as locally: "you can
+        # allocate either 0.0625 or 1 DPU" (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-job.html).
+        num_of_dpus=1,
         job_poll_interval=0.1,
     )
 
