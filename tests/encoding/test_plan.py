@@ -61,7 +61,8 @@ def test_store_ignoring_conditional_deletes_keeps_every_source_and_says_why(s3):
     put(s3, BUCKET, SOURCES)
     conditions = probe_conditions(s3, BUCKET, "org/")
     assert not conditions.conditional_delete
-    assert "DeleteObjects with a per-key ETag deleted on a wrong ETag" in conditions.why_not
+    # moto deletes on a wrong ETag (an older botocore cannot even send it): either way, no conditional delete.
+    assert "DeleteObjects with a per-key ETag" in conditions.why_not
     deleted: list[str] = []
     s3.meta.events.register(
         "before-parameter-build.s3.DeleteObjects",
