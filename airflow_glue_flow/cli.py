@@ -1,4 +1,5 @@
-"""The ``glue-flow`` command: ``glue-flow local serve`` runs the local Glue.
+"""The ``glue-flow`` command: ``glue-flow local serve`` runs the local Glue, ``glue-flow sample upload``
+lands the sample CSV where ``glue_etl_flow`` looks for new files.
 
 Each command group registers itself in :data:`COMMANDS`; a group adds its sub-parser and returns.
 """
@@ -20,8 +21,20 @@ def _add_local(subparsers: argparse._SubParsersAction) -> None:
     serve_parser.set_defaults(func=serve)
 
 
+def _add_sample(subparsers: argparse._SubParsersAction) -> None:
+    from airflow_glue_flow.sample import add_arguments, run
+
+    sample = subparsers.add_parser("sample", help="the sample data of glue_etl_flow")
+    actions = sample.add_subparsers(dest="action", required=True)
+    upload = actions.add_parser(
+        "upload", help="upload the sample CSV (Japanese text, CP932) to the local Glue or to S3"
+    )
+    add_arguments(upload)
+    upload.set_defaults(func=run)
+
+
 #: Command groups of ``glue-flow``: each adds its parser to the sub-parsers.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_local]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_local, _add_sample]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,7 +3,11 @@
 CP932 files land under ``raw/``; they are converted to UTF-8 (originals archived), crawled into the
 catalog, and turned into Parquet by a Python-shell Glue job; a Glue-style conditional trigger then
 publishes the result (ALL: SUCCEEDED) or raises an alert (ANY: FAILED, TIMEOUT). A failed Glue step
-always fails the DAG run, even when the alert branch handled it.
+always fails the DAG run, even when the alert branch handled it. A run that finds no new input (nothing
+converted, and the crawl changed no table) skips the job and publish instead of republishing old output.
+
+Scheduled daily at 03:00 UTC, first at the next 03:00 after the DAG is unpaused: unpausing does not
+start a run that would take the files landed for a manual run.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ import json
 import logging
 from pathlib import Path
 
-import pendulum
 from airflow.sdk import DAG, Param, task
+from airflow.timetables.trigger import CronTriggerTimetable
 
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
@@ -27,9 +31,11 @@ SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
 with DAG(
     dag_id="glue_etl_flow",
     description="CP932 -> UTF-8, crawl, CSV -> Parquet job, then publish or alert",
-    # Like a Glue SCHEDULED trigger: once a day; a missed day is not back-filled.
-    schedule="0 3 * * *",
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    # Like a Glue SCHEDULED trigger: once a day, a missed day is not back-filled, and the first run is at
+    # the next 03:00 after unpausing (no start_date, run_immediately=False). With a start_date in the past
+    # Airflow would start a run for the last 03:00 at once, taking the files a user just landed for a
+    # manual run; pass run_immediately=True (or a timedelta) to want that run.
+    schedule=CronTriggerTimetable("0 3 * * *", timezone="UTC", run_immediately=False),
     catchup=False,
     max_active_runs=1,
     tags=["glue", "glue-flow", "etl"],
@@ -134,6 +140,27 @@ with DAG(
         verbose=True,
     )
 
+    @task.short_circuit(ignore_downstream_trigger_rules=False)
+    def check_new_input(converted: dict, crawl: dict, params=None) -> bool:
+        """Skip the job (and so publish) when nothing new arrived, instead of republishing old output.
+
+        New input lands under raw_prefix, so "nothing converted" is the signal; a crawl that still created
+        or deleted a table (files put straight under input_prefix) runs the job anyway. TablesUpdated is
+        not a signal: a re-crawl of the same files can count the table as updated.
+        """
+        added = [crawl.get("tables_created"), crawl.get("tables_deleted")]
+        if converted["objects_converted"] or any(added) or None in added:
+            return True
+        logging.getLogger("airflow.task").info(
+            "No new input: convert_encoding converted no object under s3://%s/%s and the crawl of %s "
+            "created or deleted no table; skipping csv_to_parquet and publish (the output of an earlier "
+            "run stays as it is)",
+            params["bucket"],
+            params["raw_prefix"],
+            params["crawler_name"],
+        )
+        return False
+
     on_success = GlueConditionalTriggerOperator(
         task_id="on_success",
         logical="ALL",
@@ -169,7 +196,8 @@ with DAG(
             "ALERT: Glue job %s ended %s; see the csv_to_parquet task log.", job_name, state
         )
 
-    deploy >> convert >> start_crawler >> wait_for_crawler >> csv_to_parquet
+    deploy >> convert >> start_crawler >> wait_for_crawler
+    check_new_input(convert.output, wait_for_crawler.output) >> csv_to_parquet
     csv_to_parquet >> [on_success, on_failure]
     on_success >> publish("{{ params.bucket }}", "{{ params.output_prefix }}")
     on_failure >> alert("{{ params.job_name }}")

@@ -4,26 +4,37 @@ Glue Workflow: a SCHEDULED trigger starts the encoding job; a CONDITIONAL trigge
 SUCCEEDED) starts the data-lake load job. Here the schedule is the DAG's ``schedule``, each conditional
 trigger is a :class:`GlueConditionalTriggerOperator`, and an alert branch reacts when the encoding job
 ends FAILED or TIMEOUT. Unlike the Glue Workflow run, this DAG run ends ``failed`` when a job failed,
-even though the alert branch ran.
+even though the alert branch ran. Its first task deploys both jobs and their scripts, so it runs on a
+fresh local Glue or a fresh AWS account with only the bucket and the Glue role.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
-import pendulum
 from airflow.sdk import DAG, Param, task
+from airflow.timetables.trigger import CronTriggerTimetable
 
+import airflow_glue_flow.encoding as encoding_job
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
+from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY, GlueJobRunOperator
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 
 log = logging.getLogger(__name__)
 
+#: The encoding job's script: the converter package's entry point (it imports the package, which the
+#: job needs on its path: installed beside the local Glue, or an --extra-py-files zip on AWS).
+ENCODING_SCRIPT = Path(encoding_job.__file__).parent / "__main__.py"
+#: The load job's script: CSV -> Parquet with the seed's column mapping.
+LOAD_SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
+SCRIPTS_PREFIX = "s3://{{ params.bucket_name }}/glue-flow/scripts/"
+
 with DAG(
     dag_id="glue_workflow_flow",
-    schedule="0 3 * * *",
-    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    # The Workflow's SCHEDULED trigger; first run at the next 03:00 UTC after unpausing (see glue_etl_flow).
+    schedule=CronTriggerTimetable("0 3 * * *", timezone="UTC", run_immediately=False),
     catchup=False,
     tags=["glue", "glue-flow", "glue-workflow"],
     params={
@@ -36,21 +47,23 @@ with DAG(
         "bucket_name": Param(
             "dp-datalake-dev", type="string", minLength=1, description="Bucket of the logs."
         ),
-        # Prefixes name folders: without the trailing "/", "input" would also match "input_old/".
         "bucket_path": Param(
-            "Processed_CTS_dev/input/", type="string", pattern=".+/$", description="Folder of new log files."
+            "Processed_CTS_dev/input/", type="string", pattern=".+/$", description="Prefix of new log files."
         ),
         "bucket_path_decode": Param(
-            "Processed_CTS_dev/utf8/",
-            type="string",
-            pattern=".+/$",
-            description="Folder of the UTF-8 copies.",
+            "Processed_CTS_dev/utf8/", type="string", pattern=".+/$", description="UTF-8 copies."
         ),
         "bucket_path_org": Param(
-            "Processed_CTS_dev/shif_jis/",
+            "Processed_CTS_dev/shif_jis/", type="string", pattern=".+/$", description="Archived originals."
+        ),
+        "bucket_path_lake": Param(
+            "Processed_CTS_dev/lake/", type="string", pattern=".+/$", description="Parquet in the data lake."
+        ),
+        "glue_role": Param(
+            "arn:aws:iam::123456789012:role/AWSGlueServiceRole-glue-flow",
             type="string",
-            pattern=".+/$",
-            description="Folder of the archived originals.",
+            minLength=1,
+            description="IAM role the jobs run as.",
         ),
         "decode_lang": Param(
             "cp932", type="string", minLength=1, description="Encoding of the source files."
@@ -61,7 +74,8 @@ with DAG(
 
 | Glue Workflow                                   | This DAG                                   |
 |-------------------------------------------------|--------------------------------------------|
-| SCHEDULED trigger                               | `schedule="0 3 * * *"`                     |
+| jobs and scripts set up in the console          | `deploy` (GlueDeployOperator)              |
+| SCHEDULED trigger                               | `schedule`: 03:00 UTC daily                |
 | encoding job                                    | `encode_logs` (GlueJobRunOperator)         |
 | CONDITIONAL trigger, ALL: encoding SUCCEEDED    | `when_encoded` -> `load_datalake`          |
 | CONDITIONAL trigger, ANY: FAILED, TIMEOUT       | `when_encoding_failed` -> `alert`          |
@@ -70,6 +84,39 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
 `glue_flow_failure_guard` task (mark a condition `"handled": True` to let the run succeed instead).
 """,
 ) as dag:
+    deploy = GlueDeployOperator(
+        task_id="deploy",
+        buckets=["{{ params.bucket_name }}"],
+        scripts={
+            str(ENCODING_SCRIPT): SCRIPTS_PREFIX + "convert_encoding.py",
+            str(LOAD_SCRIPT): SCRIPTS_PREFIX + "csv_to_parquet.py",
+        },
+        jobs=[
+            {
+                "Name": "{{ params.encode_job_name }}",
+                "Role": "{{ params.glue_role }}",
+                "Command": {
+                    "Name": "pythonshell",
+                    "PythonVersion": "3.9",
+                    "ScriptLocation": SCRIPTS_PREFIX + "convert_encoding.py",
+                },
+                "MaxCapacity": 0.0625,
+                "Timeout": 60,
+            },
+            {
+                "Name": "{{ params.load_job_name }}",
+                "Role": "{{ params.glue_role }}",
+                "Command": {
+                    "Name": "pythonshell",
+                    "PythonVersion": "3.9",
+                    "ScriptLocation": SCRIPTS_PREFIX + "csv_to_parquet.py",
+                },
+                "DefaultArguments": {"library-set": "analytics"},
+                "MaxCapacity": 0.0625,
+                "Timeout": 60,
+            },
+        ],
+    )
     encode_logs = GlueJobRunOperator(
         task_id="encode_logs",
         job_name="{{ params.encode_job_name }}",
@@ -90,8 +137,8 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
         task_id="load_datalake",
         job_name="{{ params.load_job_name }}",
         script_args={
-            "BUCKET_NAME": "{{ params.bucket_name }}",
-            "BUCKET_PATH": "{{ params.bucket_path_decode }}",
+            "INPUT_PATH": "s3://{{ params.bucket_name }}/{{ params.bucket_path_decode }}",
+            "OUTPUT_PATH": "s3://{{ params.bucket_name }}/{{ params.bucket_path_lake }}",
         },
     )
     when_encoding_failed = GlueConditionalTriggerOperator(
@@ -113,5 +160,6 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
         log.warning(message)
         return message
 
+    deploy >> encode_logs
     when_encoded >> load_datalake
     when_encoding_failed >> alert()

@@ -24,7 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 EXTRAS = {"demo": "local", "test": "test", "lowest": "test"}
 #: Debian packages the slow tests need, installed by ``test`` when missing (Java for Spark jobs,
 #: PostgreSQL for the deployment test, Chromium for the local console pages).
-DEBIAN_PACKAGES: list[str] = []
+DEBIAN_PACKAGES: list[str] = [
+    "openjdk-17-jre-headless",  # java: Spark (glueetl) jobs in the local Glue
+    "postgresql-15",  # initdb, pg_ctl: the deployment test's throwaway Airflow database
+    "chromium",  # the local Glue console's pages, opened as a browser would
+    "awscli",  # the AWS CLI against the local Glue, as users drive it
+]
 
 
 def _run(*cmd: str | Path, **kwargs) -> None:
@@ -111,7 +116,7 @@ def main(argv: list[str]) -> int:
     python = bin_dir / "python"
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     if command == "demo":
-        return subprocess.call([str(python), "-m", "airflow_glue_flow.local.demo", *rest], cwd=ROOT, env=env)
+        return subprocess.call([str(python), str(ROOT / "scripts" / "demo.py"), *rest], cwd=ROOT, env=env)
     if lowest or "--fast" in rest:
         rest = ["-m", "not slow", *(arg for arg in rest if arg != "--fast")]
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -67,6 +68,15 @@ def s3_client(local_glue: LocalGlue) -> Any:
 def logs_client(local_glue: LocalGlue) -> Any:
     """A plain boto3 CloudWatch Logs client pointed at the local Glue."""
     return local_glue.client("logs")
+
+
+@pytest.fixture
+def aws_conn_id(local_glue: LocalGlue, monkeypatch: pytest.MonkeyPatch) -> str:
+    """An Airflow AWS connection (from the environment) to the local Glue; returns its id."""
+    extra = {"region_name": local_glue.region, "endpoint_url": local_glue.endpoint_url}
+    connection = {"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra}
+    monkeypatch.setenv("AIRFLOW_CONN_GLUE_LOCAL", json.dumps(connection))
+    return "glue_local"
 
 
 @pytest.fixture

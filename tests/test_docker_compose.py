@@ -63,6 +63,61 @@ def test_image_installs_the_package_from_the_repository():
     }
 
 
+def test_one_common_block_for_every_airflow_service():
+    assert [key for key in COMPOSE if key.startswith("x-")] == ["x-airflow-common"]
+    common = COMPOSE["x-airflow-common"]
+    for name in (*AIRFLOW_SERVICES, "local-glue"):
+        service = COMPOSE["services"][name]
+        assert (service["image"], service["build"], service["user"]) == (
+            common["image"],
+            common["build"],
+            common["user"],
+        )
+    for name in AIRFLOW_SERVICES:
+        assert COMPOSE["services"][name]["environment"] == common["environment"]
+        assert COMPOSE["services"][name]["volumes"] == common["volumes"]
+
+
+def test_published_ports_are_on_loopback_only():
+    # Every Airflow user is an admin and the local Glue runs uploaded scripts: no other host may reach them.
+    published = {
+        name: service["ports"] for name, service in COMPOSE["services"].items() if service.get("ports")
+    }
+    assert set(published) == {"airflow-apiserver", "local-glue"}
+    for ports in published.values():
+        for port in ports:
+            assert str(port).startswith("127.0.0.1:"), port
+
+
+def test_long_running_services_have_healthchecks_that_dependants_wait_for():
+    services = COMPOSE["services"]
+    for name, service in services.items():
+        if name == "airflow-init":
+            assert service["restart"] == "no"
+            continue
+        assert service["healthcheck"]["test"][0] == "CMD", name
+        for dependency, condition in service.get("depends_on", {}).items():
+            expected = "service_completed_successfully" if dependency == "airflow-init" else "service_healthy"
+            assert condition == {"condition": expected}, (name, dependency)
+    for name in AIRFLOW_SERVICES[1:]:
+        assert set(services[name]["depends_on"]) == {"postgres", "local-glue", "airflow-init"}
+
+
+def test_logs_and_generated_config_live_in_volumes():
+    env = COMPOSE["x-airflow-common"]["environment"]
+    mounts = dict(volume.split(":")[::-1] for volume in COMPOSE["x-airflow-common"]["volumes"])
+    # No Fernet key or JWT secret in the file: the first Airflow command writes AIRFLOW_CONFIG with
+    # generated ones, on a volume every service mounts.
+    assert not {"AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET"} & set(env)
+    config_dir = env["AIRFLOW_CONFIG"].rsplit("/", 1)[0]
+    assert mounts[config_dir] in COMPOSE["volumes"]
+    assert mounts["/opt/airflow/logs"] in COMPOSE["volumes"]
+
+
+def test_glue_waits_are_deferrable_by_default():
+    assert COMPOSE["x-airflow-common"]["environment"]["AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE"] == "true"
+
+
 def test_airflow_connection_points_at_the_local_glue_service():
     env = COMPOSE["services"]["airflow-scheduler"]["environment"]
     connection = json.loads(env["AIRFLOW_CONN_AWS_DEFAULT"])
@@ -83,11 +138,19 @@ def test_airflow_settings_in_compose_are_real_options():
             assert key in conf.configuration_description.get(section, {}).get("options", {}), variable
 
 
-@pytest.mark.parametrize("service", AIRFLOW_SERVICES)
-def test_airflow_service_command_is_a_valid_airflow_command(service):
+AIRFLOW_COMMANDS = [
+    *((service, "command") for service in AIRFLOW_SERVICES),
+    ("airflow-dag-processor", "healthcheck"),
+    ("airflow-triggerer", "healthcheck"),
+]
+
+
+@pytest.mark.parametrize(("service", "field"), AIRFLOW_COMMANDS)
+def test_airflow_commands_are_valid_airflow_commands(service, field):
     from airflow.cli.cli_parser import get_parser
 
-    command = COMPOSE["services"][service]["command"]
+    spec = COMPOSE["services"][service][field]
+    command = spec["test"][1:] if field == "healthcheck" else spec
     assert command[0] == "airflow"
 
     args = get_parser().parse_args(command[1:])
@@ -99,7 +162,7 @@ def test_airflow_service_command_is_a_valid_airflow_command(service):
 def test_local_glue_service_command_is_the_server_the_tests_start(tmp_path):
     command = COMPOSE["services"]["local-glue"]["command"]
     host, port = command[command.index("--host") + 1], int(command[command.index("--port") + 1])
-    assert COMPOSE["services"]["local-glue"]["ports"] == [f"{port}:{port}"]
+    assert COMPOSE["services"]["local-glue"]["ports"] == [f"127.0.0.1:{port}:{port}"]
     assert command == ["python", *LocalGlue.command(host, port)[1:]]
 
     # The same command outside Docker, on loopback and a free port.

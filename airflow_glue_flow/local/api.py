@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from airflow_glue_flow.local.crawling.runs import CrawlerRuns
+from airflow_glue_flow.local.crawling.validation import check_crawler
 from airflow_glue_flow.local.definitions import glue_backend, update_crawler, update_job
 from airflow_glue_flow.local.errors import GlueApiError
 from airflow_glue_flow.local.job_validation import validate_job, validate_run
@@ -52,6 +53,7 @@ class GlueApi:
             "GetCrawlers": self._get_crawlers,
             "BatchGetCrawlers": self._batch_get_crawlers,
             "GetCrawlerMetrics": self._get_crawler_metrics,
+            "CreateCrawler": self._create_crawler,
             "DeleteCrawler": self._delete_crawler,
             "UpdateCrawler": self._update_crawler,
             "CreateJob": self._create_job,
@@ -60,6 +62,8 @@ class GlueApi:
             "GetJobRun": self._get_job_run,
             "GetJobRuns": self._get_job_runs,
             "BatchStopJobRun": self._batch_stop_job_run,
+            "GetJobBookmark": self._get_job_bookmark,
+            "ResetJobBookmark": self._reset_job_bookmark,
             "StartWorkflowRun": lambda environ, region, request: refuse_workflow_run(
                 "StartWorkflowRun", request
             ),
@@ -69,6 +73,9 @@ class GlueApi:
             "StartTrigger": lambda environ, region, request: refuse_trigger_start(request),
             "CreateTrigger": self._create_trigger,
         }
+        # Custom classifiers (moto has none) are kept with the crawls that use them.
+        for action, handler in crawls.classifiers.actions().items():
+            self._actions[action] = lambda environ, region, request, handler=handler: handler(region, request)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -164,6 +171,12 @@ class GlueApi:
             names = sorted(c["Name"] for c in self.call_moto(environ, "GetCrawlers", {})["Crawlers"])
         return {"CrawlerMetricsList": [self.crawls.metrics(region, name) for name in names]}
 
+    def _create_crawler(
+        self, environ: dict[str, Any], region: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        check_crawler(request)
+        return self.call_moto(environ, "CreateCrawler", request)
+
     def _delete_crawler(
         self, environ: dict[str, Any], region: str, request: dict[str, Any]
     ) -> dict[str, Any]:
@@ -174,6 +187,8 @@ class GlueApi:
         self, environ: dict[str, Any], region: str, request: dict[str, Any]
     ) -> dict[str, Any]:
         self._refuse_while_crawling(region, request.get("Name", ""), "updated")
+        current = self.call_moto(environ, "GetCrawler", {"Name": request.get("Name")})["Crawler"]
+        check_crawler({**current, **request})
         update_crawler(glue_backend(_access_key(environ), region), request)
         return {}
 
@@ -222,6 +237,18 @@ class GlueApi:
     ) -> dict[str, Any]:
         self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
         return self.jobs.stop(region, request["JobName"], list(request.get("JobRunIds") or []))
+
+    def _get_job_bookmark(
+        self, environ: dict[str, Any], region: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
+        return {"JobBookmarkEntry": self.jobs.bookmarks.get((region, request["JobName"]))}
+
+    def _reset_job_bookmark(
+        self, environ: dict[str, Any], region: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
+        return {"JobBookmarkEntry": self.jobs.bookmarks.reset((region, request["JobName"]))}
 
 
 def _region(environ: dict[str, Any]) -> str:

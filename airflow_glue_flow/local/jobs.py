@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow_glue_flow.local.errors import GlueApiError
+from airflow_glue_flow.local.job_bookmarks import BookmarkStore
 from airflow_glue_flow.local.job_process import JOB_LOG_GROUP, ScriptRun, kill, run_script
 from airflow_glue_flow.local.settings import Settings
 
@@ -123,6 +124,8 @@ class JobRuns:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
+        #: Job bookmarks of Spark jobs (GetJobBookmark, ResetJobBookmark).
+        self.bookmarks = BookmarkStore(settings.state_dir)
         self._lock = threading.Lock()
         self._runs: dict[tuple[str, str], list[_Run]] = {}
 

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--min-crawl-seconds",
         type=float,
         default=None,
-        help="shortest crawl in seconds, so pollers can observe RUNNING (env GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS, default 0)",
+        help="shortest crawl in seconds, so pollers can observe RUNNING (env GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS, default 3)",
     )
     parser.add_argument(
         "--timeout-unit-seconds",

@@ -20,10 +20,12 @@ from typing import Any
 
 from airflow_glue_flow.local.api import GlueApi
 from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.console import Console, with_console
 from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.jobs import JobRuns
 from airflow_glue_flow.local.logs import LogPages
 from airflow_glue_flow.local.settings import (
+    DEFAULT_MIN_CRAWL_SECONDS,
     MIN_CRAWL_SECONDS_ENV,
     STATE_DIR_ENV,
     TIMEOUT_UNIT_SECONDS_ENV,
@@ -43,7 +45,7 @@ class LocalGlueServer:
     :param host: the address to bind (``0.0.0.0`` in a container).
     :param port: the port; 0 picks a free one.
     :param state_dir: folder for job scripts and run working directories (a new temporary folder if None).
-    :param min_crawl_seconds: shortest crawl in seconds (default: ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS`` or 0).
+    :param min_crawl_seconds: shortest crawl in seconds (default: ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS`` or 3).
     :param timeout_unit_seconds: seconds per Glue timeout minute
         (default: ``GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS`` or 60).
     """
@@ -71,14 +73,17 @@ class LocalGlueServer:
             state_dir=Path(directory).resolve(),
             min_crawl_seconds=min_crawl_seconds
             if min_crawl_seconds is not None
-            else env_float(MIN_CRAWL_SECONDS_ENV, 0.0),
+            else env_float(MIN_CRAWL_SECONDS_ENV, DEFAULT_MIN_CRAWL_SECONDS),
             timeout_unit_seconds=timeout_unit_seconds
             if timeout_unit_seconds is not None
             else env_float(TIMEOUT_UNIT_SECONDS_ENV, 60.0),
         )
         self.crawls = CrawlerRuns(self.settings)
         self.jobs = JobRuns(self.settings)
-        app = GlueApi(LogPages(DomainDispatcherApplication(create_backend_app)), self.crawls, self.jobs)
+        app = with_console(
+            GlueApi(LogPages(DomainDispatcherApplication(create_backend_app)), self.crawls, self.jobs),
+            Console(lambda: self.settings.endpoint_url),
+        )
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
         self.host = host

@@ -6,8 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-#: Environment variable: seconds a crawl lasts at least, so a poller can see RUNNING (default 0).
+#: Environment variable: seconds a crawl lasts at least, so a poller can see RUNNING (default 3).
 MIN_CRAWL_SECONDS_ENV = "GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS"
+#: Shortest crawl by default: long enough that a DAG's poll loop really polls; tests set their own.
+DEFAULT_MIN_CRAWL_SECONDS = 3.0
 #: Environment variable: seconds one Glue timeout "minute" lasts (default 60; tests use 1).
 TIMEOUT_UNIT_SECONDS_ENV = "GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS"
 #: Environment variable: folder for downloaded job scripts and run working directories.
@@ -26,7 +28,7 @@ class Settings:
 
     endpoint_url: str
     state_dir: Path
-    min_crawl_seconds: float = 0.0
+    min_crawl_seconds: float = DEFAULT_MIN_CRAWL_SECONDS
     timeout_unit_seconds: float = 60.0
 
 

@@ -40,3 +40,20 @@ def test_ready_dags_are_there(dagbag):
 def test_dags_are_documented_and_tagged(dagbag, dag_id):
     dag = dagbag.get_dag(dag_id)
     assert dag.doc_md and dag.tags
+
+
+@pytest.mark.parametrize("dag_id", ["glue_etl_flow", "glue_workflow_flow"])
+def test_unpausing_a_scheduled_dag_starts_no_run_at_once(dagbag, dag_id):
+    # A run for the last 03:00 right after unpausing would take the files landed for a manual run.
+    import pendulum
+    from airflow.timetables.base import TimeRestriction
+
+    dag = dagbag.get_dag(dag_id)
+    now = pendulum.now("UTC")
+    first = dag.timetable.next_dagrun_info(
+        last_automated_data_interval=None,
+        restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup),
+    )
+
+    assert now < first.run_after <= now.add(days=1)
+    assert (first.run_after.hour, first.run_after.minute) == (3, 0)

@@ -37,7 +37,7 @@ RAW, INPUT, ARCHIVE, OUTPUT = "se2/raw/in0/", "se2/in0/", "se2/archive/in0/", "s
 CSV_KEY = "csvlog.csv"
 #: The seed with its first country in Japanese: CP932 text that must survive the trip byte for byte.
 SEED_TEXT = SEED_CSV_PATH.read_text(encoding="utf-8").replace("iphone,11111,1,JP,", "iphone,11111,1,日本,", 1)
-GLUE_TASKS = ("deploy", "convert_encoding", "start_crawler", "wait_for_crawler")
+GLUE_TASKS = ("deploy", "convert_encoding", "start_crawler", "wait_for_crawler", "check_new_input")
 GUARD = "glue_flow_failure_guard"
 
 
@@ -184,6 +184,47 @@ def test_flow_converts_crawls_converts_to_parquet_and_publishes(
     assert_published(dag_run, aws, flow, original)
 
 
+def test_run_without_new_input_skips_the_job_and_keeps_the_published_output(
+    dag,
+    run_dag,
+    task_errors,
+    flow,
+    aws,
+    caplog,
+):
+    original = land(aws.s3, flow, SEED_TEXT)
+    first = run_dag(dag, conf=flow)
+    assert_published(first, aws, flow, original)
+    manifest = body(aws.s3, flow["bucket"], f"{OUTPUT}_MANIFEST.json")
+
+    second = run_dag(dag, conf=flow)
+
+    assert task_errors == {}
+    assert task_states(second) == {
+        **dict.fromkeys(("deploy", "convert_encoding", "start_crawler", "wait_for_crawler"), "success"),
+        "check_new_input": "success",
+        "csv_to_parquet": "skipped",
+        # A skipped job reaches no Glue state: neither trigger fires, and nothing failed.
+        "on_success": "skipped",
+        "publish": "skipped",
+        "on_failure": "skipped",
+        "alert": "skipped",
+        GUARD: "success",
+    }
+    assert str(second.state) == "success"
+    assert xcom(second, "convert_encoding")["objects_converted"] == 0
+    crawl = xcom(second, "wait_for_crawler")
+    assert (crawl["tables_created"], crawl["tables_deleted"]) == (0, 0)
+    # One job run (the first run's), and the first run's manifest untouched.
+    assert len(aws.glue.get_job_runs(JobName=flow["job_name"])["JobRuns"]) == 1
+    assert body(aws.s3, flow["bucket"], f"{OUTPUT}_MANIFEST.json") == manifest
+    assert any(
+        f"No new input: convert_encoding converted no object under s3://{flow['bucket']}/{RAW}"
+        in record.message
+        for record in caplog.records
+    )
+
+
 def test_flow_waiting_in_the_triggerer_reaches_the_same_outcome(
     dag,
     run_dag,
@@ -305,10 +346,8 @@ def test_crawl_over_bad_data_fails_the_wait_and_never_runs_the_job(
     flow,
     aws,
 ):
-    # Row 3 has a ninth field: Glue's CSV classifier cannot read the object.
-    lines = SEED_TEXT.splitlines()
-    lines[2] += ",extra"
-    land(aws.s3, flow, "\n".join(lines) + "\n")
+    # XML: the local Glue does not run Glue's built-in XML classifier, so the crawl ends FAILED naming it.
+    land(aws.s3, flow, "<rows><row deviceid='a'/></rows>\n")
     dag_run = run_dag(dag, conf=flow)
 
     assert task_states(dag_run) == {
@@ -316,6 +355,7 @@ def test_crawl_over_bad_data_fails_the_wait_and_never_runs_the_job(
         "convert_encoding": "success",
         "start_crawler": "success",
         "wait_for_crawler": "failed",
+        "check_new_input": "upstream_failed",
         "csv_to_parquet": "upstream_failed",
         # The conditional triggers see that the job never ran: neither can fire.
         "on_success": "skipped",
@@ -331,7 +371,8 @@ def test_crawl_over_bad_data_fails_the_wait_and_never_runs_the_job(
     assert type(error) is GlueCrawlFailedError
     aws_message = aws.glue.get_crawler(Name=crawler)["Crawler"]["LastCrawl"]["ErrorMessage"]
     assert aws_message == (
-        f"Unable to read s3://{flow['bucket']}/{INPUT}{CSV_KEY}: row 3 has 9 fields, the first row has 8"
+        f"s3://{flow['bucket']}/{INPUT}{CSV_KEY} looks like XML: "
+        "Glue's built-in XML classifier does not run in the local Glue"
     )
     assert str(error) == (
         f"Glue crawler {crawler!r} crawl FAILED: {aws_message} (logs: /aws-glue/crawlers / {crawler})"

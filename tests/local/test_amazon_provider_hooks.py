@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.local_glue import SEED_CSV_PATH
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def aws_conn_id(local_glue, monkeypatch) -> str:
-    extra = {"region_name": local_glue.region, "endpoint_url": local_glue.endpoint_url}
-    connection = {"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra}
-    monkeypatch.setenv("AIRFLOW_CONN_GLUE_LOCAL", json.dumps(connection))
-    return "glue_local"
 
 
 def test_provider_crawler_hook_waits_for_a_real_crawl(aws_conn_id, s3_client, bucket, unique):

@@ -768,9 +768,15 @@ def test_ready_dag_parses_without_touching_aws() -> None:
 )
 def test_ready_dag_runs_with_scripted_job_outcomes(run_dag, encode, expected, run_state) -> None:
     from airflow_glue_flow.hooks.job import GlueJobFlowHook
+    from airflow_glue_flow.operators.deploy import GlueDeployOperator
 
     glue = ScriptedGlue({"log_encoding": encode, "datalake_load": "SUCCEEDED"})
-    with mock.patch.object(GlueJobFlowHook, "conn", glue):
+    # Only the job calls are scripted here; the DAG's deploy step is run for real in
+    # tests/dags/test_glue_workflow_flow.py.
+    with (
+        mock.patch.object(GlueJobFlowHook, "conn", glue),
+        mock.patch.object(GlueDeployOperator, "execute", return_value={}),
+    ):
         dr = run_dag(workflow_dag(f"workflow_{encode.lower()}"))
     states = task_states(dr)
     assert {t: states[t] for t in expected} == expected

@@ -1,4 +1,4 @@
-"""Glue's built-in CSV and JSON classifiers: read one object and infer its schema.
+"""Glue's built-in CSV and JSON classifiers (and custom CSV classifiers): infer one object's schema.
 
 Types follow Glue's built-in classifiers: ``bigint``, ``double``, ``boolean`` and ``string`` for CSV;
 JSON adds ``struct<...>`` and ``array<...>``. A CSV value such as ``007`` is a ``bigint``, as in Glue.
@@ -7,79 +7,52 @@ JSON adds ``struct<...>`` and ``array<...>``. A CSV value such as ``007`` is a `
 from __future__ import annotations
 
 import csv
-import gzip
 import io
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-#: Glue's built-in CSV classifier accepts these delimiters.
-CSV_DELIMITERS = ",\t|;"
+#: Glue's built-in CSV classifier tries these delimiters: comma, pipe, tab, semicolon, Ctrl-A.
+CSV_DELIMITERS = ",|\t;\x01"
+#: The crawler infers a CSV schema from the first 1,000 records or first megabyte.
+SAMPLE_RECORDS = 1000
+SAMPLE_BYTES = 1024 * 1024
 _INT_RE = re.compile(r"^[+-]?\d+$")
 _FLOAT_RE = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
 _BOOL_VALUES = frozenset({"true", "false"})
 _COLUMN_NAME_RE = re.compile(r"^[^\x00-\x1f]{1,255}$")
 # Widening order when two objects (or rows) disagree about a column.
-_NUMERIC_WIDENING = {("bigint", "double"): "double", ("double", "bigint"): "double"}
+_NUMERIC_WIDENING = {
+    frozenset({"bigint", "double"}): "double",
+    frozenset({"int", "bigint"}): "bigint",
+    frozenset({"float", "double"}): "double",
+    frozenset({"int", "double"}): "double",
+    frozenset({"bigint", "float"}): "double",
+}
 
 
 class ClassifyError(Exception):
-    """The object cannot be read as CSV or JSON Lines; the message says why."""
+    """The classifier does not match the object; the message says why."""
 
 
 @dataclass
 class ObjectSchema:
     """The schema one classifier found in one object.
 
-    :param classification: ``csv`` or ``json``.
+    :param classification: ``csv``, ``json``, ``parquet``, ``orc``, ``avro`` or ``UNKNOWN``.
     :param columns: ``(name, type)`` pairs in file order.
     :param properties: classifier details that go into the table (delimiter, header, quoting).
     :param record_count: number of data records read.
+    :param compression: ``none``, ``gzip`` or ``bzip2`` (the table's ``compressionType``).
     """
 
     classification: str
     columns: list[tuple[str, str]]
     properties: dict[str, str] = field(default_factory=dict)
     record_count: int = 0
-
-
-def decode_object(key: str, body: bytes) -> str:
-    """Return the text of an object body, gunzipped when gzip-compressed.
-
-    :param key: the object's S3 URI, for error messages.
-    :param body: raw bytes.
-    :raises ClassifyError: when the bytes are not UTF-8 text.
-    """
-    if body[:2] == b"\x1f\x8b":
-        try:
-            body = gzip.decompress(body)
-        except OSError as err:
-            raise ClassifyError(f"Unable to read {key}: corrupt gzip data ({err})") from err
-    if b"\x00" in body:
-        raise ClassifyError(f"Unable to read {key}: binary data, not CSV or JSON Lines text")
-    try:
-        return body.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise ClassifyError(
-            f"Unable to read {key}: not UTF-8 text (invalid byte at offset {err.start}); "
-            "Glue's built-in classifiers read UTF-8 only"
-        ) from err
-
-
-def classify(key: str, text: str) -> ObjectSchema:
-    """Classify one object's text as JSON Lines or CSV and infer its schema.
-
-    :param key: the object's S3 URI, for error messages.
-    :param text: the decoded object text.
-    :raises ClassifyError: when no classifier recognises the text.
-    """
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    if not first:
-        raise ClassifyError(f"No data in {key}: the object is empty")
-    if first.startswith("{"):
-        return classify_json_lines(key, text)
-    return classify_csv(key, text)
+    compression: str = "none"
 
 
 def value_type(value: str) -> str:
@@ -106,92 +79,127 @@ def merge_types(left: str | None, right: str | None) -> str | None:
         return right
     if right is None:
         return left
-    if (left, right) in _NUMERIC_WIDENING:
-        return _NUMERIC_WIDENING[(left, right)]
+    widened = _NUMERIC_WIDENING.get(frozenset({left, right}))
+    if widened:
+        return widened
     if left.startswith("struct<") and right.startswith("struct<"):
         return _merge_structs(left, right)
     return "string"
 
 
-def classify_csv(key: str, text: str) -> ObjectSchema:
-    """Infer a CSV object's schema like Glue's built-in CSV classifier.
+@dataclass
+class CsvOptions:
+    """How to read a CSV object: the built-in classifier's detection, or a custom CSV classifier's settings.
 
-    The first row is a header when every cell is a valid, distinct column name and some later row has
-    a cell that is not a string; otherwise columns are named ``col0``, ``col1``, ... as in Glue.
-
-    :param key: the object's S3 URI, for error messages.
-    :param text: the decoded object text.
-    :raises ClassifyError: when the text is not CSV with at least two columns.
+    :param delimiter: the delimiter, or ``None`` to detect one of :data:`CSV_DELIMITERS`.
+    :param quotechar: the quote symbol.
+    :param header: ``UNKNOWN`` (detect), ``PRESENT`` or ``ABSENT``.
+    :param names: column names to use instead of the header's or ``col0``, ``col1``, ...
+    :param allow_single_column: accept one column (custom classifiers' AllowSingleColumn).
+    :param trim: strip values before typing them.
     """
-    sample = text[:65536]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS)
-        delimiter, quotechar = dialect.delimiter, dialect.quotechar or '"'
-    except csv.Error:
-        delimiter, quotechar = ",", '"'
-    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter, quotechar=quotechar) if row]
-    if not rows:
-        raise ClassifyError(f"No data in {key}: the object has no rows")
-    width = len(rows[0])
-    if width < 2:
+
+    delimiter: str | None = None
+    quotechar: str = '"'
+    header: str = "UNKNOWN"
+    names: list[str] = field(default_factory=list)
+    allow_single_column: bool = False
+    trim: bool = True
+
+
+def classify_csv(text: str, options: CsvOptions) -> ObjectSchema:
+    """Infer a CSV object's schema like Glue's built-in CSV classifier (or a custom one).
+
+    AWS's rules (https://docs.aws.amazon.com/glue/latest/dg/add-classifier.html): delimiters comma,
+    pipe, tab, semicolon and Ctrl-A; at least two columns and two rows; the first row is a header when
+    every cell is a string, a valid column name, under 150 characters (the last column may be empty
+    throughout), and some later row has a value that is not a string. Otherwise columns are ``col0``,
+    ``col1``, ... as crawlers name them. Types come from the first 1,000 records.
+
+    :param text: the decoded object text.
+    :param options: delimiter, quoting and header settings.
+    :raises ClassifyError: when the text is not CSV by these rules (the classifier does not match).
+    """
+    sample = text[:SAMPLE_BYTES]
+    delimiters = [options.delimiter] if options.delimiter else list(CSV_DELIMITERS)
+    best: tuple[str, list[list[str]]] | None = None
+    for delimiter in delimiters:
+        rows = _sample_rows(sample, delimiter, options.quotechar)
+        widths = {len(row) for row in rows}
+        if len(widths) == 1 and (best is None or len(rows[0]) > len(best[1][0])):
+            best = (delimiter, rows)
+    min_width = 1 if options.allow_single_column else 2
+    if best is None or len(best[1][0]) < min_width or len(best[1]) < 2:
         raise ClassifyError(
-            f"Unable to classify {key}: not JSON Lines, and not CSV with at least two columns "
-            f"(delimiters tried: comma, tab, pipe, semicolon)"
+            f"not CSV: no delimiter of {delimiters!r} gives rows of one width >= {min_width} over 2+ rows"
         )
-    for number, row in enumerate(rows[1:], start=2):
-        if len(row) != width:
-            raise ClassifyError(
-                f"Unable to read {key}: row {number} has {len(row)} fields, the first row has {width}"
-            )
-    quoted = quotechar in text
+    delimiter, rows = best
+    if all(not row[-1] for row in rows) and len(rows[0]) > min_width:
+        rows = [row[:-1] for row in rows]  # a trailing delimiter on every line adds no column
+    width = len(rows[0])
     header = rows[0]
-    body_types = _csv_column_types(rows[1:], width)
-    header_ok = (
-        len(set(header)) == width
-        and all(name and _COLUMN_NAME_RE.match(name) and value_type(name) == "string" for name in header)
-        and any(kind not in (None, "string") for kind in body_types)
-    )
-    if header_ok:
-        names = [_column_name(name) for name in header]
-        types, data_rows = body_types, rows[1:]
+    body_types = _csv_column_types(rows[1:], width, options.trim)
+    if options.header == "UNKNOWN":
+        has_header = (
+            len(set(header)) == width
+            and all(_COLUMN_NAME_RE.match(name) and value_type(name) == "string" for name in header)
+            and all(len(name) < 150 for name in header[:-1])
+            and any(kind not in (None, "string") for kind in body_types)
+        )
+    else:
+        has_header = options.header == "PRESENT"
+    types = body_types if has_header else _csv_column_types(rows, width, options.trim)
+    if options.names:
+        names = [column_name(name) for name in options.names][:width]
+        names += [f"col{index}" for index in range(len(names), width)]
+    elif has_header:
+        names = [column_name(name) for name in header]
     else:
         names = [f"col{index}" for index in range(width)]
-        types, data_rows = _csv_column_types(rows, width), rows
+    records = sum(1 for line in text.splitlines() if line.strip()) - (1 if has_header else 0)
     properties = {
         "delimiter": delimiter,
-        "quoteChar": quotechar,
-        "areColumnsQuoted": "true" if quoted else "false",
-        "header": "true" if header_ok else "false",
+        "quoteChar": options.quotechar,
+        "areColumnsQuoted": "true" if options.quotechar in sample else "false",
+        "header": "true" if has_header else "false",
     }
     columns = [(name, kind or "string") for name, kind in zip(names, types, strict=True)]
-    return ObjectSchema("csv", columns, properties, record_count=len(data_rows))
+    return ObjectSchema("csv", columns, properties, record_count=max(records, 0))
 
 
-def classify_json_lines(key: str, text: str) -> ObjectSchema:
-    """Infer a JSON Lines object's schema like Glue's built-in JSON classifier.
+def classify_json(text: str) -> ObjectSchema:
+    """Infer a JSON object's schema like Glue's built-in JSON classifier.
 
-    :param key: the object's S3 URI, for error messages.
+    JSON Lines give one record per line. A single JSON document is one record; a top-level array
+    becomes one column named ``array``, as AWS's crawler makes it.
+
     :param text: the decoded object text.
-    :raises ClassifyError: when a line is not a JSON object.
+    :raises ClassifyError: when the text is not JSON (the classifier does not match).
     """
-    types: dict[str, str | None] = {}
-    count = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
+    records: list[Any] = []
+    try:
+        records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError:
+        records = []
+    if not records or not all(isinstance(record, dict) for record in records):
         try:
-            record = json.loads(line)
+            document = json.loads(text)
         except json.JSONDecodeError as err:
-            raise ClassifyError(f"Unable to read {key}: line {number} is not valid JSON ({err.msg})") from err
-        if not isinstance(record, dict):
-            raise ClassifyError(f"Unable to read {key}: line {number} is not a JSON object")
-        count += 1
+            raise ClassifyError(f"not JSON: {err.msg} at line {err.lineno}") from err
+        if isinstance(document, list):
+            return ObjectSchema("json", [("array", json_type(document) or "array<string>")], {}, 1)
+        if not isinstance(document, dict):
+            raise ClassifyError("not JSON: the document is not an object or an array")
+        records = [document]
+    types: dict[str, str | None] = {}
+    for record in records:
         for name, value in record.items():
-            types[name] = merge_types(types.get(name), json_type(value))
+            key = column_name(name)
+            types[key] = merge_types(types.get(key), json_type(value))
     if not types:
-        raise ClassifyError(f"No data in {key}: no JSON fields found")
-    columns = [(_column_name(name), kind or "string") for name, kind in types.items()]
-    return ObjectSchema("json", columns, {}, record_count=count)
+        raise ClassifyError("not JSON: no fields found")
+    columns = [(name, kind or "string") for name, kind in types.items()]
+    return ObjectSchema("json", columns, {}, record_count=len(records))
 
 
 def json_type(value: Any) -> str | None:
@@ -208,7 +216,7 @@ def json_type(value: Any) -> str | None:
     if isinstance(value, float):
         return "double"
     if isinstance(value, dict):
-        fields = [f"{_column_name(k)}:{json_type(v) or 'string'}" for k, v in value.items()]
+        fields = [f"{column_name(k)}:{json_type(v) or 'string'}" for k, v in value.items()]
         return f"struct<{','.join(fields)}>"
     if isinstance(value, list):
         element: str | None = None
@@ -218,18 +226,30 @@ def json_type(value: Any) -> str | None:
     return "string"
 
 
-def _csv_column_types(rows: list[list[str]], width: int) -> list[str | None]:
+def column_name(name: str) -> str:
+    """A column name as the catalog holds it: lower-cased, as Glue does (Hive is case-insensitive).
+
+    :param name: the name in the data.
+    """
+    return name.strip().lower()
+
+
+def _sample_rows(sample: str, delimiter: str, quotechar: str) -> list[list[str]]:
+    reader = csv.reader(io.StringIO(sample), delimiter=delimiter, quotechar=quotechar)
+    rows = [row for row in itertools.islice(reader, SAMPLE_RECORDS + 1) if row]
+    if len(sample) == SAMPLE_BYTES and len(rows) > 1:
+        rows.pop()  # the sample cut the last row short
+    return rows
+
+
+def _csv_column_types(rows: list[list[str]], width: int, trim: bool) -> list[str | None]:
     types: list[str | None] = [None] * width
     for row in rows:
-        for index, cell in enumerate(row):
-            if cell.strip():
-                types[index] = merge_types(types[index], value_type(cell.strip()))
+        for index, cell in enumerate(row[:width]):
+            value = cell.strip() if trim else cell
+            if value:
+                types[index] = merge_types(types[index], value_type(value))
     return types
-
-
-def _column_name(name: str) -> str:
-    # Glue lower-cases column names (Hive is case-insensitive).
-    return name.strip().lower()
 
 
 def _split_struct(kind: str) -> list[tuple[str, str]]:

@@ -11,20 +11,26 @@ import statistics
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from airflow_glue_flow.local.clients import local_client
-from airflow_glue_flow.local.crawling.catalog import CrawlOutcome, write_table
+from airflow_glue_flow.local.crawling.catalog import CatalogWriter, CrawlOutcome
+from airflow_glue_flow.local.crawling.classifiers import classify_object, custom_csv
+from airflow_glue_flow.local.crawling.configuration import CrawlerOptions, crawler_options
+from airflow_glue_flow.local.crawling.custom import ClassifierStore
 from airflow_glue_flow.local.crawling.errors import CrawlError
-from airflow_glue_flow.local.crawling.scan import plan_target
+from airflow_glue_flow.local.crawling.scan import TablePlan, scan_target
 from airflow_glue_flow.local.errors import GlueApiError
 from airflow_glue_flow.local.logs import LogStreamWriter
 from airflow_glue_flow.local.s3uri import S3UriError
 from airflow_glue_flow.local.settings import Settings
 
 CRAWLER_LOG_GROUP = "/aws-glue/crawlers"
+#: Longest time a stopped crawl stays STOPPING (never longer than the minimum crawl time).
+STOPPING_SECONDS = 1.0
 
 
 @dataclass
@@ -35,6 +41,8 @@ class _CrawlerStatus:
     cancel: threading.Event = field(default_factory=threading.Event)
     outcome: CrawlOutcome = field(default_factory=CrawlOutcome)
     runtimes: list[float] = field(default_factory=list)
+    # Folders the crawler has crawled (None before its first successful crawl), for CRAWL_NEW_FOLDERS_ONLY.
+    known_folders: set[str] | None = None
 
 
 class CrawlerRuns:
@@ -47,6 +55,8 @@ class CrawlerRuns:
         self._settings = settings
         self._lock = threading.Lock()
         self._status: dict[tuple[str, str], _CrawlerStatus] = {}
+        self._catalog_lock = threading.Lock()
+        self.classifiers = ClassifierStore()
 
     def start(self, region: str, crawler: dict[str, Any]) -> None:
         """Start a crawl of a crawler definition (as GetCrawler returns it).
@@ -123,12 +133,15 @@ class CrawlerRuns:
         """
         status = self._status.get((region, name), _CrawlerStatus())
         running = status.state != "READY"
+        median = statistics.median(status.runtimes) if status.runtimes else 0.0
+        elapsed = time.monotonic() - status.started if running else 0.0
         return {
             "CrawlerName": name,
-            "TimeLeftSeconds": 0.0,
-            "StillEstimating": running,
+            # Like AWS: an estimate from earlier crawls; without any, the service is still estimating.
+            "TimeLeftSeconds": round(max(median - elapsed, 0.0), 3) if running else 0.0,
+            "StillEstimating": running and not status.runtimes,
             "LastRuntimeSeconds": status.runtimes[-1] if status.runtimes else 0.0,
-            "MedianRuntimeSeconds": statistics.median(status.runtimes) if status.runtimes else 0.0,
+            "MedianRuntimeSeconds": median,
             "TablesCreated": status.outcome.tables_created,
             "TablesUpdated": status.outcome.tables_updated,
             "TablesDeleted": status.outcome.tables_deleted,
@@ -156,30 +169,31 @@ class CrawlerRuns:
         error: str | None = None
         try:
             log(f"BENCHMARK : Running Start Crawl for Crawler {name}")
-            s3 = local_client(endpoint, "s3", region)
-            glue = local_client(endpoint, "glue", region)
-            targets = crawler.get("Targets") or {}
-            s3_targets = targets.get("S3Targets") or []
-            if not s3_targets:
-                raise CrawlError(f"Crawler {name} has no S3 targets; the local Glue crawls S3 targets only")
-            prefix = crawler.get("TablePrefix") or ""
-            plans = [plan_target(s3, target, prefix, log) for target in s3_targets]
+            options = crawler_options(crawler)
+            plans, folders, incremental = self._plan(region, crawler, status, options, log)
             # Hold the crawl for the configured minimum so pollers can observe RUNNING (and stop it).
             remaining = self._settings.min_crawl_seconds - (time.monotonic() - status.started)
             if remaining > 0:
                 status.cancel.wait(remaining)
             if not status.cancel.is_set():
-                for plan in plans:
-                    result = write_table(glue, crawler["DatabaseName"], plan, crawler, log)
-                    outcome.tables_created += result == "created"
-                    outcome.tables_updated += result == "updated"
+                log(
+                    f"BENCHMARK : Classification complete, writing results to database {crawler['DatabaseName']}"
+                )
+                catalog = CatalogWriter(
+                    local_client(endpoint, "glue", region), crawler, crawl_id, log, options
+                )
+                # One crawl writes the catalog at a time: no crawl sees another's half-made table.
+                with self._catalog_lock:
+                    outcome = catalog.write(plans, full_crawl=not incremental)
+                status.known_folders = (status.known_folders or set()) | folders
         except (CrawlError, S3UriError) as err:
             error = str(err)
         except Exception as err:  # a crawl must always end; report the unexpected as AWS would, as FAILED
             error = f"Internal error while crawling: {type(err).__name__}: {err}"
         if error:
             log(f"ERROR : {error}")
-        final = "CANCELLED" if status.cancel.is_set() else ("FAILED" if error else "SUCCEEDED")
+        cancelled = status.cancel.is_set()
+        final = "CANCELLED" if cancelled else ("FAILED" if error else "SUCCEEDED")
         last_crawl: dict[str, Any] = {
             "Status": final,
             "LogGroup": CRAWLER_LOG_GROUP,
@@ -189,9 +203,63 @@ class CrawlerRuns:
         }
         if error and final == "FAILED":
             last_crawl["ErrorMessage"] = error
+        if cancelled:
+            # AWS takes a while to stop a crawl; stay STOPPING long enough for a poller to see it.
+            time.sleep(min(STOPPING_SECONDS, self._settings.min_crawl_seconds))
         log(f"BENCHMARK : Crawler has finished running and is in state READY (last crawl {final})")
         with self._lock:
             status.runtimes.append(round(time.monotonic() - status.started, 3))
             status.outcome = outcome
             status.last_crawl = last_crawl
             status.state = "READY"
+
+    def _plan(
+        self,
+        region: str,
+        crawler: dict[str, Any],
+        status: _CrawlerStatus,
+        options: CrawlerOptions,
+        log: Callable[[str], None],
+    ) -> tuple[list[TablePlan], set[str], bool]:
+        name = crawler["Name"]
+        targets = crawler.get("Targets") or {}
+        others = sorted(kind for kind, entries in targets.items() if kind != "S3Targets" and entries)
+        if others:
+            raise CrawlError(f"Crawler {name} has {', '.join(others)}: the local Glue crawls S3 targets only")
+        s3_targets = targets.get("S3Targets") or []
+        if not s3_targets:
+            raise CrawlError(f"Crawler {name} has no S3 targets; the local Glue crawls S3 targets only")
+        recrawl = (crawler.get("RecrawlPolicy") or {}).get("RecrawlBehavior") or "CRAWL_EVERYTHING"
+        if recrawl == "CRAWL_EVENT_MODE":
+            raise CrawlError(
+                f"Crawler {name} uses RecrawlBehavior CRAWL_EVENT_MODE: S3 event crawls need Amazon SQS, "
+                "which the local Glue does not have"
+            )
+        # The first crawl is always a full one (https://docs.aws.amazon.com/glue/latest/dg/incremental-crawls.html).
+        incremental = recrawl == "CRAWL_NEW_FOLDERS_ONLY" and status.known_folders is not None
+        known = frozenset(status.known_folders or ()) if incremental else frozenset()
+        custom = []
+        for classifier in crawler.get("Classifiers") or []:
+            try:
+                custom.append(custom_csv(self.classifiers.lookup(region, classifier)))
+            except GlueApiError as err:
+                raise CrawlError(f"Crawler {name}: {err.message}") from err
+        s3 = local_client(self._settings.endpoint_url, "s3", region)
+        prefix = crawler.get("TablePrefix") or ""
+        plans: list[TablePlan] = []
+        folders: set[str] = set()
+        for target in s3_targets:
+            found, seen = scan_target(
+                s3,
+                target,
+                prefix,
+                lambda uri, body: classify_object(uri, body, custom),
+                log,
+                known,
+                options.combine,
+            )
+            plans += found
+            folders |= seen
+        if incremental:
+            log(f"INFO : Incremental crawl: {len(folders - known)} new folders")
+        return plans, folders, incremental

@@ -1,7 +1,11 @@
-"""Scan a crawler's S3 targets: read and classify every object and plan one table per target.
+"""Scan a crawler's S3 targets: classify every object and group the objects into tables and partitions.
 
-One table per S3 target, named after the target's last folder (``s3://b/se2/in0/`` -> ``in0``, with
-the crawler's TablePrefix in front), with ``key=value/`` folders as string partition keys.
+AWS's grouping (https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-folder-table-partition.html and
+https://repost.aws/knowledge-center/glue-crawler-detect-schema): the include path is one table when the
+objects under it are compatible (same format and compression, schemas at least 70% alike) and sit at
+the same folder depth. Its folders then become partitions: ``key=value`` folders give the key's name,
+other folders ``partition_0``, ``partition_1``, ... Otherwise each folder and each file at that level
+becomes its own table, named after it, and the same rule applies inside each folder.
 """
 
 from __future__ import annotations
@@ -12,23 +16,38 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_glue_flow.local.crawling.csv_json import (
-    ClassifyError,
-    ObjectSchema,
-    classify,
-    decode_object,
-    merge_types,
-)
+from airflow_glue_flow.local.crawling.csv_json import ObjectSchema, merge_types
 from airflow_glue_flow.local.crawling.errors import CrawlError
 from airflow_glue_flow.local.s3uri import parse_s3_uri
+
+#: Share of column names two schemas must have in common to be one table (AWS's 70% threshold).
+SIMILARITY = 0.7
+
+
+@dataclass
+class ScannedObject:
+    """One classified object.
+
+    :param uri: the object's S3 URI.
+    :param dirs: folder names between the table root and the object.
+    :param name: the object's file name.
+    :param size: bytes.
+    :param schema: what the classifier found.
+    """
+
+    uri: str
+    dirs: list[str]
+    name: str
+    size: int
+    schema: ObjectSchema
 
 
 @dataclass
 class TablePlan:
-    """What one S3 target becomes in the catalog.
+    """What one group of objects becomes in the catalog.
 
     :param name: table name (TablePrefix included).
-    :param location: the target's S3 URI, ending in ``/`` for a folder.
+    :param location: the table's S3 URI, ending in ``/`` for a folder.
     :param schema: the merged schema of every object.
     :param partition_keys: partition key names, outermost first.
     :param partitions: partition values -> partition folder URI.
@@ -53,87 +72,72 @@ def table_name(prefix: str, target_path: str) -> str:
     """
     bucket, key = parse_s3_uri(target_path)
     last = key.rstrip("/").rsplit("/", 1)[-1] if key.strip("/") else bucket
-    return prefix + re.sub(r"[^a-z0-9_]", "_", last.lower())
+    return prefix + _sanitize(last)
 
 
-def plan_target(s3: Any, target: dict[str, Any], prefix: str, log: Callable[[str], None]) -> TablePlan:
-    """Read every object under one S3 target and merge them into one table plan.
+def scan_target(
+    s3: Any,
+    target: dict[str, Any],
+    prefix: str,
+    classify: Callable[[str, bytes], ObjectSchema],
+    log: Callable[[str], None],
+    known_folders: frozenset[str] = frozenset(),
+    combine: bool = False,
+) -> tuple[list[TablePlan], set[str]]:
+    """Read and classify every object under one S3 target and group them into table plans.
 
     :param s3: a boto3 S3 client.
     :param target: one entry of the crawler's ``Targets.S3Targets``.
     :param prefix: the crawler's TablePrefix.
+    :param classify: classifies one object's bytes (given its URI).
     :param log: writes one crawl log line.
-    :raises CrawlError: on unreadable objects, no data, or schemas that cannot be merged.
+    :param known_folders: folder URIs to skip (crawled before, for RecrawlPolicy CRAWL_NEW_FOLDERS_ONLY).
+    :param combine: CombineCompatibleSchemas: same format and compression suffice for one table.
+    :returns: the table plans and the folder URIs that held objects.
+    :raises CrawlError: when the bucket does not exist or an object cannot be read.
     """
     path = target["Path"]
     bucket, key_prefix = parse_s3_uri(path)
-    exclusions = target.get("Exclusions") or []
     objects = _list_objects(s3, bucket, key_prefix, path)
-    single_object = len(objects) == 1 and objects[0]["Key"] == key_prefix and not key_prefix.endswith("/")
-    folder = key_prefix if (single_object or not key_prefix or key_prefix.endswith("/")) else key_prefix + "/"
-    if single_object:
+    single = len(objects) == 1 and objects[0]["Key"] == key_prefix and not key_prefix.endswith("/")
+    if single:
         folder = key_prefix.rsplit("/", 1)[0] + "/" if "/" in key_prefix else ""
-    plan: TablePlan | None = None
-    key_names: list[str] | None = None
+    else:
+        folder = key_prefix if not key_prefix or key_prefix.endswith("/") else key_prefix + "/"
+    scanned: list[ScannedObject] = []
+    folders: set[str] = set()
     for obj in objects:
         key = obj["Key"]
         relative = key[len(folder) :]
         base = relative.rsplit("/", 1)[-1]
-        if key.endswith("/") or base.startswith(("_", ".")) or _excluded(relative, exclusions):
+        if key.endswith("/") or base.startswith(("_", ".")) or _excluded(relative, target.get("Exclusions")):
             continue
         uri = f"s3://{bucket}/{key}"
+        parent = uri.rsplit("/", 1)[0] + "/"
+        folders.add(parent)
+        if parent in known_folders:
+            continue
         body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
         if not body.strip():
             log(f"INFO : Skipping empty object {uri}")
             continue
-        try:
-            schema = classify(uri, decode_object(uri, body))
-        except ClassifyError as err:
-            raise CrawlError(str(err)) from err
-        dirs = relative.split("/")[:-1]
-        names = [
-            seg.split("=", 1)[0].lower() if "=" in seg else f"partition_{i}" for i, seg in enumerate(dirs)
-        ]
-        values = tuple(seg.split("=", 1)[1] if "=" in seg else seg for seg in dirs)
-        if key_names is None:
-            key_names = names
-        elif names != key_names:
-            raise CrawlError(
-                f"Cannot merge schemas under {path}: {uri} is under partition folders {names}, "
-                f"earlier objects under {key_names}"
-            )
+        schema = classify(uri, body)
         log(f"INFO : Classified {uri} as {schema.classification} with {len(schema.columns)} columns")
-        if plan is None:
-            location = path if single_object else f"s3://{bucket}/{folder}"
-            plan = TablePlan(table_name(prefix, path), location, schema, partition_keys=names)
-        else:
-            plan.schema = _merge_schemas(path, plan.schema, schema, uri)
-        if dirs:
-            plan.partitions[values] = f"s3://{bucket}/{folder}{'/'.join(dirs)}/"
-        plan.object_count += 1
-        plan.size += len(body)
-    if plan is None:
-        raise CrawlError(f"No data found under {path}: no readable CSV or JSON Lines object")
-    clash = set(plan.partition_keys) & {name for name, _ in plan.schema.columns}
-    if clash:
-        raise CrawlError(f"Cannot create table {plan.name}: partition keys {sorted(clash)} are also columns")
-    return plan
+        scanned.append(ScannedObject(uri, relative.split("/")[:-1], base, len(body), schema))
+    if not scanned:
+        log(f"INFO : No new data under {path}: no table created or changed")
+        return [], folders
+    root_name = table_name(prefix, path)
+    location = path if single else f"s3://{bucket}/{folder}"
+    return _group(scanned, 0, root_name, location, prefix, combine), folders
 
 
-def _merge_schemas(path: str, left: ObjectSchema, right: ObjectSchema, uri: str) -> ObjectSchema:
-    if left.classification != right.classification:
-        raise CrawlError(
-            f"Cannot merge schemas under {path}: {uri} is {right.classification}, earlier objects are "
-            f"{left.classification}"
-        )
-    if left.classification == "csv":
-        left_names = [name for name, _ in left.columns]
-        right_names = [name for name, _ in right.columns]
-        if left_names != right_names or left.properties["delimiter"] != right.properties["delimiter"]:
-            raise CrawlError(
-                f"Cannot merge schemas under {path}: {uri} has columns {right_names}, earlier objects have "
-                f"{left_names}"
-            )
+def merge_schemas(left: ObjectSchema, right: ObjectSchema) -> ObjectSchema:
+    """One schema for two compatible objects: every column of both, types widened.
+
+    :param left: the schema so far.
+    :param right: another object's schema.
+    """
     merged: dict[str, str | None] = dict(left.columns)
     for name, kind in right.columns:
         merged[name] = merge_types(merged.get(name), kind)
@@ -145,7 +149,82 @@ def _merge_schemas(path: str, left: ObjectSchema, right: ObjectSchema, uri: str)
         [(name, kind or "string") for name, kind in merged.items()],
         properties,
         left.record_count + right.record_count,
+        left.compression,
     )
+
+
+def compatible(left: ObjectSchema, right: ObjectSchema, combine: bool = False) -> bool:
+    """Whether two objects can be one table: same format and compression, similar schemas.
+
+    CSV is positional, so CSV objects must have the same delimiter, header and column names.
+
+    :param left: one schema.
+    :param right: another schema.
+    :param combine: CombineCompatibleSchemas: skip the similarity check (CSV still needs one layout).
+    """
+    if (left.classification, left.compression) != (right.classification, right.compression):
+        return False
+    if left.classification == "csv":
+        keys = ("delimiter", "header")
+        same_layout = all(left.properties.get(k) == right.properties.get(k) for k in keys)
+        return same_layout and [n for n, _ in left.columns] == [n for n, _ in right.columns]
+    if combine:
+        return True
+    names_left = {name for name, _ in left.columns}
+    names_right = {name for name, _ in right.columns}
+    widest = max(len(names_left), len(names_right))
+    return widest == 0 or len(names_left & names_right) / widest >= SIMILARITY
+
+
+def _group(
+    objects: list[ScannedObject], depth: int, name: str, location: str, prefix: str, combine: bool
+) -> list[TablePlan]:
+    depths = {len(obj.dirs) for obj in objects}
+    first = objects[0].schema
+    if len(depths) == 1 and all(compatible(first, obj.schema, combine) for obj in objects[1:]):
+        return [_plan(objects, depth, name, location)]
+    plans: list[TablePlan] = []
+    children: dict[str, list[ScannedObject]] = {}
+    for obj in objects:
+        if len(obj.dirs) == depth:
+            plans.append(_plan([obj], depth, prefix + _sanitize(obj.name), obj.uri))
+        else:
+            children.setdefault(obj.dirs[depth], []).append(obj)
+    for folder, members in sorted(children.items()):
+        plans += _group(
+            members, depth + 1, prefix + _sanitize(folder), f"{location}{folder}/", prefix, combine
+        )
+    return plans
+
+
+def _plan(objects: list[ScannedObject], depth: int, name: str, location: str) -> TablePlan:
+    schema = objects[0].schema
+    for obj in objects[1:]:
+        schema = merge_schemas(schema, obj.schema)
+    levels = len(objects[0].dirs) - depth
+    keys = [_partition_key([obj.dirs[depth + i] for obj in objects], i) for i in range(levels)]
+    plan = TablePlan(name, location, schema, partition_keys=keys)
+    for obj in objects:
+        dirs = obj.dirs[depth:]
+        values = tuple(
+            seg.split("=", 1)[1] if key != f"partition_{i}" else seg
+            for i, (seg, key) in enumerate(zip(dirs, keys, strict=True))
+        )
+        if dirs:
+            plan.partitions[values] = f"{location}{'/'.join(dirs)}/"
+        plan.object_count += 1
+        plan.size += obj.size
+    return plan
+
+
+def _partition_key(segments: list[str], level: int) -> str:
+    names = {seg.split("=", 1)[0].lower() if "=" in seg else None for seg in segments}
+    only = next(iter(names))
+    return only if len(names) == 1 and only else f"partition_{level}"
+
+
+def _sanitize(name: str) -> str:
+    return re.sub(r"[^a-z0-9_]", "_", name.lower())
 
 
 def _list_objects(s3: Any, bucket: str, key_prefix: str, path: str) -> list[dict[str, Any]]:
@@ -160,5 +239,5 @@ def _list_objects(s3: Any, bucket: str, key_prefix: str, path: str) -> list[dict
     return sorted(objects, key=lambda o: o["Key"])
 
 
-def _excluded(relative: str, patterns: list[str]) -> bool:
-    return any(fnmatch.fnmatchcase(relative, pattern.replace("**", "*")) for pattern in patterns)
+def _excluded(relative: str, patterns: list[str] | None) -> bool:
+    return any(fnmatch.fnmatchcase(relative, pattern.replace("**", "*")) for pattern in patterns or [])

@@ -1,4 +1,4 @@
-"""Crawls in the local Glue, through plain boto3 clients: schemas, partitions, failures, states."""
+"""Crawl runs in the local Glue, through plain boto3 clients: states, stop, metrics, what is refused."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.local_glue import SEED_COLUMNS, log_messages, wait_for_crawl
+from tests.local_glue import MIN_CRAWL_SECONDS, SEED_COLUMNS, log_messages, wait_for_crawl
 
 pytestmark = pytest.mark.slow
 
@@ -75,29 +75,6 @@ def test_second_crawl_updates_the_table(glue_client, s3_client, bucket, unique):
     assert (metrics["TablesCreated"], metrics["TablesUpdated"]) == (0, 1)
 
 
-def test_key_value_folders_become_string_partitions(glue_client, s3_client, bucket, unique):
-    for year, month in (("2017", "11"), ("2017", "12")):
-        s3_client.put_object(
-            Bucket=bucket,
-            Key=f"events/year={year}/month={month}/part.csv",
-            Body=f"device,hits\niphone,{month}\nandroid,3\n".encode(),
-        )
-    name, database = unique("crawler"), unique("db")
-    _crawler(glue_client, name, f"s3://{bucket}/events/", database=database, prefix="raw_")
-
-    glue_client.start_crawler(Name=name)
-    assert wait_for_crawl(glue_client, name)["LastCrawl"]["Status"] == "SUCCEEDED"
-
-    table = glue_client.get_table(DatabaseName=database, Name="raw_events")["Table"]
-    assert _columns(table) == [("device", "string"), ("hits", "bigint")]
-    assert table["PartitionKeys"] == [{"Name": "year", "Type": "string"}, {"Name": "month", "Type": "string"}]
-    partitions = glue_client.get_partitions(DatabaseName=database, TableName="raw_events")["Partitions"]
-    assert sorted((p["Values"], p["StorageDescriptor"]["Location"]) for p in partitions) == [
-        (["2017", "11"], f"s3://{bucket}/events/year=2017/month=11/"),
-        (["2017", "12"], f"s3://{bucket}/events/year=2017/month=12/"),
-    ]
-
-
 def test_json_lines_are_classified_as_json(glue_client, s3_client, bucket, unique):
     lines = [
         {"id": 1, "score": 1.5, "ok": True, "name": "a", "tags": ["x"], "geo": {"lat": 1.0}},
@@ -127,41 +104,6 @@ def test_json_lines_are_classified_as_json(glue_client, s3_client, bucket, uniqu
     )
 
 
-@pytest.mark.parametrize(
-    ("objects", "message"),
-    [
-        ({"bad/x.csv": "名前,数\nあ,1\n".encode("cp932")}, "not UTF-8 text"),
-        ({"bad/x.bin": b"\x00\x01\x02binary"}, "binary data"),
-        ({"bad/": b""}, "No data found under"),
-        ({"bad/a.csv": b"a,b\n1,2\n", "bad/b.json": b'{"a": 1}\n'}, "Cannot merge schemas"),
-        ({"bad/a.csv": b"a,b\n1,2\n", "bad/b.csv": b"c,d,e\n1,2,3\n"}, "Cannot merge schemas"),
-    ],
-    ids=["cp932", "binary", "no-data", "csv-and-json", "different-columns"],
-)
-def test_bad_data_fails_the_crawl_with_a_message(glue_client, s3_client, bucket, unique, objects, message):
-    for key, body in objects.items():
-        s3_client.put_object(Bucket=bucket, Key=key, Body=body)
-    name, database = unique("crawler"), unique("db")
-    _crawler(glue_client, name, f"s3://{bucket}/bad/", database=database)
-
-    glue_client.start_crawler(Name=name)
-    crawler = wait_for_crawl(glue_client, name)
-
-    assert crawler["State"] == "READY"
-    assert crawler["LastCrawl"]["Status"] == "FAILED"
-    assert message in crawler["LastCrawl"]["ErrorMessage"]
-    if _db_exists(glue_client, database):
-        assert glue_client.get_tables(DatabaseName=database)["TableList"] == []
-
-
-def _db_exists(glue, database: str) -> bool:
-    try:
-        glue.get_database(Name=database)
-    except glue.exceptions.EntityNotFoundException:
-        return False
-    return True
-
-
 def test_start_while_running_raises_crawler_running_and_stop_cancels(glue_client, s3_client, bucket, unique):
     s3_client.put_object(Bucket=bucket, Key="in/a.csv", Body=b"a,b\nx,1\n")
     name, database = unique("crawler"), unique("db")
@@ -171,12 +113,17 @@ def test_start_while_running_raises_crawler_running_and_stop_cancels(glue_client
     with pytest.raises(glue_client.exceptions.CrawlerRunningException, match="already started"):
         glue_client.start_crawler(Name=name)
     glue_client.stop_crawler(Name=name)
-    assert glue_client.get_crawler(Name=name)["Crawler"]["State"] in ("STOPPING", "READY")
+    # https://docs.aws.amazon.com/glue/latest/webapi/API_StopCrawler.html: a stopping crawl is STOPPING.
+    assert glue_client.get_crawler(Name=name)["Crawler"]["State"] == "STOPPING"
+    with pytest.raises(glue_client.exceptions.CrawlerStoppingException):
+        glue_client.stop_crawler(Name=name)
     crawler = wait_for_crawl(glue_client, name)
 
     assert crawler["LastCrawl"]["Status"] == "CANCELLED"
     with pytest.raises(glue_client.exceptions.CrawlerNotRunningException):
         glue_client.stop_crawler(Name=name)
+    with pytest.raises(glue_client.exceptions.EntityNotFoundException):
+        glue_client.get_table(DatabaseName=database, Name="se2_in")
 
 
 def test_unknown_crawler_is_entity_not_found(glue_client):
@@ -217,3 +164,47 @@ def test_batch_get_crawlers_and_get_crawlers_show_the_real_state(glue_client, s3
     assert batch["CrawlersNotFound"] == ["no-such-crawler"]
     assert (listed[running], listed[idle]) == ("RUNNING", "READY")
     assert wait_for_crawl(glue_client, running)["LastCrawl"]["Status"] == "SUCCEEDED"
+
+
+def test_crawler_metrics_follow_the_crawls(glue_client, s3_client, bucket, unique):
+    # https://docs.aws.amazon.com/glue/latest/webapi/API_CrawlerMetrics.html
+    s3_client.put_object(Bucket=bucket, Key="in/a.csv", Body=b"a,b\nx,1\n")
+    name = unique("crawler")
+    _crawler(glue_client, name, f"s3://{bucket}/in/", database=unique("db"))
+    glue_client.start_crawler(Name=name)
+    first = glue_client.get_crawler_metrics(CrawlerNameList=[name])["CrawlerMetricsList"][0]
+    wait_for_crawl(glue_client, name)
+    glue_client.start_crawler(Name=name)
+    second = glue_client.get_crawler_metrics(CrawlerNameList=[name])["CrawlerMetricsList"][0]
+    wait_for_crawl(glue_client, name)
+    done = glue_client.get_crawler_metrics(CrawlerNameList=[name])["CrawlerMetricsList"][0]
+
+    assert first["StillEstimating"] is True
+    assert second["StillEstimating"] is False and second["TimeLeftSeconds"] >= 0
+    # The local Glue's crawls last at least the configured minimum (the tests' server sets it).
+    assert done["LastRuntimeSeconds"] >= MIN_CRAWL_SECONDS
+    assert done["MedianRuntimeSeconds"] >= MIN_CRAWL_SECONDS
+    assert (done["TablesCreated"], done["TablesUpdated"], done["StillEstimating"]) == (0, 0, False)
+
+
+@pytest.mark.parametrize(
+    ("extra", "feature"),
+    [
+        ({"Targets": {"JdbcTargets": [{"ConnectionName": "c", "Path": "db/%"}]}}, "JdbcTargets"),
+        ({"RecrawlPolicy": {"RecrawlBehavior": "CRAWL_EVENT_MODE"}}, "CRAWL_EVENT_MODE"),
+    ],
+    ids=["jdbc", "event-mode"],
+)
+def test_what_the_local_glue_cannot_crawl_fails_naming_it(
+    glue_client, s3_client, bucket, unique, extra, feature
+):
+    s3_client.put_object(Bucket=bucket, Key="in/a.csv", Body=b"a,b\nx,1\n")
+    name = unique("crawler")
+    targets = {"S3Targets": [{"Path": f"s3://{bucket}/in/"}], **extra.pop("Targets", {})}
+    glue_client.create_crawler(Name=name, Role="r", DatabaseName=unique("db"), Targets=targets, **extra)
+
+    glue_client.start_crawler(Name=name)
+    last = wait_for_crawl(glue_client, name)["LastCrawl"]
+
+    assert last["Status"] == "FAILED"
+    assert feature in last["ErrorMessage"]

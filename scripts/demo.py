@@ -1,7 +1,7 @@
 """The demo: run ``glue_etl_flow`` end to end on the local Glue and show what it did.
 
-``python -m airflow_glue_flow.local.demo`` (what ``python3 scripts/dev.py demo`` runs) starts the local
-Glue, uploads the seed's 19-row CSV encoded in CP932, runs ``airflow dags test glue_etl_flow`` against
+``python3 scripts/dev.py demo`` (which runs this developer tool with the project's venv) starts the local
+Glue, uploads the 19-row sample CSV (Japanese text) encoded in CP932, runs ``airflow dags test glue_etl_flow`` against
 it and prints the UTF-8 file, the archived original, the catalog table, the Parquet output, the job's
 log lines and the final state of every task. Airflow's home lives in ``.glue-flow/`` of the working
 folder, so running it again reuses the migrated database.
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_glue_flow.local.server import LocalGlue
+from airflow_glue_flow.sample import ensure_bucket, sample_text, upload
 
 DAG_ID = "glue_etl_flow"
 PARAMS = {
@@ -37,7 +38,7 @@ PARAMS = {
 
 
 def _repo_dags() -> Path:
-    for base in (Path.cwd(), Path(__file__).resolve().parents[2]):
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
         if (base / "dags" / f"{DAG_ID}.py").exists():
             return base / "dags"
     raise SystemExit("Cannot find dags/glue_etl_flow.py: run the demo from the project folder.")
@@ -63,15 +64,13 @@ def airflow_env(home: Path, dags: Path, endpoint_url: str) -> dict[str, str]:
     }
 
 
-def upload_seed(glue: LocalGlue, dags: Path, params: dict[str, Any]) -> bytes:
-    """Put the seed CSV, encoded in CP932, where the flow expects landed files; returns its bytes."""
+def upload_seed(glue: LocalGlue, params: dict[str, Any]) -> bytes:
+    """Land the sample (the seed's rows, Japanese country names) in CP932, as ``glue-flow sample upload``
+    does; returns its bytes."""
     s3 = glue.client("s3")
-    try:
-        s3.create_bucket(Bucket=params["bucket"])
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
-    body = (dags / "data" / "csvlog.csv").read_text(encoding="utf-8").encode("cp932")
-    s3.put_object(Bucket=params["bucket"], Key=params["raw_prefix"] + "csvlog.csv", Body=body)
+    body = sample_text().encode("cp932")
+    ensure_bucket(s3, params["bucket"])
+    upload(s3, params["bucket"], params["raw_prefix"], body)
     return body
 
 
@@ -204,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     print("Starting the local Glue ...", flush=True)
     with LocalGlue.start(state_dir=workdir / "local-glue") as glue:
         print(f"Local Glue at {glue.endpoint_url}; running `airflow dags test {DAG_ID}` ...", flush=True)
-        original = upload_seed(glue, dags, PARAMS)
+        original = upload_seed(glue, PARAMS)
         env = airflow_env(home, dags, glue.endpoint_url)
         code = run_flow(env, PARAMS, workdir / "dags-test.log")
         result = report(glue, PARAMS, original)

@@ -1,0 +1,267 @@
+"""The DataFrame work behind DynamicFrame transforms (a local DynamicFrame sits on a Spark DataFrame)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from awsglue._paths import column, drop, find, leaf_paths, nest, spark_type, split_path
+from awsglue._unsupported import unsupported
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import NullType, StructType
+
+_RESOLVE_ACTIONS = ("cast", "project", "make_cols", "make_struct", "match_catalog")
+
+
+def as_list(value: str | Iterable[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def apply_mapping(df: DataFrame, mappings: list[tuple[Any, ...]], case_sensitive: bool = False) -> DataFrame:
+    """Keep only the mapped fields, each cast to its target type under its target name.
+
+    A mapping is ``(source, target)``, ``(source, target, target_type)`` or
+    ``(source, source_type, target, target_type)``; a source field the frame lacks yields no field, as in
+    Glue, where each record carries its own fields.
+
+    :param df: the frame.
+    :param mappings: the mapping tuples.
+    :param case_sensitive: match source names exactly.
+    """
+    if isinstance(mappings, tuple):
+        mappings = [mappings]
+    targets: list[tuple[list[str], Any]] = []
+    for mapping in mappings:
+        if not isinstance(mapping, tuple):
+            raise TypeError(f"Mapping must be specified as a tuple. Got {mapping!r}")
+        if len(mapping) == 4:
+            source, _, target, target_type = mapping
+        elif len(mapping) == 3:
+            source, target, target_type = mapping
+        elif len(mapping) == 2:
+            (source, target), target_type = mapping, None
+        else:
+            raise ValueError(
+                f"Mapping tuple must be of length 2, 3, or 4. Got tuple of length {len(mapping)}"
+            )
+        names = find(df.schema, split_path(source), case_sensitive)
+        if names is None:
+            continue
+        value = column(names)
+        if target_type:
+            value = value.cast(spark_type(target_type))
+        targets.append((split_path(target), value))
+    return df.select(*nest(targets))
+
+
+def resolve_choice(
+    df: DataFrame,
+    specs: list[tuple[str, str]] | tuple[str, str] | None,
+    choice: str,
+    catalog_columns: list[dict[str, Any]] | None,
+) -> DataFrame:
+    """Resolve choice types by spec (``cast:type``, ``project:type``, ``make_cols``, ``make_struct``) or for
+    every field (``choice``, including ``match_catalog``).
+
+    A DataFrame-backed frame holds no choice types (each column has one type), so ``make_cols`` and
+    ``make_struct`` leave it unchanged, as Glue does for fields that are not choices; ``cast`` and
+    ``project`` convert the field; ``match_catalog`` casts each field to its catalog column's type.
+
+    :param df: the frame.
+    :param specs: ``[(path, action), ...]``.
+    :param choice: the action for every field.
+    :param catalog_columns: the catalog table's columns, for ``match_catalog``.
+    """
+    if specs is None and not choice:
+        raise ValueError("Parameter specs and option are both missing, add one.")
+    if specs is not None and choice:
+        raise ValueError("Parameter specs and option are both specified, choose one.")
+    if isinstance(specs, tuple):
+        specs = [specs]
+    if choice:
+        if choice.lower() == "match_catalog":
+            return _match_catalog(df, catalog_columns)
+        specs = [(f"`{name}`", choice) for name in df.columns]
+    for path, action in specs or []:
+        kind, _, target = action.partition(":")
+        kind = kind.lower()
+        if kind not in _RESOLVE_ACTIONS or kind == "match_catalog":
+            raise ValueError(f"Unknown ResolveChoice action {action!r} for {path}")
+        names = find(df.schema, split_path(path))
+        if names is None or kind in ("make_cols", "make_struct"):
+            continue
+        if not target:
+            raise ValueError(f"ResolveChoice action {action!r} for {path} needs a type, e.g. {kind}:long")
+        df = _replace(df, names, column(names).cast(spark_type(target)))
+    return df
+
+
+def _match_catalog(df: DataFrame, catalog_columns: list[dict[str, Any]] | None) -> DataFrame:
+    if catalog_columns is None:
+        raise ValueError("ResolveChoice with match_catalog needs database and table_name")
+    types = {c["Name"].lower(): c.get("Type") or "string" for c in catalog_columns}
+    return df.select(
+        *[
+            F.col(f"`{name}`").cast(types[name.lower()]).alias(name)
+            if name.lower() in types
+            else F.col(f"`{name}`")
+            for name in df.columns
+        ]
+    )
+
+
+def _replace(df: DataFrame, names: list[str], value: Any) -> DataFrame:
+    if len(names) == 1:
+        return df.withColumn(names[0], value)
+    head = column(names[:1])
+    return df.withColumn(names[0], _with_field(head, names[1:], value))
+
+
+def _with_field(struct: Any, names: list[str], value: Any) -> Any:
+    return struct.withField(".".join(f"`{n}`" if "." in n else n for n in names), value)
+
+
+def drop_null_fields(df: DataFrame) -> DataFrame:
+    """Drop every field that is null in all records (Glue's NullType fields), nested struct fields too.
+
+    :param df: the frame.
+    """
+    paths = leaf_paths(df.schema)
+    if not paths:
+        return df
+    null_typed = [p for p in paths if isinstance(_type_at(df.schema, p), NullType)]
+    counted = [p for p in paths if p not in null_typed]
+    counts = (
+        df.select(*[F.count(column(list(p))).alias(str(i)) for i, p in enumerate(counted)]).first()
+        if counted
+        else None
+    )
+    empty = [p for i, p in enumerate(counted) if counts is not None and counts[i] == 0]
+    return drop(df, null_typed + empty)
+
+
+def _type_at(schema: StructType, path: tuple[str, ...]) -> Any:
+    current: Any = schema
+    for name in path:
+        current = next(f for f in current.fields if f.name == name).dataType
+    return current
+
+
+def select_fields(df: DataFrame, paths: str | Iterable[str]) -> DataFrame:
+    """Keep only ``paths`` (top-level or nested); a path the frame lacks is skipped.
+
+    :param df: the frame.
+    :param paths: field paths.
+    """
+    targets = []
+    for path in as_list(paths):
+        names = find(df.schema, split_path(path))
+        if names is not None:
+            targets.append((names, column(names)))
+    return df.select(*nest(targets))
+
+
+def drop_fields(df: DataFrame, paths: str | Iterable[str]) -> DataFrame:
+    """Drop ``paths`` (top-level or nested); a path the frame lacks is skipped.
+
+    :param df: the frame.
+    :param paths: field paths.
+    """
+    resolved = [find(df.schema, split_path(p)) for p in as_list(paths)]
+    return drop(df, [tuple(n) for n in resolved if n is not None])
+
+
+def rename_field(df: DataFrame, old_name: str, new_name: str) -> DataFrame:
+    """Rename one field; a nested field stays in its struct.
+
+    :param df: the frame.
+    :param old_name: the field's path.
+    :param new_name: the new path (same parent for a nested field).
+    """
+    names = find(df.schema, split_path(old_name))
+    if names is None:
+        return df
+    target = split_path(new_name)
+    if len(names) == 1 and len(target) == 1:
+        return df.withColumnRenamed(names[0], target[0])
+    if target[:-1] != names[:-1]:
+        unsupported("RenameField to another struct", f"{old_name} -> {new_name}")
+    moved = _replace(df, [*names[:-1], target[-1]], column(names))
+    return drop(moved, [tuple(names)])
+
+
+def join(
+    left: DataFrame, right: DataFrame, keys1: str | Iterable[str], keys2: str | Iterable[str]
+) -> DataFrame:
+    """Inner equality join on ``keys1`` = ``keys2``; every field of both frames is kept.
+
+    :param left: the first frame.
+    :param right: the second frame.
+    :param keys1: key paths of the first frame.
+    :param keys2: key paths of the second frame.
+    """
+    k1, k2 = as_list(keys1), as_list(keys2)
+    if len(k1) != len(k2):
+        raise ValueError(f"Join needs as many keys on each side, got {k1} and {k2}")
+    a, b = left.alias("frame1"), right.alias("frame2")
+    condition = None
+    for x, y in zip(k1, k2, strict=True):
+        term = F.col(f"frame1.{x}") == F.col(f"frame2.{y}")
+        condition = term if condition is None else condition & term
+    return a.join(b, condition, "inner")
+
+
+def split_fields(df: DataFrame, paths: str | Iterable[str]) -> tuple[DataFrame, DataFrame]:
+    """(the frame with only ``paths``, the frame without them).
+
+    :param df: the frame.
+    :param paths: field paths.
+    """
+    return select_fields(df, paths), drop_fields(df, paths)
+
+
+def map_records(df: DataFrame, f: Callable[[Any], Any]) -> DataFrame:
+    """Apply ``f`` to each record (a dict); records for which ``f`` raises or returns None are dropped as
+    errors, as Glue counts them. The result's schema is inferred from what ``f`` returns.
+
+    :param df: the frame.
+    :param f: record -> record.
+    """
+    from awsglue.dynamicframe import DynamicRecord
+
+    def apply(row: Any) -> list[dict[str, Any]]:
+        try:
+            result = f(DynamicRecord(row.asDict(recursive=True)))
+        except Exception:  # noqa: BLE001 - Glue turns a failing record into an error record
+            return []
+        return [dict(result)] if result else []
+
+    rdd = df.rdd.flatMap(apply)
+    if rdd.isEmpty():
+        return df.sparkSession.createDataFrame([], StructType([]))
+    return df.sparkSession.createDataFrame(rdd.map(_to_row))
+
+
+def _to_row(record: dict[str, Any]) -> Any:
+    from pyspark.sql import Row
+
+    return Row(**{k: _to_row(v) if isinstance(v, dict) else v for k, v in record.items()})
+
+
+def filter_records(df: DataFrame, f: Callable[[Any], bool]) -> DataFrame:
+    """Keep the records for which ``f`` is true; a record on which ``f`` raises is dropped (Glue counts
+    it as an error record, never in the output).
+
+    :param df: the frame.
+    :param f: record -> bool.
+    """
+    from awsglue.dynamicframe import DynamicRecord
+
+    def keep(row: Any) -> bool:
+        try:
+            return bool(f(DynamicRecord(row.asDict(recursive=True))))
+        except Exception:  # noqa: BLE001 - Glue drops a failing record as an error record
+            return False
+
+    return df.sparkSession.createDataFrame(df.rdd.filter(keep), df.schema)

@@ -1,0 +1,220 @@
+"""The Glue transforms scripts import with ``from awsglue.transforms import *``.
+
+Each delegates to the DynamicFrame method of the same meaning; a transform AWS has that this library
+lacks (Unbox, UnnestFrame, SplitRows, FlatMap, ...) raises NotSupportedLocally naming it when called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from awsglue._unsupported import unsupported
+from awsglue.transforms.transform import GlueTransform
+
+
+class ApplyMapping(GlueTransform):
+    """Keep only the mapped fields, each renamed and cast: ``(source, source_type, target, target_type)``."""
+
+    def __call__(
+        self,
+        frame: Any,
+        mappings: list[tuple[Any, ...]],
+        case_sensitive: bool = False,
+        transformation_ctx: str = "",
+        **_: Any,
+    ) -> Any:
+        return frame.apply_mapping(mappings, case_sensitive, transformation_ctx)
+
+
+class ResolveChoice(GlueTransform):
+    """Resolve choice types with ``specs`` or one ``choice`` (``make_struct``, ``make_cols``,
+    ``cast:type``, ``project:type``, ``match_catalog``)."""
+
+    def __call__(
+        self,
+        frame: Any,
+        specs: Any = None,
+        choice: str = "",
+        database: str | None = None,
+        table_name: str | None = None,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,
+        totalThreshold: int = 0,
+        catalog_id: str | None = None,
+    ) -> Any:  # noqa: N803
+        return frame.resolveChoice(
+            specs, choice, database, table_name, transformation_ctx, catalog_id=catalog_id
+        )
+
+
+class DropNullFields(GlueTransform):
+    """Drop every field that is null in all records."""
+
+    def __call__(self, frame: Any, transformation_ctx: str = "", **_: Any) -> Any:
+        from awsglue import _frames
+
+        return frame._new(_frames.drop_null_fields(frame.toDF()))
+
+
+class SelectFields(GlueTransform):
+    """Keep only ``paths``."""
+
+    def __call__(self, frame: Any, paths: str | Iterable[str], transformation_ctx: str = "", **_: Any) -> Any:
+        return frame.select_fields(paths, transformation_ctx)
+
+
+class DropFields(GlueTransform):
+    """Drop ``paths``."""
+
+    def __call__(self, frame: Any, paths: str | Iterable[str], transformation_ctx: str = "", **_: Any) -> Any:
+        return frame.drop_fields(paths, transformation_ctx)
+
+
+class RenameField(GlueTransform):
+    """Rename ``old_name`` to ``new_name``."""
+
+    def __call__(
+        self, frame: Any, old_name: str, new_name: str, transformation_ctx: str = "", **_: Any
+    ) -> Any:
+        return frame.rename_field(old_name, new_name, transformation_ctx)
+
+
+class SplitFields(GlueTransform):
+    """Two frames: ``name1`` with ``paths``, ``name2`` with the rest."""
+
+    def __call__(
+        self,
+        frame: Any,
+        paths: str | Iterable[str],
+        name1: str | None = None,
+        name2: str | None = None,
+        transformation_ctx: str = "",
+        **_: Any,
+    ) -> Any:
+        base = frame.name or "frame"
+        return frame.split_fields(paths, name1 or f"{base}1", name2 or f"{base}2", transformation_ctx)
+
+
+class Join(GlueTransform):
+    """Inner equality join of two frames on ``keys1`` = ``keys2``."""
+
+    def __call__(
+        self,
+        frame1: Any,
+        frame2: Any,
+        keys1: str | Iterable[str],
+        keys2: str | Iterable[str],
+        transformation_ctx: str = "",
+        **_: Any,
+    ) -> Any:
+        return frame1.join(keys1, keys2, frame2, transformation_ctx)
+
+
+class Filter(GlueTransform):
+    """The records for which ``f(record)`` is true."""
+
+    def __call__(self, frame: Any, f: Callable[[Any], bool], transformation_ctx: str = "", **_: Any) -> Any:
+        return frame.filter(f, transformation_ctx)
+
+
+class Map(GlueTransform):
+    """Each record through ``f(record)``."""
+
+    def __call__(self, frame: Any, f: Callable[[Any], Any], transformation_ctx: str = "", **_: Any) -> Any:
+        return frame.map(f, transformation_ctx)
+
+
+class Relationalize(GlueTransform):
+    """Flatten structs and move each array to its own frame; returns a DynamicFrameCollection."""
+
+    def __call__(
+        self,
+        frame: Any,
+        staging_path: str | None = None,
+        name: str = "roottable",
+        options: Any = None,
+        transformation_ctx: str = "",
+        **_: Any,
+    ) -> Any:
+        return frame.relationalize(name, staging_path, options, transformation_ctx)
+
+
+class Spigot(GlueTransform):
+    """Write a sample of the frame to ``path``; the frame passes through."""
+
+    def __call__(
+        self,
+        frame: Any,
+        path: str,
+        options: dict[str, Any] | None = None,
+        transformation_ctx: str = "",
+        **_: Any,
+    ) -> Any:
+        return frame.spigot(path, options, transformation_ctx)
+
+
+class SelectFromCollection(GlueTransform):
+    """The frame named ``key`` of a DynamicFrameCollection."""
+
+    def __call__(self, dfc: Any, key: str, transformation_ctx: str = "") -> Any:
+        return dfc.select(key, transformation_ctx)
+
+
+class Repartition(GlueTransform):
+    def __call__(self, frame: Any, num_partitions: int, transformation_ctx: str = "", **_: Any) -> Any:
+        return frame.repartition(num_partitions, transformation_ctx)
+
+
+class Coalesce(GlueTransform):
+    def __call__(
+        self, frame: Any, num_partitions: int, shuffle: bool = False, transformation_ctx: str = "", **_: Any
+    ) -> Any:
+        return frame.coalesce(num_partitions, shuffle, transformation_ctx)
+
+
+class Union(GlueTransform):
+    def __call__(self, frame1: Any, frame2: Any, transformation_ctx: str = "", **_: Any) -> Any:
+        return frame1.union(frame2, transformation_ctx)
+
+
+def _not_local(name: str) -> type[GlueTransform]:
+    def call(self: GlueTransform, *args: Any, **kwargs: Any) -> Any:
+        unsupported(f"awsglue.transforms.{name}")
+
+    return type(name, (GlueTransform,), {"__call__": call, "__doc__": f"{name}: not available locally."})
+
+
+Unbox = _not_local("Unbox")
+UnnestFrame = _not_local("UnnestFrame")
+SplitRows = _not_local("SplitRows")
+MapToCollection = _not_local("MapToCollection")
+FlatMap = _not_local("FlatMap")
+ErrorsAsDynamicFrame = _not_local("ErrorsAsDynamicFrame")
+
+ALL_TRANSFORMS = {
+    ApplyMapping,
+    ResolveChoice,
+    DropNullFields,
+    SelectFields,
+    DropFields,
+    RenameField,
+    SplitFields,
+    Join,
+    Filter,
+    Map,
+    Relationalize,
+    Spigot,
+    SelectFromCollection,
+    Repartition,
+    Coalesce,
+    Union,
+    Unbox,
+    UnnestFrame,
+    SplitRows,
+    MapToCollection,
+    FlatMap,
+    ErrorsAsDynamicFrame,
+}
+__all__ = ["GlueTransform", *sorted(t.__name__ for t in ALL_TRANSFORMS)]

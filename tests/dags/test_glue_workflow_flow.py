@@ -1,0 +1,82 @@
+"""glue_workflow_flow, loaded from its file and run with dag.test() on the local Glue, from nothing.
+
+The DAG deploys its own jobs and scripts: the run starts with only a bucket holding landed files (and
+job names no earlier test used), as on a fresh local Glue or a fresh AWS account.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from airflow_glue_flow.sample import sample_text
+from tests.conftest import REPO_ROOT, task_states
+
+pytestmark = pytest.mark.slow
+
+DAG_FILE = REPO_ROOT / "dags" / "glue_workflow_flow.py"
+GUARD = "glue_flow_failure_guard"
+
+
+@pytest.fixture(scope="module")
+def dag(airflow_db) -> Any:
+    from airflow.dag_processing.dagbag import DagBag
+
+    dagbag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False)
+    assert dagbag.import_errors == {}
+    dag = dagbag.get_dag("glue_workflow_flow")
+    for task_id in ("when_encoded", "when_encoding_failed", GUARD):
+        dag.get_task(task_id).poke_interval = 0.5
+    for task_id in ("encode_logs", "load_datalake"):
+        dag.get_task(task_id).poll_interval = 1
+    return dag
+
+
+@pytest.fixture(autouse=True)
+def _aws_conn(monkeypatch, local_glue) -> None:
+    extra = {"endpoint_url": local_glue.endpoint_url, "region_name": "us-east-1"}
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": extra}))
+
+
+def test_workflow_deploys_its_jobs_encodes_and_loads_on_a_fresh_glue(
+    dag, run_dag, task_errors, local_glue, s3_client, glue_client, unique
+):
+    import pyarrow.parquet as pq
+
+    bucket = unique("wf").replace("_", "-")
+    conf = {
+        "bucket_name": bucket,
+        "encode_job_name": unique("log_encoding"),
+        "load_job_name": unique("datalake_load"),
+    }
+    s3_client.create_bucket(Bucket=bucket)
+    original = sample_text().encode("cp932")
+    s3_client.put_object(Bucket=bucket, Key="Processed_CTS_dev/input/csvlog.csv", Body=original)
+
+    dag_run = run_dag(dag, conf=conf)
+
+    assert task_errors == {}
+    assert task_states(dag_run) == {
+        "deploy": "success",
+        "encode_logs": "success",
+        "when_encoded": "success",
+        "load_datalake": "success",
+        "when_encoding_failed": "skipped",
+        "alert": "skipped",
+        GUARD: "success",
+    }
+    for job in (conf["encode_job_name"], conf["load_job_name"]):
+        [run] = glue_client.get_job_runs(JobName=job)["JobRuns"]
+        assert run["JobRunState"] == "SUCCEEDED"
+
+    def body(key: str) -> bytes:
+        return s3_client.get_object(Bucket=bucket, Key=key)["Body"].read()
+
+    assert body("Processed_CTS_dev/utf8/csvlog.csv") == sample_text().encode("utf-8")
+    assert body("Processed_CTS_dev/shif_jis/csvlog.csv") == original
+    lake = pq.read_table(io.BytesIO(body("Processed_CTS_dev/lake/csvlog.parquet")))
+    assert lake.num_rows == 19
+    assert lake.slice(0, 1).to_pylist()[0]["country"] == "日本"

@@ -1,0 +1,175 @@
+"""Each awsglue transform on a small frame with a known result.
+
+Semantics follow AWS's transform reference:
+https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-crawler-pyspark-transforms.html
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def _frame(glue_context: Any, rows: list[dict[str, Any]] | list[tuple], schema: str | None = None) -> Any:
+    from awsglue.dynamicframe import DynamicFrame  # type: ignore[import-not-found]
+
+    df = glue_context.spark_session.createDataFrame(rows, schema)
+    return DynamicFrame.fromDF(df, glue_context, "people")
+
+
+def _rows(frame: Any) -> list[dict[str, Any]]:
+    return [row.asDict(recursive=True) for row in frame.toDF().collect()]
+
+
+def test_apply_mapping_renames_casts_and_drops_unmapped(glue_context: Any) -> None:
+    from awsglue.transforms import ApplyMapping  # type: ignore[import-not-found]
+
+    frame = _frame(glue_context, [("7", "JP", "x")], "appid string, country string, other string")
+    out = ApplyMapping.apply(
+        frame=frame,
+        mappings=[
+            ("appid", "string", "app", "long"),
+            ("Country", "string", "loc.country", "string"),
+            ("gone", "string", "g", "string"),
+        ],
+    )
+    assert _rows(out) == [{"app": 7, "loc": {"country": "JP"}}]
+    assert out.schema()["app"].dataType.typeName() == "long"
+
+
+def test_resolve_choice_cast_spec_and_make_struct(glue_context: Any) -> None:
+    from awsglue.transforms import ResolveChoice  # type: ignore[import-not-found]
+
+    frame = _frame(glue_context, [("1", 2)], "a string, b long")
+    assert _rows(ResolveChoice.apply(frame, specs=[("a", "cast:int")])) == [{"a": 1, "b": 2}]
+    assert (
+        ResolveChoice.apply(frame, specs=[("a", "cast:int")]).schema()["a"].dataType.typeName() == "integer"
+    )
+    # No choice types in the frame: make_struct and make_cols change nothing.
+    assert _rows(ResolveChoice.apply(frame, choice="make_struct")) == [{"a": "1", "b": 2}]
+    assert _rows(ResolveChoice.apply(frame, choice="make_cols")) == [{"a": "1", "b": 2}]
+    assert _rows(ResolveChoice.apply(frame, specs=[("b", "project:string")])) == [{"a": "1", "b": "2"}]
+    with pytest.raises(ValueError, match="both specified"):
+        ResolveChoice.apply(frame, specs=[("a", "cast:int")], choice="make_struct")
+    with pytest.raises(ValueError, match="both missing"):
+        ResolveChoice.apply(frame)
+
+
+def test_drop_null_fields_drops_all_null_columns_only(glue_context: Any) -> None:
+    from awsglue.transforms import DropNullFields  # type: ignore[import-not-found]
+
+    frame = _frame(glue_context, [(1, None, None), (2, None, "x")], "id long, empty string, sometimes string")
+    assert _rows(DropNullFields.apply(frame=frame)) == [
+        {"id": 1, "sometimes": None},
+        {"id": 2, "sometimes": "x"},
+    ]
+
+
+def test_select_drop_rename_fields(glue_context: Any) -> None:
+    from awsglue.transforms import DropFields, RenameField, SelectFields  # type: ignore[import-not-found]
+
+    frame = _frame(glue_context, [(1, "a", (3, 4))], "id long, name string, s struct<x:int,y:int>")
+    assert _rows(SelectFields.apply(frame, ["id", "s.y"])) == [{"id": 1, "s": {"y": 4}}]
+    assert _rows(DropFields.apply(frame, ["name", "s.x"])) == [{"id": 1, "s": {"y": 4}}]
+    assert _rows(RenameField.apply(frame, "name", "label")) == [
+        {"id": 1, "label": "a", "s": {"x": 3, "y": 4}}
+    ]
+    assert _rows(RenameField.apply(frame, "s.x", "s.z")) == [{"id": 1, "name": "a", "s": {"y": 4, "z": 3}}]
+
+
+def test_split_fields_returns_both_parts(glue_context: Any) -> None:
+    from awsglue.transforms import SplitFields  # type: ignore[import-not-found]
+
+    parts = SplitFields.apply(
+        _frame(glue_context, [(1, "a", True)], "id long, name string, ok boolean"), ["id"], "ids", "rest"
+    )
+    assert sorted(parts.keys()) == ["ids", "rest"]
+    assert _rows(parts["ids"]) == [{"id": 1}]
+    assert _rows(parts.select("rest")) == [{"name": "a", "ok": True}]
+
+
+def test_filter_and_map(glue_context: Any) -> None:
+    from awsglue.transforms import Filter, Map  # type: ignore[import-not-found]
+
+    frame = _frame(glue_context, [(1, "JP"), (2, "FR"), (3, None)], "id long, country string")
+    assert _rows(Filter.apply(frame=frame, f=lambda r: r["country"] == "JP")) == [{"id": 1, "country": "JP"}]
+
+    def label(record: Any) -> Any:
+        record["label"] = record["country"].lower()  # fails on the null country: an error record
+        return record
+
+    assert sorted(_rows(Map.apply(frame=frame, f=label)), key=lambda r: r["id"]) == [
+        {"id": 1, "country": "JP", "label": "jp"},
+        {"id": 2, "country": "FR", "label": "fr"},
+    ]
+
+
+def test_join_keeps_fields_of_both(glue_context: Any) -> None:
+    from awsglue.transforms import Join  # type: ignore[import-not-found]
+
+    people = _frame(glue_context, [(1, "ann"), (2, "bob")], "org_id long, name string")
+    orgs = _frame(glue_context, [(1, "acme")], "id long, org string")
+    assert _rows(Join.apply(people, orgs, "org_id", "id")) == [
+        {"org_id": 1, "name": "ann", "id": 1, "org": "acme"}
+    ]
+
+
+def test_relationalize_flattens_structs_and_pivots_arrays(glue_context: Any) -> None:
+    from awsglue.transforms import Relationalize  # type: ignore[import-not-found]
+
+    frame = _frame(
+        glue_context,
+        [("ann", ("JP",), [("u1",), ("u2",)], ["a"]), ("bob", ("FR",), [], ["b", "c"])],
+        "name string, home struct<country:string>, images array<struct<url:string>>, tags array<string>",
+    )
+    tables = Relationalize.apply(frame=frame, staging_path="s3://unused/tmp/", name="root")
+    assert sorted(tables.keys()) == ["root", "root_images", "root_tags"]
+    assert _rows(tables["root"]) == [
+        {"name": "ann", "home.country": "JP", "images": 1, "tags": 1},
+        {"name": "bob", "home.country": "FR", "images": 2, "tags": 2},
+    ]
+    assert _rows(tables["root_images"]) == [
+        {"id": 1, "index": 0, "images.val.url": "u1"},
+        {"id": 1, "index": 1, "images.val.url": "u2"},
+    ]
+    assert _rows(tables["root_tags"]) == [
+        {"id": 1, "index": 0, "tags.val": "a"},
+        {"id": 2, "index": 0, "tags.val": "b"},
+        {"id": 2, "index": 1, "tags.val": "c"},
+    ]
+
+
+def test_spigot_writes_a_sample_and_passes_the_frame(glue_context: Any, tmp_path: Any) -> None:
+    from awsglue.transforms import Spigot  # type: ignore[import-not-found]
+
+    frame = _frame(glue_context, [(i,) for i in range(5)], "id long")
+    out = Spigot.apply(frame, str(tmp_path / "sample"), options={"topk": 2})
+    assert out.count() == 5
+    lines = [
+        json.loads(line) for f in (tmp_path / "sample").glob("part-*") for line in f.read_text().splitlines()
+    ]
+    assert len(lines) == 2
+
+
+def test_unimplemented_apis_name_themselves(glue_context: Any) -> None:
+    from awsglue._unsupported import NotSupportedLocally  # type: ignore[import-not-found]
+    from awsglue.transforms import Unbox  # type: ignore[import-not-found]
+
+    frame = _frame(glue_context, [(1,)], "id long")
+    with pytest.raises(NotSupportedLocally, match=r"awsglue\.transforms\.Unbox is not implemented"):
+        Unbox.apply(frame, "id", "json")
+    with pytest.raises(NotSupportedLocally, match=r"DynamicFrame\.unnest_ddb_json is not implemented"):
+        frame.unnest_ddb_json()
+    with pytest.raises(NotSupportedLocally, match=r"GlueContext\.purge_s3_path is not implemented"):
+        glue_context.purge_s3_path("s3://b/p", {})
+    with pytest.raises(NotSupportedLocally, match=r"connection_type 'dynamodb'"):
+        glue_context.create_dynamic_frame.from_options("dynamodb", {})
+
+
+def test_show_prints_json_records(glue_context: Any, capsys: Any) -> None:
+    _frame(glue_context, [(1, "a")], "id long, name string").show()
+    assert capsys.readouterr().out.strip() == '{"id": 1, "name": "a"}'

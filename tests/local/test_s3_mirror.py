@@ -1,0 +1,41 @@
+"""The buckets a Spark run sees as folders, and what it changed written back to S3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_glue_flow.local.s3_mirror import BucketMirror, MirrorError
+
+pytestmark = pytest.mark.slow
+
+
+def test_pull_then_push_round_trips_adds_changes_and_deletes(
+    s3_client: Any, bucket: str, tmp_path: Path
+) -> None:
+    s3_client.put_object(Bucket=bucket, Key="in/", Body=b"")
+    s3_client.put_object(Bucket=bucket, Key="in/a.csv", Body=b"a,b\n1,2\n")
+    s3_client.put_object(Bucket=bucket, Key="in/old.csv", Body=b"old")
+    s3_client.put_object(Bucket=bucket, Key="keep.txt", Body=b"same")
+    mirror = BucketMirror(s3_client, tmp_path / "s3")
+    assert bucket in mirror.pull()
+    root = tmp_path / "s3" / bucket
+    assert (root / "in" / "a.csv").read_bytes() == b"a,b\n1,2\n"
+    assert (root / "in").is_dir()
+    (root / "in" / "a.csv").write_bytes(b"changed")
+    (root / "in" / "old.csv").unlink()
+    (root / "out").mkdir()
+    (root / "out" / "part-0.parquet").write_bytes(b"PAR1")
+    mirror.push()
+    keys = {o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert keys == {"in/", "in/a.csv", "keep.txt", "out/part-0.parquet"}
+    assert s3_client.get_object(Bucket=bucket, Key="in/a.csv")["Body"].read() == b"changed"
+    assert s3_client.get_object(Bucket=bucket, Key="out/part-0.parquet")["Body"].read() == b"PAR1"
+
+
+def test_a_key_that_is_no_file_path_is_refused_by_name(s3_client: Any, bucket: str, tmp_path: Path) -> None:
+    s3_client.put_object(Bucket=bucket, Key="a//b.csv", Body=b"x")
+    with pytest.raises(MirrorError, match=rf"s3://{bucket}/a//b.csv cannot be given to a Spark job"):
+        BucketMirror(s3_client, tmp_path / "s3").pull()
