@@ -142,10 +142,10 @@ class LocalS3:
     S3's conditional requests, so the conversion runs its full path, deletes included."""
 
     def __init__(self) -> None:
-        from airflow_glue_flow.local import LocalGlue
+        from airflow_glue_flow.local import LocalGlueProcess
 
         self._state = tempfile.mkdtemp(prefix="bench-local-glue-")
-        self._glue = LocalGlue.start(state_dir=self._state)
+        self._glue = LocalGlueProcess.start(state_dir=self._state)
         self.endpoint = self._glue.endpoint_url
 
     def client(self, max_workers: int = 8):
