@@ -110,9 +110,8 @@ def main() -> None:
             one_round(glue, bucket, args.runs, args.crawls)
             time.sleep(1)
             samples.append(rss_mb(pid))
-            print(
-                f"after round {n} ({n * args.runs} job runs, {n * args.crawls} crawls): {samples[-1]:.0f} MB"
-            )
+            done = f"{n * args.runs} job runs, {n * args.crawls} crawls"
+            print(f"after round {n} ({done}): {samples[-1]:.0f} MB, {threads(pid)} threads")
         half = args.rounds // 2
         first = (samples[half] - samples[1]) / max(half - 1, 1) / args.runs
         last = (samples[-1] - samples[half]) / (args.rounds - half) / args.runs

@@ -74,7 +74,7 @@ class GlueApi:
         }
         # Custom classifiers (moto has none) are kept with the crawls that use them.
         for action, handler in crawls.classifiers.actions().items():
-            self._actions[action] = lambda environ, region, request, handler=handler: handler(region, request)
+            self._actions[action] = _regional(handler)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -254,3 +254,10 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.timestamp()
     raise TypeError(f"Cannot serialise {type(value).__name__}")
+
+
+def _regional(
+    handler: Callable[[str, dict[str, Any]], dict[str, Any]],
+) -> Callable[[dict[str, Any], str, dict[str, Any]], dict[str, Any]]:
+    """Adapt a handler that needs only the region and the request to the dispatch table's signature."""
+    return lambda environ, region, request: handler(region, request)
