@@ -8,6 +8,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from airflow_glue_flow.encoding.codec import DEFAULT_CHUNK_SIZE, check_codecs
+from airflow_glue_flow.encoding.keys import check_prefixes
 from airflow_glue_flow.encoding.report import ConversionReport, ObjectResult
 from airflow_glue_flow.encoding.s3io import error_text
 from airflow_glue_flow.encoding.steps import DEFAULT_PART_SIZE, Settings, convert_object, delete_sources
@@ -17,18 +18,6 @@ DELETE_BATCH = 1000
 """Most keys one DeleteObjects request takes."""
 DELETE_BATCH_SECONDS = 10.0
 """Longest a verified source waits for its batch delete."""
-
-
-def check_prefixes(source_prefix: str, target_prefix: str, archive_prefix: str) -> None:
-    if not source_prefix:
-        raise ValueError("source_prefix must not be empty: outputs would land under it")
-    for name, other in (("target_prefix", target_prefix), ("archive_prefix", archive_prefix)):
-        if other.startswith(source_prefix) or source_prefix.startswith(other):
-            raise ValueError(
-                f"{name} {other!r} overlaps source_prefix {source_prefix!r}: a rerun would convert its own output"
-            )
-    if target_prefix == archive_prefix:
-        raise ValueError(f"target_prefix and archive_prefix are both {target_prefix!r}")
 
 
 def _list_objects(client: Any, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:

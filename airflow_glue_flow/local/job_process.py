@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
-from airflow_glue_flow.local.clients import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY, local_client
+from airflow_glue_flow.local.clients import server_client
 from airflow_glue_flow.local.logs import LogStreamWriter
 from airflow_glue_flow.local.s3uri import S3UriError, parse_s3_uri
 from airflow_glue_flow.local.settings import Settings
@@ -78,7 +78,11 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         bucket, key = parse_s3_uri(location)
-        body = local_client(endpoint, "s3", run.region).get_object(Bucket=bucket, Key=key)["Body"].read()
+        body = (
+            server_client(endpoint, "s3", run.region, settings.credentials)
+            .get_object(Bucket=bucket, Key=key)["Body"]
+            .read()
+        )
     except S3UriError as err:
         return "FAILED", f"Invalid ScriptLocation of job {job['Name']}: {err}"
     except Exception as err:  # botocore's ClientError text names the code and the message
@@ -93,7 +97,7 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
     }
     for name, value in merged.items():
         argv += [name if name.startswith("--") else f"--{name}", str(value)]
-    logs = local_client(endpoint, "logs", run.region)
+    logs = server_client(endpoint, "logs", run.region, settings.credentials)
     out = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/output", run.id)
     err_writer = LogStreamWriter(logs, f"{JOB_LOG_GROUP}/error", run.id)
     error_line = ErrorLine()
@@ -160,8 +164,8 @@ def script_env(settings: Settings, region: str) -> dict[str, str]:
     env.update(
         {
             "AWS_ENDPOINT_URL": settings.endpoint_url,
-            "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_ACCESS_KEY,
+            "AWS_ACCESS_KEY_ID": settings.credentials.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": settings.credentials.secret_access_key,
             "AWS_DEFAULT_REGION": region,
             "AWS_REGION": region,
             "AWS_CONFIG_FILE": str(config),

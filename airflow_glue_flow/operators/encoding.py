@@ -22,6 +22,7 @@ from airflow_glue_flow.encoding import (
     s3_client_config,
     summary_line,
 )
+from airflow_glue_flow.encoding.keys import ParameterProblem, check_prefixes
 from airflow_glue_flow.exceptions import GlueTaskParameterError, S3EncodingConversionError
 
 #: XCom key of the report when the task fails (on success the report is the return value).
@@ -42,9 +43,10 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     fails it is pushed under :data:`REPORT_XCOM_KEY` first.
 
     :param bucket: the bucket holding the three prefixes.
-    :param source_prefix: the objects to convert (e.g. ``incoming/``); must not overlap the other two.
-    :param target_prefix: where the converted objects go (e.g. ``utf8/``).
-    :param archive_prefix: where the original bytes go (e.g. ``shift_jis/``).
+    :param source_prefix: the folder of the objects to convert (e.g. ``incoming/``); must end with ``/``
+        and must not overlap the other two.
+    :param target_prefix: the folder the converted objects go to (e.g. ``utf8/``).
+    :param archive_prefix: the folder the original bytes go to (e.g. ``shift_jis/``).
     :param source_encoding: codec of the sources: ``cp932`` (default), ``shift_jis``, ``euc-jp``,
         ``iso2022_jp``, ``utf-8-sig``, or any other Python codec.
     :param target_encoding: codec of the outputs.
@@ -116,7 +118,17 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     def _log_object(self, result: ObjectResult) -> None:
         log_result(result, self.log)
 
+    def _check_parameters(self) -> None:
+        """Refuse an empty bucket and prefixes that are not folders, naming the task and the parameter."""
+        if not self.bucket:
+            raise GlueTaskParameterError(self.task_id, "bucket", repr(self.bucket), "must not be empty")
+        try:
+            check_prefixes(self.source_prefix, self.target_prefix, self.archive_prefix)
+        except ParameterProblem as exc:
+            raise GlueTaskParameterError(self.task_id, exc.name, repr(exc.value), exc.problem) from exc
+
     def execute(self, context: Context) -> dict[str, Any]:
+        self._check_parameters()
         try:
             report = convert_prefix(
                 self.hook.get_conn(),

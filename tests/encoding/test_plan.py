@@ -183,12 +183,14 @@ def test_archive_that_does_not_match_blocks_the_delete(s3):
     [
         (("in/", "in/utf8/", "org/"), "target_prefix 'in/utf8/' overlaps"),
         (("in/", "utf8/", "in/org/"), "archive_prefix 'in/org/' overlaps"),
-        (("in/a", "in/", "org/"), "overlaps source_prefix"),
-        (("", "utf8/", "org/"), "source_prefix must not be empty"),
-        (("in/", "out/", "out/"), "are both 'out/'"),
+        (("", "utf8/", "org/"), "source_prefix '' must not be empty"),
+        (("in/", "out/", "out/"), "archive_prefix 'out/' is also the target_prefix"),
+        (("se2/in0", "se2/utf8/", "org/"), "source_prefix 'se2/in0' must end with '/'"),
+        (("in/", "utf8", "org/"), "target_prefix 'utf8' must end with '/'"),
+        (("in/", "utf8/", "org"), "archive_prefix 'org' must end with '/'"),
     ],
 )
-def test_overlapping_prefixes_are_refused_before_any_s3_call(prefixes, message):
+def test_bad_prefixes_are_refused_before_any_s3_call(prefixes, message):
     with pytest.raises(ValueError, match=message):
         convert_prefix(object(), BUCKET, *prefixes)
 

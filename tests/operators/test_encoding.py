@@ -126,6 +126,26 @@ def test_bad_parameters_fail_at_task_start(s3, kwargs, problem):
         _operator(**kwargs).execute({"ti": mock.MagicMock()})
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"source_prefix": "in"}, "Task 'convert': source_prefix='in' must end with '/'"),
+        ({"target_prefix": "utf8"}, "Task 'convert': target_prefix='utf8' must end with '/'"),
+        ({"archive_prefix": "org"}, "Task 'convert': archive_prefix='org' must end with '/'"),
+        ({"source_prefix": ""}, "Task 'convert': source_prefix='' must not be empty"),
+        ({"bucket": ""}, "Task 'convert': bucket='' must not be empty"),
+    ],
+)
+def test_bad_bucket_or_prefix_names_the_task_and_the_parameter_and_touches_nothing(s3, kwargs, message):
+    s3.put_object(Bucket=BUCKET, Key="in/a.csv", Body=b"a")
+    s3.put_object(Bucket=BUCKET, Key="in_old/b.csv", Body=b"b")
+    with pytest.raises(GlueTaskParameterError) as info:
+        _operator(**kwargs).execute({"ti": mock.MagicMock()})
+    assert str(info.value).startswith(message)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]]
+    assert keys == ["in/a.csv", "in_old/b.csv"]
+
+
 def test_missing_bucket_is_a_conversion_error_naming_aws_message(s3):
     with pytest.raises(S3EncodingConversionError, match="NoSuchBucket"):
         _operator(bucket="no-such-bucket").execute({"ti": mock.MagicMock()})
