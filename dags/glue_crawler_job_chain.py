@@ -6,6 +6,8 @@ Submit Crawler Job -> Wait X Seconds -> Get Crawler Job Status -> Job Complete? 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
 from airflow.sdk import DAG, Param
 
@@ -56,6 +58,12 @@ ends FAILED/TIMEOUT/STOPPED/ERROR/EXPIRED with `GlueJobRunFailedError`.
     )
     run_job = GlueJobRunOperator(
         task_id="run_job",
+        # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
+        # whose trigger fired: apache/airflow issues 66374, 67287, 72716): it reattaches to the task's run,
+        # or adopts it once ended, and never starts the job a second time.
+        retries=1,
+        retry_delay=timedelta(seconds=10),
+        rerun_failed_on_retry=False,
         job_name="{{ params.job_name }}",
         poll_interval="{{ params.wait_time }}",
     )

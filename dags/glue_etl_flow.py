@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from airflow.sdk import DAG, Param, task
@@ -132,6 +133,12 @@ with DAG(
     )
     csv_to_parquet = GlueJobRunOperator(
         task_id="csv_to_parquet",
+        # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
+        # whose trigger fired: apache/airflow issues 66374, 67287, 72716): it reattaches to the task's run,
+        # or adopts it once ended, and never starts the job a second time.
+        retries=1,
+        retry_delay=timedelta(seconds=10),
+        rerun_failed_on_retry=False,
         job_name="{{ params.job_name }}",
         script_args={
             "INPUT_PATH": "s3://{{ params.bucket }}/{{ params.input_prefix }}",

@@ -11,6 +11,7 @@ fresh local Glue or a fresh AWS account with only the bucket and the Glue role.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from airflow.sdk import DAG, Param, task
@@ -120,6 +121,12 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
     )
     encode_logs = GlueJobRunOperator(
         task_id="encode_logs",
+        # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
+        # whose trigger fired: apache/airflow issues 66374, 67287, 72716): it reattaches to the task's run,
+        # or adopts it once ended, and never starts the job a second time.
+        retries=1,
+        retry_delay=timedelta(seconds=10),
+        rerun_failed_on_retry=False,
         job_name="{{ params.encode_job_name }}",
         script_args={
             "BUCKET_NAME": "{{ params.bucket_name }}",
@@ -136,6 +143,12 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
     )
     load_datalake = GlueJobRunOperator(
         task_id="load_datalake",
+        # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
+        # whose trigger fired: apache/airflow issues 66374, 67287, 72716): it reattaches to the task's run,
+        # or adopts it once ended, and never starts the job a second time.
+        retries=1,
+        retry_delay=timedelta(seconds=10),
+        rerun_failed_on_retry=False,
         job_name="{{ params.load_job_name }}",
         script_args={
             "INPUT_PATH": "s3://{{ params.bucket_name }}/{{ params.bucket_path_decode }}",
