@@ -22,6 +22,7 @@ from airflow_glue_flow.encoding.bundle import JOB_PACKAGE, JOB_ZIP_NAME
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY, GlueJobRunOperator
+from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 
 log = logging.getLogger(__name__)
@@ -177,6 +178,17 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
         log.warning(message)
         return message
 
+    # A task marked failed before the triggerer started its trigger leaves its Glue run behind (the
+    # trigger's on_kill never runs); this teardown stops such runs.
+    stop_left_glue_runs = GlueJobRunCleanupOperator(
+        task_id="stop_left_glue_runs",
+        jobs={
+            "encode_logs": "{{ params.encode_job_name }}",
+            "load_datalake": "{{ params.load_job_name }}",
+        },
+    )
+
     deploy >> encode_logs
     when_encoded >> load_datalake
     when_encoding_failed >> alert()
+    [encode_logs, load_datalake] >> stop_left_glue_runs.as_teardown()

@@ -13,6 +13,7 @@ from airflow.triggers.base import BaseTrigger, TaskSuccessEvent, TriggerEvent
 from asgiref.sync import sync_to_async
 
 from airflow_glue_flow.hooks.waits import Service
+from airflow_glue_flow.triggers.client_pool import CLIENTS
 
 HookT = TypeVar("HookT", bound=AwsGenericHook)
 
@@ -77,7 +78,9 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
     async def async_clients(self, *services: Service) -> AsyncIterator[dict[str, Any]]:
         """Open the aiobotocore clients a wait needs, by service name, and close them afterwards.
 
-        Every trigger of the package gets its AWS clients here and nowhere else: ``"glue"`` from
+        Every trigger of the package gets its AWS clients here and nowhere else, from the process-wide
+        :data:`~airflow_glue_flow.triggers.client_pool.CLIENTS` (one client per service and connection
+        settings, shared by all waits, built off the event loop, closed when the last wait ends): ``"glue"`` from
         :attr:`hook`, ``"logs"`` from the hook's CloudWatch Logs hook (Glue job hooks have one).
 
         :param services: ``"glue"`` and/or ``"logs"``.
@@ -86,7 +89,7 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
             clients: dict[str, Any] = {}
             for service in services:
                 hook = self.hook if service == "glue" else self.hook.logs_hook  # type: ignore[attr-defined]
-                clients[service] = await stack.enter_async_context(await hook.get_async_conn())
+                clients[service] = await stack.enter_async_context(CLIENTS.client(hook, self.botocore_config))
             yield clients
 
     async def outcome(self, event: dict[str, Any], value: Any, xcoms: dict[str, Any]) -> TriggerEvent:
