@@ -13,6 +13,7 @@ from airflow.sdk import DAG, Param
 
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
 from airflow_glue_flow.operators.job import GlueJobRunOperator
+from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
 
 with DAG(
@@ -66,4 +67,10 @@ ends FAILED/TIMEOUT/STOPPED/ERROR/EXPIRED with `GlueJobRunFailedError`.
         job_name="{{ params.job_name }}",
         poll_interval="{{ params.wait_time }}",
     )
-    start_crawler >> wait_for_crawler >> run_job
+    # A task marked failed before the triggerer started its trigger leaves its Glue run behind (the
+    # trigger's on_kill never runs); this teardown stops such runs.
+    stop_left_glue_runs = GlueJobRunCleanupOperator(
+        task_id="stop_left_glue_runs",
+        jobs={"run_job": "{{ params.job_name }}"},
+    )
+    start_crawler >> wait_for_crawler >> run_job >> stop_left_glue_runs.as_teardown()

@@ -25,6 +25,7 @@ from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.encoding import S3EncodingConvertOperator
 from airflow_glue_flow.operators.job import GlueJobRunOperator
+from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
 
 SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
@@ -203,8 +204,16 @@ with DAG(
             "ALERT: Glue job %s ended %s; see the csv_to_parquet task log.", job_name, state
         )
 
+    # A task marked failed before the triggerer started its trigger leaves its Glue run behind (the
+    # trigger's on_kill never runs); this teardown stops such runs.
+    stop_left_glue_runs = GlueJobRunCleanupOperator(
+        task_id="stop_left_glue_runs",
+        jobs={"csv_to_parquet": "{{ params.job_name }}"},
+    )
+
     deploy >> convert >> start_crawler >> wait_for_crawler
     check_new_input(convert.output, wait_for_crawler.output) >> csv_to_parquet
     csv_to_parquet >> [on_success, on_failure]
     on_success >> publish("{{ params.bucket }}", "{{ params.output_prefix }}")
     on_failure >> alert("{{ params.job_name }}")
+    csv_to_parquet >> stop_left_glue_runs.as_teardown()
