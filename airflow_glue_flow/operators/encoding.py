@@ -35,7 +35,9 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     Each object is decoded incrementally (memory stays flat whatever its size), uploaded to
     ``target_prefix + rest-of-key`` (multipart when large), copied to ``archive_prefix + rest-of-key``,
     checked (archive size and ETag against the bytes that were converted), and only then deleted from
-    the source. A rerun after a failure or a crash converges without losing or duplicating anything.
+    the source, conditional on its ETag. A converted or archived key that already holds other bytes is
+    not replaced: the new version gets the source ETag in its name (``a.csv`` -> ``a.<etag>.csv``). A
+    rerun after a failure or a crash converges without losing or duplicating anything.
     Objects that cannot be converted keep their source; the others still convert, and the task then
     fails with :class:`~airflow_glue_flow.exceptions.S3EncodingConversionError` listing every failed key.
 
@@ -52,7 +54,10 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     :param target_encoding: codec of the outputs.
     :param errors: ``strict`` fails an object on its first invalid byte (naming key, offset and bytes);
         ``replace`` writes U+FFFD instead and counts the replacements.
-    :param delete_source: delete each source once converted and archived.
+    :param delete_source: delete each source once converted and archived (only on a store that honours
+        conditional deletes; elsewhere the sources stay and the task fails naming them).
+    :param replace_target: overwrite a converted object made from an earlier version of the same file
+        instead of writing the new version under a versioned key.
     :param max_workers: objects converted at the same time.
     :param part_size: multipart threshold and part size (bytes) for outputs and archive copies.
     :param max_report_objects: converted objects listed in the returned report (all failures are always
@@ -90,6 +95,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         max_workers: int = DEFAULT_MAX_WORKERS,
         part_size: int = DEFAULT_PART_SIZE,
         max_report_objects: int = 1000,
+        replace_target: bool = False,
         **kwargs: Any,
     ) -> None:
         # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
@@ -106,6 +112,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         self.max_workers = max_workers
         self.part_size = part_size
         self.max_report_objects = max_report_objects
+        self.replace_target = replace_target
 
     @property
     def _hook_parameters(self) -> dict[str, Any]:
@@ -142,6 +149,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
                 delete_source=self.delete_source,
                 max_workers=self.max_workers,
                 part_size=self.part_size,
+                replace_target=self.replace_target,
                 on_result=self._log_object,
             )
         except ValueError as exc:

