@@ -12,6 +12,9 @@ from airflow.sdk import Context
 from airflow_glue_flow.hooks.job import GlueJobFlowHook
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 
+#: Run states a left-behind run can be stopped in (STOPPING is already on its way out).
+_LEFT_RUNNING = frozenset({"STARTING", "RUNNING", "WAITING"})
+
 
 class GlueJobRunCleanupOperator(AwsBaseOperator[GlueJobFlowHook]):
     """Stop the Glue runs that job tasks of this DAG run left running when they ended without a result.
@@ -51,17 +54,18 @@ class GlueJobRunCleanupOperator(AwsBaseOperator[GlueJobFlowHook]):
                 continue
             tag = f"{ti.dag_id}/{ti.run_id}/{task_id}"
             stopped[task_id] = []
-            # One stop per run: a stopped run leaves the running states, so the next lookup finds the
-            # next left-over run of that task (an earlier try's), if any.
-            while (left := self.hook.find_running_run(job_name, tag)) and left["Id"] not in stopped[task_id]:
-                self.log.warning(
-                    "Task %s ended without a result while Glue job %s run %s was %s: stopping it",
-                    task_id,
-                    job_name,
-                    left["Id"],
-                    left["JobRunState"],
-                )
-                if not self.hook.stop_job_run(job_name, left["Id"]):
-                    break
+            # The newest tagged run is the task's run (a retry reattaches to it rather than start another)
+            # or the last attempt of Glue's own retries of it.
+            left = self.hook.find_tagged_run(job_name, tag)
+            if left is None or left["JobRunState"] not in _LEFT_RUNNING:
+                continue
+            self.log.warning(
+                "Task %s ended without a result while Glue job %s run %s was %s: stopping it",
+                task_id,
+                job_name,
+                left["Id"],
+                left["JobRunState"],
+            )
+            if self.hook.stop_job_run(job_name, left["Id"]):
                 stopped[task_id].append(left["Id"])
         return stopped
