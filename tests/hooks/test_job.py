@@ -24,6 +24,7 @@ from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
 from airflow_glue_flow.hooks.job_wait import job_run_error, log_group_names
 from airflow_glue_flow.states import JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
+from tests.fakes import patch_sleep
 
 JOB = "se2_job0"
 RUN = "jr_0123456789abcdef"
@@ -178,7 +179,7 @@ def stubber(hook):
 
 @pytest.fixture
 def sleeps():
-    with mock.patch("airflow_glue_flow.hooks.job.time.sleep") as sleep:
+    with patch_sleep() as sleep:
         yield sleep
 
 
@@ -249,7 +250,7 @@ def test_throttled_start_is_retried_by_botocore_in_standard_mode():
         return AWSResponse(request.url, 200, {}, _Body(b'{"JobRunId": "jr_1"}'))
 
     hook.conn.meta.events.register("before-send.glue.StartJobRun", answer)
-    with mock.patch("time.sleep") as backoff:
+    with patch_sleep() as backoff:
         assert hook.start_job_run(JOB) == "jr_1"
     assert len(sent) == 3
     assert backoff.call_count == 2  # botocore's own backoff between its attempts

@@ -32,6 +32,7 @@ from airflow_glue_flow.operators.job import GlueJobRunOperator, normalise_script
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 from tests.conftest import task_states
+from tests.fakes import patch_sleep
 from tests.hooks.test_job import JOB, FakeGlue, client_error, patch_glue
 from tests.local_glue import SLEEPING_SCRIPT
 from tests.triggerer import pushed_xcoms, real_trigger_events
@@ -221,7 +222,7 @@ def test_templated_wait_settings_are_converted():
 
 def test_start_is_retried_then_succeeds():
     glue = FakeGlue(start_errors=["ConcurrentRunsExceededException"])
-    with mock.patch("airflow_glue_flow.hooks.job.time.sleep") as sleep:
+    with patch_sleep() as sleep:
         result, _ = run_sync(glue)
     assert result == "jr_1"
     assert len(glue.calls_to("StartJobRun")) == 2
@@ -232,7 +233,7 @@ def test_throttling_is_left_to_botocore_not_retried_again():
     # botocore's retry modes retry throttled calls (tests/hooks: standard mode); what reaches the
     # operator has used them up.
     glue = FakeGlue(start_errors=["ThrottlingException"])
-    with mock.patch("airflow_glue_flow.hooks.job.time.sleep") as sleep:
+    with patch_sleep() as sleep:
         result, _ = run_sync(glue)
     assert type(result) is GlueJobStartError
     assert str(result) == (
@@ -243,7 +244,7 @@ def test_throttling_is_left_to_botocore_not_retried_again():
 
 def test_start_retries_exhausted_raise_start_error():
     glue = FakeGlue(start_errors=["ConcurrentRunsExceededException"] * 3)
-    with mock.patch("airflow_glue_flow.hooks.job.time.sleep"):
+    with patch_sleep():
         error, ti = run_sync(glue, retry_max_attempts=2, retry_interval=5, retry_backoff_rate=3)
     assert type(error) is GlueJobStartError
     assert "could not start after 3 attempts: ConcurrentRunsExceededException" in str(error)
@@ -295,7 +296,7 @@ def test_on_kill_stops_the_run_being_waited_for():
     # The task runner raises AirflowTaskTimeout in the waiting task, then calls on_kill().
     with (
         patch_glue(glue),
-        mock.patch("airflow_glue_flow.hooks.job.time.sleep", side_effect=[None, AirflowTaskTimeout()]),
+        patch_sleep(side_effect=[None, AirflowTaskTimeout()]),
     ):
         with pytest.raises(AirflowTaskTimeout):
             op.execute({"ti": FakeTI()})
@@ -677,7 +678,7 @@ def test_local_glue_timeout_then_retry_reattaches_then_kill_stops_the_run(local_
     [first] = glue.get_job_runs(JobName=job_name)["JobRuns"]
 
     retry = local_operator(job_name)
-    with mock.patch("airflow_glue_flow.hooks.job.time.sleep", side_effect=AirflowTaskTimeout()):
+    with patch_sleep(side_effect=AirflowTaskTimeout()):
         with pytest.raises(AirflowTaskTimeout):
             retry.execute({"ti": FakeTI(try_number=2)})
         retry.on_kill()

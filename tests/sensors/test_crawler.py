@@ -30,6 +30,7 @@ from tests.crawler_responses import (
     crawler,
     now_plus,
 )
+from tests.fakes import patch_sleep
 from tests.triggerer import real_trigger_events
 
 
@@ -132,7 +133,7 @@ def test_failure_message_names_crawler_status_aws_message_and_logs():
 def test_timeout_after_exactly_max_attempts_get_crawler_calls():
     glue = ScriptedGlue([crawler("RUNNING")] * 5)
     sleeps: list[float] = []
-    with mock.patch("airflow_glue_flow.hooks.crawler.time.sleep", sleeps.append):
+    with patch_sleep(side_effect=sleeps.append):
         result, _ = _run_sync(_sensor(wait_time="60", max_attempts="3"), glue)
     assert glue.count("GetCrawler") == 3
     assert sleeps == [60.0, 60.0, 60.0]
