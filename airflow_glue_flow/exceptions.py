@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.exceptions import AirflowException
+from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
 
 class GlueFlowError(AirflowException):
@@ -178,8 +178,8 @@ class GlueConditionError(GlueFlowError, ValueError):
         super().__init__(f"Conditional trigger {task_id!r}: {problem}", task_id=task_id, problem=problem)
 
 
-class GlueConditionTimeoutError(GlueFlowError):
-    """A conditional trigger's predicate was still undecided when its wait ran out."""
+class GlueConditionTimeoutError(GlueFlowError, AirflowSensorTimeout):
+    """A conditional trigger's predicate was still undecided when its wait ran out (a sensor timeout)."""
 
     def __init__(self, task_id: str, pending: list[str], seconds: float) -> None:
         super().__init__(

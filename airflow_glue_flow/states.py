@@ -22,3 +22,5 @@ CRAWL_WATCHABLE_STATES: Final = ("SUCCEEDED", "FAILED", "CANCELLED")
 
 #: XCom key under which Glue tasks push the final Glue state of their run or crawl, also on failure.
 GLUE_STATE_XCOM_KEY: Final = "glue_state"
+#: XCom key of a job run's id, pushed as soon as the run is known (before any waiting).
+RUN_ID_XCOM_KEY: Final = "glue_job_run_id"

@@ -2,7 +2,7 @@
 
 1. Transcoding core on a local CP932 CSV: ``transcode_stream`` (one core) and ``transcode_file``
    (two cores, split at line feeds) against ``iconv -f CP932 -t UTF-8``.
-2. Peak RSS of the converting process for one large object through S3 served by a moto server,
+2. Peak RSS of the converting process for one large object through S3 served by the local Glue,
    beside the seed's whole-body approach on a smaller object.
 3. Many small objects: ``convert_prefix`` against the seed's one-at-a-time loop, once against the
    loopback server as it is and once with 20 ms added to every S3 request. The seed runs in Glue next
@@ -23,9 +23,9 @@ import random
 import re
 import resource
 import shutil
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -137,34 +137,16 @@ def bench_core(megabytes: int, repeat: int) -> list[tuple[str, str, str]]:
 # ---------------------------------------------------------------------------------- S3 server
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class MotoServer:
-    """A moto S3 server in its own process, so its memory and CPU are not the client's."""
+class LocalS3:
+    """The local Glue in its own process (its memory and CPU are not the client's); its S3 honours
+    S3's conditional requests, so the conversion runs its full path, deletes included."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        code = (
-            "import time\n"
-            "from moto.server import ThreadedMotoServer\n"
-            f"ThreadedMotoServer(ip_address='127.0.0.1', port={self.port}).start()\n"
-            "while True: time.sleep(3600)\n"
-        )
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                break
-            except OSError:
-                time.sleep(0.2)
+        from airflow_glue_flow.local import LocalGlueProcess
+
+        self._state = tempfile.mkdtemp(prefix="bench-local-glue-")
+        self._glue = LocalGlueProcess.start(state_dir=self._state)
+        self.endpoint = self._glue.endpoint_url
 
     def client(self, max_workers: int = 8):
         import boto3
@@ -174,8 +156,8 @@ class MotoServer:
         )
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
+        self._glue.stop()
+        shutil.rmtree(self._state, ignore_errors=True)
 
 
 def _env(endpoint: str) -> dict[str, str]:
@@ -279,7 +261,7 @@ def bench_memory(big_mb: int, seed_mb: int) -> list[tuple[str, str, str]]:
         check=True,
     )
     import_rss = float(baseline.stdout)
-    server = MotoServer()
+    server = LocalS3()
     try:
         client = server.client()
         client.create_bucket(Bucket=BUCKET)
@@ -336,7 +318,7 @@ def bench_small(count: int, workers: int, latency_ms: float = 0.0) -> list[tuple
         )
         for _ in range(count)
     ]
-    server = MotoServer()
+    server = LocalS3()
     try:
         client = server.client(workers)
         client.create_bucket(Bucket=BUCKET)
@@ -377,7 +359,7 @@ def bench_small(count: int, workers: int, latency_ms: float = 0.0) -> list[tuple
         server.stop()
     delay = f", {latency_ms:g} ms added per request" if latency_ms else ""
     size_kb = sum(map(len, bodies)) / count / 1000
-    print(f"[small] {count} objects of ~{size_kb:.1f} kB through a local moto S3 server{delay}")
+    print(f"[small] {count} objects of ~{size_kb:.1f} kB through the local Glue's S3{delay}")
     rows = [
         ("seed loop (one at a time)", f"{count / t_seed:.0f} objects/s", "1.00 (baseline)"),
         (
@@ -423,7 +405,7 @@ def main() -> None:
     if args.child:
         _child(args.child, args.prefix)
         return
-    # Only ever a local moto server: fake credentials, no profile from the machine.
+    # Only ever the local Glue: its default credentials, no profile from the machine.
     os.environ.update(
         AWS_ACCESS_KEY_ID="testing",
         AWS_SECRET_ACCESS_KEY="testing",

@@ -6,11 +6,14 @@ Submit Crawler Job -> Wait X Seconds -> Get Crawler Job Status -> Job Complete? 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pendulum
 from airflow.sdk import DAG, Param
 
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
 from airflow_glue_flow.operators.job import GlueJobRunOperator
+from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
 
 with DAG(
@@ -55,7 +58,19 @@ ends FAILED/TIMEOUT/STOPPED/ERROR/EXPIRED with `GlueJobRunFailedError`.
     )
     run_job = GlueJobRunOperator(
         task_id="run_job",
+        # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
+        # whose trigger fired: apache/airflow issues 66374, 67287, 72716): it reattaches to the task's run,
+        # or adopts it once ended, and never starts the job a second time.
+        retries=1,
+        retry_delay=timedelta(seconds=10),
+        rerun_failed_on_retry=False,
         job_name="{{ params.job_name }}",
         poll_interval="{{ params.wait_time }}",
     )
-    start_crawler >> wait_for_crawler >> run_job
+    # A task marked failed before the triggerer started its trigger leaves its Glue run behind (the
+    # trigger's on_kill never runs); this teardown stops such runs.
+    stop_left_glue_runs = GlueJobRunCleanupOperator(
+        task_id="stop_left_glue_runs",
+        jobs={"run_job": "{{ params.job_name }}"},
+    )
+    start_crawler >> wait_for_crawler >> run_job >> stop_left_glue_runs.as_teardown()

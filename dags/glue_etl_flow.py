@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from airflow.sdk import DAG, Param, task
@@ -24,6 +25,7 @@ from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.encoding import S3EncodingConvertOperator
 from airflow_glue_flow.operators.job import GlueJobRunOperator
+from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
 
 SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
@@ -131,6 +133,12 @@ with DAG(
     )
     csv_to_parquet = GlueJobRunOperator(
         task_id="csv_to_parquet",
+        # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
+        # whose trigger fired: apache/airflow issues 66374, 67287, 72716): it reattaches to the task's run,
+        # or adopts it once ended, and never starts the job a second time.
+        retries=1,
+        retry_delay=timedelta(seconds=10),
+        rerun_failed_on_retry=False,
         job_name="{{ params.job_name }}",
         script_args={
             "INPUT_PATH": "s3://{{ params.bucket }}/{{ params.input_prefix }}",
@@ -196,8 +204,16 @@ with DAG(
             "ALERT: Glue job %s ended %s; see the csv_to_parquet task log.", job_name, state
         )
 
+    # A task marked failed before the triggerer started its trigger leaves its Glue run behind (the
+    # trigger's on_kill never runs); this teardown stops such runs.
+    stop_left_glue_runs = GlueJobRunCleanupOperator(
+        task_id="stop_left_glue_runs",
+        jobs={"csv_to_parquet": "{{ params.job_name }}"},
+    )
+
     deploy >> convert >> start_crawler >> wait_for_crawler
     check_new_input(convert.output, wait_for_crawler.output) >> csv_to_parquet
     csv_to_parquet >> [on_success, on_failure]
     on_success >> publish("{{ params.bucket }}", "{{ params.output_prefix }}")
     on_failure >> alert("{{ params.job_name }}")
+    csv_to_parquet >> stop_left_glue_runs.as_teardown()

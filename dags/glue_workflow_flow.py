@@ -11,21 +11,24 @@ fresh local Glue or a fresh AWS account with only the bucket and the Glue role.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from airflow.sdk import DAG, Param, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
 import airflow_glue_flow.encoding as encoding_job
+from airflow_glue_flow.encoding.bundle import JOB_PACKAGE, JOB_ZIP_NAME
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY, GlueJobRunOperator
+from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 
 log = logging.getLogger(__name__)
 
-#: The encoding job's script: the converter package's entry point (it imports the package, which the
-#: job needs on its path: installed beside the local Glue, or an --extra-py-files zip on AWS).
+#: The encoding job's script: the converter package's entry point; it imports the package from the
+#: --extra-py-files zip the deploy task uploads.
 ENCODING_SCRIPT = Path(encoding_job.__file__).parent / "__main__.py"
 #: The load job's script: CSV -> Parquet with the seed's column mapping.
 LOAD_SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
@@ -91,6 +94,8 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
             str(ENCODING_SCRIPT): SCRIPTS_PREFIX + "convert_encoding.py",
             str(LOAD_SCRIPT): SCRIPTS_PREFIX + "csv_to_parquet.py",
         },
+        # The encoding job imports the package: Glue puts this zip on its path (--extra-py-files below).
+        py_packages={JOB_PACKAGE: SCRIPTS_PREFIX + JOB_ZIP_NAME},
         jobs=[
             {
                 "Name": "{{ params.encode_job_name }}",
@@ -100,6 +105,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
                     "PythonVersion": "3.9",
                     "ScriptLocation": SCRIPTS_PREFIX + "convert_encoding.py",
                 },
+                "DefaultArguments": {"--extra-py-files": SCRIPTS_PREFIX + JOB_ZIP_NAME},
                 "MaxCapacity": 0.0625,
                 "Timeout": 60,
             },
@@ -119,6 +125,12 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
     )
     encode_logs = GlueJobRunOperator(
         task_id="encode_logs",
+        # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
+        # whose trigger fired: apache/airflow issues 66374, 67287, 72716): it reattaches to the task's run,
+        # or adopts it once ended, and never starts the job a second time.
+        retries=1,
+        retry_delay=timedelta(seconds=10),
+        rerun_failed_on_retry=False,
         job_name="{{ params.encode_job_name }}",
         script_args={
             "BUCKET_NAME": "{{ params.bucket_name }}",
@@ -135,6 +147,12 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
     )
     load_datalake = GlueJobRunOperator(
         task_id="load_datalake",
+        # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
+        # whose trigger fired: apache/airflow issues 66374, 67287, 72716): it reattaches to the task's run,
+        # or adopts it once ended, and never starts the job a second time.
+        retries=1,
+        retry_delay=timedelta(seconds=10),
+        rerun_failed_on_retry=False,
         job_name="{{ params.load_job_name }}",
         script_args={
             "INPUT_PATH": "s3://{{ params.bucket_name }}/{{ params.bucket_path_decode }}",
@@ -160,6 +178,17 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
         log.warning(message)
         return message
 
+    # A task marked failed before the triggerer started its trigger leaves its Glue run behind (the
+    # trigger's on_kill never runs); this teardown stops such runs.
+    stop_left_glue_runs = GlueJobRunCleanupOperator(
+        task_id="stop_left_glue_runs",
+        jobs={
+            "encode_logs": "{{ params.encode_job_name }}",
+            "load_datalake": "{{ params.load_job_name }}",
+        },
+    )
+
     deploy >> encode_logs
     when_encoded >> load_datalake
     when_encoding_failed >> alert()
+    [encode_logs, load_datalake] >> stop_left_glue_runs.as_teardown()

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from airflow_glue_flow.local.server import LocalGlue
+from airflow_glue_flow.local.process import LocalGlueProcess
+from airflow_glue_flow.local.settings import Credentials
 from airflow_glue_flow.sample import ensure_bucket, sample_text, upload
 
 DAG_ID = "glue_etl_flow"
@@ -44,12 +45,13 @@ def _repo_dags() -> Path:
     raise SystemExit("Cannot find dags/glue_etl_flow.py: run the demo from the project folder.")
 
 
-def airflow_env(home: Path, dags: Path, endpoint_url: str) -> dict[str, str]:
+def airflow_env(home: Path, dags: Path, endpoint_url: str, credentials: Credentials) -> dict[str, str]:
     """Environment for Airflow commands that use ``home`` and talk to the local Glue.
 
     :param home: AIRFLOW_HOME.
     :param dags: the DAGs folder.
     :param endpoint_url: the local Glue's URL, set on the ``aws_default`` connection.
+    :param credentials: the local Glue's credentials.
     """
     connection = {"conn_type": "aws", "extra": {"endpoint_url": endpoint_url, "region_name": "us-east-1"}}
     return {
@@ -58,13 +60,13 @@ def airflow_env(home: Path, dags: Path, endpoint_url: str) -> dict[str, str]:
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(connection),
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
         "AWS_DEFAULT_REGION": "us-east-1",
     }
 
 
-def upload_seed(glue: LocalGlue, params: dict[str, Any]) -> bytes:
+def upload_seed(glue: LocalGlueProcess, params: dict[str, Any]) -> bytes:
     """Land the sample (the seed's rows, Japanese country names) in CP932, as ``glue-flow sample upload``
     does; returns its bytes."""
     s3 = glue.client("s3")
@@ -96,7 +98,7 @@ def task_states(env: dict[str, str]) -> tuple[str, dict[str, str]]:
         return str(run.state), states
 
 
-def report(glue: LocalGlue, params: dict[str, Any], original: bytes) -> dict[str, Any]:
+def report(glue: LocalGlueProcess, params: dict[str, Any], original: bytes) -> dict[str, Any]:
     """Collect what the flow produced from the local Glue."""
     import pyarrow.parquet as pq
 
@@ -201,10 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     home.mkdir(parents=True, exist_ok=True)
     dags = _repo_dags()
     print("Starting the local Glue ...", flush=True)
-    with LocalGlue.start(state_dir=workdir / "local-glue") as glue:
+    with LocalGlueProcess.start(state_dir=workdir / "local-glue") as glue:
         print(f"Local Glue at {glue.endpoint_url}; running `airflow dags test {DAG_ID}` ...", flush=True)
         original = upload_seed(glue, PARAMS)
-        env = airflow_env(home, dags, glue.endpoint_url)
+        env = airflow_env(home, dags, glue.endpoint_url, glue.credentials)
         code = run_flow(env, PARAMS, workdir / "dags-test.log")
         result = report(glue, PARAMS, original)
     run_state, states = task_states(env)

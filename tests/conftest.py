@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 # Airflow reads its configuration at import time, so the isolated home must exist before any import.
 _HOME = Path(tempfile.mkdtemp(prefix="glue-flow-airflow-home-"))
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 (_HOME / "dags").mkdir()
 os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+# The local Glue's default credentials: it refuses requests signed with any others.
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ.pop("AWS_SESSION_TOKEN", None)
 # Keep boto3 away from any real credentials or config on the machine.
 os.environ["AWS_CONFIG_FILE"] = str(_HOME / "aws-config")
 os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_HOME / "aws-credentials")

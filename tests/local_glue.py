@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from airflow_glue_flow.local import LocalGlue
+from airflow_glue_flow.local import LocalGlueProcess
 from tests.conftest import REPO_ROOT
 
 #: The seed's 19-row CSV (UTF-8).
@@ -58,9 +58,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.fixture(scope="session")
-def local_glue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalGlue]:
+def local_glue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalGlueProcess]:
     """One local Glue server (a ``glue-flow local serve`` subprocess) for the whole session."""
-    with LocalGlue.start(
+    with LocalGlueProcess.start(
         state_dir=tmp_path_factory.mktemp("local-glue"),
         min_crawl_seconds=MIN_CRAWL_SECONDS,
         timeout_unit_seconds=TIMEOUT_UNIT_SECONDS,
@@ -69,25 +69,25 @@ def local_glue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalGlue]:
 
 
 @pytest.fixture
-def glue_client(local_glue: LocalGlue) -> Any:
+def glue_client(local_glue: LocalGlueProcess) -> Any:
     """A plain boto3 Glue client pointed at the local Glue."""
     return local_glue.client("glue")
 
 
 @pytest.fixture
-def s3_client(local_glue: LocalGlue) -> Any:
+def s3_client(local_glue: LocalGlueProcess) -> Any:
     """A plain boto3 S3 client pointed at the local Glue."""
     return local_glue.client("s3")
 
 
 @pytest.fixture
-def logs_client(local_glue: LocalGlue) -> Any:
+def logs_client(local_glue: LocalGlueProcess) -> Any:
     """A plain boto3 CloudWatch Logs client pointed at the local Glue."""
     return local_glue.client("logs")
 
 
 @pytest.fixture
-def aws_conn_id(local_glue: LocalGlue, monkeypatch: pytest.MonkeyPatch) -> str:
+def aws_conn_id(local_glue: LocalGlueProcess, monkeypatch: pytest.MonkeyPatch) -> str:
     """An Airflow AWS connection (from the environment) to the local Glue; returns its id."""
     extra = {"region_name": local_glue.region, "endpoint_url": local_glue.endpoint_url}
     connection = {"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra}

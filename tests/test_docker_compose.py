@@ -12,7 +12,7 @@ import pytest
 import yaml
 from jsonschema.validators import validator_for
 
-from airflow_glue_flow.local import LocalGlue
+from airflow_glue_flow.local import LocalGlueProcess
 from airflow_glue_flow.local.clients import local_client
 from tests.conftest import REPO_ROOT
 
@@ -163,7 +163,7 @@ def test_local_glue_service_command_is_the_server_the_tests_start(tmp_path):
     command = COMPOSE["services"]["local-glue"]["command"]
     host, port = command[command.index("--host") + 1], int(command[command.index("--port") + 1])
     assert COMPOSE["services"]["local-glue"]["ports"] == [f"127.0.0.1:{port}:{port}"]
-    assert command == ["python", *LocalGlue.command(host, port)[1:]]
+    assert command == ["python", *LocalGlueProcess.command(host, port)[1:]]
 
     # The same command outside Docker, on loopback and a free port.
     local = [sys.executable, *command[1:]]

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from airflow_glue_flow.encoding.codec import check_codecs
-from airflow_glue_flow.encoding.plan import DEFAULT_MAX_WORKERS, check_prefixes
+from airflow_glue_flow.encoding.keys import ParameterProblem, check_prefixes
+from airflow_glue_flow.encoding.plan import DEFAULT_MAX_WORKERS
 
 REQUIRED_ARGS = ("BUCKET_NAME", "BUCKET_PATH", "BUCKET_PATH_DECODE", "BUCKET_PATH_ORG", "DECODE_LANG")
 OPTIONAL_ARGS = {
@@ -14,6 +15,13 @@ OPTIONAL_ARGS = {
     "ERRORS": "strict",
     "MAX_WORKERS": str(DEFAULT_MAX_WORKERS),
     "DELETE_SOURCE": "true",
+    "REPLACE_TARGET": "false",
+}
+#: The job argument behind each parameter of :func:`~airflow_glue_flow.encoding.plan.convert_prefix`.
+ARGUMENT_OF = {
+    "source_prefix": "BUCKET_PATH",
+    "target_prefix": "BUCKET_PATH_DECODE",
+    "archive_prefix": "BUCKET_PATH_ORG",
 }
 
 
@@ -70,6 +78,7 @@ class JobOptions:
     errors: str
     max_workers: int
     delete_source: bool
+    replace_target: bool
 
 
 def job_options(args: Mapping[str, str]) -> JobOptions:
@@ -87,11 +96,13 @@ def job_options(args: Mapping[str, str]) -> JobOptions:
         max_workers = int(opts["MAX_WORKERS"])
     except ValueError:
         raise ArgumentError(f"--MAX_WORKERS must be an integer, not {opts['MAX_WORKERS']!r}") from None
-    delete = opts["DELETE_SOURCE"].strip().lower()
-    if delete not in ("true", "false"):
-        raise ArgumentError(f"--DELETE_SOURCE must be true or false, not {opts['DELETE_SOURCE']!r}")
+    if not opts["BUCKET_NAME"]:
+        raise ArgumentError("--BUCKET_NAME must not be empty")
     check_codecs(opts["DECODE_LANG"], opts["ENCODE_LANG"], opts["ERRORS"])
-    check_prefixes(opts["BUCKET_PATH"], opts["BUCKET_PATH_DECODE"], opts["BUCKET_PATH_ORG"])
+    try:
+        check_prefixes(opts["BUCKET_PATH"], opts["BUCKET_PATH_DECODE"], opts["BUCKET_PATH_ORG"])
+    except ParameterProblem as exc:
+        raise ArgumentError(f"--{ARGUMENT_OF[exc.name]} {exc.value!r} {exc.problem}") from None
     return JobOptions(
         bucket=opts["BUCKET_NAME"],
         source_prefix=opts["BUCKET_PATH"],
@@ -101,5 +112,13 @@ def job_options(args: Mapping[str, str]) -> JobOptions:
         target_encoding=opts["ENCODE_LANG"],
         errors=opts["ERRORS"],
         max_workers=max_workers,
-        delete_source=delete == "true",
+        delete_source=_flag(opts, "DELETE_SOURCE"),
+        replace_target=_flag(opts, "REPLACE_TARGET"),
     )
+
+
+def _flag(opts: Mapping[str, str], name: str) -> bool:
+    value = opts[name].strip().lower()
+    if value not in ("true", "false"):
+        raise ArgumentError(f"--{name} must be true or false, not {opts[name]!r}")
+    return value == "true"

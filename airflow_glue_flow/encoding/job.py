@@ -55,6 +55,7 @@ def run(args: Mapping[str, str], s3_client: Any = None) -> int:
         target_encoding=opts.target_encoding,
         errors=opts.errors,
         delete_source=opts.delete_source,
+        replace_target=opts.replace_target,
         max_workers=opts.max_workers,
         on_result=log_result,
     )

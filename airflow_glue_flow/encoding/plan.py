@@ -7,28 +7,19 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
+from airflow_glue_flow.encoding.archive import delete_sources
 from airflow_glue_flow.encoding.codec import DEFAULT_CHUNK_SIZE, check_codecs
+from airflow_glue_flow.encoding.keys import check_prefixes, versioned_key
 from airflow_glue_flow.encoding.report import ConversionReport, ObjectResult
 from airflow_glue_flow.encoding.s3io import error_text
-from airflow_glue_flow.encoding.steps import DEFAULT_PART_SIZE, Settings, convert_object, delete_sources
+from airflow_glue_flow.encoding.steps import DEFAULT_PART_SIZE, Settings, convert_object
+from airflow_glue_flow.encoding.store import probe_conditions
 
 DEFAULT_MAX_WORKERS = 8
 DELETE_BATCH = 1000
 """Most keys one DeleteObjects request takes."""
 DELETE_BATCH_SECONDS = 10.0
 """Longest a verified source waits for its batch delete."""
-
-
-def check_prefixes(source_prefix: str, target_prefix: str, archive_prefix: str) -> None:
-    if not source_prefix:
-        raise ValueError("source_prefix must not be empty: outputs would land under it")
-    for name, other in (("target_prefix", target_prefix), ("archive_prefix", archive_prefix)):
-        if other.startswith(source_prefix) or source_prefix.startswith(other):
-            raise ValueError(
-                f"{name} {other!r} overlaps source_prefix {source_prefix!r}: a rerun would convert its own output"
-            )
-    if target_prefix == archive_prefix:
-        raise ValueError(f"target_prefix and archive_prefix are both {target_prefix!r}")
 
 
 def _list_objects(client: Any, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
@@ -60,16 +51,21 @@ def convert_prefix(
     *,
     part_size: int = DEFAULT_PART_SIZE,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
+    replace_target: bool = False,
     on_result: Callable[[ObjectResult], None] | None = None,
 ) -> ConversionReport:
     """Convert every object under ``source_prefix`` and move the originals to ``archive_prefix``.
 
     Keys map by literal prefix: ``source_prefix + rest`` becomes ``target_prefix + rest`` and
-    ``archive_prefix + rest``. The key equal to the prefix and other zero-byte keys ending in ``/``
-    (console folder markers) are skipped; zero-byte files are converted. Per object: stream-convert
-    into the target key, copy the source to the archive key, check that the archive's size and ETag
-    match the bytes that were converted, then delete the source (conditional on its ETag). A failed
-    object keeps its source and gets no archive copy; the others still convert.
+    ``archive_prefix + rest``; when that key already holds other bytes (a file re-landed under the same
+    name), the new version goes to :func:`~airflow_glue_flow.encoding.keys.versioned_key` instead, so
+    nothing downstream already read or archived is replaced. The key equal to the prefix and other
+    zero-byte keys ending in ``/`` (console folder markers) are skipped; zero-byte files are converted.
+    Per object: stream-convert into the target key, copy the source to the archive key, check that the
+    archive's size and ETag match the bytes that were converted, then delete the source, conditional
+    on its ETag. A store that does not honour that condition keeps every source (reported as failed),
+    see :func:`~airflow_glue_flow.encoding.store.probe_conditions`. A failed object keeps its source;
+    the others still convert.
 
     :param s3_client: a boto3 S3 client; configure its retries (see :func:`s3_client_config`) so
         SlowDown/503 answers are retried with backoff.
@@ -84,6 +80,8 @@ def convert_prefix(
     :param max_workers: objects converted at the same time.
     :param part_size: multipart threshold and part size for outputs and archive copies.
     :param chunk_size: bytes decoded per step.
+    :param replace_target: overwrite a converted object made from another source version instead of
+        writing the new version under a versioned key (archived originals are never overwritten).
     :param on_result: called (in the calling thread) with each object's result as it finishes.
     :return: the report; the caller decides whether failed objects fail the run.
     """
@@ -91,7 +89,9 @@ def convert_prefix(
     check_prefixes(source_prefix, target_prefix, archive_prefix)
     if max_workers < 1:
         raise ValueError("max_workers must be at least 1")
-    settings = Settings(bucket, source_encoding, target_encoding, errors, part_size, chunk_size)
+    settings = Settings(
+        bucket, source_encoding, target_encoding, errors, part_size, chunk_size, replace_target
+    )
     report = ConversionReport(
         bucket, source_prefix, target_prefix, archive_prefix, source_encoding, target_encoding, errors
     )
@@ -104,7 +104,8 @@ def convert_prefix(
         target_key, archive_key = target_prefix + rest, archive_prefix + rest
         begun = time.perf_counter()
         try:
-            for out_key in (target_key, archive_key):
+            outputs = (target_key, archive_key)
+            for out_key in (*outputs, *(versioned_key(k, obj["ETag"]) for k in outputs)):
                 for upload_id in stale.get(out_key, ()):
                     s3_client.abort_multipart_upload(Bucket=bucket, Key=out_key, UploadId=upload_id)
             return convert_object(s3_client, settings, key, obj["Size"], obj["ETag"], target_key, archive_key)
@@ -130,7 +131,8 @@ def convert_prefix(
     oldest = 0.0
 
     def flush_deletes() -> None:
-        problems = delete_sources(s3_client, bucket, [(r.key, r.source_etag) for r in to_delete])
+        items = [(r.key, r.source_etag) for r in to_delete]
+        problems = delete_sources(s3_client, bucket, items, settings.conditions)
         for result in to_delete:
             if result.key in problems:
                 result.status, result.reason = "failed", problems[result.key]
@@ -158,6 +160,8 @@ def convert_prefix(
             if key.endswith("/") and obj["Size"] == 0:
                 finish(ObjectResult(key=key, status="skipped", reason="zero-byte folder marker"))
                 continue
+            if settings.conditions is None:  # ask the store once, before the first object is touched
+                settings.conditions = probe_conditions(s3_client, bucket, archive_prefix)
             # Bounded look-ahead keeps memory flat for prefixes with millions of keys.
             if len(in_flight) >= max_workers * 4:
                 done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)

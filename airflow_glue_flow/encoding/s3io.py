@@ -16,8 +16,18 @@ class S3Writer:
     unfinished multipart upload so no half-written object or orphaned parts remain.
     """
 
-    def __init__(self, client: Any, bucket: str, key: str, part_size: int, extra: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        key: str,
+        part_size: int,
+        extra: dict[str, Any],
+        condition: dict[str, str] | None = None,
+    ) -> None:
+        """:param condition: ``IfNoneMatch``/``IfMatch`` for the request that makes the object visible."""
         self._client = client
+        self._condition = condition or {}
         self._bucket = bucket
         self._key = key
         self._part_size = part_size
@@ -49,10 +59,10 @@ class S3Writer:
         self._buffer = bytearray()
 
     def close(self) -> str:
-        """Make the object visible and return its ETag."""
+        """Make the object visible and return its ETag (a failed condition raises S3's 412)."""
         if self._upload_id is None:
             response = self._client.put_object(
-                Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), **self._extra
+                Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer), **self._extra, **self._condition
             )
             return response["ETag"]
         if self._buffer:
@@ -62,6 +72,7 @@ class S3Writer:
             Key=self._key,
             UploadId=self._upload_id,
             MultipartUpload={"Parts": self._parts},
+            **self._condition,
         )
         return response["ETag"]
 
@@ -146,3 +157,18 @@ def is_precondition_failed(exc: BaseException) -> bool:
     code = response.get("Error", {}).get("Code", "")
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return code in ("PreconditionFailed", "412") or status == 412
+
+
+class ObjectFailure(Exception):
+    """A per-object problem with a message fit for the report."""
+
+
+def head_or_none(client: Any, bucket: str, key: str) -> dict[str, Any] | None:
+    """HeadObject's answer, or None when the key does not exist."""
+    try:
+        return client.head_object(Bucket=bucket, Key=key)
+    except Exception as exc:
+        response = getattr(exc, "response", None) or {}
+        if response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            return None
+        raise

@@ -1,4 +1,4 @@
-"""The crash-safe steps for one object: convert it, archive it, verify the archive, delete the source."""
+"""The crash-safe steps for one object: stream-convert it into its target key, then archive it."""
 
 from __future__ import annotations
 
@@ -7,18 +7,21 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from airflow_glue_flow.encoding.codec import DEFAULT_CHUNK_SIZE, transcode_stream
+from airflow_glue_flow.encoding.archive import archive_source
+from airflow_glue_flow.encoding.codec import TranscodeResult, transcode_stream
+from airflow_glue_flow.encoding.keys import versioned_key
 from airflow_glue_flow.encoding.report import ObjectResult
 from airflow_glue_flow.encoding.s3io import (
+    ObjectFailure,
     S3Writer,
     SourceDigest,
     copy_part_size,
-    error_text,
+    head_or_none,
     is_precondition_failed,
-    transfer_config,
 )
+from airflow_glue_flow.encoding.store import StoreConditions
 
 DEFAULT_PART_SIZE = 8 << 20
 """Outputs and archive copies at least this large go by multipart upload / multipart copy."""
@@ -28,10 +31,6 @@ SOURCE_ETAG_METADATA = "glueflow-source-etag"
 
 # SSE-KMS objects have ETags that are not the MD5 of their bytes.
 _OPAQUE_ETAG_ENCRYPTION = ("aws:kms", "aws:kms:dsse")
-
-
-class ObjectFailure(Exception):
-    """A per-object problem with a message fit for the report."""
 
 
 def _target_content_type(source_type: str | None, target_encoding: str) -> str | None:
@@ -46,32 +45,108 @@ def _target_content_type(source_type: str | None, target_encoding: str) -> str |
 
 @dataclass
 class Settings:
+    """One run's settings, shared by every object; ``conditions`` is learnt from the store at start."""
+
     bucket: str
     source_encoding: str
     target_encoding: str
     errors: str
     part_size: int
     chunk_size: int
+    replace_target: bool = False
+    conditions: StoreConditions | None = None
 
 
-def _verify_archive_by_reading(client: Any, bucket: str, key: str, size: int, source_md5: str) -> None:
-    """Compare the archive's bytes with the source's when its ETag is not an MD5 (SSE-KMS)."""
-    check = SourceDigest(None)
-    body = client.get_object(Bucket=bucket, Key=key)["Body"]
-    try:
-        for chunk in iter(lambda: body.read(DEFAULT_CHUNK_SIZE), b""):
-            check.update(chunk)
-    finally:
-        body.close()
-    if check.size != size or check.etag() != source_md5:
-        raise ObjectFailure(f"archive copy s3://{bucket}/{key} does not match the source")
+class Streamed(NamedTuple):
+    """What reading the source and writing the converted object gave."""
+
+    result: TranscodeResult
+    target_key: str
+    digest: SourceDigest
+    source_md5: str
+    opaque_etag: bool
+    copy_part: int | None
+
+
+class _TargetTaken(Exception):
+    """The conditional write of the converted object was refused: its key holds an object already."""
 
 
 def convert_object(
     client: Any, settings: Settings, key: str, size: int, etag: str, target_key: str, archive_key: str
 ) -> ObjectResult:
-    bucket = settings.bucket
+    """Convert one source into its target key and archive it; the source itself is left alone.
+
+    The converted object goes to ``target_key`` unless that key holds an object made from another
+    source version (or not by this converter): then to its :func:`versioned_key`, unless
+    ``settings.replace_target``. A conditional write (``If-None-Match: *``, or ``If-Match`` on the
+    object it replaces) makes the choice and the write one step, where the store honours it.
+    """
     started = time.perf_counter()
+    conditions = settings.conditions
+    if settings.replace_target:
+        plan: tuple[str, dict[str, str]] | None = (target_key, {})
+    elif conditions is not None and conditions.put_if_none_match:
+        plan = (target_key, {"IfNoneMatch": "*"})
+    else:
+        plan = None  # the store would not refuse: look before writing
+    try:
+        if plan is None:
+            raise _TargetTaken
+        streamed = _stream(client, settings, key, size, etag, *plan)
+    except _TargetTaken:
+        plan = _choose_target(client, settings, target_key, etag)
+        try:
+            streamed = _stream(client, settings, key, size, etag, *plan)
+        except _TargetTaken:
+            raise ObjectFailure(
+                f"converted key {plan[0]} was written by someone else during this run"
+            ) from None
+    archived = archive_source(client, settings, key, size, etag, archive_key, streamed)
+    return ObjectResult(
+        key=key,
+        status="converted",
+        target_key=streamed.target_key,
+        archive_key=archived,
+        bytes_in=streamed.result.bytes_read,
+        bytes_out=streamed.result.bytes_written,
+        seconds=time.perf_counter() - started,
+        replacements=streamed.result.replacements,
+        source_etag=etag.strip('"'),
+    )
+
+
+def _choose_target(client: Any, settings: Settings, target_key: str, etag: str) -> tuple[str, dict[str, str]]:
+    """The key for this source version's converted object, and the condition that keeps it honest.
+
+    A key holding the output of this very source version (a rerun after a crash) is rewritten in
+    place; a key holding anything else is left alone and the versioned key is used.
+    """
+    conditional = settings.conditions is not None and settings.conditions.put_if_none_match
+    versioned = versioned_key(target_key, etag)
+    for candidate in (target_key, versioned):
+        head = head_or_none(client, settings.bucket, candidate)
+        if head is None:
+            return candidate, ({"IfNoneMatch": "*"} if conditional else {})
+        if head.get("Metadata", {}).get(SOURCE_ETAG_METADATA) == etag.strip('"'):
+            return candidate, ({"IfMatch": head["ETag"]} if conditional else {})
+    raise ObjectFailure(
+        f"converted keys {target_key} and {versioned} already hold objects made from other sources; "
+        "nothing was replaced (set replace_target to overwrite)"
+    )
+
+
+def _stream(
+    client: Any,
+    settings: Settings,
+    key: str,
+    size: int,
+    etag: str,
+    target_key: str,
+    condition: dict[str, str],
+) -> Streamed:
+    """Stream the source through the codec into ``target_key`` (written only if ``condition`` holds)."""
+    bucket = settings.bucket
     try:
         response = client.get_object(Bucket=bucket, Key=key, IfMatch=etag)
     except Exception as exc:
@@ -100,7 +175,7 @@ def convert_object(
         extra["ContentType"] = content_type
     # Outputs can be up to 3x the input (half-width katakana: 1 byte -> 3); stay under 10,000 parts.
     part_size = max(settings.part_size, math.ceil(3 * size / (MAX_PARTS - 1)))
-    writer = S3Writer(client, bucket, target_key, part_size, extra)
+    writer = S3Writer(client, bucket, target_key, part_size, extra, condition)
     body = response["Body"]
     try:
         result = transcode_stream(
@@ -114,7 +189,12 @@ def convert_object(
         )
         if result.bytes_read != size:
             raise ObjectFailure(f"read {result.bytes_read} bytes but the object has {size}")
-        writer.close()
+        try:
+            writer.close()
+        except Exception as exc:
+            if condition and is_precondition_failed(exc):
+                raise _TargetTaken from exc
+            raise
     except BaseException:
         writer.abort()
         raise
@@ -124,83 +204,4 @@ def convert_object(
     source_md5 = whole.hexdigest() if whole is not None else digest.etag()
     if not opaque_etag and single_part_source and etag.strip('"') != source_md5:
         raise ObjectFailure("the bytes read do not match the source ETag")
-
-    copy_source = {"Bucket": bucket, "Key": key}
-    try:
-        if copy_part is None:
-            archive_etag = client.copy_object(
-                CopySource=copy_source, Bucket=bucket, Key=archive_key, CopySourceIfMatch=etag
-            )["CopyObjectResult"]["ETag"]
-            archive_size = size
-        else:
-            client.copy(
-                copy_source,
-                bucket,
-                archive_key,
-                ExtraArgs={"CopySourceIfMatch": etag},
-                Config=transfer_config(settings.part_size),
-            )
-            head = client.head_object(Bucket=bucket, Key=archive_key)
-            archive_etag, archive_size = head["ETag"], head["ContentLength"]
-    except Exception as exc:
-        if is_precondition_failed(exc):
-            raise ObjectFailure("source changed during conversion; rerun to convert the new version") from exc
-        raise
-    if archive_size != size:
-        raise ObjectFailure(f"archive copy has {archive_size} bytes, source has {size}")
-    if archive_etag.strip('"') != digest.etag():
-        if not opaque_etag:
-            raise ObjectFailure(
-                f"archive copy ETag {archive_etag} does not match the source bytes ({digest.etag()})"
-            )
-        _verify_archive_by_reading(client, bucket, archive_key, size, source_md5)
-
-    return ObjectResult(
-        key=key,
-        status="converted",
-        target_key=target_key,
-        archive_key=archive_key,
-        bytes_in=result.bytes_read,
-        bytes_out=result.bytes_written,
-        seconds=time.perf_counter() - started,
-        replacements=result.replacements,
-        source_etag=etag.strip('"'),
-    )
-
-
-def delete_sources(client: Any, bucket: str, items: list[tuple[str, str]]) -> dict[str, str]:
-    """Delete converted and archived sources, each only if it still has the ETag that was converted.
-
-    :return: source key -> reason, for each key that was not deleted.
-    """
-    if not items:
-        return {}
-    conditional = "ETag" in client.meta.service_model.shape_for("ObjectIdentifier").members
-    if conditional:
-        objects = [{"Key": key, "ETag": f'"{etag}"'} for key, etag in items]
-    else:
-        # An older botocore (e.g. a Glue Python-shell runtime) cannot send per-key conditions; the
-        # archive copies were verified, and only a concurrent overwrite would go unnoticed.
-        objects = [{"Key": key} for key, _ in items]
-    try:
-        response = client.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
-    except Exception as exc:
-        reason = f"converted and archived, but the source was not deleted: {error_text(exc)}"
-        return {key: reason for key, _ in items}
-    problems: dict[str, str] = {}
-    for err in response.get("Errors", []):
-        key, code = err.get("Key", ""), err.get("Code", "")
-        if code == "NotImplemented":
-            # A store without conditional deletes; the archive copy was verified already.
-            try:
-                client.delete_object(Bucket=bucket, Key=key)
-                continue
-            except Exception as exc:
-                problems[key] = f"converted and archived, but the source was not deleted: {error_text(exc)}"
-        elif code in ("PreconditionFailed", "412"):
-            problems[key] = "source was overwritten after it was archived; the new version was kept"
-        else:
-            problems[key] = (
-                f"converted and archived, but the source was not deleted: {code}: {err.get('Message', '')}"
-            )
-    return problems
+    return Streamed(result, target_key, digest, source_md5, opaque_etag, copy_part)

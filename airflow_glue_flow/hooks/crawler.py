@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -11,34 +10,15 @@ from typing import Any, Literal
 from airflow.providers.amazon.aws.hooks.glue_crawler import GlueCrawlerHook
 from botocore.exceptions import BotoCoreError, ClientError
 
-from airflow_glue_flow.crawl_check import (
-    CrawlCheck,
-    as_utc,
-    check_crawl,
-    crawl_summary,
-    error_event,
-    failure_event,
-    success_event,
-    timeout_event,
-)
-from airflow_glue_flow.exceptions import GlueCrawlerNotFoundError, GlueCrawlerRunningError, GlueFlowError
-from airflow_glue_flow.hooks.aws_errors import api_call_error, error_code, error_message
+from airflow_glue_flow.crawl_check import as_utc
+from airflow_glue_flow.exceptions import GlueCrawlerRunningError
+from airflow_glue_flow.hooks.aws_errors import StandardRetriesMixin, error_code, error_message
+from airflow_glue_flow.hooks.crawl_wait import CrawlWait, aws_error
+from airflow_glue_flow.hooks.waits import drive
 from airflow_glue_flow.states import CRAWL_FAILURE_STATES, CRAWL_SUCCESS_STATE, CRAWLER_READY
 
 IfRunning = Literal["wait", "fail"]
 _FINISHED_STATUSES = CRAWL_FAILURE_STATES | {CRAWL_SUCCESS_STATE}
-
-
-def aws_error(crawler_name: str, operation: str, error: ClientError | BotoCoreError) -> GlueFlowError:
-    """Turn a failed Glue call (after botocore's own retries) into an error that names the crawler.
-
-    :param crawler_name: the crawler.
-    :param operation: the Glue API operation, e.g. ``"GetCrawler"``.
-    :param error: what botocore raised.
-    """
-    if isinstance(error, ClientError) and error_code(error) == "EntityNotFoundException":
-        return GlueCrawlerNotFoundError(crawler_name, error_message(error))
-    return api_call_error("crawler", crawler_name, operation, error)
 
 
 def running_crawl_start(crawler: dict[str, Any], now: datetime) -> datetime:
@@ -60,13 +40,12 @@ def running_crawl_start(crawler: dict[str, Any], now: datetime) -> datetime:
     return now
 
 
-class GlueCrawlerFlowHook(GlueCrawlerHook):
+class GlueCrawlerFlowHook(StandardRetriesMixin, GlueCrawlerHook):
     """Glue crawler hook that starts crawls idempotently and waits for one crawl with a bounded loop.
 
-    The wait loops (:meth:`wait_for_crawl` and :meth:`wait_for_crawl_async`) do the same thing: ``max_attempts``
-    times, wait ``wait_time`` seconds, make ONE GetCrawler call and decide with
-    :func:`airflow_glue_flow.crawl_check.check_crawl`. Both return a trigger-event-shaped dict, so the sensor
-    finishes the same way whether it waited itself or in the triggerer.
+    The wait is :class:`~airflow_glue_flow.hooks.crawl_wait.CrawlWait`: :meth:`wait_for_crawl` drives it here,
+    :class:`~airflow_glue_flow.triggers.crawler.GlueCrawlerReadyTrigger` in the triggerer. Both end with the
+    same trigger-event-shaped dict, so the sensor finishes the same way wherever it waited.
     """
 
     def start_crawl(self, crawler_name: str, if_running: IfRunning = "wait") -> dict[str, Any]:
@@ -111,46 +90,6 @@ class GlueCrawlerFlowHook(GlueCrawlerHook):
         except (ClientError, BotoCoreError) as error:
             raise aws_error(crawler_name, "GetCrawler", error) from error
 
-    def read_crawl_metrics(self, crawler_name: str) -> dict[str, Any] | None:
-        """The crawler's GetCrawlerMetrics entry, or ``None`` when it cannot be read (e.g. no permission).
-
-        :param crawler_name: the crawler.
-        """
-        try:
-            response = self.glue_client.get_crawler_metrics(CrawlerNameList=[crawler_name])
-        except (ClientError, BotoCoreError) as error:
-            self.log.warning("Could not read metrics of crawler %s: %s", crawler_name, error)
-            return None
-        return next(iter(response.get("CrawlerMetricsList") or []), None)
-
-    async def read_crawler_async(self, client: Any, crawler_name: str) -> dict[str, Any]:
-        """One GetCrawler call on an async client from :meth:`get_async_conn`.
-
-        :param client: an open aiobotocore Glue client.
-        :param crawler_name: the crawler.
-        :raises GlueCrawlerNotFoundError: the crawler does not exist.
-        """
-        try:
-            return (await client.get_crawler(Name=crawler_name))["Crawler"]
-        except (ClientError, BotoCoreError) as error:
-            raise aws_error(crawler_name, "GetCrawler", error) from error
-
-    async def read_crawl_metrics_async(self, client: Any, crawler_name: str) -> dict[str, Any] | None:
-        """Async :meth:`read_crawl_metrics`.
-
-        :param client: an open aiobotocore Glue client.
-        :param crawler_name: the crawler.
-        """
-        try:
-            response = await client.get_crawler_metrics(CrawlerNameList=[crawler_name])
-        except (ClientError, BotoCoreError) as error:
-            self.log.warning("Could not read metrics of crawler %s: %s", crawler_name, error)
-            return None
-        return next(iter(response.get("CrawlerMetricsList") or []), None)
-
-    def _log_check(self, crawler_name: str, attempt: int, max_attempts: int, check: CrawlCheck) -> None:
-        self.log.info("Check %d/%d: crawler %s is %s", attempt, max_attempts, crawler_name, check.state)
-
     def wait_for_crawl(
         self,
         crawler_name: str,
@@ -159,7 +98,9 @@ class GlueCrawlerFlowHook(GlueCrawlerHook):
         max_attempts: int,
         sleep: Callable[[float], None] | None = None,
     ) -> dict[str, Any]:
-        """Wait for the crawl that started at ``started_after``; return the outcome as an event payload.
+        """Wait here for the crawl that started at ``started_after``; return the outcome as an event payload.
+
+        The decisions are :class:`~airflow_glue_flow.hooks.crawl_wait.CrawlWait`'s, shared with the trigger.
 
         :param crawler_name: the crawler.
         :param started_after: UTC start of the crawl (``None``: whatever crawl is last).
@@ -167,47 +108,5 @@ class GlueCrawlerFlowHook(GlueCrawlerHook):
         :param max_attempts: number of checks (one GetCrawler call each) before giving up.
         :param sleep: how to wait (default :func:`time.sleep`).
         """
-        check = CrawlCheck("waiting", "UNKNOWN")
-        try:
-            for attempt in range(1, max_attempts + 1):
-                (sleep or time.sleep)(wait_time)
-                check = check_crawl(self.read_crawler(crawler_name), started_after)
-                self._log_check(crawler_name, attempt, max_attempts, check)
-                if check.outcome == "succeeded":
-                    metrics = self.read_crawl_metrics(crawler_name)
-                    return success_event(crawl_summary(crawler_name, check, metrics))
-                if check.outcome == "failed":
-                    return failure_event(crawler_name, check)
-        except GlueFlowError as error:
-            return error_event(error)
-        return timeout_event(crawler_name, check, max_attempts, wait_time)
-
-    async def wait_for_crawl_async(
-        self,
-        crawler_name: str,
-        started_after: datetime | None,
-        wait_time: float,
-        max_attempts: int,
-    ) -> dict[str, Any]:
-        """Async :meth:`wait_for_crawl` on one aiobotocore client (used by the trigger).
-
-        :param crawler_name: the crawler.
-        :param started_after: UTC start of the crawl (``None``: whatever crawl is last).
-        :param wait_time: seconds to wait before each check.
-        :param max_attempts: number of checks (one GetCrawler call each) before giving up.
-        """
-        check = CrawlCheck("waiting", "UNKNOWN")
-        async with await self.get_async_conn() as client:
-            try:
-                for attempt in range(1, max_attempts + 1):
-                    await asyncio.sleep(wait_time)
-                    check = check_crawl(await self.read_crawler_async(client, crawler_name), started_after)
-                    self._log_check(crawler_name, attempt, max_attempts, check)
-                    if check.outcome == "succeeded":
-                        metrics = await self.read_crawl_metrics_async(client, crawler_name)
-                        return success_event(crawl_summary(crawler_name, check, metrics))
-                    if check.outcome == "failed":
-                        return failure_event(crawler_name, check)
-            except GlueFlowError as error:
-                return error_event(error)
-        return timeout_event(crawler_name, check, max_attempts, wait_time)
+        wait = CrawlWait(crawler_name, started_after, wait_time, max_attempts, self.log)
+        return drive(wait.first(), wait.advance, {"glue": self.glue_client}, sleep or time.sleep)

@@ -1,23 +1,27 @@
 """The local Glue: one loopback HTTP endpoint serving S3, the Glue API and CloudWatch Logs.
 
 moto keeps S3, the Data Catalog and CloudWatch Logs; crawls and Python-shell job runs really run.
-Start it with ``glue-flow local serve`` (or ``python -m airflow_glue_flow.local``), or from Python::
+Start it with ``glue-flow local serve`` (or ``python -m airflow_glue_flow.local``), or from Python as
+that command in a subprocess (:class:`LocalGlueProcess`)::
 
-    with LocalGlue.start() as glue:
+    with LocalGlueProcess.start() as glue:
         glue_client = glue.client("glue")
+
+or on a thread of this process (:class:`LocalGlueServer`, one per process: moto's state is global).
 
 State is kept in memory only.
 """
 
 from __future__ import annotations
 
-from airflow_glue_flow.local.server import LocalGlue, LocalGlueServer
+from airflow_glue_flow.local.process import LocalGlueProcess
+from airflow_glue_flow.local.server import LocalGlueServer
 from airflow_glue_flow.local.settings import MIN_CRAWL_SECONDS_ENV, STATE_DIR_ENV, TIMEOUT_UNIT_SECONDS_ENV
 
 __all__ = [
     "MIN_CRAWL_SECONDS_ENV",
     "STATE_DIR_ENV",
     "TIMEOUT_UNIT_SECONDS_ENV",
-    "LocalGlue",
+    "LocalGlueProcess",
     "LocalGlueServer",
 ]

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from airflow_glue_flow.local.auth import access_key_of, region_of
 from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.crawling.validation import check_crawler
 from airflow_glue_flow.local.definitions import glue_backend, update_crawler, update_job
@@ -30,7 +30,6 @@ from airflow_glue_flow.local.workflows import (
 )
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-_CREDENTIAL_RE = re.compile(r"Credential=([^/]+)/\d{8}/([^/]+)/")
 _JSON = "application/x-amz-json-1.1"
 
 
@@ -75,7 +74,7 @@ class GlueApi:
         }
         # Custom classifiers (moto has none) are kept with the crawls that use them.
         for action, handler in crawls.classifiers.actions().items():
-            self._actions[action] = lambda environ, region, request, handler=handler: handler(region, request)
+            self._actions[action] = _regional(handler)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -86,7 +85,7 @@ class GlueApi:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         raw = environ["wsgi.input"].read(length) if length else b""
         request = json.loads(raw or b"{}")
-        region = _region(environ)
+        region = region_of(environ)
         try:
             status, body = 200, handler(environ, region, request)
         except GlueApiError as err:
@@ -189,7 +188,7 @@ class GlueApi:
         self._refuse_while_crawling(region, request.get("Name", ""), "updated")
         current = self.call_moto(environ, "GetCrawler", {"Name": request.get("Name")})["Crawler"]
         check_crawler({**current, **request})
-        update_crawler(glue_backend(_access_key(environ), region), request)
+        update_crawler(glue_backend(access_key_of(environ), region), request)
         return {}
 
     def _refuse_while_crawling(self, region: str, name: str, verb: str) -> None:
@@ -206,7 +205,7 @@ class GlueApi:
 
     def _update_job(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
         validate_job(request.get("JobUpdate") or {})
-        return {"JobName": update_job(glue_backend(_access_key(environ), region), request)}
+        return {"JobName": update_job(glue_backend(access_key_of(environ), region), request)}
 
     def _start_job_run(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
         job = self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})["Job"]
@@ -251,17 +250,14 @@ class GlueApi:
         return {"JobBookmarkEntry": self.jobs.bookmarks.reset((region, request["JobName"]))}
 
 
-def _region(environ: dict[str, Any]) -> str:
-    match = _CREDENTIAL_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(2) if match else "us-east-1"
-
-
-def _access_key(environ: dict[str, Any]) -> str:
-    match = _CREDENTIAL_RE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(1) if match else ""
-
-
 def _json_default(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.timestamp()
     raise TypeError(f"Cannot serialise {type(value).__name__}")
+
+
+def _regional(
+    handler: Callable[[str, dict[str, Any]], dict[str, Any]],
+) -> Callable[[dict[str, Any], str, dict[str, Any]], dict[str, Any]]:
+    """Adapt a handler that needs only the region and the request to the dispatch table's signature."""
+    return lambda environ, region, request: handler(region, request)

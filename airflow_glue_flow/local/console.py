@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, quote
 from botocore.exceptions import ClientError
 
 from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.settings import Credentials
 
 #: URL prefix of the console pages on the local Glue's address. The underscore keeps it apart from S3's
 #: path-style URLs: no bucket name may contain one.
@@ -62,10 +63,12 @@ class Console:
     """The console pages, as a WSGI app mounted under :data:`CONSOLE_PREFIX`.
 
     :param endpoint_url: the local Glue's URL; the console reads through its API like any client.
+    :param credentials: the local Glue's credentials, which its API requires (default: the default ones).
     """
 
-    def __init__(self, endpoint_url: str | Callable[[], str]) -> None:
+    def __init__(self, endpoint_url: str | Callable[[], str], credentials: Credentials | None = None) -> None:
         self._endpoint_url = endpoint_url
+        self._credentials = credentials
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
@@ -93,7 +96,7 @@ class Console:
 
     def _client(self, service: str, region: str) -> Any:
         url = self._endpoint_url() if callable(self._endpoint_url) else self._endpoint_url
-        return local_client(url, service, region)
+        return local_client(url, service, region, self._credentials)
 
     @staticmethod
     def _answer(

@@ -16,7 +16,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from airflow_glue_flow.local.clients import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY
+from airflow_glue_flow.local.settings import Settings
 
 #: The folder holding the job-side ``awsglue`` package; it goes on a job's path only.
 GLUE_LIB = Path(__file__).resolve().parent / "glue_lib"
@@ -71,18 +71,19 @@ def script_argv(
 
 
 def job_environment(
-    endpoint_url: str, state_dir: Path, region: str, python: Path, workdir: Path, python_path: list[Path]
+    settings: Settings, region: str, python: Path, workdir: Path, python_path: list[Path]
 ) -> dict[str, str]:
     """The process environment of a job run, built from nothing.
 
-    :param endpoint_url: the local Glue's URL.
-    :param state_dir: the server's state folder (holds the AWS config file).
+    :param settings: the server settings: its URL, the credentials it accepts, its state folder (which
+        holds the AWS config file).
     :param region: the run's region.
     :param python: the job environment's interpreter.
     :param workdir: the run's working directory (also its HOME).
     :param python_path: folders and archives to import from (``--extra-py-files``), before ``awsglue``
         and the ``sitecustomize`` that points older AWS SDKs at the local Glue.
     """
+    endpoint_url, state_dir = settings.endpoint_url, settings.state_dir
     config = state_dir / "aws-config"
     if not config.exists():
         # Path-style S3 addressing: bucket.<host> does not resolve for a local endpoint.
@@ -96,8 +97,8 @@ def job_environment(
         "PYTHONPATH": ":".join(str(p) for p in [*python_path, GLUE_LIB, JOB_SITE]),
         "PYTHONUNBUFFERED": "1",
         "AWS_ENDPOINT_URL": endpoint_url,
-        "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY_ID,
-        "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_ACCESS_KEY,
+        "AWS_ACCESS_KEY_ID": settings.credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": settings.credentials.secret_access_key,
         "AWS_DEFAULT_REGION": region,
         "AWS_REGION": region,
         "AWS_CONFIG_FILE": str(config),

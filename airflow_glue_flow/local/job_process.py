@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from airflow_glue_flow.local import job_supervisor
-from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.clients import server_client
 from airflow_glue_flow.local.job_args import job_environment, merged_arguments, script_argv
 from airflow_glue_flow.local.job_env import (
     JobEnvironmentError,
@@ -87,7 +87,7 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
             f"Job {job['Name']} is a {kind or 'unknown'} job: streaming and Ray jobs don't run in the local "
             "Glue; Python-shell (pythonshell) and Spark (glueetl) jobs do. Run this job on AWS Glue."
         )
-    logs = local_client(settings.endpoint_url, "logs", run.region)
+    logs = server_client(settings.endpoint_url, "logs", run.region, settings.credentials)
     out = LogStreamWriter(logs, f"{log_group(job)}/output", run.id)
     err_writer = LogStreamWriter(logs, f"{log_group(job)}/error", run.id)
     for writer in (out, err_writer):
@@ -188,7 +188,7 @@ def _prepare(
         raise RunFailed("The --extra-files option cannot be used with Python shell jobs")
     workdir = settings.state_dir / "runs" / run.id
     workdir.mkdir(parents=True, exist_ok=True)
-    s3 = local_client(settings.endpoint_url, "s3", run.region)
+    s3 = server_client(settings.endpoint_url, "s3", run.region, settings.credentials)
     try:
         parse_s3_uri(location)
     except S3UriError as err:
@@ -229,7 +229,7 @@ def _prepare(
     except JobEnvironmentError as err:
         raise RunFailed(str(err)) from None
     argv = [str(python), "-u", *script_argv(script, location, arguments, run.region, job["Name"], run.id)]
-    env = job_environment(settings.endpoint_url, settings.state_dir, run.region, python, workdir, python_path)
+    env = job_environment(settings, run.region, python, workdir, python_path)
     return argv, env, workdir
 
 

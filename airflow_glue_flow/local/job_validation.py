@@ -112,7 +112,7 @@ def validate_run(job: Mapping[str, Any], request: Mapping[str, Any]) -> None:
     if not overrides:
         return
     # A run's capacity replaces the job's: its MaxCapacity drops the job's workers and the reverse.
-    replaced = (
+    replaced: tuple[str, ...] = (
         ("MaxCapacity", "AllocatedCapacity")
         if "WorkerType" in overrides or "NumberOfWorkers" in overrides
         else ()

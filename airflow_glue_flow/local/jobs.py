@@ -15,7 +15,7 @@ import secrets
 import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -182,7 +182,7 @@ class JobRuns:
             runs = list(self._runs.get((region, job_name), []))
         return [run.as_dict() for run in reversed(runs)]
 
-    def stop(self, region: str, job_name: str, run_ids: list[str]) -> dict[str, Any]:
+    def stop(self, region: str, job_name: str, run_ids: Sequence[str]) -> dict[str, Any]:
         """BatchStopJobRun: stop each active run; the run ends STOPPED.
 
         :param region: the request's region.

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from airflow_glue_flow.local.server import DEFAULT_HOST, LocalGlueServer
+from airflow_glue_flow.local.settings import Credentials
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,6 +32,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="shortest crawl in seconds, so pollers can observe RUNNING (env GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS, default 3)",
     )
     parser.add_argument(
+        "--access-key-id",
+        default=None,
+        help="access key id requests must be signed with (env GLUE_FLOW_LOCAL_ACCESS_KEY_ID, default testing)",
+    )
+    parser.add_argument(
+        "--secret-access-key",
+        default=None,
+        help="its secret (env GLUE_FLOW_LOCAL_SECRET_ACCESS_KEY, default testing)",
+    )
+    parser.add_argument(
+        "--allow-origin",
+        action="append",
+        default=None,
+        metavar="ORIGIN",
+        help="a browser origin allowed to call, e.g. http://localhost:3000; repeatable "
+        "(env GLUE_FLOW_LOCAL_ALLOWED_ORIGINS, comma-separated; default: none)",
+    )
+    parser.add_argument(
         "--timeout-unit-seconds",
         type=float,
         default=None,
@@ -43,30 +62,40 @@ def serve(args: argparse.Namespace) -> int:
 
     :param args: parsed ``serve`` options.
     """
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise SystemExit(0)
+
+    # Installed first, so a SIGTERM at any later moment still runs the cleanup below.
+    signal.signal(signal.SIGTERM, terminate)
     server = LocalGlueServer(
         args.host,
         args.port,
         state_dir=args.state_dir,
         min_crawl_seconds=args.min_crawl_seconds,
         timeout_unit_seconds=args.timeout_unit_seconds,
-    )
-
-    def terminate(signum: int, frame: Any) -> None:
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, terminate)
-    url = (
-        f"http://{args.host}:{server.port}" if args.host not in ("0.0.0.0", "::", "") else server.endpoint_url
-    )
-    print(url, flush=True)
-    print(
-        f"Local Glue (S3, Glue, CloudWatch Logs) serving on {args.host}:{server.port}; state is in memory "
-        f"(scripts under {server.settings.state_dir}). Stop with Ctrl-C.",
-        file=sys.stderr,
-        flush=True,
+        credentials=Credentials.from_env(args.access_key_id, args.secret_access_key),
+        allowed_origins=tuple(args.allow_origin) if args.allow_origin else None,
     )
     try:
+        url = (
+            f"http://{args.host}:{server.port}"
+            if args.host not in ("0.0.0.0", "::", "")
+            else server.endpoint_url
+        )
+        print(url, flush=True)
+        print(
+            f"Local Glue (S3, Glue, CloudWatch Logs) serving on {args.host}:{server.port}; state is in memory "
+            f"(scripts under {server.settings.state_dir}). Requests must be signed (SigV4) with access key id "
+            f"{server.settings.credentials.access_key_id!r} and secret access key "
+            f"{server.settings.credentials.secret_access_key!r}; browser origins allowed: "
+            f"{', '.join(server.settings.allowed_origins) or 'none'}. Stop with Ctrl-C.",
+            file=sys.stderr,
+            flush=True,
+        )
         server.serve_forever()
     except KeyboardInterrupt:
         pass
+    finally:
+        server.release()
     return 0

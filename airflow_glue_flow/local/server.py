@@ -1,36 +1,37 @@
-"""Start and stop the local Glue: in this process (:class:`LocalGlueServer`) or as a subprocess
-(:class:`LocalGlue`, what tests and the demo use, started exactly as ``glue-flow local serve``).
+"""The local Glue's HTTP server, running on a thread of this process (:class:`LocalGlueServer`).
 
-All state (buckets, objects, catalog, crawlers, jobs, runs, logs) lives in the server's memory and
-is gone when it stops.
+``glue-flow local serve`` runs one in the foreground; :class:`~airflow_glue_flow.local.process.LocalGlueProcess`
+starts that command as a subprocess. All state (buckets, objects, catalog, crawlers, jobs, runs, logs)
+lives in the server's memory and is gone when it stops.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
+import shutil
 import tempfile
 import threading
-import time
 from pathlib import Path
-from types import TracebackType
-from typing import Any
 
 from airflow_glue_flow.local.api import GlueApi
-from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.auth import FrontDoor
 from airflow_glue_flow.local.console import Console, with_console
 from airflow_glue_flow.local.crawling.runs import CrawlerRuns
 from airflow_glue_flow.local.jobs import JobRuns
+from airflow_glue_flow.local.json_protocol import JsonProtocol
 from airflow_glue_flow.local.logs import LogPages
+from airflow_glue_flow.local.s3_conditions import S3Preconditions
 from airflow_glue_flow.local.settings import (
+    ALLOWED_ORIGINS_ENV,
     DEFAULT_MIN_CRAWL_SECONDS,
     MIN_CRAWL_SECONDS_ENV,
     STATE_DIR_ENV,
     TIMEOUT_UNIT_SECONDS_ENV,
+    Credentials,
     Settings,
     env_float,
+    env_list,
 )
 
 DEFAULT_HOST = "127.0.0.1"
@@ -44,10 +45,14 @@ class LocalGlueServer:
 
     :param host: the address to bind (``0.0.0.0`` in a container).
     :param port: the port; 0 picks a free one.
-    :param state_dir: folder for job scripts and run working directories (a new temporary folder if None).
+    :param state_dir: folder for job scripts and run working directories (default: ``GLUE_FLOW_LOCAL_STATE_DIR``,
+        else a new temporary folder, removed when the server stops).
     :param min_crawl_seconds: shortest crawl in seconds (default: ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS`` or 3).
     :param timeout_unit_seconds: seconds per Glue timeout minute
         (default: ``GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS`` or 60).
+    :param credentials: what requests must be signed with (default: ``GLUE_FLOW_LOCAL_ACCESS_KEY_ID`` /
+        ``GLUE_FLOW_LOCAL_SECRET_ACCESS_KEY`` or ``testing`` / ``testing``).
+    :param allowed_origins: browser origins allowed to call (default: ``GLUE_FLOW_LOCAL_ALLOWED_ORIGINS``).
     """
 
     def __init__(
@@ -58,6 +63,8 @@ class LocalGlueServer:
         state_dir: str | Path | None = None,
         min_crawl_seconds: float | None = None,
         timeout_unit_seconds: float | None = None,
+        credentials: Credentials | None = None,
+        allowed_origins: tuple[str, ...] | None = None,
     ) -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
@@ -66,7 +73,10 @@ class LocalGlueServer:
         )
         from werkzeug.serving import make_server
 
-        directory = state_dir or os.environ.get(STATE_DIR_ENV) or tempfile.mkdtemp(prefix="glue-flow-local-")
+        given = state_dir or os.environ.get(STATE_DIR_ENV)
+        directory = given or tempfile.mkdtemp(prefix="glue-flow-local-")
+        # A folder the server made for itself goes when it stops; a folder it was given stays.
+        self._owns_state_dir = not given
         Path(directory).mkdir(parents=True, exist_ok=True)
         self.settings = Settings(
             endpoint_url="",
@@ -77,12 +87,17 @@ class LocalGlueServer:
             timeout_unit_seconds=timeout_unit_seconds
             if timeout_unit_seconds is not None
             else env_float(TIMEOUT_UNIT_SECONDS_ENV, 60.0),
+            credentials=credentials or Credentials.from_env(),
+            allowed_origins=allowed_origins if allowed_origins is not None else env_list(ALLOWED_ORIGINS_ENV),
         )
         self.crawls = CrawlerRuns(self.settings)
         self.jobs = JobRuns(self.settings)
+        moto = DomainDispatcherApplication(create_backend_app)
+        api = GlueApi(LogPages(S3Preconditions(moto)), self.crawls, self.jobs)
+        # The console's read-only pages are opened by a browser: they answer before the front door.
         app = with_console(
-            GlueApi(LogPages(DomainDispatcherApplication(create_backend_app)), self.crawls, self.jobs),
-            Console(lambda: self.settings.endpoint_url),
+            FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins),
+            Console(lambda: self.settings.endpoint_url, self.settings.credentials),
         )
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
@@ -103,7 +118,7 @@ class LocalGlueServer:
         try:
             self._server.serve_forever()
         finally:
-            self.jobs.shutdown()
+            self.release()
 
     def start(self) -> LocalGlueServer:
         """Serve on a background thread; returns self."""
@@ -117,133 +132,10 @@ class LocalGlueServer:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self.release()
+
+    def release(self) -> None:
+        """Kill running job scripts and remove the state folder the server made itself (idempotent)."""
         self.jobs.shutdown()
-
-
-class LocalGlue:
-    """A local Glue server in a subprocess, started with the same command as the docker-compose service.
-
-    Use ``with LocalGlue.start() as glue: boto3.client("glue", endpoint_url=glue.endpoint_url, ...)``.
-
-    :param process: the server process.
-    :param endpoint_url: the URL it printed.
-    :param state_dir: its state folder.
-    """
-
-    def __init__(self, process: subprocess.Popen[str], endpoint_url: str, state_dir: Path) -> None:
-        self.process = process
-        self.endpoint_url = endpoint_url
-        self.state_dir = state_dir
-        self.region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
-
-    @staticmethod
-    def command(host: str = DEFAULT_HOST, port: int = 0, state_dir: str | Path | None = None) -> list[str]:
-        """The server command line, the docker-compose service's with this Python as ``python``.
-
-        ``python -m airflow_glue_flow.local serve`` is ``glue-flow local serve`` without the console script.
-
-        :param host: the address to bind.
-        :param port: the port (0: a free one).
-        :param state_dir: the state folder, or None for the server's default.
-        """
-        argv = [sys.executable, "-m", "airflow_glue_flow.local", "serve", "--host", host, "--port", str(port)]
-        if state_dir is not None:
-            argv += ["--state-dir", str(state_dir)]
-        return argv
-
-    @classmethod
-    def start(
-        cls,
-        *,
-        host: str = DEFAULT_HOST,
-        port: int = 0,
-        state_dir: str | Path | None = None,
-        min_crawl_seconds: float | None = None,
-        timeout_unit_seconds: float | None = None,
-        startup_timeout: float = 60.0,
-    ) -> LocalGlue:
-        """Start ``glue-flow local serve`` and wait until it prints its endpoint URL.
-
-        :param host: the address to bind.
-        :param port: the port (0: a free one).
-        :param state_dir: the state folder (a new temporary folder if None); ``server.log`` holds its stderr.
-        :param min_crawl_seconds: sets ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS`` for the server.
-        :param timeout_unit_seconds: sets ``GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS`` for the server.
-        :param startup_timeout: seconds to wait for the URL.
-        :raises RuntimeError: when the server exits or stays silent.
-        """
-        directory = Path(state_dir or tempfile.mkdtemp(prefix="glue-flow-local-"))
-        directory.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ)
-        if min_crawl_seconds is not None:
-            env[MIN_CRAWL_SECONDS_ENV] = str(min_crawl_seconds)
-        if timeout_unit_seconds is not None:
-            env[TIMEOUT_UNIT_SECONDS_ENV] = str(timeout_unit_seconds)
-        log_path = directory / "server.log"
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                cls.command(host, port, directory),
-                stdout=subprocess.PIPE,
-                stderr=log,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                text=True,
-            )
-        url = _read_url(process, startup_timeout)
-        if url is None:
-            process.kill()
-            process.wait()
-            raise RuntimeError(
-                f"The local Glue did not start: see {log_path}:\n{log_path.read_text()[-2000:]}"
-            )
-        threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
-        return cls(process, url, directory)
-
-    def client(self, service: str, region: str | None = None) -> Any:
-        """A boto3 client for ``s3``, ``glue`` or ``logs`` of this local Glue.
-
-        :param service: the service name.
-        :param region: the region (default: ``AWS_DEFAULT_REGION`` or us-east-1).
-        """
-        return local_client(self.endpoint_url, service, region or self.region)
-
-    def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after 10 s)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-    def __enter__(self) -> LocalGlue:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-
-def _read_url(process: subprocess.Popen[str], timeout: float) -> str | None:
-    found: list[str] = []
-
-    def read() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith("http://"):
-                found.append(line.strip())
-                return
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    deadline = time.monotonic() + timeout
-    while reader.is_alive() and time.monotonic() < deadline and process.poll() is None:
-        reader.join(timeout=0.05)
-    return found[0] if found else None
-
-
-def _drain(stream: Any) -> None:
-    for _ in stream:
-        pass
+        if self._owns_state_dir:
+            shutil.rmtree(self.settings.state_dir, ignore_errors=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 #: Environment variable: seconds a crawl lasts at least, so a poller can see RUNNING (default 3).
@@ -14,6 +14,34 @@ DEFAULT_MIN_CRAWL_SECONDS = 3.0
 TIMEOUT_UNIT_SECONDS_ENV = "GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS"
 #: Environment variable: folder for downloaded job scripts and run working directories.
 STATE_DIR_ENV = "GLUE_FLOW_LOCAL_STATE_DIR"
+#: Environment variables: the access key id and secret requests must be signed with.
+ACCESS_KEY_ID_ENV = "GLUE_FLOW_LOCAL_ACCESS_KEY_ID"
+SECRET_ACCESS_KEY_ENV = "GLUE_FLOW_LOCAL_SECRET_ACCESS_KEY"
+#: Environment variable: comma-separated browser origins allowed to call the server (none by default).
+ALLOWED_ORIGINS_ENV = "GLUE_FLOW_LOCAL_ALLOWED_ORIGINS"
+#: The credentials the server accepts unless started with others (the AWS CLI's and moto's usual ones).
+DEFAULT_ACCESS_KEY_ID = "testing"
+DEFAULT_SECRET_ACCESS_KEY = "testing"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """An access key id and its secret.
+
+    :param access_key_id: the access key id.
+    :param secret_access_key: the secret access key.
+    """
+
+    access_key_id: str = DEFAULT_ACCESS_KEY_ID
+    secret_access_key: str = DEFAULT_SECRET_ACCESS_KEY
+
+    @classmethod
+    def from_env(cls, access_key_id: str | None = None, secret_access_key: str | None = None) -> Credentials:
+        """The given values, else the environment variables, else the defaults."""
+        return cls(
+            access_key_id or os.environ.get(ACCESS_KEY_ID_ENV) or DEFAULT_ACCESS_KEY_ID,
+            secret_access_key or os.environ.get(SECRET_ACCESS_KEY_ENV) or DEFAULT_SECRET_ACCESS_KEY,
+        )
 
 
 @dataclass
@@ -24,12 +52,16 @@ class Settings:
     :param state_dir: folder for job scripts and run working directories.
     :param min_crawl_seconds: the shortest crawl, in seconds.
     :param timeout_unit_seconds: the length of one Glue timeout "minute", in seconds.
+    :param credentials: what requests must be signed with (also given to crawls and job runs).
+    :param allowed_origins: browser origins allowed to call the server.
     """
 
     endpoint_url: str
     state_dir: Path
     min_crawl_seconds: float = DEFAULT_MIN_CRAWL_SECONDS
     timeout_unit_seconds: float = 60.0
+    credentials: Credentials = field(default_factory=Credentials)
+    allowed_origins: tuple[str, ...] = ()
 
 
 def env_float(name: str, default: float) -> float:
@@ -40,3 +72,8 @@ def env_float(name: str, default: float) -> float:
     """
     value = os.environ.get(name, "").strip()
     return float(value) if value else default
+
+
+def env_list(name: str) -> tuple[str, ...]:
+    """Read a comma-separated environment variable (empty when unset)."""
+    return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from airflow_glue_flow.local import spark_jobs
-from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.clients import server_client
 from airflow_glue_flow.local.job_args import job_environment, merged_arguments, script_argv
 from airflow_glue_flow.local.job_bookmarks import BookmarkStore
 from airflow_glue_flow.local.job_env import JobEnvironmentError, closest_interpreter, ensure_environment
@@ -48,7 +48,7 @@ def prepare_spark(
         raise SparkPrepareError(f"Invalid ScriptLocation of job {job['Name']}: {err}") from None
     workdir = settings.state_dir / "runs" / run.id  # type: ignore[attr-defined]
     workdir.mkdir(parents=True, exist_ok=True)
-    s3 = local_client(settings.endpoint_url, "s3", run.region)  # type: ignore[attr-defined]
+    s3 = server_client(settings.endpoint_url, "s3", run.region, settings.credentials)  # type: ignore[attr-defined]
     script = workdir / (location.rsplit("/", 1)[-1] or "script.py")
     script.write_bytes(download(s3, location, "script"))
     python_path: list[Path] = []
@@ -86,7 +86,7 @@ def prepare_spark(
         run.id,  # type: ignore[attr-defined]
     )
     argv = [str(python), "-u", *script_argv(script, location, arguments, run.region, job["Name"], run.id)]  # type: ignore[attr-defined]
-    env = job_environment(settings.endpoint_url, settings.state_dir, run.region, python, workdir, python_path)  # type: ignore[attr-defined]
+    env = job_environment(settings, run.region, python, workdir, python_path)  # type: ignore[attr-defined]
     env.update(launch.env)
     return argv, env, workdir, launch.finish
 

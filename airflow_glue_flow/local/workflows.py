@@ -9,7 +9,7 @@ without activation, Get*/List*/Update*/Delete*) go to moto unchanged.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from airflow_glue_flow.local.errors import GlueApiError
 
@@ -18,7 +18,7 @@ _TRIGGERS = "Glue triggers do not fire on the local Glue"
 _INSTEAD = "Run the flow as an Airflow DAG (see GlueConditionalTriggerOperator) or on AWS Glue."
 
 
-def refuse_workflow_run(action: str, request: dict[str, Any]) -> None:
+def refuse_workflow_run(action: str, request: dict[str, Any]) -> NoReturn:
     """Refuse StartWorkflowRun / ResumeWorkflowRun.
 
     :param action: the Glue action.
@@ -30,7 +30,7 @@ def refuse_workflow_run(action: str, request: dict[str, Any]) -> None:
     )
 
 
-def refuse_trigger_start(request: dict[str, Any]) -> None:
+def refuse_trigger_start(request: dict[str, Any]) -> NoReturn:
     """Refuse StartTrigger.
 
     :param request: the StartTrigger request body.
@@ -52,5 +52,5 @@ def check_trigger_creation(request: dict[str, Any]) -> None:
         )
 
 
-def _refuse(message: str) -> None:
+def _refuse(message: str) -> NoReturn:
     raise GlueApiError(NOT_SUPPORTED, f"{message} {_INSTEAD}")

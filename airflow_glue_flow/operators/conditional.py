@@ -8,8 +8,9 @@ How it works on Airflow 3:
 - Inside the task it reads the watched tasks' states through the Task SDK (the execution API, no database
   access): :meth:`RuntimeTaskInstance.get_task_states` for the Airflow state of each watched task in this DAG
   run, and ``xcom_pull(key="glue_state")`` for the exact Glue state a job run or crawler task pushed.
-- While the predicate is undecided it reschedules itself (``AirflowRescheduleException``): the worker slot is
-  free between checks. After ``timeout`` it fails with :class:`GlueConditionTimeoutError`.
+- It is a ``BaseSensorOperator`` in ``mode="reschedule"``: while the predicate is undecided Airflow
+  reschedules it every ``poke_interval`` (the worker slot is free between checks). After ``timeout`` it fails
+  with :class:`GlueConditionTimeoutError` (an ``AirflowSensorTimeout``, so ``soft_fail`` skips instead).
 - Its downstream tasks are the actions. Met: it succeeds and they run. No longer possible: it raises
   ``AirflowSkipException`` and they are skipped (with their default trigger rule), as a Glue trigger
   that never fires.
@@ -27,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any, NoReturn
 
-from airflow.sdk import BaseOperator, Context, timezone
+from airflow.sdk import BaseOperator, BaseSensorOperator, Context, PokeReturnValue, timezone
 from airflow.sdk.exceptions import AirflowRescheduleException, AirflowSkipException
 
 from airflow_glue_flow.exceptions import (
@@ -87,6 +88,9 @@ class GlueFlowFailureGuardOperator(BaseOperator):
     upstream failed.
 
     :param poke_interval: seconds between checks while other Glue tasks of the DAG still run.
+
+    It reschedules itself rather than being a ``BaseSensorOperator``: a sensor's ``timeout`` and
+    ``soft_fail`` would let the guard end without its verdict, and its one job is to fail the run honestly.
     """
 
     ui_color = "#f4d4d4"
@@ -156,7 +160,7 @@ def failure_guard(dag: Any) -> GlueFlowFailureGuardOperator:
     return guard
 
 
-class GlueConditionalTriggerOperator(BaseOperator):
+class GlueConditionalTriggerOperator(BaseSensorOperator):
     """Start the downstream tasks (the actions) when Glue-style ALL/ANY conditions on watched tasks hold.
 
     Each condition watches one task of the same DAG (defined before this operator) and names the Glue
@@ -168,9 +172,9 @@ class GlueConditionalTriggerOperator(BaseOperator):
 
     The operator wires itself downstream of the watched tasks and runs with ``trigger_rule="always"``, so it
     decides as early as the predicate is decided. Met: it returns what held and the actions run. No longer
-    possible: it is skipped and so are the actions. Undecided: it reschedules itself every
-    ``poke_interval`` (no worker slot held) until ``timeout``, then fails with
-    :class:`~airflow_glue_flow.exceptions.GlueConditionTimeoutError`.
+    possible: it is skipped and so are the actions. Undecided: Airflow reschedules it every ``poke_interval``
+    (sensor ``mode="reschedule"``, no worker slot held) until ``timeout``, then it fails with
+    :class:`~airflow_glue_flow.exceptions.GlueConditionTimeoutError` (skipped with ``soft_fail=True``).
 
     A watched task that ends in a non-success state fails the DAG run (through the DAG's
     ``glue_flow_failure_guard`` leaf task) even when a branch reacted to it, unless a condition on that
@@ -185,6 +189,8 @@ class GlueConditionalTriggerOperator(BaseOperator):
         condition.
     :param poke_interval: seconds (or timedelta) between checks while undecided.
     :param timeout: seconds (or timedelta) from the first check until an undecided predicate fails.
+    :param kwargs: ``BaseSensorOperator`` arguments (``soft_fail``, ``exponential_backoff``, ``max_wait``, ...)
+        and ``BaseOperator`` ones; ``mode`` is ``"reschedule"`` unless given.
     :return: ``{"logical", "met", "outcomes"}``: the conditions that held and each watched task's outcome.
     """
 
@@ -201,16 +207,18 @@ class GlueConditionalTriggerOperator(BaseOperator):
         **kwargs: Any,
     ) -> None:
         trigger_rule = kwargs.setdefault("trigger_rule", "always")
-        super().__init__(**kwargs)
+        kwargs.setdefault("mode", "reschedule")
+        if _seconds(poke_interval) <= 0 or _seconds(timeout) < 0:
+            raise GlueConditionError(
+                kwargs.get("task_id", "?"),
+                f"poke_interval must be > 0 and timeout >= 0, got {poke_interval!r} and {timeout!r}",
+            )
+        super().__init__(poke_interval=poke_interval, timeout=timeout, **kwargs)
         if str(trigger_rule) != "always":
             self._fail(
                 f"trigger_rule must be 'always' (got {trigger_rule!r}): the trigger starts with the run and "
                 "watches its conditions itself, so it can fire before every watched task has ended"
             )
-        self.poke_interval = _seconds(poke_interval)
-        self.timeout = _seconds(timeout)
-        if self.poke_interval <= 0 or self.timeout < 0:
-            self._fail(f"poke_interval must be > 0 and timeout >= 0, got {poke_interval!r} and {timeout!r}")
         try:
             self.predicate: Predicate = build_predicate(logical, conditions)
         except PredicateError as err:
@@ -265,27 +273,30 @@ class GlueConditionalTriggerOperator(BaseOperator):
                     self._fail(f"task {task_id!r} is watched by the trigger, so it cannot also be its action")
         super().set_downstream(task_or_task_list, edge_modifier=edge_modifier)
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        """Check the conditions once: return when met, skip when impossible, else reschedule or time out."""
+    def poke(self, context: Context) -> PokeReturnValue | bool:
+        """Check the conditions once: done when met, skip when impossible, else not yet (or time out)."""
         ti = context["ti"]
-        started = ti.get_first_reschedule_date(context) or timezone.utcnow()
         _, outcomes = read_watched(ti, self.predicate.task_ids)
         decision = self.predicate.evaluate(outcomes)
         shown = ", ".join(f"{t}={o or 'pending'}" for t, o in outcomes.items())
         self.log.info("%s of %d condition(s): %s -> %s", self.logical, len(self.conditions), shown, decision)
         if decision is True:
             met = [c.describe() for c in self.predicate.met_conditions(outcomes)]
-            return {"logical": self.logical, "met": met, "outcomes": outcomes}
+            return PokeReturnValue(
+                is_done=True, xcom_value={"logical": self.logical, "met": met, "outcomes": outcomes}
+            )
         if decision is False:
             raise AirflowSkipException(
                 f"{self.logical} predicate can no longer be met ({shown}); the trigger does not fire"
             )
-        waited = (timezone.utcnow() - started).total_seconds()
-        if waited >= self.timeout:
+        # BaseSensorOperator would time out too, but with a message that cannot say which conditions are
+        # still pending; this check comes first with the same clock (the first check of this try series).
+        started = ti.get_first_reschedule_date(context) or timezone.utcnow()
+        if (timezone.utcnow() - started).total_seconds() >= self.timeout:
             raise GlueConditionTimeoutError(
                 self.task_id, self.predicate.pending_task_ids(outcomes), self.timeout
             )
-        raise AirflowRescheduleException(timezone.utcnow() + timedelta(seconds=self.poke_interval))
+        return False
 
     @classmethod
     def from_glue_trigger(

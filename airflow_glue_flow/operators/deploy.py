@@ -10,6 +10,7 @@ from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk import Context
 
+from airflow_glue_flow.encoding.bundle import package_zip
 from airflow_glue_flow.hooks.deploy import GlueDeployHook
 
 
@@ -22,6 +23,9 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
     :param scripts: ``{"path/to/local/script.py": "s3://bucket/key.py"}``; a relative local path is
         resolved against the DAG file's folder. Uploaded only when the bytes differ. (The S3 URI is the
         value because Airflow renders templates in dict values, not in keys.)
+    :param py_packages: ``{"airflow_glue_flow.encoding": "s3://bucket/key.zip"}``: each installed package is
+        zipped (its sources and its parents' ``__init__.py``) for a job's ``--extra-py-files`` and uploaded
+        only when the bytes differ.
     :param crawlers: CreateCrawler requests, created or updated.
     :param jobs: CreateJob requests, created or updated.
     :param buckets: S3 buckets to create if missing (handy for a fresh local Glue).
@@ -35,7 +39,7 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
 
     aws_hook_class = GlueDeployHook
     template_fields: Sequence[str] = aws_template_fields(
-        "databases", "scripts", "crawlers", "jobs", "buckets"
+        "databases", "scripts", "py_packages", "crawlers", "jobs", "buckets"
     )
 
     def __init__(
@@ -43,6 +47,7 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
         *,
         databases: Sequence[str] = (),
         scripts: dict[str, str] | None = None,
+        py_packages: dict[str, str] | None = None,
         crawlers: Sequence[dict[str, Any]] = (),
         jobs: Sequence[dict[str, Any]] = (),
         buckets: Sequence[str] = (),
@@ -53,6 +58,7 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
         super().__init__(**kwargs)
         self.databases = list(databases)
         self.scripts = dict(scripts or {})
+        self.py_packages = dict(py_packages or {})
         self.crawlers = list(crawlers)
         self.jobs = list(jobs)
         self.buckets = list(buckets)
@@ -71,6 +77,9 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
             "scripts": {
                 uri: self.hook.ensure_object(self._script_path(path).read_bytes(), uri)
                 for path, uri in self.scripts.items()
+            },
+            "py_packages": {
+                uri: self.hook.ensure_object(package_zip(name), uri) for name, uri in self.py_packages.items()
             },
             "crawlers": {spec["Name"]: self.hook.ensure_crawler(spec) for spec in self.crawlers},
             "jobs": {spec["Name"]: self.hook.ensure_job(spec) for spec in self.jobs},

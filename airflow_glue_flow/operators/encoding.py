@@ -22,6 +22,7 @@ from airflow_glue_flow.encoding import (
     s3_client_config,
     summary_line,
 )
+from airflow_glue_flow.encoding.keys import ParameterProblem, check_prefixes
 from airflow_glue_flow.exceptions import GlueTaskParameterError, S3EncodingConversionError
 
 #: XCom key of the report when the task fails (on success the report is the return value).
@@ -34,7 +35,9 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     Each object is decoded incrementally (memory stays flat whatever its size), uploaded to
     ``target_prefix + rest-of-key`` (multipart when large), copied to ``archive_prefix + rest-of-key``,
     checked (archive size and ETag against the bytes that were converted), and only then deleted from
-    the source. A rerun after a failure or a crash converges without losing or duplicating anything.
+    the source, conditional on its ETag. A converted or archived key that already holds other bytes is
+    not replaced: the new version gets the source ETag in its name (``a.csv`` -> ``a.<etag>.csv``). A
+    rerun after a failure or a crash converges without losing or duplicating anything.
     Objects that cannot be converted keep their source; the others still convert, and the task then
     fails with :class:`~airflow_glue_flow.exceptions.S3EncodingConversionError` listing every failed key.
 
@@ -42,15 +45,19 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     fails it is pushed under :data:`REPORT_XCOM_KEY` first.
 
     :param bucket: the bucket holding the three prefixes.
-    :param source_prefix: the objects to convert (e.g. ``incoming/``); must not overlap the other two.
-    :param target_prefix: where the converted objects go (e.g. ``utf8/``).
-    :param archive_prefix: where the original bytes go (e.g. ``shift_jis/``).
+    :param source_prefix: the folder of the objects to convert (e.g. ``incoming/``); must end with ``/``
+        and must not overlap the other two.
+    :param target_prefix: the folder the converted objects go to (e.g. ``utf8/``).
+    :param archive_prefix: the folder the original bytes go to (e.g. ``shift_jis/``).
     :param source_encoding: codec of the sources: ``cp932`` (default), ``shift_jis``, ``euc-jp``,
         ``iso2022_jp``, ``utf-8-sig``, or any other Python codec.
     :param target_encoding: codec of the outputs.
     :param errors: ``strict`` fails an object on its first invalid byte (naming key, offset and bytes);
         ``replace`` writes U+FFFD instead and counts the replacements.
-    :param delete_source: delete each source once converted and archived.
+    :param delete_source: delete each source once converted and archived (only on a store that honours
+        conditional deletes; elsewhere the sources stay and the task fails naming them).
+    :param replace_target: overwrite a converted object made from an earlier version of the same file
+        instead of writing the new version under a versioned key.
     :param max_workers: objects converted at the same time.
     :param part_size: multipart threshold and part size (bytes) for outputs and archive copies.
     :param max_report_objects: converted objects listed in the returned report (all failures are always
@@ -88,6 +95,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         max_workers: int = DEFAULT_MAX_WORKERS,
         part_size: int = DEFAULT_PART_SIZE,
         max_report_objects: int = 1000,
+        replace_target: bool = False,
         **kwargs: Any,
     ) -> None:
         # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
@@ -104,6 +112,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         self.max_workers = max_workers
         self.part_size = part_size
         self.max_report_objects = max_report_objects
+        self.replace_target = replace_target
 
     @property
     def _hook_parameters(self) -> dict[str, Any]:
@@ -116,7 +125,17 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     def _log_object(self, result: ObjectResult) -> None:
         log_result(result, self.log)
 
+    def _check_parameters(self) -> None:
+        """Refuse an empty bucket and prefixes that are not folders, naming the task and the parameter."""
+        if not self.bucket:
+            raise GlueTaskParameterError(self.task_id, "bucket", repr(self.bucket), "must not be empty")
+        try:
+            check_prefixes(self.source_prefix, self.target_prefix, self.archive_prefix)
+        except ParameterProblem as exc:
+            raise GlueTaskParameterError(self.task_id, exc.name, repr(exc.value), exc.problem) from exc
+
     def execute(self, context: Context) -> dict[str, Any]:
+        self._check_parameters()
         try:
             report = convert_prefix(
                 self.hook.get_conn(),
@@ -130,6 +149,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
                 delete_source=self.delete_source,
                 max_workers=self.max_workers,
                 part_size=self.part_size,
+                replace_target=self.replace_target,
                 on_result=self._log_object,
             )
         except ValueError as exc:

@@ -9,40 +9,54 @@ from typing import Any, ClassVar
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 from airflow.sdk import Context, conf
-from airflow.sdk.bases.operator import TRIGGER_FAIL_REPR, TriggerFailureReason
 from botocore.exceptions import BotoCoreError, ClientError
 
-from airflow_glue_flow.exceptions import GlueApiCallError, GlueFlowError, GlueJobRunTimeoutError
-from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook, job_run_error
+from airflow_glue_flow.compat import DeferralTimeoutHook
+from airflow_glue_flow.exceptions import (
+    GlueApiCallError,
+    GlueFlowError,
+    GlueJobRunTimeoutError,
+    GlueTaskParameterError,
+)
+from airflow_glue_flow.hooks.job import REATTACHABLE_STATES, RUN_TAG_ARGUMENT, GlueJobFlowHook
+from airflow_glue_flow.hooks.job_wait import job_run_error
 from airflow_glue_flow.links.glue import GlueJobRunLink
-from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
+from airflow_glue_flow.operators.params import coerce_count, coerce_seconds
+from airflow_glue_flow.states import (
+    GLUE_STATE_XCOM_KEY,
+    JOB_RUNNING_STATES,
+    JOB_SUCCESS_STATE,
+    RUN_ID_XCOM_KEY,
+)
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 
-#: XCom key of the run id, pushed as soon as the run is known (before any waiting).
-RUN_ID_XCOM_KEY = "glue_job_run_id"
+__all__ = ["RUN_ID_XCOM_KEY", "GlueJobRunOperator", "normalise_script_args", "run_tag"]
 
 
-def normalise_script_args(script_args: Mapping[str, Any] | None) -> dict[str, str]:
+def normalise_script_args(task_id: str, script_args: Mapping[str, Any] | None) -> dict[str, str]:
     """Turn ``{"KEY": value}`` or ``{"--KEY": value}`` into Glue run Arguments ``{"--KEY": "value"}``.
 
+    :param task_id: the task, for the error message.
     :param script_args: job arguments; keys with or without the leading ``--``.
-    :raises ValueError: not a mapping, an empty key, a None value, or one key given twice (``a`` and ``--a``).
+    :raises GlueTaskParameterError: not a mapping, an empty key, a None value, or one key given twice
+        (``a`` and ``--a``).
     """
     if script_args is None:
         return {}
     if not isinstance(script_args, Mapping):
-        raise ValueError(
-            f"script_args must be a dict of Glue job arguments, got {type(script_args).__name__}"
-        )
+        problem = f"must be a dict of Glue job arguments, got {type(script_args).__name__}"
+        raise GlueTaskParameterError(task_id, "script_args", repr(script_args), problem)
     arguments: dict[str, str] = {}
     for key, value in script_args.items():
         name = str(key).strip().removeprefix("--")
         if not name:
-            raise ValueError(f"script_args has an empty argument name: {key!r}")
+            raise GlueTaskParameterError(task_id, "script_args", repr(key), "is an empty argument name")
         if value is None:
-            raise ValueError(f"script_args[{key!r}] is None; Glue arguments need a value")
+            problem = "is None; Glue arguments need a value"
+            raise GlueTaskParameterError(task_id, f"script_args[{key!r}]", "None", problem)
         if f"--{name}" in arguments:
-            raise ValueError(f"script_args names --{name} twice (with and without the leading --)")
+            problem = f"names --{name} twice (with and without the leading --)"
+            raise GlueTaskParameterError(task_id, "script_args", repr(dict(script_args)), problem)
         arguments[f"--{name}"] = str(value)
     return arguments
 
@@ -55,14 +69,40 @@ def run_tag(context: Context) -> str:
     return tag if map_index is None or map_index < 0 else f"{tag}/{map_index}"
 
 
-class GlueJobRunOperator(AwsBaseOperator[GlueJobFlowHook]):
+def retry_of_same_try_series(ti: Any, retries: int) -> bool:
+    """Whether this try is an automatic retry, not the first try after the DAG run started or was cleared.
+
+    Airflow sets ``max_tries`` to ``try_number + retries`` when a task is cleared, so the first try of
+    the current series is ``max_tries - retries + 1`` (as ``RuntimeTaskInstance.get_first_reschedule_date``
+    computes it).
+
+    :param ti: the running task instance.
+    :param retries: the task's ``retries``.
+    """
+    max_tries = getattr(ti, "max_tries", None)
+    if not isinstance(max_tries, int):
+        return ti.try_number > 1
+    return ti.try_number > max_tries - retries + 1
+
+
+class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
     """Start a run of an existing Glue job and, by default, wait until it ends (``startJobRun.sync``).
 
     SUCCEEDED is success. FAILED, TIMEOUT, STOPPED, ERROR and EXPIRED raise
     :class:`~airflow_glue_flow.exceptions.GlueJobRunFailedError` (job, run id, state, ``JobRun.ErrorMessage``);
     a wait that runs out of checks raises :class:`~airflow_glue_flow.exceptions.GlueJobRunTimeoutError`.
     The run's last Glue state is pushed to XCom key ``glue_state`` before either error is raised.
-    Both waiting modes reach the same outcomes with the same errors.
+    Both waiting modes run the same wait (:class:`~airflow_glue_flow.hooks.job_wait.JobRunWait`) and reach
+    the same outcomes with the same errors.
+
+    When the job has ``MaxRetries``, Glue starts a new attempt after a failed one (``Attempt`` + 1,
+    ``PreviousRunId``); the task follows that chain to its last attempt and logs every attempt's run id,
+    state and error. A retry of the task reattaches to the run an earlier try started (``--airflow_ti``
+    tag) while it still runs, and adopts it when it already SUCCEEDED, so a task that failed for a reason
+    outside Glue (a lost worker, a scheduler race) heals without a second job run. The amazon provider's
+    ``GlueJobOperator`` reattaches too (``durable``, Airflow's ``ResumableJobMixin``), but only in its sync
+    mode through the task state store, and not to a run that already SUCCEEDED while a deferred task was
+    failed by the scheduler; this operator keeps its tag lookup, which works the same in both modes.
 
     :param job_name: an existing Glue job.
     :param script_args: run arguments ``{"KEY": value}``; ``--`` is added to keys that lack it and values
@@ -78,7 +118,15 @@ class GlueJobRunOperator(AwsBaseOperator[GlueJobFlowHook]):
     :param retry_backoff_rate: factor applied to the retry wait after each retry.
     :param reattach_on_retry: tag the run with the task instance (``--airflow_ti``) so that a later try of
         this task reattaches to the run while it is still going instead of starting another one.
+    :param rerun_failed_on_retry: when False, an automatic retry whose earlier run already ended in
+        failure ends with that run's error instead of starting the job again. With it, ``retries`` only
+        heal failures outside Glue (a lost worker, the scheduler failing a deferred task) and never run a
+        failed job twice; the ready DAGs use it so.
     :param stop_on_kill: stop the run when the task is killed, times out, or is killed while deferred.
+    :param follow_retries: follow Glue's own retries of a failed attempt (job ``MaxRetries``) to the last one.
+    :param end_from_trigger: in deferrable mode, end the task from the triggerer when the run succeeds
+        (pushing the same XComs), so no worker resumes it; a failure still resumes the task, which raises
+        the error the sync mode raises.
     :param aws_conn_id: Airflow AWS connection.
     :param region_name: AWS region; the connection's when None.
     :param verify: SSL certificate verification for the client (templated).
@@ -109,7 +157,10 @@ class GlueJobRunOperator(AwsBaseOperator[GlueJobFlowHook]):
         retry_max_attempts: int = 3,
         retry_backoff_rate: float = 2.0,
         reattach_on_retry: bool = True,
+        rerun_failed_on_retry: bool = True,
         stop_on_kill: bool = True,
+        follow_retries: bool = True,
+        end_from_trigger: bool = True,
         **kwargs: Any,
     ) -> None:
         # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
@@ -126,37 +177,46 @@ class GlueJobRunOperator(AwsBaseOperator[GlueJobFlowHook]):
         self.retry_max_attempts = retry_max_attempts
         self.retry_backoff_rate = retry_backoff_rate
         self.reattach_on_retry = reattach_on_retry
+        self.rerun_failed_on_retry = rerun_failed_on_retry
         self.stop_on_kill = stop_on_kill
+        self.follow_retries = follow_retries
+        self.end_from_trigger = end_from_trigger
         self._run_id: str | None = None
 
     def execute(self, context: Context) -> str:
         """Start (or reattach to) the run, then wait here or defer; see the class docstring."""
         arguments = self._checked_arguments()
-        run_id = self._start_or_reattach(context, arguments)
+        run_id, earlier = self._start_or_reattach(context, arguments)
+        if earlier is not None and earlier["JobRunState"] not in REATTACHABLE_STATES:
+            # The earlier try's run has already ended (SUCCEEDED, or failed with rerun_failed_on_retry off).
+            return self._conclude(
+                context, run_id, earlier["JobRunState"], job_run_error(self.job_name, earlier)
+            )
         if not self.wait_for_completion:
             return run_id
         if self.deferrable:
             self.defer(trigger=self._trigger(run_id), method_name="execute_complete")
-        return self._wait(context, run_id)
+        event = self.hook.wait_for_job_run(
+            self.job_name,
+            run_id,
+            poll_interval=self.poll_interval,
+            max_attempts=self.max_attempts,
+            verbose=self.verbose,
+            follow_retries=self.follow_retries,
+        )
+        return self._finish(context, event)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
-        """Finish after the trigger fired: same XCom and same error class and message as the sync wait."""
-        error = GlueFlowError.from_event(event) if event.get("status") == "error" else None
-        if isinstance(error, GlueApiCallError):
-            # The run's state is unknown (the sync wait raises the same error from GetJobRun).
-            raise error
-        return self._conclude(context, event["run_id"], event["state"], error)
+        """Finish after the trigger fired: same XComs and same error class and message as the sync wait."""
+        return self._finish(context, event)
 
-    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+    def on_deferral_timeout(self, context: Context) -> None:
         """Stop the run when the deferral times out (``execution_timeout``), as the sync mode's kill does."""
-        timed_out = (next_kwargs or {}).get("error") == TriggerFailureReason.TRIGGER_TIMEOUT
-        if next_method == TRIGGER_FAIL_REPR and timed_out and self.stop_on_kill:
-            ti = context["ti"]
-            run_id = ti.xcom_pull(task_ids=ti.task_id, key=RUN_ID_XCOM_KEY)
-            if run_id:
-                self.log.info("Deferral timed out: stopping Glue job %s run %s", self.job_name, run_id)
-                self._stop_run(run_id)
-        return super().resume_execution(next_method, next_kwargs, context)
+        ti = context["ti"]
+        run_id = ti.xcom_pull(task_ids=ti.task_id, key=RUN_ID_XCOM_KEY)
+        if self.stop_on_kill and run_id:
+            self.log.info("Deferral timed out: stopping Glue job %s run %s", self.job_name, run_id)
+            self._stop_run(run_id)
 
     def on_kill(self) -> None:
         """Stop the run this task is waiting for (task killed or timed out while waiting in the worker)."""
@@ -176,27 +236,28 @@ class GlueJobRunOperator(AwsBaseOperator[GlueJobFlowHook]):
     def _checked_arguments(self) -> dict[str, str]:
         """Validate the rendered parameters and return the run Arguments (bad input fails the task here)."""
         if not self.job_name or not isinstance(self.job_name, str):
-            raise ValueError(f"job_name must be a non-empty string, got {self.job_name!r}")
-        try:
-            self.poll_interval = float(self.poll_interval)
-            self.max_attempts = int(self.max_attempts)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"poll_interval and max_attempts must be numbers: {error}") from None
-        if self.poll_interval < 0 or self.max_attempts < 1:
-            raise ValueError(
-                f"poll_interval must be >= 0 and max_attempts >= 1, got {self.poll_interval} and {self.max_attempts}"
+            raise GlueTaskParameterError(
+                self.task_id, "job_name", repr(self.job_name), "must be a non-empty string"
             )
-        if self.retry_interval < 0 or self.retry_max_attempts < 0 or self.retry_backoff_rate < 1:
-            raise ValueError("retry_interval and retry_max_attempts must be >= 0 and retry_backoff_rate >= 1")
-        return normalise_script_args(self.script_args)
+        self.poll_interval = coerce_seconds(self.task_id, "poll_interval", self.poll_interval)
+        self.max_attempts = coerce_count(self.task_id, "max_attempts", self.max_attempts)
+        coerce_seconds(self.task_id, "retry_interval", self.retry_interval)
+        coerce_count(self.task_id, "retry_max_attempts", self.retry_max_attempts, minimum=0)
+        if coerce_seconds(self.task_id, "retry_backoff_rate", self.retry_backoff_rate) < 1:
+            raise GlueTaskParameterError(
+                self.task_id, "retry_backoff_rate", repr(self.retry_backoff_rate), "must be at least 1"
+            )
+        return normalise_script_args(self.task_id, self.script_args)
 
-    def _start_or_reattach(self, context: Context, arguments: dict[str, str]) -> str:
-        """Return the run id: a still-running run of an earlier try of this task, or a new run."""
+    def _start_or_reattach(
+        self, context: Context, arguments: dict[str, str]
+    ) -> tuple[str, dict[str, Any] | None]:
+        """Return (run id, the earlier try's ``JobRun`` carried on with, or None for a new run)."""
         ti = context["ti"]
-        run_id = None
+        run_id, earlier = None, None
         if self.reattach_on_retry:
             tag = arguments.setdefault(RUN_TAG_ARGUMENT, run_tag(context))
-            if ti.try_number > 1 and (earlier := self._earlier_run(tag)):
+            if ti.try_number > 1 and (earlier := self._earlier_run(ti, tag)):
                 run_id = earlier["Id"]
                 self.log.info(
                     "Reattaching to Glue job %s run %s (%s), started by an earlier try of this task",
@@ -214,6 +275,10 @@ class GlueJobRunOperator(AwsBaseOperator[GlueJobFlowHook]):
             )
         self._run_id = run_id
         ti.xcom_push(key=RUN_ID_XCOM_KEY, value=run_id)
+        self._persist_link(context, run_id)
+        return run_id, earlier
+
+    def _persist_link(self, context: Context, run_id: str) -> None:
         GlueJobRunLink.persist(
             context=context,
             operator=self,
@@ -222,7 +287,6 @@ class GlueJobRunOperator(AwsBaseOperator[GlueJobFlowHook]):
             job_name=urllib.parse.quote(self.job_name, safe=""),
             job_run_id=run_id,
         )
-        return run_id
 
     def _trigger(self, run_id: str) -> GlueJobRunTrigger:
         return GlueJobRunTrigger(
@@ -232,33 +296,54 @@ class GlueJobRunOperator(AwsBaseOperator[GlueJobFlowHook]):
             max_attempts=self.max_attempts,
             verbose=self.verbose,
             stop_on_kill=self.stop_on_kill,
+            follow_retries=self.follow_retries,
+            end_from_trigger=self.end_from_trigger,
             aws_conn_id=self.aws_conn_id,
             region_name=self.region_name,
             verify=self.verify,
             botocore_config=self.botocore_config,
         )
 
-    def _wait(self, context: Context, run_id: str) -> str:
-        """Wait in the worker with the same checks the trigger makes."""
+    def _earlier_run(self, ti: Any, tag: str) -> dict[str, Any] | None:
+        """The run of an earlier try to carry on with, if any (a failed one is not: this try runs again)."""
         try:
-            job_run = self.hook.wait_for_job_run(
-                self.job_name,
-                run_id,
-                poll_interval=self.poll_interval,
-                max_attempts=self.max_attempts,
-                verbose=self.verbose,
-            )
-        except GlueJobRunTimeoutError as error:
-            return self._conclude(context, run_id, error.fields["state"], error)
-        return self._conclude(context, run_id, job_run["JobRunState"], job_run_error(self.job_name, job_run))
-
-    def _earlier_run(self, tag: str) -> dict[str, Any] | None:
-        try:
-            return self.hook.find_running_run(self.job_name, tag)
+            earlier = self.hook.find_tagged_run(self.job_name, tag)
         except ClientError as error:
             # Without glue:GetJobRuns permission a retry cannot look; it starts a new run as it would without tag.
             self.log.warning("Could not look for a run of an earlier try (%s); starting a new run", error)
             return None
+        if earlier is None:
+            return None
+        state = earlier["JobRunState"]
+        if state in REATTACHABLE_STATES:
+            return earlier
+        if not retry_of_same_try_series(ti, self.retries or 0):
+            return None  # a task cleared by a user is a new series of tries: it runs the job again
+        if state == JOB_SUCCESS_STATE or (state not in JOB_RUNNING_STATES and not self.rerun_failed_on_retry):
+            # The run has ended and is this task's outcome; only the task failed (e.g. the scheduler failed
+            # it after the trigger fired, or the worker was lost).
+            return earlier
+        return None
+
+    def _finish(self, context: Context, event: dict[str, Any]) -> str:
+        """End the task from the wait's event (sync wait or trigger), the same way in both modes."""
+        error = GlueFlowError.from_event(event) if event.get("status") == "error" else None
+        if isinstance(error, GlueApiCallError):
+            # The run's state is unknown (GetJobRun failed); the run itself is not touched.
+            raise error
+        attempts = event.get("attempts") or []
+        if len(attempts) > 1:
+            self.log.info("Glue ran job %s %d times (MaxRetries):", self.job_name, len(attempts))
+            for attempt in attempts:
+                self.log.info(
+                    "  attempt %s: run %s %s%s",
+                    attempt["attempt"],
+                    attempt["run_id"],
+                    attempt["state"],
+                    f": {attempt['error_message']}" if attempt["error_message"] else "",
+                )
+            context["ti"].xcom_push(key=RUN_ID_XCOM_KEY, value=event["run_id"])
+        return self._conclude(context, event["run_id"], event["state"], error)
 
     def _conclude(self, context: Context, run_id: str, state: str, error: GlueFlowError | None) -> str:
         """Push the run's last state to XCom, then raise ``error`` if there is one, else return the run id."""

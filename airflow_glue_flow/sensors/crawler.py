@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -16,53 +15,12 @@ from airflow_glue_flow.exceptions import GlueFlowError, GlueTaskParameterError
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
 from airflow_glue_flow.links.glue import GlueCrawlerLink
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
+from airflow_glue_flow.operators.params import coerce_count, coerce_seconds, is_template
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
-
-
-def _is_template(value: Any) -> bool:
-    return isinstance(value, str) and "{{" in value
-
-
-def coerce_wait_time(task_id: str, value: Any) -> float:
-    """``wait_time`` as a number of seconds >= 0 (it may arrive as a string from params or conf).
-
-    :param task_id: the task, for the error message.
-    :param value: the rendered value.
-    :raises GlueTaskParameterError: not a finite number >= 0.
-    """
-    try:
-        if isinstance(value, bool):
-            raise ValueError
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise GlueTaskParameterError(
-            task_id, "wait_time", repr(value), "is not a number of seconds"
-        ) from None
-    if not math.isfinite(seconds) or seconds < 0:
-        raise GlueTaskParameterError(task_id, "wait_time", repr(value), "must be a finite number >= 0")
-    return seconds
-
-
-def coerce_max_attempts(task_id: str, value: Any) -> int:
-    """``max_attempts`` as a whole number >= 1 (it may arrive as a string from params or conf).
-
-    :param task_id: the task, for the error message.
-    :param value: the rendered value.
-    :raises GlueTaskParameterError: not a whole number >= 1.
-    """
-    try:
-        if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
-            raise ValueError
-        attempts = int(value.strip()) if isinstance(value, str) else int(value)
-    except (TypeError, ValueError, OverflowError):
-        raise GlueTaskParameterError(task_id, "max_attempts", repr(value), "is not a whole number") from None
-    if attempts < 1:
-        raise GlueTaskParameterError(task_id, "max_attempts", repr(value), "must be at least 1")
-    return attempts
 
 
 def coerce_started_after(task_id: str, value: Any) -> datetime | None:
@@ -113,6 +71,9 @@ class GlueCrawlerReadySensor(AwsBaseOperator[GlueCrawlerFlowHook]):
         XCom of a directly upstream :class:`~airflow_glue_flow.operators.crawler.GlueCrawlerStartOperator`
         of the same crawler; without one, the crawler's last crawl counts whatever its start time.
     :param deferrable: wait in the triggerer (default: ``[operators] default_deferrable``).
+    :param end_from_trigger: in deferrable mode, end the task from the triggerer when the crawl succeeds
+        (pushing the same XComs), so no worker resumes it; a failure still resumes the task, which raises
+        the error the sync mode raises.
     :param aws_conn_id: Airflow AWS connection id (templated).
     :param region_name: AWS region; the connection's when ``None`` (templated).
     :param verify: SSL certificate verification for the client (templated).
@@ -135,27 +96,29 @@ class GlueCrawlerReadySensor(AwsBaseOperator[GlueCrawlerFlowHook]):
         max_attempts: int | str = 3,
         started_after: str | datetime | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        end_from_trigger: bool = True,
         **kwargs: Any,
     ) -> None:
         # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
         # builds the hook from them on first use, never at DAG parse time.
         super().__init__(**kwargs)
         # Literal values are checked when the DAG file is parsed; templates once they are rendered.
-        if not _is_template(wait_time):
-            coerce_wait_time(self.task_id, wait_time)
-        if not _is_template(max_attempts):
-            coerce_max_attempts(self.task_id, max_attempts)
-        if not _is_template(started_after):
+        if not is_template(wait_time):
+            coerce_seconds(self.task_id, "wait_time", wait_time)
+        if not is_template(max_attempts):
+            coerce_count(self.task_id, "max_attempts", max_attempts)
+        if not is_template(started_after):
             coerce_started_after(self.task_id, started_after)
         self.crawler_name = crawler_name
         self.wait_time = wait_time
         self.max_attempts = max_attempts
         self.started_after = started_after
         self.deferrable = deferrable
+        self.end_from_trigger = end_from_trigger
 
     def execute(self, context: Context) -> dict[str, Any]:
-        wait_time = coerce_wait_time(self.task_id, self.wait_time)
-        max_attempts = coerce_max_attempts(self.task_id, self.max_attempts)
+        wait_time = coerce_seconds(self.task_id, "wait_time", self.wait_time)
+        max_attempts = coerce_count(self.task_id, "max_attempts", self.max_attempts)
         started_after = coerce_started_after(self.task_id, self.started_after)
         if started_after is None:
             started_after = self._started_after_from_upstream(context)
@@ -184,6 +147,7 @@ class GlueCrawlerReadySensor(AwsBaseOperator[GlueCrawlerFlowHook]):
                     region_name=self.region_name,
                     verify=self.verify,
                     botocore_config=self.botocore_config,
+                    end_from_trigger=self.end_from_trigger,
                 ),
                 method_name="execute_complete",
             )

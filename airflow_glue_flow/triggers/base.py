@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from functools import cached_property
 from typing import Any, ClassVar, Generic, TypeVar
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
-from airflow.triggers.base import BaseTrigger
+from airflow.sdk import BaseXCom
+from airflow.triggers.base import BaseTrigger, TaskSuccessEvent, TriggerEvent
+from asgiref.sync import sync_to_async
+
+from airflow_glue_flow.hooks.waits import Service
+from airflow_glue_flow.triggers.client_pool import CLIENTS
 
 HookT = TypeVar("HookT", bound=AwsGenericHook)
 
@@ -21,6 +28,9 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
     :param region_name: AWS region; the connection's when None.
     :param verify: SSL certificate verification for the client.
     :param botocore_config: botocore client configuration.
+    :param end_from_trigger: end the task instance from the triggerer when the wait succeeds (with the
+        XComs the task would push), so no worker has to resume it; failures always resume the task, which
+        raises the same error as in sync mode.
     """
 
     hook_class: ClassVar[type[AwsGenericHook]]
@@ -33,16 +43,25 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         region_name: str | None = None,
         verify: bool | str | None = None,
         botocore_config: dict[str, Any] | None = None,
+        end_from_trigger: bool = False,
     ) -> None:
         super().__init__()
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
         self.verify = verify
         self.botocore_config = botocore_config
+        self.end_from_trigger = end_from_trigger
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the class path and exactly the ``__init__`` keyword arguments."""
-        fields = (*self.trigger_fields, "aws_conn_id", "region_name", "verify", "botocore_config")
+        fields = (
+            *self.trigger_fields,
+            "aws_conn_id",
+            "region_name",
+            "verify",
+            "botocore_config",
+            "end_from_trigger",
+        )
         return f"{type(self).__module__}.{type(self).__qualname__}", {f: getattr(self, f) for f in fields}
 
     @cached_property
@@ -54,3 +73,46 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
             verify=self.verify,
             config=self.botocore_config,
         )
+
+    @asynccontextmanager
+    async def async_clients(self, *services: Service) -> AsyncIterator[dict[str, Any]]:
+        """Open the aiobotocore clients a wait needs, by service name, and close them afterwards.
+
+        Every trigger of the package gets its AWS clients here and nowhere else, from the process-wide
+        :data:`~airflow_glue_flow.triggers.client_pool.CLIENTS` (one client per service and connection
+        settings, shared by all waits, built off the event loop, closed when the last wait ends): ``"glue"`` from
+        :attr:`hook`, ``"logs"`` from the hook's CloudWatch Logs hook (Glue job hooks have one).
+
+        :param services: ``"glue"`` and/or ``"logs"``.
+        """
+        async with AsyncExitStack() as stack:
+            clients: dict[str, Any] = {}
+            for service in services:
+                hook = self.hook if service == "glue" else self.hook.logs_hook  # type: ignore[attr-defined]
+                clients[service] = await stack.enter_async_context(CLIENTS.client(hook, self.botocore_config))
+            yield clients
+
+    async def outcome(self, event: dict[str, Any], value: Any, xcoms: dict[str, Any]) -> TriggerEvent:
+        """The event to fire for a finished wait.
+
+        A success with :attr:`end_from_trigger` ends the task instance here: the trigger pushes ``value``
+        as the task's return value and ``xcoms`` (through the SDK's XCom API, as the task would), then
+        fires ``TaskSuccessEvent``. The worker that deferred the task never resumes, so the scheduler's
+        stale "success" of that worker cannot meet a re-queued task (apache/airflow issues 66374, 67287,
+        72716). The XComs are not sent in the event itself: Airflow 3.3 stores an end event's XComs
+        JSON-encoded a second time, so tasks would read them back as strings.
+        Anything else (or a trigger run without its task instance) resumes the task with ``event``.
+
+        :param event: the wait's event payload.
+        :param value: the task's return value on success.
+        :param xcoms: the other XComs the task pushes on success.
+        """
+        ti = getattr(self, "task_instance", None)
+        if not (self.end_from_trigger and event.get("status") == "success" and ti is not None):
+            return TriggerEvent(event)
+        map_index = ti.map_index if ti.map_index is not None else -1
+        for key, pushed in {BaseXCom.XCOM_RETURN_KEY: value, **xcoms}.items():
+            await sync_to_async(BaseXCom.set)(
+                key, pushed, dag_id=ti.dag_id, task_id=ti.task_id, run_id=ti.run_id, map_index=map_index
+            )
+        return TaskSuccessEvent()

@@ -1,46 +1,49 @@
 """aiobotocore clients shared by every deferred wait in a triggerer process.
 
-A client costs credential resolution, endpoint resolution and service-model loading to build, and about
-2 MB to keep. A triggerer watching thousands of Glue runs needs one client per distinct set of settings,
-not one per wait or per poll. :data:`CLIENTS` keys clients on everything that makes two clients differ
-(event loop, service, connection id, region, endpoint, SSL verification, botocore config), builds each
-once, hands it to every wait that asks, and closes it when the last of those waits is done.
+A client costs credential resolution, endpoint resolution and service-model loading to build (tens to
+hundreds of milliseconds of CPU and file reads), and about 2 MB to keep. A triggerer watching thousands
+of Glue runs needs one client per distinct set of settings, not one per wait or per poll.
+:data:`CLIENTS` keys clients on everything that makes two clients differ (event loop, service,
+connection id, region, endpoint, SSL verification, botocore config), builds each once, hands it to every
+wait that asks, and closes it when the last of those waits is done.
 
-Credentials stay fresh: the amazon provider builds a session with aiobotocore's refreshable credentials
-for assumed roles and web identity, and a shared client refreshes them before they expire exactly as a
-client of its own would.
+Nothing here blocks the triggerer's event loop: the connection lookup, the session and the client are
+built (by the hook's own ``get_async_conn``) in a worker thread, on a private event loop there; the
+client's HTTP connections are made, and closed, on the triggerer's loop. Credentials stay fresh: the amazon provider gives assumed-role and web-identity
+sessions aiobotocore's refreshable credentials, which a shared client refreshes before they expire just
+as a client of its own would; their refresh functions are synchronous STS calls, so they are moved to a
+worker thread too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
 from asgiref.sync import sync_to_async
+from botocore.credentials import RefreshableCredentials
 
-ClientKey = tuple[int, str, str | None, str | None, str | None, str, str]
+#: (event loop, service, connection id, region, endpoint URL, verify, botocore config as JSON)
+ClientKey = tuple[asyncio.AbstractEventLoop, str, str | None, str | None, str | None, str, str]
 
 
 @dataclass
-class _Shared:
-    """One client, the context manager that closes it, and how many waits use it now."""
+class _Entry:
+    """One shared client: the task that opens it and how many waits use it now."""
 
-    opened: Any = None
-    client: Any = None
+    opening: asyncio.Task[Any]
     users: int = 0
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
-    error: BaseException | None = None
 
 
-def _settings_of(
-    hook: AwsGenericHook, botocore_config: dict[str, Any] | None
-) -> tuple[str, str | None, str | None, str | None, str, str]:
-    """The client-shaping settings of ``hook``; reads the Airflow connection, so call it off the loop."""
+def _settings(hook: AwsGenericHook, botocore_config: dict[str, Any] | None) -> tuple[Any, ...]:
+    """The client-shaping settings of ``hook``; reads the Airflow connection, so it runs off the loop."""
     service = str(hook.client_type)
     return (
         service,
@@ -52,15 +55,57 @@ def _settings_of(
     )
 
 
+def _off_loop(refresh: Any) -> Any:
+    """Run a synchronous credential refresher (an STS call) in a worker thread when it is due."""
+
+    @functools.wraps(refresh)
+    async def refresh_in_thread() -> Any:
+        return await asyncio.to_thread(refresh)
+
+    return refresh_in_thread
+
+
+async def _create(hook: AwsGenericHook) -> tuple[Any, Any]:
+    """Build and enter the hook's aiobotocore client on the worker thread's private event loop.
+
+    Entering an aiobotocore client creates nothing bound to a loop (its aiohttp session is made on the
+    first request), so the client is then used, and closed, on the triggerer's loop.
+    """
+    opener = await hook.get_async_conn()
+    client = await opener.__aenter__()
+    # The amazon provider's refreshers (assume role, web identity) are synchronous STS calls, which
+    # aiobotocore would run on the event loop when the credentials near expiry.
+    credentials = getattr(getattr(client, "_request_signer", None), "_credentials", None)
+    refresh = getattr(credentials, "_refresh_using", None)
+    if (
+        isinstance(credentials, RefreshableCredentials)
+        and refresh
+        and not inspect.iscoroutinefunction(refresh)
+    ):
+        credentials._refresh_using = _off_loop(refresh)
+    return opener, client
+
+
+def _build(hook: AwsGenericHook) -> tuple[Any, Any]:
+    """Thread body: the session and the client, built where the triggerer's loop cannot feel them."""
+    return asyncio.run(_create(hook))
+
+
 class AsyncClientPool:
     """Shared aiobotocore clients, reference-counted per :data:`ClientKey`."""
 
     def __init__(self) -> None:
-        self._shared: dict[ClientKey, _Shared] = {}
-        self.created = 0  # clients built so far, for tests and the benchmark
+        self._entries: dict[ClientKey, _Entry] = {}
+        #: clients built so far (for tests and the benchmark)
+        self.created = 0
 
     def __len__(self) -> int:
-        return len(self._shared)
+        """Clients open or being opened now."""
+        return len(self._entries)
+
+    def users(self) -> int:
+        """Waits holding (or waiting for) a client now."""
+        return sum(entry.users for entry in self._entries.values())
 
     @asynccontextmanager
     async def client(
@@ -68,51 +113,57 @@ class AsyncClientPool:
     ) -> AsyncIterator[Any]:
         """Use the shared client for ``hook``'s settings for the duration of the ``async with`` block.
 
-        The first user builds the client (the connection lookup and client creation run in a thread, so
-        the event loop never waits on them); later users get the same client; the last one to leave
-        closes it.
+        The first user starts building the client in a task of its own, so that cancelling that user
+        leaves the build to the others; every user waiting for it gets the client, or the build's error.
+        A failed build is forgotten, so the next wait tries again. The last user to leave closes it.
 
         :param hook: an amazon-provider AWS hook with a ``client_type``; its connection, region, endpoint,
             verify and service select the client.
-        :param botocore_config: the botocore config the hook was built with (part of the key).
+        :param botocore_config: the botocore config (as a dict) the hook was built with (part of the key).
         """
-        key: ClientKey = (
-            id(asyncio.get_running_loop()),
-            *await sync_to_async(_settings_of)(hook, botocore_config),
-        )
-        shared = self._shared.get(key)
-        if shared is None:
-            shared = self._shared[key] = _Shared()
-            shared.users += 1
-            try:
-                shared.opened = await hook.get_async_conn()
-                shared.client = await shared.opened.__aenter__()
-            except BaseException as err:  # the waits queued for this client see the same failure
-                shared.error = err
-                del self._shared[key]
-                raise
-            finally:
-                shared.ready.set()
-            self.created += 1
-        else:
-            shared.users += 1
-            await shared.ready.wait()
-            if isinstance(shared.error, asyncio.CancelledError):
-                # The wait that was building it was cancelled, not this one: build it afresh.
-                shared.users -= 1
-                async with self.client(hook, botocore_config) as client:
-                    yield client
-                return
-            if shared.error is not None:
-                shared.users -= 1
-                raise shared.error
+        loop = asyncio.get_running_loop()
+        key: ClientKey = (loop, *await sync_to_async(_settings)(hook, botocore_config))  # type: ignore[assignment]
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = _Entry(loop.create_task(self._open(hook)))
+            entry.opening.add_done_callback(functools.partial(self._opened, key, entry))
+        entry.users += 1
         try:
-            yield shared.client
+            _, client = await asyncio.shield(entry.opening)
+            yield client
         finally:
-            shared.users -= 1
-            if shared.users == 0 and self._shared.get(key) is shared:
-                del self._shared[key]
-                await shared.opened.__aexit__(None, None, None)
+            entry.users -= 1
+            if entry.users == 0:
+                await self._release(key, entry)
+
+    async def _open(self, hook: AwsGenericHook) -> Any:
+        # Not thread-sensitive: a slow build (an STS call) must not hold up the connection lookups of
+        # other waits, which run on asgiref's one shared thread.
+        opened = await sync_to_async(_build, thread_sensitive=False)(hook)
+        self.created += 1
+        return opened
+
+    def _opened(self, key: ClientKey, entry: _Entry, task: asyncio.Task[Any]) -> None:
+        """Forget a build that failed or was cancelled (its waiters already got the error)."""
+        if task.cancelled() or task.exception() is not None:
+            if self._entries.get(key) is entry:
+                del self._entries[key]
+
+    async def _release(self, key: ClientKey, entry: _Entry) -> None:
+        """The last user left: forget the client and close it (once it is built, if it is still building)."""
+        if self._entries.get(key) is entry:
+            del self._entries[key]
+        closing = asyncio.get_running_loop().create_task(_close_when_open(entry.opening))
+        # Shielded: a user cancelled while leaving must not leave the client half closed.
+        await asyncio.shield(closing)
+
+
+async def _close_when_open(opening: asyncio.Task[Any]) -> None:
+    try:
+        opener, _ = await opening
+    except BaseException:  # nothing was opened; the users saw the error
+        return
+    await opener.__aexit__(None, None, None)
 
 
 #: The process-wide pool every trigger of the package takes its clients from.

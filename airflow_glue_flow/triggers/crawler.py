@@ -8,16 +8,21 @@ from typing import Any
 from airflow.triggers.base import TriggerEvent
 
 from airflow_glue_flow.crawl_check import parse_utc
+from airflow_glue_flow.hooks.crawl_wait import CrawlWait
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
+from airflow_glue_flow.hooks.waits import drive_async
+from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 from airflow_glue_flow.triggers.base import GlueFlowAwsTrigger
 
 
 class GlueCrawlerReadyTrigger(GlueFlowAwsTrigger[GlueCrawlerFlowHook]):
-    """Run the sensor's check loop asynchronously and fire one event with its outcome.
+    """Run the sensor's wait (:class:`~airflow_glue_flow.hooks.crawl_wait.CrawlWait`) and fire one event.
 
     The event is ``{"status": "success", "glue_state": "SUCCEEDED", "summary": {...}}`` or an error
     payload from :meth:`airflow_glue_flow.exceptions.GlueFlowError.to_event` plus ``glue_state``
-    (``FAILED``/``CANCELLED`` for a failed crawl, ``None`` for a timeout or a missing crawler).
+    (``FAILED``/``CANCELLED`` for a failed crawl, ``None`` for a timeout or a missing crawler). With
+    ``end_from_trigger`` a success ends the task here instead, with the summary as its return value and
+    ``glue_state`` pushed, as the sensor does.
 
     :param crawler_name: the crawler.
     :param started_after: ISO UTC start of the crawl to wait for; ``None`` accepts the last crawl.
@@ -27,6 +32,7 @@ class GlueCrawlerReadyTrigger(GlueFlowAwsTrigger[GlueCrawlerFlowHook]):
     :param region_name: AWS region.
     :param verify: SSL certificate verification for the client.
     :param botocore_config: botocore client configuration.
+    :param end_from_trigger: end the task from the triggerer on success.
     """
 
     hook_class = GlueCrawlerFlowHook
@@ -48,9 +54,9 @@ class GlueCrawlerReadyTrigger(GlueFlowAwsTrigger[GlueCrawlerFlowHook]):
         self.max_attempts = max_attempts
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Run the check loop and yield its single outcome."""
+        """Run the wait and yield its single outcome."""
         started_after = parse_utc(self.started_after) if self.started_after else None
-        event = await self.hook.wait_for_crawl_async(
-            self.crawler_name, started_after, self.wait_time, self.max_attempts
-        )
-        yield TriggerEvent(event)
+        wait = CrawlWait(self.crawler_name, started_after, self.wait_time, self.max_attempts, self.log)
+        async with self.async_clients("glue") as clients:
+            event = await drive_async(wait.first(), wait.advance, clients)
+        yield await self.outcome(event, event.get("summary"), {GLUE_STATE_XCOM_KEY: event.get("glue_state")})

@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 from airflow.triggers.base import TriggerEvent
 
-from airflow_glue_flow.exceptions import GlueApiCallError, GlueJobRunTimeoutError
-from airflow_glue_flow.hooks.job import GlueJobFlowHook, LogTokens, job_run_error
-from airflow_glue_flow.states import JOB_RUNNING_STATES
+from airflow_glue_flow.hooks.job import GlueJobFlowHook
+from airflow_glue_flow.hooks.job_wait import JobRunWait
+from airflow_glue_flow.hooks.waits import drive_async
+from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, RUN_ID_XCOM_KEY
 from airflow_glue_flow.triggers.base import GlueFlowAwsTrigger
 
 
-class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
-    """Poll a Glue job run until it ends, with the same checks and outcomes as the operator's sync wait.
+def success_xcoms(event: dict[str, Any]) -> dict[str, Any]:
+    """The XComs besides the return value that GlueJobRunOperator pushes when its wait succeeds.
 
-    Each check waits ``poll_interval`` seconds, then reads the run once. Exactly one event is yielded:
-    ``{"status": "success", "run_id", "state"}`` for SUCCEEDED, or an error event
-    (:meth:`~airflow_glue_flow.exceptions.GlueFlowError.to_event` plus ``run_id`` and ``state``) for a
-    failed run, a wait out of attempts, or a GetJobRun call that failed after botocore's retries. When a
-    user kills the deferred task (mark failed/success, clear) on Airflow 3.3+, :meth:`on_kill` stops the
-    run.
+    :param event: the wait's success event (the run id is the last attempt's).
+    """
+    return {GLUE_STATE_XCOM_KEY: event["state"], RUN_ID_XCOM_KEY: event["run_id"]}
+
+
+class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
+    """Wait for a Glue job run in the triggerer with the operator's own wait (:class:`JobRunWait`).
+
+    Exactly one event is yielded: the wait's success or error event; with ``end_from_trigger`` a success
+    ends the task here instead (return value: the run id; XComs ``glue_state`` and ``glue_job_run_id``).
+    When a user kills the deferred task (mark failed/success, clear) on Airflow 3.3+, :meth:`on_kill` stops
+    the run.
 
     :param job_name: the job's name.
     :param run_id: the run to watch.
@@ -30,14 +36,24 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
     :param max_attempts: checks before giving up with a timeout error event.
     :param verbose: forward the run's CloudWatch output and error lines to the task log at every check.
     :param stop_on_kill: stop the run when the deferred task is killed.
+    :param follow_retries: follow Glue's own retries of a failed attempt (job ``MaxRetries``).
     :param aws_conn_id: Airflow AWS connection.
     :param region_name: AWS region; the connection's when None.
     :param verify: SSL certificate verification for the client.
     :param botocore_config: botocore client configuration.
+    :param end_from_trigger: end the task from the triggerer on success.
     """
 
     hook_class = GlueJobFlowHook
-    trigger_fields = ("job_name", "run_id", "poll_interval", "max_attempts", "verbose", "stop_on_kill")
+    trigger_fields = (
+        "job_name",
+        "run_id",
+        "poll_interval",
+        "max_attempts",
+        "verbose",
+        "stop_on_kill",
+        "follow_retries",
+    )
 
     def __init__(
         self,
@@ -48,6 +64,7 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
         max_attempts: int,
         verbose: bool = False,
         stop_on_kill: bool = True,
+        follow_retries: bool = False,
         **aws: Any,
     ) -> None:
         super().__init__(**aws)
@@ -57,42 +74,16 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
         self.max_attempts = max_attempts
         self.verbose = verbose
         self.stop_on_kill = stop_on_kill
+        self.follow_retries = follow_retries
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
-        """Poll the run; yield one event for its outcome."""
-        tokens = LogTokens()
-        state = "UNKNOWN"
-        for check in range(1, self.max_attempts + 1):
-            await asyncio.sleep(self.poll_interval)
-            try:
-                job_run = await self.hook.async_get_job_run(self.job_name, self.run_id)
-            except GlueApiCallError as error:
-                # The task fails with this error, as the sync wait does; the run itself is not touched.
-                yield TriggerEvent({**error.to_event(), "run_id": self.run_id, "state": state})
-                return
-            state = job_run["JobRunState"]
-            if self.verbose:
-                await self.hook.async_forward_logs(job_run, tokens, log=self.log)
-            if state not in JOB_RUNNING_STATES:
-                self.log.info("Glue job %s run %s ended %s", self.job_name, self.run_id, state)
-                error = job_run_error(self.job_name, job_run)
-                if error is None:
-                    yield TriggerEvent({"status": "success", "run_id": self.run_id, "state": state})
-                else:
-                    yield TriggerEvent({**error.to_event(), "run_id": self.run_id, "state": state})
-                return
-            self.log.info(
-                "Glue job %s run %s is %s (check %d of %d)",
-                self.job_name,
-                self.run_id,
-                state,
-                check,
-                self.max_attempts,
-            )
-        timeout = GlueJobRunTimeoutError(
-            self.job_name, self.run_id, state, self.max_attempts, self.max_attempts * self.poll_interval
-        )
-        yield TriggerEvent({**timeout.to_event(), "run_id": self.run_id, "state": state})
+        """Wait for the run; yield one event for its outcome."""
+        settings = ("poll_interval", "max_attempts", "verbose", "follow_retries")
+        wait = JobRunWait(self.job_name, self.run_id, log=self.log, **{f: getattr(self, f) for f in settings})
+        self._wait = wait  # on_kill stops the attempt being waited for, which Glue's retries may change
+        async with self.async_clients("glue", *(("logs",) if self.verbose else ())) as clients:
+            event = await drive_async(wait.first(), wait.advance, clients)
+        yield await self.outcome(event, event["run_id"], success_xcoms(event))
 
     async def on_kill(self) -> None:
         """Stop the run when a user kills the deferred task (called by the triggerer on Airflow 3.3+).
@@ -101,7 +92,9 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
         going and is picked up again), nor on a trigger timeout (the operator stops the run then).
         """
         if self.stop_on_kill:
-            self.log.info(
-                "Task killed while deferred: stopping Glue job %s run %s", self.job_name, self.run_id
-            )
-            await self.hook.async_stop_job_run(self.job_name, self.run_id)
+            wait: JobRunWait | None = getattr(self, "_wait", None)
+            run_id = wait.run_id if wait is not None else self.run_id
+            self.log.info("Task killed while deferred: stopping Glue job %s run %s", self.job_name, run_id)
+            async with self.async_clients("glue") as clients:
+                response = await clients["glue"].batch_stop_job_run(JobName=self.job_name, JobRunIds=[run_id])
+            self.hook.log_stop(self.job_name, run_id, response)

@@ -19,6 +19,7 @@ import pytest
 from airflow_glue_flow.exceptions import GlueCrawlFailedError, GlueCrawlTimeoutError, GlueJobRunFailedError
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
 from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
+from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
 from tests.conftest import REPO_ROOT, task_states
 from tests.crawler_responses import CRAWLER, METRICS, AsyncScriptedGlue, ScriptedGlue, crawler, now_plus
@@ -26,7 +27,7 @@ from tests.hooks.test_job import JOB, FakeGlue, patch_glue
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_crawler_job_chain.py"
 DAG_ID = "glue_crawler_job_chain"
-TASKS = ("start_crawler", "wait_for_crawler", "run_job")
+TASKS = ("start_crawler", "wait_for_crawler", "run_job", "stop_left_glue_runs")
 MODES = pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
 JOB_ERROR = "ZeroDivisionError: division by zero"
 
@@ -88,7 +89,10 @@ def crawl(final_status: str | None, checks_before: int = 1) -> ScriptedGlue:
 def run_chain(run_dag, deferrable: bool, crawls: ScriptedGlue, job: FakeGlue, max_attempts: int = 3):
     dag = load_dag(deferrable)
     conf = {"crawler_name": CRAWLER, "job_name": JOB, "wait_time": 0, "max_attempts": max_attempts}
-    with scripted_glue(crawls, job) as async_crawls:
+    # The teardown that stops left-behind runs reads GetJobRuns, which the scripted Glue does not
+    # answer; it is run for real in tests/operators/test_job_cleanup.py and the deployment test.
+    teardown = mock.patch.object(GlueJobRunCleanupOperator, "execute", return_value={})
+    with scripted_glue(crawls, job) as async_crawls, teardown:
         dag_run = run_dag(dag, conf=conf)
         # Deferrable: the checks ran in the (inline) triggerer, on the async clients.
         job_waited_async = GlueJobFlowHook.get_async_conn.await_count > 0
@@ -148,6 +152,7 @@ def test_failed_crawl_fails_the_wait_and_never_starts_the_job(run_dag, task_erro
         "start_crawler": "success",
         "wait_for_crawler": "failed",
         "run_job": "upstream_failed",
+        "stop_left_glue_runs": "success",
     }
     assert str(dag_run.state) == "failed"
     error = task_errors["wait_for_crawler"]
@@ -175,6 +180,7 @@ def test_crawl_still_running_after_max_attempts_checks_times_out(run_dag, task_e
         "start_crawler": "success",
         "wait_for_crawler": "failed",
         "run_job": "upstream_failed",
+        "stop_left_glue_runs": "success",
     }
     error = task_errors["wait_for_crawler"]
     assert type(error) is GlueCrawlTimeoutError
@@ -201,6 +207,7 @@ def test_failed_job_run_fails_the_last_task_with_aws_message(run_dag, task_error
         "start_crawler": "success",
         "wait_for_crawler": "success",
         "run_job": "failed",
+        "stop_left_glue_runs": "success",
     }
     assert str(dag_run.state) == "failed"
     error = task_errors["run_job"]

@@ -39,6 +39,8 @@ CSV_KEY = "csvlog.csv"
 SEED_TEXT = SEED_CSV_PATH.read_text(encoding="utf-8").replace("iphone,11111,1,JP,", "iphone,11111,1,日本,", 1)
 GLUE_TASKS = ("deploy", "convert_encoding", "start_crawler", "wait_for_crawler", "check_new_input")
 GUARD = "glue_flow_failure_guard"
+#: Teardown that stops Glue runs a killed job task left behind (nothing to stop in these runs).
+TEARDOWN = "stop_left_glue_runs"
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +127,7 @@ def assert_published(dag_run: Any, aws: SimpleNamespace, conf: dict[str, Any], o
         "on_failure": "skipped",
         "alert": "skipped",
         GUARD: "success",
+        TEARDOWN: "success",
     }
     assert str(dag_run.state) == "success"
 
@@ -210,6 +213,7 @@ def test_run_without_new_input_skips_the_job_and_keeps_the_published_output(
         "on_failure": "skipped",
         "alert": "skipped",
         GUARD: "success",
+        TEARDOWN: "success",
     }
     assert str(second.state) == "success"
     assert xcom(second, "convert_encoding")["objects_converted"] == 0
@@ -266,6 +270,7 @@ def failed_job_flow(dag_run: Any, task_errors: dict[str, BaseException], state: 
         "on_failure": "success",
         "alert": "success",
         GUARD: "failed",
+        TEARDOWN: "success",
     }
     assert str(dag_run.state) == "failed"
     assert set(task_errors) == {"csv_to_parquet", GUARD}
@@ -363,6 +368,7 @@ def test_crawl_over_bad_data_fails_the_wait_and_never_runs_the_job(
         "on_failure": "skipped",
         "alert": "skipped",
         GUARD: "failed",
+        TEARDOWN: "success",
     }
     assert str(dag_run.state) == "failed"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -13,6 +13,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from airflow_glue_flow.encoding.bundle import JOB_ZIP_NAME, job_zip, write_job_zip
 from airflow_glue_flow.encoding.job import main
 from tests.conftest import REPO_ROOT
 from tests.encoding.test_cli import ARGV
@@ -25,7 +26,11 @@ from tests.encoding.test_cli import ARGV
         (["--ERRORS", "ignore"], "errors must be one of"),
         (["--MAX_WORKERS", "many"], "--MAX_WORKERS must be an integer"),
         (["--DELETE_SOURCE", "yes"], "--DELETE_SOURCE must be true or false"),
-        (["--BUCKET_PATH_DECODE", "in/utf8/"], "overlaps source_prefix"),
+        (["--BUCKET_PATH_DECODE", "in/utf8/"], "--BUCKET_PATH_DECODE 'in/utf8/' overlaps source_prefix"),
+        (["--BUCKET_PATH", "in"], "--BUCKET_PATH 'in' must end with '/'"),
+        (["--BUCKET_PATH", ""], "--BUCKET_PATH '' must not be empty"),
+        (["--BUCKET_NAME="], "--BUCKET_NAME must not be empty"),
+        (["--REPLACE_TARGET", "maybe"], "--REPLACE_TARGET must be true or false"),
     ],
 )
 def test_bad_arguments_exit_2_without_touching_s3(extra, message, capsys):
@@ -44,10 +49,11 @@ def test_main_converts_and_exits_1_when_an_object_failed(capsys):
         client.create_bucket(Bucket="cli-bucket")
         client.put_object(Bucket="cli-bucket", Key="in/", Body=b"")
         client.put_object(Bucket="cli-bucket", Key="in/good.csv", Body="①\r\n".encode("cp932"))
-        assert main(ARGV, s3_client=client) == 0
+        # moto in-process cannot delete conditionally, so the sources stay (as --DELETE_SOURCE false).
+        assert main([*ARGV, "--DELETE_SOURCE", "false"], s3_client=client) == 0
         assert client.get_object(Bucket="cli-bucket", Key="utf8/good.csv")["Body"].read() == "①\r\n".encode()
         client.put_object(Bucket="cli-bucket", Key="in/bad.csv", Body=b"\x82\n")
-        assert main(ARGV, s3_client=client) == 1
+        assert main([*ARGV, "--DELETE_SOURCE", "false"], s3_client=client) == 1
     lines = capsys.readouterr().out.splitlines()
     report = json.loads([line for line in lines if line.startswith("{")][-1])
     assert lines[-1] == "[ERROR] 1 object(s) could not be converted"
@@ -75,7 +81,7 @@ def test_python_dash_m_follows_aws_endpoint_url_s3():
         client.put_object(Bucket="cli-bucket", Key="in/a.csv", Body="髙橋,～\n".encode("cp932"))
         env = {**os.environ, "AWS_ENDPOINT_URL_S3": endpoint, "PYTHONPATH": str(REPO_ROOT)}
         done = subprocess.run(
-            [sys.executable, "-m", "airflow_glue_flow.encoding", *ARGV[1:]],
+            [sys.executable, "-m", "airflow_glue_flow.encoding", *ARGV[1:], "--DELETE_SOURCE=false"],
             env=env,
             capture_output=True,
             text=True,
@@ -87,20 +93,21 @@ def test_python_dash_m_follows_aws_endpoint_url_s3():
         assert client.get_object(Bucket="cli-bucket", Key="shift_jis/a.csv")[
             "Body"
         ].read() == "髙橋,～\n".encode("cp932")
-        assert "Contents" not in client.list_objects_v2(Bucket="cli-bucket", Prefix="in/")
+        assert client.get_object(Bucket="cli-bucket", Key="in/a.csv")["Body"].read() == "髙橋,～\n".encode(
+            "cp932"
+        )
     finally:
         server.stop()
 
 
-def test_the_subpackage_alone_runs_without_airflow(tmp_path):
-    # Only the package root and the encoding subpackage: what a Glue job gets, with Airflow unimportable.
-    package = REPO_ROOT / "airflow_glue_flow"
-    (tmp_path / "airflow_glue_flow").mkdir()
-    shutil.copy(package / "__init__.py", tmp_path / "airflow_glue_flow" / "__init__.py")
-    shutil.copytree(package / "encoding", tmp_path / "airflow_glue_flow" / "encoding")
+def test_the_job_zip_alone_runs_without_airflow(tmp_path):
+    # The --extra-py-files zip is all a Glue job gets of this project; Airflow is not importable there.
+    archive = write_job_zip(tmp_path / JOB_ZIP_NAME)
     code = (
         "import sys, runpy\n"
         "sys.modules['airflow'] = None  # any Airflow import would fail\n"
+        "import airflow_glue_flow.encoding.job as job\n"
+        "print(job.__file__)\n"
         "sys.argv = ['job.py', '--BUCKET_NAME', 'b', '--JOB_NAME', 'j']\n"
         "runpy.run_module('airflow_glue_flow.encoding', run_name='__main__')\n"
     )
@@ -110,7 +117,18 @@ def test_the_subpackage_alone_runs_without_airflow(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        env={**os.environ, "PYTHONPATH": str(archive)},
     )
     assert done.returncode == 2, done.stderr
+    assert done.stdout.startswith(f"{archive}/airflow_glue_flow/encoding/job.py")
     assert "missing required job argument(s): --BUCKET_PATH, --BUCKET_PATH_DECODE" in done.stdout
+
+
+def test_job_zip_is_the_same_bytes_for_the_same_code():
+    assert job_zip() == job_zip()
+
+
+def test_the_package_parses_as_python_3_9():
+    # Glue Python shell runs Python 3.9; the package must not use newer syntax.
+    for path in (REPO_ROOT / "airflow_glue_flow" / "encoding").glob("*.py"):
+        ast.parse(path.read_text("utf-8"), filename=str(path), feature_version=(3, 9))

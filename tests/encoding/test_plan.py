@@ -1,27 +1,35 @@
-"""convert_prefix against moto: mapping, failures, conditional steps, and crash-and-rerun convergence."""
+"""convert_prefix against moto in-process: mapping, failures, the key scheme, crash-and-rerun convergence.
+
+moto in-process is a store that ignores the per-key ETag in DeleteObjects and If-None-Match on
+CopyObject (it honours If-Match / If-None-Match on GetObject and PutObject), so here the converter
+must keep every source and report it. The delete path runs against the local Glue over HTTP, which
+honours them like S3: tests/encoding/test_plan_local_glue.py.
+"""
 
 from __future__ import annotations
-
-import contextlib
 
 import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
+from airflow_glue_flow.encoding.keys import versioned_key
 from airflow_glue_flow.encoding.plan import convert_prefix, s3_client_config
 from airflow_glue_flow.encoding.steps import SOURCE_ETAG_METADATA
+from airflow_glue_flow.encoding.store import probe_conditions
+from tests.encoding.conversions import (
+    MARKERS,
+    SOURCES,
+    contents,
+    convert,
+    crash_at_every_call_then_rerun,
+    etag,
+    expected,
+    open_uploads,
+    put,
+)
 
 BUCKET = "conv-bucket"
-
-# ---------------------------------------------------------------------------------- S3 helpers
-
-SOURCES = {
-    "in+(0)/a.csv": "id,名前\r\n1,①㈱髙～\r\n".encode("cp932"),
-    "in+(0)/日本語/b.csv": "ｶﾀｶﾅ\n".encode("cp932"),
-    "in+(0)/empty.csv": b"",
-}
-MARKERS = {"in+(0)/": b"", "in+(0)/sub/": b""}
 
 
 @pytest.fixture
@@ -32,46 +40,11 @@ def s3():
         yield client
 
 
-def _put(client, objects: dict[str, bytes]) -> None:
-    for key, body in objects.items():
-        client.put_object(Bucket=BUCKET, Key=key, Body=body)
-
-
-def _contents(client) -> dict[str, bytes]:
-    keys = [
-        o["Key"]
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=BUCKET)
-        for o in page.get("Contents", [])
-    ]
-    return {k: client.get_object(Bucket=BUCKET, Key=k)["Body"].read() for k in keys}
-
-
-def _expected(sources: dict[str, bytes], markers: dict[str, bytes] = MARKERS) -> dict[str, bytes]:
-    end = dict(markers)
-    for key, body in sources.items():
-        rest = key.removeprefix("in+(0)/")
-        end["utf8/" + rest] = body.decode("cp932").encode("utf-8")
-        end["org/" + rest] = body
-    return end
-
-
-def _convert(client, **kwargs):
-    kwargs.setdefault("max_workers", 4)
-    return convert_prefix(client, BUCKET, "in+(0)/", "utf8/", "org/", **kwargs)
-
-
-def _open_uploads(client) -> list[str]:
-    return [u["Key"] for u in client.list_multipart_uploads(Bucket=BUCKET).get("Uploads", [])]
-
-
-# ------------------------------------------------------------------------------- convert_prefix
-
-
-def test_converts_archives_and_deletes_with_literal_prefix_and_non_ascii_keys(s3):
-    _put(s3, {**MARKERS, **SOURCES})
+def test_converts_and_archives_with_literal_prefix_and_non_ascii_keys(s3):
+    put(s3, BUCKET, {**MARKERS, **SOURCES})
     seen = []
-    report = _convert(s3, on_result=seen.append)
-    assert _contents(s3) == _expected(SOURCES)
+    report = convert(s3, BUCKET, on_result=seen.append, delete_source=False)
+    assert contents(s3, BUCKET) == expected(SOURCES, kept=True)
     assert report.ok
     data = report.to_dict()
     assert data["objects_converted"] == 3
@@ -80,102 +53,183 @@ def test_converts_archives_and_deletes_with_literal_prefix_and_non_ascii_keys(s3
     assert data["bytes_out"] == sum(len(b.decode("cp932").encode()) for b in SOURCES.values())
     assert sorted(r.key for r in seen) == sorted([*SOURCES, *MARKERS])
     head = s3.head_object(Bucket=BUCKET, Key="utf8/a.csv")
-    source_etag = s3.head_object(Bucket=BUCKET, Key="org/a.csv")["ETag"].strip('"')
-    assert head["Metadata"][SOURCE_ETAG_METADATA] == source_etag
+    assert head["Metadata"][SOURCE_ETAG_METADATA] == etag(s3, BUCKET, "org/a.csv")
+
+
+def test_store_ignoring_conditional_deletes_keeps_every_source_and_says_why(s3):
+    # The issue's defect: a store that ignores the per-key ETag would delete a newer version blind.
+    put(s3, BUCKET, SOURCES)
+    conditions = probe_conditions(s3, BUCKET, "org/")
+    assert not conditions.conditional_delete
+    # moto deletes on a wrong ETag (an older botocore cannot even send it): either way, no conditional delete.
+    assert "DeleteObjects with a per-key ETag" in conditions.why_not
+    deleted: list[str] = []
+    s3.meta.events.register(
+        "before-parameter-build.s3.DeleteObjects",
+        lambda params, **kw: deleted.extend(o["Key"] for o in params["Delete"]["Objects"]),
+    )
+    s3.meta.events.register("before-call.s3.DeleteObject", lambda **kw: deleted.append("DeleteObject"))
+    report = convert(s3, BUCKET)
+    assert contents(s3, BUCKET) == expected(SOURCES, markers={}, kept=True)
+    assert set(report.failed_keys) == set(SOURCES)
+    assert all(
+        "the store does not delete conditionally" in reason and "the source was kept" in reason
+        for reason in report.failed_keys.values()
+    )
+    # Only the probe's own object was ever deleted.
+    assert deleted and all(key.startswith("org/.glueflow-probe/") for key in deleted)
+
+
+def test_botocore_that_cannot_send_per_key_etags_deletes_nothing(s3, monkeypatch):
+    put(s3, BUCKET, {"in+(0)/a.csv": b"abc"})
+    # An older botocore's S3 model: ObjectIdentifier without the ETag member.
+    shape_map = s3.meta.service_model._shape_resolver._shape_map
+    monkeypatch.delitem(shape_map["ObjectIdentifier"]["members"], "ETag")
+    report = convert(s3, BUCKET)
+    assert "this botocore cannot send DeleteObjects with a per-key ETag" in report.failed_keys["in+(0)/a.csv"]
+    assert contents(s3, BUCKET)["in+(0)/a.csv"] == b"abc"
 
 
 def test_prefix_with_regex_characters_is_not_a_pattern(s3):
     # With re.sub the prefix "in+(0)/" would not match itself and keys would keep it.
-    _put(s3, {"in+(0)/x.csv": b"x", "inn0/y.csv": b"y", "in0/z.csv": b"z"})
-    _convert(s3)
-    assert set(_contents(s3)) == {"utf8/x.csv", "org/x.csv", "inn0/y.csv", "in0/z.csv"}
-
-
-def test_keep_source_when_delete_source_is_false(s3):
-    _put(s3, SOURCES)
-    _convert(s3, delete_source=False)
-    assert _contents(s3) == {**SOURCES, **_expected(SOURCES, markers={})}
+    put(s3, BUCKET, {"in+(0)/x.csv": b"x", "inn0/y.csv": b"y", "in0/z.csv": b"z"})
+    convert(s3, BUCKET, delete_source=False)
+    assert set(contents(s3, BUCKET)) == {"in+(0)/x.csv", "utf8/x.csv", "org/x.csv", "inn0/y.csv", "in0/z.csv"}
 
 
 def test_strict_failure_leaves_that_object_alone_and_converts_the_others(s3):
     bad = {"in+(0)/bad.csv": b"head\r\n\x82\xff tail"}
-    _put(s3, {**SOURCES, **bad})
-    report = _convert(s3)
-    assert not report.ok
+    put(s3, BUCKET, {**SOURCES, **bad})
+    report = convert(s3, BUCKET, delete_source=False)
     assert set(report.failed_keys) == {"in+(0)/bad.csv"}
     reason = report.failed_keys["in+(0)/bad.csv"]
     assert "byte offset 6" in reason and "\\x82" in reason
-    assert _contents(s3) == {**_expected(SOURCES, markers={}), **bad}
+    assert contents(s3, BUCKET) == {**expected(SOURCES, markers={}, kept=True), **bad}
 
 
 def test_strict_failure_in_a_multipart_output_aborts_the_upload(s3, monkeypatch):
     monkeypatch.setattr("moto.s3.models.S3_UPLOAD_PART_MIN_SIZE", 64)
     bad = {"in+(0)/big.csv": "あいう\r\n".encode("cp932") * 400 + b"\x82\xff"}
-    _put(s3, bad)
+    put(s3, BUCKET, bad)
     calls = []
     s3.meta.events.register("before-call.s3.UploadPart", lambda **kw: calls.append(1))
-    report = _convert(s3, part_size=256, chunk_size=128)
+    report = convert(s3, BUCKET, part_size=256, chunk_size=128)
     assert calls, "the output should have gone multipart before the bad byte"
     assert set(report.failed_keys) == {"in+(0)/big.csv"}
     assert f"byte offset {len(bad['in+(0)/big.csv']) - 2}" in report.failed_keys["in+(0)/big.csv"]
-    assert _contents(s3) == bad
-    assert _open_uploads(s3) == []
+    assert contents(s3, BUCKET) == bad
+    assert open_uploads(s3, BUCKET) == []
 
 
 def test_replace_converts_and_counts(s3):
-    _put(s3, {"in+(0)/bad.csv": b"a\x82 b"})
-    report = _convert(s3, errors="replace")
+    put(s3, BUCKET, {"in+(0)/bad.csv": b"a\x82 b"})
+    report = convert(s3, BUCKET, errors="replace", delete_source=False)
     assert report.ok
     assert report.to_dict()["replacements"] == 1
-    assert _contents(s3)["utf8/bad.csv"] == "a\ufffd b".encode()
+    assert contents(s3, BUCKET)["utf8/bad.csv"] == "a\ufffd b".encode()
 
 
 def test_large_object_goes_multipart_both_ways_and_round_trips(s3, monkeypatch):
     monkeypatch.setattr("moto.s3.models.S3_UPLOAD_PART_MIN_SIZE", 64)
     body = ("①㈱髙～,ｱｲｳ\r\n" * 3000).encode("cp932")
-    _put(s3, {"in+(0)/big.csv": body})
+    put(s3, BUCKET, {"in+(0)/big.csv": body})
     calls: list[str] = []
     s3.meta.events.register("before-call.s3.*", lambda model, **kw: calls.append(model.name))
-    report = _convert(s3, part_size=4096, chunk_size=1000)
+    report = convert(s3, BUCKET, part_size=4096, chunk_size=1000, delete_source=False)
     assert report.ok, report.failed_keys
     assert calls.count("UploadPart") > 1
     assert "UploadPartCopy" in calls
-    assert _contents(s3) == {
+    assert contents(s3, BUCKET) == {
+        "in+(0)/big.csv": body,
         "utf8/big.csv": body.decode("cp932").encode("utf-8"),
         "org/big.csv": body,
     }
-    assert s3.head_object(Bucket=BUCKET, Key="org/big.csv")["ETag"].strip('"').endswith("-1")
+    assert etag(s3, BUCKET, "org/big.csv").endswith("-1")
 
 
-def test_source_overwritten_mid_conversion_is_kept(s3):
-    _put(s3, {"in+(0)/a.csv": b"old"})
+def test_source_overwritten_mid_conversion_is_not_archived_as_the_converted_bytes(s3):
+    put(s3, BUCKET, {"in+(0)/a.csv": b"old"})
+    old = etag(s3, BUCKET, "in+(0)/a.csv")
 
-    def overwrite(**kwargs):
-        s3.meta.events.unregister("before-call.s3.CopyObject", overwrite)
-        s3.put_object(Bucket=BUCKET, Key="in+(0)/a.csv", Body=b"new!")
+    def overwrite(params, **kwargs):
+        if params["Key"] == "org/a.csv":  # the archive copy (not the store probe's)
+            s3.meta.events.unregister("before-parameter-build.s3.CopyObject", overwrite)
+            s3.put_object(Bucket=BUCKET, Key="in+(0)/a.csv", Body=b"new!")
 
-    s3.meta.events.register("before-call.s3.CopyObject", overwrite)
-    report = _convert(s3)
-    # Real S3 refuses the copy (CopySourceIfMatch); moto ignores that header, so there the archive
-    # copy holds the new bytes and the checksum comparison stops the delete.
+    s3.meta.events.register("before-parameter-build.s3.CopyObject", overwrite)
+    report = convert(s3, BUCKET, delete_source=False)
+    # S3 refuses the copy (CopySourceIfMatch); moto ignores that header, so here the archive copy holds
+    # the new bytes and the checksum comparison reports it.
     reason = report.failed_keys["in+(0)/a.csv"]
     assert "source changed during conversion" in reason or "does not match the source bytes" in reason
-    assert _contents(s3)["in+(0)/a.csv"] == b"new!"
-    assert _convert(s3).ok
-    assert _contents(s3) == {"utf8/a.csv": b"new!", "org/a.csv": b"new!"}
+    assert contents(s3, BUCKET)["in+(0)/a.csv"] == b"new!"
+    assert convert(s3, BUCKET, delete_source=False).ok
+    new = etag(s3, BUCKET, "in+(0)/a.csv")
+    # utf8/a.csv was made from the old version: the new one is a new object, not a replacement.
+    assert contents(s3, BUCKET) == {
+        "in+(0)/a.csv": b"new!",
+        "utf8/a.csv": b"old",
+        versioned_key("utf8/a.csv", new): b"new!",
+        "org/a.csv": b"new!",
+    }
+    assert s3.head_object(Bucket=BUCKET, Key="utf8/a.csv")["Metadata"][SOURCE_ETAG_METADATA] == old
 
 
-def test_archive_that_does_not_match_blocks_the_delete(s3):
-    _put(s3, {"in+(0)/a.csv": b"abc", "elsewhere/x": b"xyz"})
+def test_archive_that_does_not_match_is_reported(s3):
+    put(s3, BUCKET, {"in+(0)/a.csv": b"abc", "elsewhere/x": b"xyz"})
 
     def copy_wrong_object(params, **kwargs):
-        params["CopySource"] = f"{BUCKET}/elsewhere/x"
-        params.pop("CopySourceIfMatch", None)
+        if params["Key"].startswith("org/a"):
+            params["CopySource"] = f"{BUCKET}/elsewhere/x"
+            params.pop("CopySourceIfMatch", None)
 
     s3.meta.events.register("before-parameter-build.s3.CopyObject", copy_wrong_object)
-    report = _convert(s3)
+    report = convert(s3, BUCKET)
     assert "archive copy ETag" in report.failed_keys["in+(0)/a.csv"]
-    assert _contents(s3)["in+(0)/a.csv"] == b"abc"
+    assert contents(s3, BUCKET)["in+(0)/a.csv"] == b"abc"
+
+
+def test_relanded_file_with_new_bytes_gets_new_keys_and_replaces_nothing(s3):
+    put(s3, BUCKET, {"in+(0)/a.csv": "第一版\n".encode("cp932")})
+    assert convert(s3, BUCKET, delete_source=False).ok
+    s3.delete_object(Bucket=BUCKET, Key="in+(0)/a.csv")  # as the delete would have
+    first = contents(s3, BUCKET)
+    put(s3, BUCKET, {"in+(0)/a.csv": "第二版\n".encode("cp932")})
+    second = etag(s3, BUCKET, "in+(0)/a.csv")
+    report = convert(s3, BUCKET, delete_source=False)
+    assert report.ok, report.failed_keys
+    (result,) = report.converted
+    assert (result.target_key, result.archive_key) == (
+        versioned_key("utf8/a.csv", second),
+        versioned_key("org/a.csv", second),
+    )
+    state = contents(s3, BUCKET)
+    assert {k: state[k] for k in first} == first  # what downstream read and the first original stay
+    assert state[result.target_key] == "第二版\n".encode()
+    assert state[result.archive_key] == "第二版\n".encode("cp932")
+    # A rerun of the same version converges on the same keys.
+    assert convert(s3, BUCKET, delete_source=False).converted[0].target_key == result.target_key
+    assert contents(s3, BUCKET) == state
+
+
+def test_replace_target_overwrites_the_converted_copy_but_never_the_archive(s3):
+    put(s3, BUCKET, {"in+(0)/a.csv": b"v1\n"})
+    assert convert(s3, BUCKET, delete_source=False).ok
+    put(s3, BUCKET, {"in+(0)/a.csv": b"v2\n"})
+    report = convert(s3, BUCKET, delete_source=False, replace_target=True)
+    (result,) = report.converted
+    assert result.target_key == "utf8/a.csv"
+    assert result.archive_key == versioned_key("org/a.csv", etag(s3, BUCKET, "in+(0)/a.csv"))
+    state = contents(s3, BUCKET)
+    assert state["utf8/a.csv"] == b"v2\n" and state["org/a.csv"] == b"v1\n"
+
+
+def test_target_key_written_by_someone_else_is_not_replaced(s3):
+    put(s3, BUCKET, {"in+(0)/a.csv": b"mine\n", "utf8/a.csv": b"theirs\n"})
+    report = convert(s3, BUCKET, delete_source=False)
+    (result,) = report.converted
+    assert result.target_key == versioned_key("utf8/a.csv", etag(s3, BUCKET, "in+(0)/a.csv"))
+    assert contents(s3, BUCKET)["utf8/a.csv"] == b"theirs\n"
 
 
 @pytest.mark.parametrize(
@@ -183,18 +237,20 @@ def test_archive_that_does_not_match_blocks_the_delete(s3):
     [
         (("in/", "in/utf8/", "org/"), "target_prefix 'in/utf8/' overlaps"),
         (("in/", "utf8/", "in/org/"), "archive_prefix 'in/org/' overlaps"),
-        (("in/a", "in/", "org/"), "overlaps source_prefix"),
-        (("", "utf8/", "org/"), "source_prefix must not be empty"),
-        (("in/", "out/", "out/"), "are both 'out/'"),
+        (("", "utf8/", "org/"), "source_prefix '' must not be empty"),
+        (("in/", "out/", "out/"), "archive_prefix 'out/' is also the target_prefix"),
+        (("se2/in0", "se2/utf8/", "org/"), "source_prefix 'se2/in0' must end with '/'"),
+        (("in/", "utf8", "org/"), "target_prefix 'utf8' must end with '/'"),
+        (("in/", "utf8/", "org"), "archive_prefix 'org' must end with '/'"),
     ],
 )
-def test_overlapping_prefixes_are_refused_before_any_s3_call(prefixes, message):
+def test_bad_prefixes_are_refused_before_any_s3_call(prefixes, message):
     with pytest.raises(ValueError, match=message):
         convert_prefix(object(), BUCKET, *prefixes)
 
 
 def test_slowdown_is_retried_with_backoff(s3):
-    _put(s3, {"in+(0)/a.csv": b"abc"})
+    put(s3, BUCKET, {"in+(0)/a.csv": b"abc"})
     answered = []
 
     def slow_down(request, **kwargs):
@@ -205,10 +261,10 @@ def test_slowdown_is_retried_with_backoff(s3):
         return None
 
     s3.meta.events.register_first("before-send.s3.PutObject", slow_down)
-    report = _convert(s3)
+    report = convert(s3, BUCKET, delete_source=False)
     assert answered
     assert report.ok, report.failed_keys
-    assert _contents(s3)["utf8/a.csv"] == b"abc"
+    assert contents(s3, BUCKET)["utf8/a.csv"] == b"abc"
 
 
 class _Raw:
@@ -222,132 +278,16 @@ class _Raw:
         return self._body
 
 
-# ------------------------------------------------------------------------- crash and rerun
-
-
-class Crash(Exception):
-    """The process died: this S3 call and every later one never happen."""
-
-
-def _crash_after(client, n: int) -> list[str]:
-    calls: list[str] = []
-
-    def hook(model, **kwargs):
-        calls.append(model.name)
-        if len(calls) > n:
-            raise Crash(f"crash before call {len(calls)} ({model.name})")
-
-    client.meta.events.register("before-call.s3.*", hook, unique_id="crash")
-    return calls
-
-
 @pytest.mark.parametrize("multipart", [False, True], ids=["single-part", "multipart"])
 def test_crash_before_any_s3_call_then_rerun_converges(s3, monkeypatch, multipart):
+    # The delete step's crash points run against the local Glue (test_plan_local_glue.py).
     monkeypatch.setattr("moto.s3.models.S3_UPLOAD_PART_MIN_SIZE", 64)
     sources = dict(SOURCES)
-    kwargs = {"max_workers": 1}
+    kwargs = {"max_workers": 1, "delete_source": False}
     if multipart:
         sources = {
             "in+(0)/a.csv": SOURCES["in+(0)/a.csv"],
             "in+(0)/big.csv": ("あいう,①\r\n" * 300).encode("cp932"),
         }
         kwargs.update(part_size=1024, chunk_size=512)
-    expected = _expected(sources)
-
-    # Count the S3 calls of an undisturbed run on the same starting state.
-    _put(s3, {**MARKERS, **sources})
-    calls = _crash_after(s3, 10**6)
-    assert _convert(s3, **kwargs).ok
-    total = len(calls)
-    s3.meta.events.unregister("before-call.s3.*", unique_id="crash")
-    assert total > 10
-
-    for n in range(total):
-        for key in _contents(s3):
-            s3.delete_object(Bucket=BUCKET, Key=key)
-        _put(s3, {**MARKERS, **sources})
-        _crash_after(s3, n)
-        with contextlib.suppress(Crash):  # a crash while listing ends the whole run
-            _convert(s3, **kwargs)
-        s3.meta.events.unregister("before-call.s3.*", unique_id="crash")
-        state = _contents(s3)
-        # Whatever the crash left, no source byte is lost: each object is in the source or the archive.
-        for key, body in sources.items():
-            assert state.get(key) == body or state.get("org/" + key.removeprefix("in+(0)/")) == body, (n, key)
-        rerun = _convert(s3, **kwargs)
-        assert rerun.ok, (n, rerun.failed_keys)
-        assert _contents(s3) == expected, n
-        assert _open_uploads(s3) == [], n
-
-
-class _Http:
-    status_code = 200
-
-
-def _answer_delete_objects(client, code: str) -> list[dict]:
-    """Make DeleteObjects answer every key with the error ``code`` (without deleting anything)."""
-    requests: list[dict] = []
-    client.meta.events.register(
-        "before-parameter-build.s3.DeleteObjects", lambda params, **kw: requests.append(params)
-    )
-
-    def short_circuit(**kwargs):
-        keys = requests[-1]["Delete"]["Objects"]
-        return _Http(), {"Errors": [{"Key": o["Key"], "Code": code, "Message": code} for o in keys]}
-
-    client.meta.events.register("before-call.s3.DeleteObjects", short_circuit)
-    return requests
-
-
-def test_sources_are_deleted_in_one_conditional_batch(s3):
-    _put(s3, SOURCES)
-    calls: list[str] = []
-    s3.meta.events.register("before-call.s3.*", lambda model, **kw: calls.append(model.name))
-    batches: list[dict] = []
-    s3.meta.events.register(
-        "before-parameter-build.s3.DeleteObjects", lambda params, **kw: batches.append(params)
-    )
-    assert _convert(s3).ok
-    assert calls.count("DeleteObjects") == 1 and "DeleteObject" not in calls
-    etags = {o["Key"]: o["ETag"] for o in batches[0]["Delete"]["Objects"]}
-    assert set(etags) == set(SOURCES)
-    assert etags["in+(0)/a.csv"] == s3.head_object(Bucket=BUCKET, Key="org/a.csv")["ETag"]
-
-
-def test_delete_falls_back_when_the_store_has_no_conditional_delete(s3):
-    _put(s3, {"in+(0)/a.csv": b"abc"})
-    _answer_delete_objects(s3, "NotImplemented")
-    assert _convert(s3).ok
-    assert set(_contents(s3)) == {"utf8/a.csv", "org/a.csv"}
-
-
-def test_source_overwritten_after_archiving_is_kept_and_reported(s3):
-    _put(s3, {"in+(0)/a.csv": b"abc"})
-    _answer_delete_objects(s3, "PreconditionFailed")
-    report = _convert(s3)
-    assert report.failed_keys == {
-        "in+(0)/a.csv": "source was overwritten after it was archived; the new version was kept"
-    }
-    assert _contents(s3)["in+(0)/a.csv"] == b"abc"
-
-
-def test_older_botocore_without_conditional_batch_delete_still_deletes(s3, monkeypatch):
-    _put(s3, {"in+(0)/a.csv": b"abc"})
-    model = s3.meta.service_model
-    real_shape_for = model.shape_for
-
-    class _NoETag:
-        members = {"Key": None, "VersionId": None}
-
-    monkeypatch.setattr(
-        model,
-        "shape_for",
-        lambda name, *a: _NoETag() if name == "ObjectIdentifier" else real_shape_for(name, *a),
-    )
-    batches: list[dict] = []
-    s3.meta.events.register(
-        "before-parameter-build.s3.DeleteObjects", lambda params, **kw: batches.append(params)
-    )
-    assert _convert(s3).ok
-    assert batches[0]["Delete"]["Objects"] == [{"Key": "in+(0)/a.csv"}]
-    assert set(_contents(s3)) == {"utf8/a.csv", "org/a.csv"}
+    crash_at_every_call_then_rerun(s3, BUCKET, sources, expected(sources, kept=True), **kwargs)

@@ -18,6 +18,7 @@ from airflow_glue_flow.exceptions import (
     GlueFlowError,
 )
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook, running_crawl_start
+from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
 from tests.crawler_responses import (
     CRAWLER,
     METRICS,
@@ -206,9 +207,23 @@ def _wait_sync(hook, glue, started_after=T0, wait_time=5.0, max_attempts=3):
 
 
 def _wait_async(hook, glue, started_after=T0, wait_time=0.0, max_attempts=3):
+    """The same wait, driven in the triggerer (the trigger's event payload)."""
     client = AsyncScriptedGlue(glue)
+    trigger = GlueCrawlerReadyTrigger(
+        crawler_name=CRAWLER,
+        started_after=started_after.isoformat() if started_after else None,
+        wait_time=wait_time,
+        max_attempts=max_attempts,
+        aws_conn_id=hook.aws_conn_id,
+        region_name=hook.region_name,
+    )
+
+    async def first_event():
+        async for event in trigger.run():
+            return event.payload
+
     with mock.patch.object(GlueCrawlerFlowHook, "get_async_conn", mock.AsyncMock(return_value=client)):
-        event = asyncio.run(hook.wait_for_crawl_async(CRAWLER, started_after, wait_time, max_attempts))
+        event = asyncio.run(first_event())
     assert client.entered == 1
     return event
 
@@ -326,9 +341,9 @@ def test_start_adopt_and_wait_against_the_local_glue(monkeypatch, tmp_path):
     import json
 
     from airflow_glue_flow.crawl_check import parse_utc
-    from airflow_glue_flow.local import LocalGlue
+    from airflow_glue_flow.local import LocalGlueProcess
 
-    with LocalGlue.start(state_dir=tmp_path, min_crawl_seconds=1.0, timeout_unit_seconds=1.0) as local:
+    with LocalGlueProcess.start(state_dir=tmp_path, min_crawl_seconds=1.0, timeout_unit_seconds=1.0) as local:
         extra = {"endpoint_url": local.endpoint_url, "region_name": "us-east-1"}
         monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": extra}))
         s3, glue = local.client("s3"), local.client("glue")
@@ -350,7 +365,15 @@ def test_start_adopt_and_wait_against_the_local_glue(monkeypatch, tmp_path):
         assert event["glue_state"] == "SUCCEEDED" and event["summary"]["tables_created"] == 1
 
         started = hook.start_crawl("bad")
-        event = asyncio.run(hook.wait_for_crawl_async("bad", parse_utc(started["started_at"]), 0.2, 50))
+        trigger = GlueCrawlerReadyTrigger(
+            crawler_name="bad", started_after=started["started_at"], wait_time=0.2, max_attempts=50
+        )
+
+        async def first_event():
+            async for fired in trigger.run():
+                return fired.payload
+
+        event = asyncio.run(first_event())
         error = GlueFlowError.from_event(event)
         assert type(error) is GlueCrawlFailedError and "no-such-bucket" in str(error)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import logging
+import threading
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
@@ -15,18 +15,16 @@ from botocore.stub import Stubber
 from moto import mock_aws
 
 from airflow_glue_flow.exceptions import (
+    GlueFlowError,
     GlueJobNotFoundError,
     GlueJobRunTimeoutError,
     GlueJobStartError,
 )
-from airflow_glue_flow.hooks.job import (
-    RUN_TAG_ARGUMENT,
-    GlueJobFlowHook,
-    LogTokens,
-    job_run_error,
-    log_group_names,
-)
+from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
+from airflow_glue_flow.hooks.job_wait import job_run_error, log_group_names
 from airflow_glue_flow.states import JOB_FAILURE_STATES
+from airflow_glue_flow.triggers.job import GlueJobRunTrigger
+from tests.fakes import patch_sleep
 
 JOB = "se2_job0"
 RUN = "jr_0123456789abcdef"
@@ -43,22 +41,35 @@ class FakeGlue:
         in the list is raised instead.
     :param error_message: ``JobRun.ErrorMessage`` of runs that end in a failure state.
     :param start_errors: error codes StartJobRun raises, one per call, before it succeeds.
+    :param max_retries: the job's MaxRetries (GetJob).
     """
 
     def __init__(
-        self, states: list[Any] | None = None, error_message: str = "", start_errors: list[str] | None = None
+        self,
+        states: list[Any] | None = None,
+        error_message: str = "",
+        start_errors: list[str] | None = None,
+        max_retries: int = 0,
     ) -> None:
         self.meta = SimpleNamespace(region_name="us-east-1", partition="aws", client=self)
         self.states = list(states or ["SUCCEEDED"])
         self.error_message = error_message
         self.start_errors = list(start_errors or [])
+        self.max_retries = max_retries
         self.runs: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
         #: operation name -> error code it raises (e.g. a missing IAM permission)
         self.failing: dict[str, str] = {}
 
-    def add_run(self, run_id: str, state: str, arguments: dict[str, str]) -> None:
-        self.runs[run_id] = {"Id": run_id, "JobName": JOB, "Arguments": arguments, "JobRunState": state}
+    def add_run(self, run_id: str, state: str, arguments: dict[str, str], **extra: Any) -> None:
+        self.runs[run_id] = {
+            "Id": run_id,
+            "JobName": JOB,
+            "Arguments": arguments,
+            "JobRunState": state,
+            "Attempt": 0,
+            **extra,
+        }
 
     def calls_to(self, operation: str) -> list[dict[str, Any]]:
         return [kwargs for name, kwargs in self.calls if name == operation]
@@ -81,6 +92,20 @@ class FakeGlue:
         if state in JOB_FAILURE_STATES and self.error_message:
             run["ErrorMessage"] = self.error_message
         return {"JobRun": {**run, "LogGroupName": "/aws-glue/python-jobs"}}
+
+    def get_job(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("GetJob", kwargs))
+        if "GetJob" in self.failing:
+            raise client_error(self.failing["GetJob"], "GetJob")
+        return {"Job": {"Name": kwargs["JobName"], "MaxRetries": self.max_retries}}
+
+    def get_job_runs(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("GetJobRuns", kwargs))
+        if "GetJobRuns" in self.failing:
+            raise client_error(self.failing["GetJobRuns"], "GetJobRuns")
+        return {
+            "JobRuns": [dict(r) for r in reversed(self.runs.values()) if r["JobName"] == kwargs["JobName"]]
+        }
 
     def get_paginator(self, name: str) -> SimpleNamespace:
         assert name == "get_job_runs"
@@ -125,6 +150,12 @@ class FakeAsyncGlue:
     async def batch_stop_job_run(self, **kwargs: Any) -> dict[str, Any]:
         return self.glue.batch_stop_job_run(**kwargs)
 
+    async def get_job(self, **kwargs: Any) -> dict[str, Any]:
+        return self.glue.get_job(**kwargs)
+
+    async def get_job_runs(self, **kwargs: Any) -> dict[str, Any]:
+        return self.glue.get_job_runs(**kwargs)
+
 
 def patch_glue(glue: FakeGlue):
     """Make every GlueJobFlowHook use ``glue`` as its sync and async Glue client."""
@@ -148,7 +179,7 @@ def stubber(hook):
 
 @pytest.fixture
 def sleeps():
-    with mock.patch("airflow_glue_flow.hooks.job.time.sleep") as sleep:
+    with patch_sleep() as sleep:
         yield sleep
 
 
@@ -164,10 +195,8 @@ def test_start_job_run_passes_arguments_and_returns_the_run_id(hook, stubber, sl
     sleeps.assert_not_called()
 
 
-@pytest.mark.parametrize(
-    "code", ["ConcurrentRunsExceededException", "ThrottlingException", "TooManyRequestsException", "SlowDown"]
-)
-def test_start_job_run_retries_with_step_functions_backoff(hook, stubber, sleeps, code):
+def test_start_job_run_retries_with_step_functions_backoff(hook, stubber, sleeps):
+    code = "ConcurrentRunsExceededException"
     add_start_error(stubber, code)
     add_start_error(stubber, code)
     stubber.add_response("start_job_run", {"JobRunId": RUN})
@@ -189,11 +218,60 @@ def test_start_job_run_gives_up_after_max_attempts_retries(hook, stubber, sleeps
 
 
 def test_start_job_run_retry_settings_are_configurable(hook, stubber, sleeps):
-    add_start_error(stubber, "ThrottlingException")
-    add_start_error(stubber, "ThrottlingException")
-    with pytest.raises(GlueJobStartError, match="after 2 attempts: ThrottlingException"):
+    add_start_error(stubber, "ConcurrentRunsExceededException")
+    add_start_error(stubber, "ConcurrentRunsExceededException")
+    with pytest.raises(GlueJobStartError, match="after 2 attempts: ConcurrentRunsExceededException"):
         hook.start_job_run(JOB, retry_interval=0.5, retry_max_attempts=1, retry_backoff_rate=3)
     assert [c.args[0] for c in sleeps.call_args_list] == [0.5]
+
+
+class _Body:
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **kwargs: Any):
+        yield self.data
+
+
+def test_throttled_start_is_retried_by_botocore_in_standard_mode():
+    # botocore's standard retry mode retries throttling errors such as ThrottlingException:
+    # https://boto3.amazonaws.com/v1/documentation/api/latest/guide/retries.html
+    from botocore.awsrequest import AWSResponse
+
+    hook = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1")
+    assert hook.conn.meta.config.retries["mode"] == "standard"
+    sent: list[Any] = []
+
+    def answer(request: Any, **kwargs: Any) -> AWSResponse:
+        sent.append(request)
+        if len(sent) <= 2:
+            body = b'{"__type": "ThrottlingException", "message": "Rate exceeded"}'
+            return AWSResponse(request.url, 400, {"x-amzn-ErrorType": "ThrottlingException"}, _Body(body))
+        return AWSResponse(request.url, 200, {}, _Body(b'{"JobRunId": "jr_1"}'))
+
+    hook.conn.meta.events.register("before-send.glue.StartJobRun", answer)
+    with patch_sleep() as backoff:
+        assert hook.start_job_run(JOB) == "jr_1"
+    assert len(sent) == 3
+    assert backoff.call_count == 2  # botocore's own backoff between its attempts
+
+
+@pytest.mark.parametrize(
+    ("botocore_config", "env", "mode"),
+    [
+        ({"retries": {"mode": "adaptive", "max_attempts": 8}}, None, "adaptive"),
+        (None, "legacy", "legacy"),
+        ({"retries": {"max_attempts": 8}}, None, "standard"),
+    ],
+    ids=["hook-config", "env", "attempts-only"],
+)
+def test_a_chosen_retry_mode_wins_over_the_standard_default(monkeypatch, botocore_config, env, mode):
+    if env:
+        monkeypatch.setenv("AWS_RETRY_MODE", env)
+    hook = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1", config=botocore_config)
+    assert hook.conn.meta.config.retries["mode"] == mode
+    if botocore_config:
+        assert hook.conn.meta.config.retries.get("total_max_attempts") == 9
 
 
 def test_start_job_run_unknown_job_is_not_retried(hook, stubber, sleeps):
@@ -219,18 +297,19 @@ def test_wait_for_job_run_returns_the_terminal_run(hook, stubber, sleeps):
     stubber.add_response("get_job_run", job_run_response("STARTING"), expected)
     stubber.add_response("get_job_run", job_run_response("RUNNING"), expected)
     stubber.add_response("get_job_run", job_run_response("FAILED", ErrorMessage="boom"), expected)
-    job_run = hook.wait_for_job_run(JOB, RUN, poll_interval=5, max_attempts=3)
-    assert job_run["JobRunState"] == "FAILED"
+    event = hook.wait_for_job_run(JOB, RUN, poll_interval=5, max_attempts=3)
+    assert (event["status"], event["state"], event["run_id"]) == ("error", "FAILED", RUN)
+    assert str(GlueFlowError.from_event(event)) == f"Glue job {JOB!r} run {RUN} ended FAILED: boom"
     assert [c.args[0] for c in sleeps.call_args_list] == [5, 5, 5]
 
 
 def test_wait_for_job_run_times_out_after_exactly_max_attempts_checks(hook, stubber, sleeps):
     for _ in range(3):
         stubber.add_response("get_job_run", job_run_response("RUNNING"))
-    with pytest.raises(GlueJobRunTimeoutError) as raised:
-        hook.wait_for_job_run(JOB, RUN, poll_interval=60, max_attempts=3)
-    assert str(raised.value) == f"Glue job {JOB!r} run {RUN} still RUNNING after 3 checks over 180 s"
-    assert raised.value.fields["state"] == "RUNNING"
+    error = GlueFlowError.from_event(hook.wait_for_job_run(JOB, RUN, poll_interval=60, max_attempts=3))
+    assert type(error) is GlueJobRunTimeoutError
+    assert str(error) == f"Glue job {JOB!r} run {RUN} still RUNNING after 3 checks over 180 s"
+    assert error.fields["state"] == "RUNNING"
 
 
 @pytest.mark.parametrize("state", sorted(JOB_FAILURE_STATES))
@@ -243,7 +322,7 @@ def test_job_run_error_is_none_on_success():
     assert job_run_error(JOB, {"Id": RUN, "JobRunState": "SUCCEEDED"}) is None
 
 
-def test_find_running_run_matches_tag_and_running_state(hook, stubber):
+def test_find_tagged_run_returns_the_newest_run_with_the_tag(hook, stubber):
     tag = "dag/run/task"
     runs = [
         {
@@ -257,15 +336,15 @@ def test_find_running_run_matches_tag_and_running_state(hook, stubber):
         {"Id": "jr_1", "JobName": JOB, "JobRunState": "FAILED", "Arguments": {RUN_TAG_ARGUMENT: tag}},
     ]
     stubber.add_response("get_job_runs", {"JobRuns": runs}, {"JobName": JOB, "MaxResults": 200})
-    assert hook.find_running_run(JOB, tag)["Id"] == "jr_2"
+    assert hook.find_tagged_run(JOB, tag)["Id"] == "jr_3"
 
 
-def test_find_running_run_reads_further_pages_and_returns_none(hook, stubber):
+def test_find_tagged_run_reads_further_pages_and_returns_none(hook, stubber):
     stubber.add_response("get_job_runs", {"JobRuns": [], "NextToken": "t"})
     stubber.add_response(
         "get_job_runs", {"JobRuns": []}, {"JobName": JOB, "MaxResults": 200, "NextToken": "t"}
     )
-    assert hook.find_running_run(JOB, "dag/run/task") is None
+    assert hook.find_tagged_run(JOB, "dag/run/task") is None
 
 
 def test_stop_job_run(hook, stubber):
@@ -298,16 +377,6 @@ def test_stop_job_run(hook, stubber):
     assert "InvalidInputException: already SUCCEEDED" in warning.args[0] % warning.args[1:]
 
 
-def test_async_get_and_stop_use_the_async_client():
-    glue = FakeGlue(states=["RUNNING"])
-    glue.add_run(RUN, "STARTING", {})
-    with patch_glue(glue):
-        hook = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1")
-        assert asyncio.run(hook.async_get_job_run(JOB, RUN))["JobRunState"] == "RUNNING"
-        assert asyncio.run(hook.async_stop_job_run(JOB, RUN)) is True
-    assert glue.calls_to("BatchStopJobRun") == [{"JobName": JOB, "JobRunIds": [RUN]}]
-
-
 def test_log_group_names_fall_back_to_python_shell_group():
     assert log_group_names({"Id": RUN}) == ("/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error")
     assert log_group_names({"Id": RUN, "LogGroupName": "/aws-glue/jobs"}) == (
@@ -336,22 +405,37 @@ def cloudwatch():
         yield hook, put
 
 
-def test_forward_logs_writes_only_new_lines(cloudwatch, caplog):
+class PuttingGlue(FakeGlue):
+    """A FakeGlue whose run writes new log lines between two checks (``put_before`` maps check -> lines)."""
+
+    def __init__(self, put, put_before: dict[int, tuple[str, ...]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.put, self.put_before = put, put_before
+
+    def get_job_run(self, **kwargs: Any) -> dict[str, Any]:
+        if lines := self.put_before.get(len(self.calls_to("GetJobRun")) + 1):
+            # The job writes them, not the package: put them from another thread, off the package's stack
+            # (tests/aws_calls.py records the calls made from it).
+            writer = threading.Thread(target=self.put, args=lines)
+            writer.start()
+            writer.join()
+        return super().get_job_run(**kwargs)
+
+
+def test_verbose_wait_forwards_only_new_lines_at_each_check(cloudwatch, capsys):
     hook, put = cloudwatch
-    job_run = {"Id": RUN, "LogGroupName": "/aws-glue/python-jobs"}
-    tokens = LogTokens()
-    log = logging.getLogger("test.glue.logs")
     put("reading s3://bucket/in0/", "19 rows")
-    with caplog.at_level(logging.INFO, logger="test.glue.logs"):
-        hook.forward_logs(job_run, tokens, log=log)
-        first = caplog.text
-        put("wrote out0/part-0.parquet")
-        caplog.clear()
-        hook.forward_logs(job_run, tokens, log=log)
-        second = caplog.text
-    assert "reading s3://bucket/in0/" in first and "19 rows" in first
-    assert "/aws-glue/python-jobs/output" in first
-    assert "wrote out0/part-0.parquet" in second and "19 rows" not in second
+    glue = PuttingGlue(put, {2: ("wrote out0/part-0.parquet",)}, states=["RUNNING", "SUCCEEDED"])
+    glue.add_run(RUN, "STARTING", {})
+    with mock.patch.object(GlueJobFlowHook, "conn", glue):
+        event = hook.wait_for_job_run(JOB, RUN, poll_interval=0, max_attempts=3, verbose=True)
+    assert event["status"] == "success"
+    text = capsys.readouterr().out
+    assert text.count("reading s3://bucket/in0/") == 1 and text.count("19 rows") == 1
+    assert text.count("wrote out0/part-0.parquet") == 1
+    assert "/aws-glue/python-jobs/output" in text
+    # the first lines came with the first check, the new one with the second
+    assert text.index("19 rows") < text.index("is RUNNING (check 1 of 3)") < text.index("wrote out0")
 
 
 @pytest.mark.parametrize(
@@ -362,38 +446,51 @@ def test_forward_logs_writes_only_new_lines(cloudwatch, caplog):
     ],
     ids=["access-denied", "no-connection"],
 )
-def test_unreadable_logs_warn_once_and_never_fail_the_wait(error, caplog):
+def test_unreadable_logs_warn_once_and_never_fail_the_wait(error, capsys):
     hook = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1")
     logs = mock.Mock(**{"get_log_events.side_effect": error})
-    tokens = LogTokens()
-    job_run = {"Id": RUN, "LogGroupName": "/aws-glue/python-jobs"}
-    log = logging.getLogger("test.glue.denied_logs")
+    glue = FakeGlue(states=["RUNNING", "RUNNING", "SUCCEEDED"])
+    glue.add_run(RUN, "STARTING", {})
     with (
+        mock.patch.object(GlueJobFlowHook, "conn", glue),
         mock.patch("airflow.providers.amazon.aws.hooks.logs.AwsLogsHook.get_conn", return_value=logs),
-        caplog.at_level(logging.WARNING, logger="test.glue.denied_logs"),
     ):
-        hook.forward_logs(job_run, tokens, log=log)
-        hook.forward_logs(job_run, tokens, log=log)
-    # One call per group, then those groups are left alone; one warning each.
+        event = hook.wait_for_job_run(JOB, RUN, poll_interval=0, max_attempts=5, verbose=True)
+    assert event["status"] == "success"
+    # One call per group at the first check, then those groups are left alone; one warning each.
     assert logs.get_log_events.call_count == 2
-    assert tokens.unreadable == {"/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error"}
-    warnings = [r.getMessage() for r in caplog.records]
+    warnings = [line for line in capsys.readouterr().out.splitlines() if "Cannot read Glue job logs" in line]
     assert len(warnings) == 2
-    assert warnings[0].startswith("Cannot read Glue job logs from /aws-glue/python-jobs/output (")
+    assert "Cannot read Glue job logs from /aws-glue/python-jobs/output (" in warnings[0]
 
 
-def test_async_unreadable_logs_warn_and_never_fail_the_wait(caplog):
-    logs = FakeAsyncLogs({}, error=client_error("AccessDeniedException", "GetLogEvents"))
-    hook = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1")
-    tokens = LogTokens()
-    with mock.patch(
-        "airflow.providers.amazon.aws.hooks.logs.AwsLogsHook.get_async_conn",
-        mock.AsyncMock(return_value=logs),
+def run_verbose_trigger(glue: FakeGlue, logs: Any, **kwargs: Any) -> dict[str, Any]:
+    """Run GlueJobRunTrigger with ``verbose`` on the given fake Glue and async Logs clients."""
+    trigger = GlueJobRunTrigger(
+        job_name=JOB, run_id=RUN, poll_interval=0, max_attempts=5, verbose=True, aws_conn_id=None, **kwargs
+    )
+
+    async def first_event() -> dict[str, Any]:
+        async for event in trigger.run():
+            return event.payload
+        raise AssertionError("no event")
+
+    with (
+        patch_glue(glue),
+        mock.patch(
+            "airflow.providers.amazon.aws.hooks.logs.AwsLogsHook.get_async_conn",
+            mock.AsyncMock(return_value=logs),
+        ),
     ):
-        asyncio.run(hook.async_forward_logs({"Id": RUN}, tokens))
-        asyncio.run(hook.async_forward_logs({"Id": RUN}, tokens))
+        return asyncio.run(first_event())
+
+
+def test_async_unreadable_logs_warn_and_never_fail_the_wait():
+    logs = FakeAsyncLogs({}, error=client_error("AccessDeniedException", "GetLogEvents"))
+    glue = FakeGlue(states=["RUNNING", "SUCCEEDED"])
+    glue.add_run(RUN, "STARTING", {})
+    assert run_verbose_trigger(glue, logs)["status"] == "success"
     assert len(logs.requests) == 2
-    assert tokens.unreadable == {"/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error"}
 
 
 class FakeAsyncLogs:
@@ -427,30 +524,23 @@ class FakeAsyncLogs:
         return {**self.pages[group][index], "nextForwardToken": f"t{index + 1}"}
 
 
-def test_async_forward_logs_follows_forward_tokens(caplog):
+def test_async_log_reading_follows_forward_tokens_to_the_end_of_the_stream(capsys):
+    # GetLogEvents answers with the token it was given at the end of a stream:
+    # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html
     logs = FakeAsyncLogs(
         {
-            "/aws-glue/jobs/output": [
+            "/aws-glue/python-jobs/output": [
                 {"events": [{"message": "line 1"}]},
                 {"events": [{"message": "line 2"}]},
             ],
         }
     )
-    hook = GlueJobFlowHook(aws_conn_id=None, region_name="us-east-1")
-    tokens = LogTokens()
-    log = logging.getLogger("test.glue.async_logs")
-    with (
-        mock.patch(
-            "airflow.providers.amazon.aws.hooks.logs.AwsLogsHook.get_async_conn",
-            mock.AsyncMock(return_value=logs),
-        ),
-        caplog.at_level(logging.INFO, logger="test.glue.async_logs"),
-    ):
-        asyncio.run(hook.async_forward_logs({"Id": RUN, "LogGroupName": "/aws-glue/jobs"}, tokens, log=log))
-        assert "line 1" in caplog.text and "line 2" in caplog.text
-        caplog.clear()
-        asyncio.run(hook.async_forward_logs({"Id": RUN, "LogGroupName": "/aws-glue/jobs"}, tokens, log=log))
-    assert caplog.text == ""
-    assert tokens.output == "t2"
-    assert tokens.error is None
+    glue = FakeGlue(states=["RUNNING", "SUCCEEDED"])
+    glue.add_run(RUN, "STARTING", {})
+    assert run_verbose_trigger(glue, logs)["status"] == "success"
+    out = capsys.readouterr().out
+    assert out.count("line 1") == 1 and out.count("line 2") == 1
+    output = [r.get("nextToken") for r in logs.requests if r["logGroupName"].endswith("/output")]
+    # first check: from the head, then t1, then t2 answers t2 (the end); second check: from t2 only
+    assert output == [None, "t1", "t2", "t2"]
     assert {r["logStreamName"] for r in logs.requests} == {RUN}

@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from airflow_glue_flow.local import LocalGlue
-from airflow_glue_flow.local.clients import FAKE_ACCESS_KEY_ID, FAKE_SECRET_ACCESS_KEY
+from airflow_glue_flow.local import LocalGlueProcess
 
 pytestmark = [
     pytest.mark.slow,
@@ -25,7 +24,7 @@ pytestmark = [
 ]
 
 
-def _aws(glue: LocalGlue, *args: str) -> subprocess.CompletedProcess[str]:
+def _aws(glue: LocalGlueProcess, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         k: v
         for k, v in os.environ.items()
@@ -33,8 +32,8 @@ def _aws(glue: LocalGlue, *args: str) -> subprocess.CompletedProcess[str]:
     }
     env.update(
         {
-            "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY_ID,
-            "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_ACCESS_KEY,
+            "AWS_ACCESS_KEY_ID": glue.credentials.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": glue.credentials.secret_access_key,
             "AWS_DEFAULT_REGION": glue.region,
             "AWS_PAGER": "",
         }

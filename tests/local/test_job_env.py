@@ -16,6 +16,7 @@ import pytest
 from airflow_glue_flow.local import job_env, job_supervisor
 from airflow_glue_flow.local.job_args import GLUE_LIB, job_environment, merged_arguments, script_argv
 from airflow_glue_flow.local.job_env import Interpreter, JobEnvironmentError
+from airflow_glue_flow.local.settings import Credentials, Settings
 from tests.local_glue import process_gone
 
 
@@ -30,7 +31,13 @@ def glue_utils():
 
 def test_awsglue_is_not_importable_in_the_airflow_environment():
     # The job-side library goes on a job's path only; a top-level awsglue here would shadow AWS's own.
-    assert importlib.util.find_spec("awsglue") is None
+    # A fresh interpreter of this environment: other tests may put the library on this process's path.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    probe = "import importlib.util; print(importlib.util.find_spec('awsglue'))"
+
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+
+    assert out.stdout.strip() == "None"
     assert (GLUE_LIB / "awsglue" / "utils.py").is_file()
 
 
@@ -135,7 +142,7 @@ def test_an_older_boto3_in_a_job_still_calls_the_local_glue(tmp_path):
     # boto3 < 1.28 ignores AWS_ENDPOINT_URL (the analytics set's s3fs pins such a botocore).
     interpreter = Interpreter(sys.executable, sys.version_info[:2])
     python = job_env.ensure_environment(interpreter, ["boto3==1.26.0"], root=tmp_path)
-    env = job_environment("http://127.0.0.1:9", tmp_path, "us-east-1", python, tmp_path, [])
+    env = job_environment(Settings("http://127.0.0.1:9", tmp_path), "us-east-1", python, tmp_path, [])
     probe = (
         "import boto3; print(boto3.__version__, boto3.client('s3').meta.endpoint_url,"
         " boto3.client('s3', endpoint_url='http://elsewhere:1').meta.endpoint_url)"
@@ -175,11 +182,12 @@ def test_job_environment_holds_nothing_of_the_servers(tmp_path, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", "postgres://user:secret@db/prod")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "server-token")
 
-    env = job_environment(
-        "http://127.0.0.1:1", tmp_path, "eu-west-1", tmp_path / "bin" / "python", tmp_path, []
-    )
+    settings = Settings("http://127.0.0.1:1", tmp_path, credentials=Credentials("AKLOCAL", "local-key"))
+
+    env = job_environment(settings, "eu-west-1", tmp_path / "bin" / "python", tmp_path, [])
 
     assert not any("secret" in value or "server-token" in value for value in env.values())
+    assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == ("AKLOCAL", "local-key")
     assert "AIRFLOW_CONN_WAREHOUSE" not in env and "AWS_SESSION_TOKEN" not in env
     assert env["AWS_ENDPOINT_URL"] == "http://127.0.0.1:1" and env["AWS_REGION"] == "eu-west-1"
 

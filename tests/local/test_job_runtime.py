@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from airflow_glue_flow.local import LocalGlue
+from airflow_glue_flow.local import LocalGlueProcess
 from airflow_glue_flow.local.job_env import env_root
 from tests.local_glue import create_python_job, log_messages, process_gone, wait_for_run
 
@@ -195,7 +195,7 @@ def test_a_dedicated_server_hides_its_environment_and_ends_every_process_when_st
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", "postgres://etl:s3cr3t@db:5432/prod")
     monkeypatch.setenv("GITHUB_TOKEN", "s3cr3t")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "s3cr3t")
-    with LocalGlue.start(state_dir=tmp_path / "glue") as glue:
+    with LocalGlueProcess.start(state_dir=tmp_path / "glue") as glue:
         s3, logs, jobs = glue.client("s3"), glue.client("logs"), glue.client("glue")
         bucket = f"test-{uuid.uuid4().hex[:12]}"
         s3.create_bucket(Bucket=bucket)

@@ -16,10 +16,13 @@ from typing import Any
 
 import pytest
 
+from airflow_glue_flow.encoding.bundle import package_zip
 from tests.conftest import REPO_ROOT
 from tests.local_glue import SEED_CSV_PATH, create_python_job, log_messages, wait_for_run
 
 SCRIPTS = sorted((REPO_ROOT / "dags" / "scripts").glob("*.py"))
+#: The Python-shell ones (Spark scripts are proven with the Spark runtime in test_spark_jobs.py).
+PYTHON_SHELL_SCRIPTS = [s for s in SCRIPTS if "pyspark" not in s.read_text(encoding="utf-8")]
 #: The Glue Workflow seed (the flow this project reproduces), stored verbatim.
 SEED = Path(__file__).parent / "data" / "glue_workflow_seed.md"
 SEED_SCRIPT_MARKER = "from awsglue.utils import getResolvedOptions"
@@ -67,22 +70,12 @@ def prove_csv_to_parquet(glue: Any, s3: Any, logs: Any, bucket: str, name: str, 
     assert output[-1] == "done: 19 rows written"
 
 
-def encoding_package_zip() -> bytes:
-    """The encoding package as the job gets it with ``--extra-py-files`` (see convert_encoding.py)."""
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as zipped:
-        package = REPO_ROOT / "airflow_glue_flow"
-        for path in [package / "__init__.py", *sorted((package / "encoding").rglob("*.py"))]:
-            zipped.write(path, path.relative_to(REPO_ROOT).as_posix())
-    return archive.getvalue()
-
-
 def prove_convert_encoding(glue: Any, s3: Any, logs: Any, bucket: str, name: str, script: bytes) -> None:
     """The encoding job: the package from --extra-py-files, the seed job's arguments."""
     text = {"a.csv": "deviceid,country\niphone,日本\n", "b.csv": "deviceid,country\nandroid,東京\n"}
     for key, value in text.items():
         s3.put_object(Bucket=bucket, Key=f"se1/input/{key}", Body=value.encode("cp932"))
-    s3.put_object(Bucket=bucket, Key="lib/encoding.zip", Body=encoding_package_zip())
+    s3.put_object(Bucket=bucket, Key="lib/encoding.zip", Body=package_zip("airflow_glue_flow.encoding"))
     create_python_job(
         glue,
         s3,
@@ -184,8 +177,8 @@ def test_every_shipped_script_reads_its_arguments_with_awsglue():
         )
 
 
-def test_every_shipped_script_has_a_proof():
-    assert sorted(PROOFS) == [script.name for script in SCRIPTS]
+def test_every_shipped_python_shell_script_has_a_proof():
+    assert sorted(PROOFS) == [script.name for script in PYTHON_SHELL_SCRIPTS]
 
 
 def test_the_seed_script_is_the_seeds_code_block():
@@ -199,7 +192,7 @@ def test_the_seed_script_is_the_seeds_code_block():
 
 @pytest.mark.slow
 @pytest.mark.timeout(RUN_TIMEOUT + 60)
-@pytest.mark.parametrize("script", SCRIPTS, ids=[script.name for script in SCRIPTS])
+@pytest.mark.parametrize("script", PYTHON_SHELL_SCRIPTS, ids=[script.name for script in PYTHON_SHELL_SCRIPTS])
 def test_shipped_script_runs_in_the_local_glue(script, glue_client, s3_client, logs_client, bucket, unique):
     PROOFS[script.name](glue_client, s3_client, logs_client, bucket, unique("job"), script.read_bytes())
 

@@ -476,6 +476,19 @@ def test_check_reschedules_while_undecided_then_times_out(checks_dag) -> None:
     assert str(timeout.value) == "Conditional trigger 't' still undecided after 600 s; waiting on: c"
 
 
+def test_a_sensor_in_reschedule_mode_whose_timeout_skips_with_soft_fail(checks_dag) -> None:
+    from airflow.sdk import BaseSensorOperator
+
+    with checks_dag:
+        op = trigger(
+            task_id="t", conditions=[{"task_id": "c", "state": "SUCCEEDED"}], timeout=600, soft_fail=True
+        )
+    assert isinstance(op, BaseSensorOperator) and op.mode == "reschedule"
+    long_ago = timezone.utcnow() - datetime.timedelta(seconds=601)
+    with pytest.raises(AirflowSkipException, match="soft_fail"):
+        run_check(op, FakeTI({"c": "running"}, {}, first_check=long_ago))
+
+
 def test_guard_fails_on_unhandled_failures_and_passes_handled_ones(checks_dag) -> None:
     with checks_dag:
         trigger(
@@ -716,6 +729,17 @@ class ScriptedGlue:
         }
         self.started.append(JobName)
         return {"JobRunId": run_id}
+
+    def get_paginator(self, name: str) -> SimpleNamespace:
+        assert name == "get_job_runs"
+
+        def paginate(JobName: str, **kwargs: Any) -> list[dict[str, Any]]:
+            return [{"JobRuns": [dict(r) for r in reversed(self.runs.values()) if r["JobName"] == JobName]}]
+
+        return SimpleNamespace(paginate=paginate)
+
+    def get_job(self, JobName: str) -> dict[str, Any]:
+        return {"Job": {"Name": JobName, "MaxRetries": 0}}
 
     def get_job_run(self, JobName: str, RunId: str, **kwargs: Any) -> dict[str, Any]:
         run = self.runs[RunId]

@@ -14,6 +14,7 @@ import pendulum
 import pytest
 from airflow.sdk import DAG, task
 from airflow.sdk.exceptions import AirflowTaskTimeout, TaskDeferralTimeout, TaskDeferred
+from airflow.triggers.base import BaseTaskEndEvent
 from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
 
@@ -24,14 +25,17 @@ from airflow_glue_flow.exceptions import (
     GlueJobRunFailedError,
     GlueJobRunTimeoutError,
     GlueJobStartError,
+    GlueTaskParameterError,
 )
 from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
 from airflow_glue_flow.operators.job import GlueJobRunOperator, normalise_script_args
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 from tests.conftest import task_states
+from tests.fakes import patch_sleep
 from tests.hooks.test_job import JOB, FakeGlue, client_error, patch_glue
 from tests.local_glue import SLEEPING_SCRIPT
+from tests.triggerer import pushed_xcoms, real_trigger_events
 
 TAG = "glue_flow/manual__1/run_job"
 
@@ -83,17 +87,23 @@ def run_deferred(glue: FakeGlue, **kwargs: Any) -> tuple[Any, FakeTI]:
             op.execute({"ti": ti})
         classpath, trigger_kwargs = deferred.value.trigger.serialize()
         trigger = GlueJobRunTrigger(**trigger_kwargs)
-
-        async def first_event() -> dict[str, Any]:
-            async for event in trigger.run():
-                return event.payload
-            raise AssertionError("trigger ended without an event")
-
-        event = asyncio.run(first_event())
+        trigger.task_instance = ti  # as the triggerer does
+        with pushed_xcoms() as pushed:
+            event = asyncio.run(first_event_of(trigger))
+        ti.xcom.update({key: value for (_task_id, key), value in pushed.items()})
+        if isinstance(event, BaseTaskEndEvent):
+            # The triggerer ended the task: what it pushed is what the task returned.
+            return ti.xcom.pop("return_value"), ti
         try:
-            return getattr(op, deferred.value.method_name)({"ti": ti}, event=event), ti
+            return getattr(op, deferred.value.method_name)({"ti": ti}, event=event.payload), ti
         except GlueFlowError as error:
             return error, ti
+
+
+async def first_event_of(trigger: GlueJobRunTrigger) -> Any:
+    async for event in trigger.run():
+        return event
+    raise AssertionError("trigger ended without an event")
 
 
 def test_class_contract():
@@ -172,21 +182,35 @@ def test_without_reattach_no_tag_is_added():
 )
 def test_bad_script_args_fail_before_any_aws_call(script_args, problem):
     glue = FakeGlue()
-    with patch_glue(glue), pytest.raises(ValueError, match=problem):
+    with (
+        patch_glue(glue),
+        pytest.raises(GlueTaskParameterError, match=f"^Task 'run_job': script_args.*{problem}"),
+    ):
         operator(script_args=script_args).execute({"ti": FakeTI()})
     assert glue.calls == []
 
 
 def test_normalise_script_args_keeps_values_as_strings():
-    assert normalise_script_args(None) == {}
-    assert normalise_script_args({"K": "v", "--N": 3}) == {"--K": "v", "--N": "3"}
+    assert normalise_script_args("t", None) == {}
+    assert normalise_script_args("t", {"K": "v", "--N": 3}) == {"--K": "v", "--N": "3"}
 
 
-@pytest.mark.parametrize("kwargs", [{"max_attempts": 0}, {"poll_interval": -1}, {"max_attempts": "many"}])
-def test_bad_wait_settings_fail_at_task_start(kwargs):
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_attempts": 0}, "max_attempts=0 must be at least 1"),
+        ({"poll_interval": -1}, "poll_interval=-1 must be a finite number >= 0"),
+        ({"max_attempts": "many"}, "max_attempts='many' is not a whole number"),
+        ({"job_name": ""}, "job_name='' must be a non-empty string"),
+        ({"retry_backoff_rate": 0.5}, "retry_backoff_rate=0.5 must be at least 1"),
+        ({"retry_max_attempts": -1}, "retry_max_attempts=-1 must be at least 0"),
+    ],
+)
+def test_bad_parameters_fail_at_task_start_naming_the_task(kwargs, message):
     glue = FakeGlue()
-    with patch_glue(glue), pytest.raises(ValueError, match="poll_interval"):
+    with patch_glue(glue), pytest.raises(GlueTaskParameterError) as raised:
         operator(**kwargs).execute({"ti": FakeTI()})
+    assert str(raised.value) == f"Task 'run_job': {message}"
     assert glue.calls == []
 
 
@@ -196,19 +220,31 @@ def test_templated_wait_settings_are_converted():
     assert result == "jr_1"
 
 
-@pytest.mark.parametrize("code", ["ConcurrentRunsExceededException", "ThrottlingException"])
-def test_start_is_retried_then_succeeds(code):
-    glue = FakeGlue(start_errors=[code])
-    with mock.patch("airflow_glue_flow.hooks.job.time.sleep") as sleep:
+def test_start_is_retried_then_succeeds():
+    glue = FakeGlue(start_errors=["ConcurrentRunsExceededException"])
+    with patch_sleep() as sleep:
         result, _ = run_sync(glue)
     assert result == "jr_1"
     assert len(glue.calls_to("StartJobRun")) == 2
     assert sleep.call_args_list[0].args == (1,)
 
 
+def test_throttling_is_left_to_botocore_not_retried_again():
+    # botocore's retry modes retry throttled calls (tests/hooks: standard mode); what reaches the
+    # operator has used them up.
+    glue = FakeGlue(start_errors=["ThrottlingException"])
+    with patch_sleep() as sleep:
+        result, _ = run_sync(glue)
+    assert type(result) is GlueJobStartError
+    assert str(result) == (
+        f"Glue job {JOB!r} could not start after 1 attempts: ThrottlingException: ThrottlingException said Glue"
+    )
+    sleep.assert_not_called()
+
+
 def test_start_retries_exhausted_raise_start_error():
     glue = FakeGlue(start_errors=["ConcurrentRunsExceededException"] * 3)
-    with mock.patch("airflow_glue_flow.hooks.job.time.sleep"):
+    with patch_sleep():
         error, ti = run_sync(glue, retry_max_attempts=2, retry_interval=5, retry_backoff_rate=3)
     assert type(error) is GlueJobStartError
     assert "could not start after 3 attempts: ConcurrentRunsExceededException" in str(error)
@@ -260,7 +296,7 @@ def test_on_kill_stops_the_run_being_waited_for():
     # The task runner raises AirflowTaskTimeout in the waiting task, then calls on_kill().
     with (
         patch_glue(glue),
-        mock.patch("airflow_glue_flow.hooks.job.time.sleep", side_effect=[None, AirflowTaskTimeout()]),
+        patch_sleep(side_effect=[None, AirflowTaskTimeout()]),
     ):
         with pytest.raises(AirflowTaskTimeout):
             op.execute({"ti": FakeTI()})
@@ -321,10 +357,12 @@ def test_deferrable_defers_with_the_trigger_after_pushing_the_run_id():
         "max_attempts": 7,
         "verbose": True,
         "stop_on_kill": True,
+        "follow_retries": True,
         "aws_conn_id": None,
         "region_name": "us-east-1",
         "verify": None,
         "botocore_config": None,
+        "end_from_trigger": True,
     }
     assert ti.xcom["glue_job_run_id"] == "jr_1"
     assert glue.calls_to("GetJobRun") == []
@@ -442,6 +480,101 @@ def test_dag_retry_reattaches_after_the_first_try_died_mid_wait(run_dag):
     assert [c["RunId"] for c in glue.calls_to("GetJobRun")] == ["jr_1", "jr_1", "jr_1"]
 
 
+def test_dag_deferred_success_is_ended_by_the_triggerer_with_the_tasks_xcoms(run_dag):
+    from airflow.triggers.base import TaskSuccessEvent
+
+    glue = FakeGlue(states=["RUNNING", "SUCCEEDED"])
+    dag = glue_dag("glue_job_end_from_trigger", "SUCCEEDED", deferrable=True)
+    with (
+        patch_glue(glue),
+        real_trigger_events() as events,
+        mock.patch.object(GlueJobRunOperator, "execute_complete", side_effect=AssertionError("resumed")),
+    ):
+        dr = run_dag(dag)
+    assert [type(e) for e in events] == [TaskSuccessEvent]
+    assert task_states(dr) == {"run_job": "success", "check_state": "success"}
+    ti = dr.get_task_instance("run_job")
+    assert ti.xcom_pull(task_ids="run_job") == "jr_1"
+    assert ti.xcom_pull(task_ids="run_job", key=GLUE_STATE_XCOM_KEY) == "SUCCEEDED"
+    assert ti.xcom_pull(task_ids="run_job", key="glue_job_run_id") == "jr_1"
+    assert len(glue.calls_to("GetJobRun")) == 2  # the trigger's two checks; no worker read it again
+
+
+def test_dag_deferred_failure_still_resumes_and_raises_the_sync_error(run_dag, task_errors):
+    glue = FakeGlue(states=["RUNNING", "FAILED"], error_message="script exited 1")
+    dag = glue_dag("glue_job_end_from_trigger_failed", "FAILED", deferrable=True)
+    with patch_glue(glue), real_trigger_events():
+        dr = run_dag(dag)
+    assert task_states(dr) == {"run_job": "failed", "check_state": "success"}
+    error = task_errors["run_job"]
+    assert type(error) is GlueJobRunFailedError
+    assert str(error) == f"Glue job {JOB!r} run jr_1 ended FAILED: script exited 1"
+
+
+class LostAnswerGlue(FakeGlue):
+    """The first GetJobRun fails although the run has just SUCCEEDED (the task fails, the run did its work)."""
+
+    def get_job_run(self, **kwargs: Any) -> dict[str, Any]:
+        if not self.calls_to("GetJobRun"):
+            self.calls.append(("GetJobRun", kwargs))
+            self.runs[kwargs["RunId"]]["JobRunState"] = "SUCCEEDED"
+            raise client_error("InternalServiceException", "GetJobRun")
+        return super().get_job_run(**kwargs)
+
+
+def test_dag_retry_adopts_the_run_that_succeeded_after_its_task_failed(run_dag):
+    glue = LostAnswerGlue(states=["SUCCEEDED"])
+    dag = glue_dag("glue_job_adopt_succeeded", "SUCCEEDED", retries=1, retry_delay=datetime.timedelta(0))
+    with patch_glue(glue):
+        dr = run_dag(dag)
+    assert task_states(dr) == {"run_job": "success", "check_state": "success"}
+    assert len(glue.calls_to("StartJobRun")) == 1  # healed without a second job run
+    assert len(glue.calls_to("GetJobRun")) == 1
+
+
+@pytest.mark.parametrize(
+    ("try_number", "max_tries", "earlier_state", "rerun_failed", "starts"),
+    [
+        (2, 1, "SUCCEEDED", True, False),  # automatic retry: the run did its work
+        (3, 3, "SUCCEEDED", True, True),  # first try after a user cleared the task: run the job again
+        (2, 1, "FAILED", True, True),  # a failed run is what the retry is for...
+        (2, 1, "FAILED", False, False),  # ...unless retries only heal failures outside Glue
+        (3, 3, "FAILED", False, True),  # a user clear still runs the job again
+        (2, 1, "STOPPING", True, True),
+        (2, 1, "RUNNING", True, False),
+    ],
+)
+def test_which_earlier_run_a_try_carries_on_with(try_number, max_tries, earlier_state, rerun_failed, starts):
+    glue = FakeGlue(states=["SUCCEEDED"])
+    glue.add_run("jr_0", earlier_state, {RUN_TAG_ARGUMENT: TAG}, ErrorMessage="bad row 7")
+    ti = FakeTI(try_number=try_number)
+    ti.max_tries = max_tries
+    result, ti = run_sync(glue, ti=ti, retries=1, rerun_failed_on_retry=rerun_failed)
+    assert len(glue.calls_to("StartJobRun")) == int(starts)
+    if starts or earlier_state != "FAILED":
+        assert result == ("jr_2" if starts else "jr_0")
+        assert ti.xcom[GLUE_STATE_XCOM_KEY] == "SUCCEEDED"
+    else:
+        assert type(result) is GlueJobRunFailedError
+        assert str(result) == f"Glue job {JOB!r} run jr_0 ended FAILED: bad row 7"
+        assert ti.xcom[GLUE_STATE_XCOM_KEY] == "FAILED"
+    assert ti.xcom["glue_job_run_id"] == ("jr_2" if starts else "jr_0")
+
+
+def test_the_ready_dags_glue_job_tasks_retry_without_running_a_job_twice():
+    from airflow.dag_processing.dagbag import DagBag
+
+    from tests.conftest import REPO_ROOT
+
+    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"), safe_mode=False)
+    jobs = [t for d in bag.dags.values() for t in d.tasks if isinstance(t, GlueJobRunOperator)]
+    assert {t.task_id for t in jobs} == {"csv_to_parquet", "run_job", "encode_logs", "load_datalake"}
+    for job_task in jobs:
+        assert job_task.retries == 1 and job_task.reattach_on_retry, job_task.task_id
+        assert job_task.rerun_failed_on_retry is False, job_task.task_id
+        assert job_task.end_from_trigger is True, job_task.task_id
+
+
 # --- end to end against the local Glue (real runs of Python-shell scripts over HTTP) ---------------
 
 FAILING_SCRIPT = b"""
@@ -469,7 +602,7 @@ def local_job(request, monkeypatch):
     bucket = f"jobs-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket)
 
-    def create(script: bytes) -> str:
+    def create(script: bytes, **job: Any) -> str:
         name = f"job_{uuid.uuid4().hex[:8]}"
         s3.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script)
         command = {
@@ -477,7 +610,7 @@ def local_job(request, monkeypatch):
             "ScriptLocation": f"s3://{bucket}/scripts/{name}.py",
             "PythonVersion": "3.9",
         }
-        glue.create_job(Name=name, Role="glue-role", Command=command)
+        glue.create_job(Name=name, Role="glue-role", Command=command, **job)
         return name
 
     return create, glue
@@ -545,7 +678,7 @@ def test_local_glue_timeout_then_retry_reattaches_then_kill_stops_the_run(local_
     [first] = glue.get_job_runs(JobName=job_name)["JobRuns"]
 
     retry = local_operator(job_name)
-    with mock.patch("airflow_glue_flow.hooks.job.time.sleep", side_effect=AirflowTaskTimeout()):
+    with patch_sleep(side_effect=AirflowTaskTimeout()):
         with pytest.raises(AirflowTaskTimeout):
             retry.execute({"ti": FakeTI(try_number=2)})
         retry.on_kill()
@@ -558,3 +691,54 @@ def test_local_glue_timeout_then_retry_reattaches_then_kill_stops_the_run(local_
     ) != "STOPPED":
         assert time.monotonic() < deadline, f"run still {state}"
         time.sleep(0.05)
+
+
+def run_local(op: GlueJobRunOperator, deferrable: bool) -> tuple[Any, FakeTI]:
+    """Run against the local Glue, waiting in the worker or through the trigger (real aiobotocore clients);
+    return (result or error, task instance)."""
+    ti = FakeTI()
+    try:
+        if not deferrable:
+            return op.execute({"ti": ti}), ti
+        with pytest.raises(TaskDeferred) as deferred:
+            op.execute({"ti": ti})
+        trigger = GlueJobRunTrigger(**deferred.value.trigger.serialize()[1])
+        event = asyncio.run(first_event_of(trigger))
+        return op.execute_complete({"ti": ti}, event=event.payload), ti
+    except GlueFlowError as error:
+        return error, ti
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
+def test_local_glue_max_retries_chain_is_followed_to_its_last_attempt(local_job, capsys, deferrable):
+    # Glue's MaxRetries: "The maximum number of times to retry this job after a JobRun fails"; each
+    # retry is a new run with Attempt + 1 and PreviousRunId:
+    # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-jobs-runs.html
+    create, glue = local_job
+    job_name = create(FAILING_SCRIPT, MaxRetries=2)
+    result, ti = run_local(local_operator(job_name, deferrable=deferrable), deferrable)
+    runs = sorted(glue.get_job_runs(JobName=job_name)["JobRuns"], key=lambda r: r.get("Attempt", 0))
+    assert [r.get("Attempt", 0) for r in runs] == [0, 1, 2]
+    last = runs[-1]
+    assert type(result) is GlueJobRunFailedError
+    assert str(result) == f"Glue job {job_name!r} run {last['Id']} ended FAILED: ValueError: bad row 7"
+    assert ti.xcom[GLUE_STATE_XCOM_KEY] == "FAILED"
+    assert ti.xcom["glue_job_run_id"] == last["Id"]
+    out = capsys.readouterr().out
+    assert f"Glue ran job {job_name} 3 times (MaxRetries)" in out
+    for run in runs:
+        assert f"attempt {run.get('Attempt', 0)}: run {run['Id']} FAILED: ValueError: bad row 7" in out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
+def test_local_glue_verbose_logs_over_several_pages_are_forwarded_once(local_job, capsys, deferrable):
+    # GetLogEvents returns at most 1 MB per call and the same token at the end of the stream:
+    # https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html
+    create, _ = local_job
+    script = b"for i in range(300):\n    print(f'line {i:05d} ' + 'x' * 8000)\n"
+    result, ti = run_local(local_operator(create(script), deferrable=deferrable, verbose=True), deferrable)
+    assert ti.xcom[GLUE_STATE_XCOM_KEY] == "SUCCEEDED", result
+    out = capsys.readouterr().out
+    assert [out.count(f"line {i:05d} ") for i in range(300)] == [1] * 300

@@ -30,6 +30,8 @@ from tests.crawler_responses import (
     crawler,
     now_plus,
 )
+from tests.fakes import patch_sleep
+from tests.triggerer import real_trigger_events
 
 
 class FakeTI:
@@ -131,7 +133,7 @@ def test_failure_message_names_crawler_status_aws_message_and_logs():
 def test_timeout_after_exactly_max_attempts_get_crawler_calls():
     glue = ScriptedGlue([crawler("RUNNING")] * 5)
     sleeps: list[float] = []
-    with mock.patch("airflow_glue_flow.hooks.crawler.time.sleep", sleeps.append):
+    with patch_sleep(side_effect=sleeps.append):
         result, _ = _run_sync(_sensor(wait_time="60", max_attempts="3"), glue)
     assert glue.count("GetCrawler") == 3
     assert sleeps == [60.0, 60.0, 60.0]
@@ -153,6 +155,7 @@ def test_defers_with_the_rendered_and_coerced_parameters():
         "region_name": "eu-west-1",
         "verify": None,
         "botocore_config": None,
+        "end_from_trigger": True,
     }
 
 
@@ -243,3 +246,34 @@ def test_dag_start_then_wait(run_dag, deferrable, status, wait_state):
     assert glue.calls == ["StartCrawler"] + ["GetCrawler"] * 3 + (
         ["GetCrawlerMetrics"] if status == "SUCCEEDED" else []
     )
+
+
+@pytest.mark.parametrize(("status", "wait_state"), [("SUCCEEDED", "success"), ("FAILED", "failed")])
+def test_dag_deferred_crawl_with_a_real_triggerer(run_dag, task_errors, status, wait_state):
+    """Success is ended by the triggerer with the sensor's XComs; a failure resumes and raises as in sync."""
+    glue = ScriptedGlue(
+        [
+            crawler("RUNNING"),
+            lambda: crawler("READY", status, now_plus(0), error="" if status == "SUCCEEDED" else "boom"),
+        ]
+    )
+    dag = _flow_dag(f"crawl_flow_triggerer_{status.lower()}", True)
+    with (
+        mock.patch.object(GlueCrawlerFlowHook, "glue_client", glue),
+        mock.patch.object(
+            GlueCrawlerFlowHook, "get_async_conn", mock.AsyncMock(return_value=AsyncScriptedGlue(glue))
+        ),
+        real_trigger_events() as events,
+    ):
+        dag_run = run_dag(dag)
+    assert task_states(dag_run) == {"start_crawler": "success", "wait_crawler": wait_state}
+    assert _glue_state(dag_run) == status
+    if status == "SUCCEEDED":
+        assert [type(e).__name__ for e in events] == ["TaskSuccessEvent"]
+        summary = dag_run.get_task_instance("wait_crawler").xcom_pull(task_ids="wait_crawler")
+        assert summary["status"] == "SUCCEEDED" and summary["crawler_name"] == CRAWLER
+    else:
+        error = task_errors["wait_crawler"]
+        assert type(error) is GlueCrawlFailedError and str(error).startswith(
+            f"Glue crawler {CRAWLER!r} crawl FAILED: boom"
+        )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
@@ -14,7 +15,9 @@ from airflow_glue_flow.exceptions import (
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
 from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
 from tests.crawler_responses import CRAWLER, OUTCOMES, T0, AsyncScriptedGlue, ScriptedGlue
+from tests.triggerer import pushed_xcoms
 
+TI = SimpleNamespace(dag_id="crawl_flow", task_id="wait", run_id="manual__1", map_index=-1)
 KWARGS = {
     "crawler_name": CRAWLER,
     "started_after": T0.isoformat(),
@@ -24,6 +27,7 @@ KWARGS = {
     "region_name": "eu-west-1",
     "verify": None,
     "botocore_config": {"retries": {"mode": "standard"}},
+    "end_from_trigger": False,
 }
 
 
@@ -95,3 +99,31 @@ def test_without_started_after_the_last_crawl_counts():
     (event,) = _events(GlueCrawlerReadyTrigger(**{**KWARGS, "started_after": None}), glue)
     assert event.payload["summary"]["started_at"] == "2025-12-31T12:00:00+00:00"
     assert glue.count("GetCrawler") == 1
+
+
+def test_end_from_trigger_ends_a_successful_wait_with_the_sensors_xcoms():
+    from airflow.triggers.base import TaskSuccessEvent
+
+    glue = ScriptedGlue(OUTCOMES["succeeded"])
+    trigger = GlueCrawlerReadyTrigger(**{**KWARGS, "end_from_trigger": True})
+    trigger.task_instance = TI
+    with pushed_xcoms() as pushed:
+        (event,) = _events(trigger, glue)
+    assert isinstance(event, TaskSuccessEvent)
+    assert set(pushed) == {("wait", "return_value"), ("wait", "glue_state")}
+    assert pushed[("wait", "glue_state")] == "SUCCEEDED"
+    assert pushed[("wait", "return_value")]["started_at"] == "2026-01-01T12:00:01+00:00"
+    assert pushed[("wait", "return_value")]["tables_updated"] == 2
+
+
+@pytest.mark.parametrize("outcome", ["failed", "never_ready", "deleted"])
+def test_end_from_trigger_still_resumes_the_task_on_failure(outcome):
+    from airflow.triggers.base import BaseTaskEndEvent
+
+    glue = ScriptedGlue(OUTCOMES[outcome])
+    trigger = GlueCrawlerReadyTrigger(**{**KWARGS, "end_from_trigger": True})
+    trigger.task_instance = TI
+    with pushed_xcoms() as pushed:
+        (event,) = _events(trigger, glue)
+    assert not isinstance(event, BaseTaskEndEvent) and pushed == {}
+    assert event.payload["status"] == "error"

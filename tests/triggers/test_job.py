@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
 import pytest
 
 from airflow_glue_flow.exceptions import GlueFlowError, GlueJobRunFailedError, GlueJobRunTimeoutError
-from airflow_glue_flow.hooks.job import GlueJobFlowHook
 from airflow_glue_flow.states import JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
-from tests.hooks.test_job import JOB, RUN, FakeGlue, patch_glue
+from tests.hooks.test_job import JOB, RUN, FakeAsyncLogs, FakeGlue, patch_glue
+from tests.triggerer import pushed_xcoms
 
 KWARGS: dict[str, Any] = {
     "job_name": JOB,
@@ -21,10 +22,12 @@ KWARGS: dict[str, Any] = {
     "max_attempts": 3,
     "verbose": False,
     "stop_on_kill": True,
+    "follow_retries": False,
     "aws_conn_id": None,
     "region_name": "us-east-1",
     "verify": None,
     "botocore_config": None,
+    "end_from_trigger": False,
 }
 
 
@@ -52,7 +55,14 @@ def test_success_yields_one_success_event():
     glue = glue_with_run(["STARTING", "RUNNING", "SUCCEEDED"])
     with patch_glue(glue):
         events = run_trigger(GlueJobRunTrigger(**KWARGS))
-    assert events == [{"status": "success", "run_id": RUN, "state": "SUCCEEDED"}]
+    assert events == [
+        {
+            "status": "success",
+            "run_id": RUN,
+            "state": "SUCCEEDED",
+            "attempts": [{"run_id": RUN, "attempt": 0, "state": "SUCCEEDED", "error_message": ""}],
+        }
+    ]
     assert len(glue.calls_to("GetJobRun")) == 3
 
 
@@ -82,27 +92,34 @@ def test_out_of_attempts_yields_the_timeout_error_after_exactly_max_attempts_che
 
 def test_waits_poll_interval_before_each_check():
     glue = glue_with_run(["RUNNING", "SUCCEEDED"])
-    with patch_glue(glue), mock.patch("airflow_glue_flow.triggers.job.asyncio.sleep") as sleep:
+    with patch_glue(glue), mock.patch("airflow_glue_flow.hooks.waits.asyncio.sleep") as sleep:
         run_trigger(GlueJobRunTrigger(**{**KWARGS, "poll_interval": 30}))
     assert [c.args[0] for c in sleep.call_args_list] == [30, 30]
 
 
-def test_verbose_forwards_logs_to_the_trigger_log_at_every_check():
+def test_verbose_reads_both_log_groups_at_every_check():
     glue = glue_with_run(["RUNNING", "SUCCEEDED"])
+    logs = FakeAsyncLogs({})
     trigger = GlueJobRunTrigger(**{**KWARGS, "verbose": True})
-    with patch_glue(glue), mock.patch.object(GlueJobFlowHook, "async_forward_logs") as forward:
+    with patch_glue(glue), patch_async_logs(logs):
         run_trigger(trigger)
-    assert forward.await_count == 2
-    job_run, _tokens = forward.await_args.args
-    assert job_run["Id"] == RUN
-    assert forward.await_args.kwargs == {"log": trigger.log}
+    groups = [r["logGroupName"] for r in logs.requests]
+    assert groups == ["/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error"] * 2
 
 
 def test_not_verbose_reads_no_logs():
     glue = glue_with_run(["SUCCEEDED"])
-    with patch_glue(glue), mock.patch.object(GlueJobFlowHook, "async_forward_logs") as forward:
+    logs = FakeAsyncLogs({})
+    with patch_glue(glue), patch_async_logs(logs):
         run_trigger(GlueJobRunTrigger(**KWARGS))
-    forward.assert_not_awaited()
+    assert logs.requests == []
+
+
+def patch_async_logs(logs: FakeAsyncLogs):
+    return mock.patch(
+        "airflow.providers.amazon.aws.hooks.logs.AwsLogsHook.get_async_conn",
+        mock.AsyncMock(return_value=logs),
+    )
 
 
 @pytest.mark.parametrize("stop_on_kill", [True, False])
@@ -136,3 +153,47 @@ def test_triggerer_calls_on_kill_when_a_user_kills_the_deferred_task():
     with patch_glue(glue):
         asyncio.run(kill_while_polling())
     assert glue.calls_to("BatchStopJobRun") == [{"JobName": JOB, "JobRunIds": [RUN]}]
+
+
+def test_end_from_trigger_ends_a_succeeded_run_with_the_operators_xcoms():
+    from airflow.triggers.base import TaskSuccessEvent
+
+    glue = glue_with_run(["RUNNING", "SUCCEEDED"])
+    trigger = GlueJobRunTrigger(**{**KWARGS, "end_from_trigger": True})
+    trigger.task_instance = TI
+    with patch_glue(glue), pushed_xcoms() as pushed:
+        [event] = asyncio.run(_collect(trigger))
+    assert isinstance(event, TaskSuccessEvent)
+    assert event.xcoms is None  # pushed through the XCom API instead (see GlueFlowAwsTrigger.outcome)
+    assert pushed == {
+        ("run_job", "return_value"): RUN,
+        ("run_job", "glue_state"): "SUCCEEDED",
+        ("run_job", "glue_job_run_id"): RUN,
+    }
+
+
+def test_end_from_trigger_without_a_task_instance_resumes_the_task():
+    glue = glue_with_run(["SUCCEEDED"])
+    with patch_glue(glue), pushed_xcoms() as pushed:
+        [event] = asyncio.run(_collect(GlueJobRunTrigger(**{**KWARGS, "end_from_trigger": True})))
+    assert event.payload["status"] == "success" and pushed == {}
+
+
+@pytest.mark.parametrize("states", [["RUNNING", "FAILED"], ["RUNNING"]], ids=["failed", "timeout"])
+def test_end_from_trigger_still_resumes_the_task_on_failure(states):
+    from airflow.triggers.base import BaseTaskEndEvent
+
+    glue = glue_with_run(states)
+    trigger = GlueJobRunTrigger(**{**KWARGS, "end_from_trigger": True})
+    trigger.task_instance = TI
+    with patch_glue(glue), pushed_xcoms() as pushed:
+        [event] = asyncio.run(_collect(trigger))
+    assert not isinstance(event, BaseTaskEndEvent) and pushed == {}
+    assert event.payload["status"] == "error"
+
+
+TI = SimpleNamespace(dag_id="glue_flow", task_id="run_job", run_id="manual__1", map_index=None)
+
+
+async def _collect(trigger: GlueJobRunTrigger) -> list[Any]:
+    return [event async for event in trigger.run()]

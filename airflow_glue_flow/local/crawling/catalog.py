@@ -159,7 +159,7 @@ class CatalogWriter:
         if inherit and existing:
             self._inherit_partitions(plan, descriptor, existing)
         new = [
-            {"Values": list(values), "StorageDescriptor": {**descriptor, "Location": location}}
+            _partition_input(plan, values, descriptor, location)
             for values, location in sorted(plan.partitions.items())
             if values not in existing
         ]
@@ -194,10 +194,7 @@ class CatalogWriter:
         entries = [
             {
                 "PartitionValueList": list(values),
-                "PartitionInput": {
-                    "Values": list(values),
-                    "StorageDescriptor": {**descriptor, "Location": where},
-                },
+                "PartitionInput": _partition_input(plan, values, descriptor, where),
             }
             for values, where in sorted(existing.items())
         ]
@@ -252,6 +249,26 @@ def _table_input(plan: TablePlan, crawler_name: str, crawl_id: str) -> dict[str,
         "Parameters": parameters,
         "PartitionKeys": [{"Name": name, "Type": "string"} for name in plan.partition_keys],
         "StorageDescriptor": storage_descriptor(plan, parameters),
+    }
+
+
+def _partition_input(
+    plan: TablePlan, values: tuple[str, ...], descriptor: dict[str, Any], location: str
+) -> dict[str, Any]:
+    """A partition as a crawler writes it: the table's layout with the partition's own counts."""
+    parameters = dict(descriptor["Parameters"])
+    if values in plan.partition_counts:
+        objects, size, records = plan.partition_counts[values]
+        parameters.update(
+            objectCount=str(objects),
+            sizeKey=str(size),
+            recordCount=str(records),
+            averageRecordSize=str(size // max(records, 1)),
+        )
+    return {
+        "Values": list(values),
+        "Parameters": parameters,
+        "StorageDescriptor": {**descriptor, "Location": location, "Parameters": parameters},
     }
 
 

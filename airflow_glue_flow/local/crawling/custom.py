@@ -8,6 +8,7 @@ Crawls run custom CSV classifiers; a crawler that names another kind is refused 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ class ClassifierStore:
         self._lock = threading.Lock()
         self._classifiers: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def actions(self) -> dict[str, Any]:
+    def actions(self) -> dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]]:
         """Glue action name -> handler taking ``(region, request)`` and returning the answer."""
         return {
             "CreateClassifier": self.create,

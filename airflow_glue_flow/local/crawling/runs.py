@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from airflow_glue_flow.local.clients import local_client
+from airflow_glue_flow.local.clients import server_client
 from airflow_glue_flow.local.crawling.catalog import CatalogWriter, CrawlOutcome
 from airflow_glue_flow.local.crawling.classifiers import classify_object, custom_csv
 from airflow_glue_flow.local.crawling.configuration import CrawlerOptions, crawler_options
@@ -157,7 +157,9 @@ class CrawlerRuns:
     ) -> None:
         name = crawler["Name"]
         endpoint = self._settings.endpoint_url
-        writer = LogStreamWriter(local_client(endpoint, "logs", region), CRAWLER_LOG_GROUP, name)
+        writer = LogStreamWriter(
+            server_client(endpoint, "logs", region, self._settings.credentials), CRAWLER_LOG_GROUP, name
+        )
 
         def log(message: str) -> None:
             try:
@@ -180,7 +182,11 @@ class CrawlerRuns:
                     f"BENCHMARK : Classification complete, writing results to database {crawler['DatabaseName']}"
                 )
                 catalog = CatalogWriter(
-                    local_client(endpoint, "glue", region), crawler, crawl_id, log, options
+                    server_client(endpoint, "glue", region, self._settings.credentials),
+                    crawler,
+                    crawl_id,
+                    log,
+                    options,
                 )
                 # One crawl writes the catalog at a time: no crawl sees another's half-made table.
                 with self._catalog_lock:
@@ -244,7 +250,7 @@ class CrawlerRuns:
                 custom.append(custom_csv(self.classifiers.lookup(region, classifier)))
             except GlueApiError as err:
                 raise CrawlError(f"Crawler {name}: {err.message}") from err
-        s3 = local_client(self._settings.endpoint_url, "s3", region)
+        s3 = server_client(self._settings.endpoint_url, "s3", region, self._settings.credentials)
         prefix = crawler.get("TablePrefix") or ""
         plans: list[TablePlan] = []
         folders: set[str] = set()

@@ -51,6 +51,7 @@ class TablePlan:
     :param schema: the merged schema of every object.
     :param partition_keys: partition key names, outermost first.
     :param partitions: partition values -> partition folder URI.
+    :param partition_counts: partition values -> (objects, bytes, records) under that partition.
     :param object_count: objects read.
     :param size: total bytes read.
     """
@@ -60,6 +61,7 @@ class TablePlan:
     schema: ObjectSchema
     partition_keys: list[str] = field(default_factory=list)
     partitions: dict[tuple[str, ...], str] = field(default_factory=dict)
+    partition_counts: dict[tuple[str, ...], tuple[int, int, int]] = field(default_factory=dict)
     object_count: int = 0
     size: int = 0
 
@@ -212,6 +214,12 @@ def _plan(objects: list[ScannedObject], depth: int, name: str, location: str) ->
         )
         if dirs:
             plan.partitions[values] = f"{location}{'/'.join(dirs)}/"
+            objects_in, size_in, records_in = plan.partition_counts.get(values, (0, 0, 0))
+            plan.partition_counts[values] = (
+                objects_in + 1,
+                size_in + obj.size,
+                records_in + obj.schema.record_count,
+            )
         plan.object_count += 1
         plan.size += obj.size
     return plan

@@ -33,6 +33,13 @@ def test_hive_folders_become_partition_keys_and_partitions(glue_client, s3_clien
         (["2025", "01"], f"s3://{bucket}/events/year=2025/month=01/"),
     ]
     assert table["Parameters"]["objectCount"] == "3"
+    # Each partition carries its own counts, as a crawler writes them.
+    counts = {
+        tuple(p["Values"]): (p["Parameters"]["objectCount"], p["Parameters"]["recordCount"])
+        for p in partitions
+    }
+    assert counts == dict.fromkeys([("2024", "01"), ("2024", "02"), ("2025", "01")], ("1", "2"))
+    assert partitions[0]["StorageDescriptor"]["SerdeInfo"] == table["StorageDescriptor"]["SerdeInfo"]
 
 
 def test_plain_folders_become_partition_0_and_partition_1(glue_client, s3_client, bucket, unique):

@@ -1,0 +1,324 @@
+"""Deferred waits at triggerer scale: this package's triggers against the amazon provider's, in one run.
+
+Each case runs N deferred waits in one asyncio event loop, in a process of its own (in a shared process
+the second case would reuse the first one's memory and its RSS would read too low), for a fixed window
+after a warm-up, and prints:
+
+- CPU ms per poll: the process's CPU time in the window / the Glue calls made in it;
+- polls per trigger per second (the target is 1 / interval);
+- RSS per wait: the growth of the process's RSS from before the waits started, / N;
+- longest event-loop stall: the worst lateness of a 10 ms probe timer.
+
+Cases, against the local Glue over HTTP (one Python-shell job run and one crawl kept running, every wait
+watches them): ``GlueJobRunTrigger`` vs amazon ``GlueJobCompleteTrigger``, ``GlueCrawlerReadyTrigger`` vs
+amazon ``GlueCrawlerCompleteTrigger``. Then the scale case: 2,000 job waits polling every 30 s, against
+a scripted asyncio endpoint that answers GetJobRun with RUNNING (the local Glue, one threaded Python
+process, is not built to serve thousands of callers; the scripted endpoint runs in its own process, so
+its CPU is not counted).
+
+Run: ``python bench/bench_triggerer.py`` (defaults: 50 waits, 1 s polls, 20 s window) or e.g.
+``python bench/bench_triggerer.py --waits 100 --seconds 30 --scale-waits 2000 --scale-seconds 95``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+CONN_ID = "bench_glue"
+JOB = "bench-sleeper"
+CRAWLER = "bench-crawler"
+BUCKET = "bench-triggerer"
+#: How long the bench's job run and crawl last: longer than any window.
+RUN_SECONDS = 3600
+SLEEPER = f"import time\nprint('sleeping', flush=True)\ntime.sleep({RUN_SECONDS})\n".encode()
+
+
+# ------------------------------------------------------------------------------ one case (child)
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def _trigger(kind: str, waits: dict[str, Any], interval: float) -> Any:
+    if kind == "ours-job":
+        from airflow_glue_flow.triggers.job import GlueJobRunTrigger
+
+        return GlueJobRunTrigger(
+            job_name=JOB,
+            run_id=waits["run_id"],
+            poll_interval=interval,
+            max_attempts=10**6,
+            aws_conn_id=CONN_ID,
+        )
+    if kind == "amazon-job":
+        from airflow.providers.amazon.aws.triggers.glue import GlueJobCompleteTrigger
+
+        return GlueJobCompleteTrigger(
+            job_name=JOB,
+            run_id=waits["run_id"],
+            waiter_delay=int(interval),
+            waiter_max_attempts=10**6,
+            aws_conn_id=CONN_ID,
+        )
+    if kind == "ours-crawler":
+        from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
+
+        return GlueCrawlerReadyTrigger(
+            crawler_name=CRAWLER,
+            started_after=waits["started_at"],
+            wait_time=interval,
+            max_attempts=10**6,
+            aws_conn_id=CONN_ID,
+        )
+    if kind == "amazon-crawler":
+        from airflow.providers.amazon.aws.triggers.glue_crawler import GlueCrawlerCompleteTrigger
+
+        return GlueCrawlerCompleteTrigger(
+            crawler_name=CRAWLER, waiter_delay=int(interval), waiter_max_attempts=10**6, aws_conn_id=CONN_ID
+        )
+    raise ValueError(kind)
+
+
+async def _case(
+    kind: str, n: int, interval: float, warmup: float, window: float, waits: dict[str, Any]
+) -> dict:
+    import logging
+
+    from aiobotocore.client import AioBaseClient
+
+    logging.disable(logging.INFO)  # per-poll progress lines are the task log's business, not the bench's
+    polls = 0
+    make_call = AioBaseClient._make_api_call
+
+    async def counted(self: Any, operation: str, params: Any) -> Any:
+        nonlocal polls
+        polls += 1
+        return await make_call(self, operation, params)
+
+    AioBaseClient._make_api_call = counted  # type: ignore[method-assign]
+    stall = 0.0
+    measuring = False
+
+    async def probe() -> None:
+        nonlocal stall
+        while True:
+            before = time.perf_counter()
+            await asyncio.sleep(0.01)
+            late = time.perf_counter() - before - 0.01
+            if measuring:
+                stall = max(stall, late)
+
+    rss_before = _rss_mb()
+    prober = asyncio.create_task(probe())
+    tasks = []
+    for _ in range(n):
+        trigger = _trigger(kind, waits, interval)
+        tasks.append(asyncio.create_task(_drain(trigger)))
+    await asyncio.sleep(warmup)
+    measuring = True
+    polls_before, cpu_before, wall_before = polls, time.process_time(), time.perf_counter()
+    await asyncio.sleep(window)
+    cpu, wall, made = (
+        time.process_time() - cpu_before,
+        time.perf_counter() - wall_before,
+        polls - polls_before,
+    )
+    rss_after = _rss_mb()
+    ended = [t for t in tasks if t.done()]
+    for task in [*tasks, prober]:
+        task.cancel()
+    await asyncio.gather(*tasks, prober, return_exceptions=True)
+    return {
+        "case": kind,
+        "waits": n,
+        "interval_s": interval,
+        "polls": made,
+        "cpu_ms_per_poll": 1000 * cpu / made if made else float("nan"),
+        "polls_per_trigger_per_s": made / n / wall,
+        "rss_mb_per_wait": (rss_after - rss_before) / n,
+        "longest_stall_ms": 1000 * stall,
+        "ended_early": len(ended),
+    }
+
+
+async def _drain(trigger: Any) -> None:
+    async for event in trigger.run():
+        raise RuntimeError(f"a bench wait ended: {event.payload}")
+
+
+# ---------------------------------------------------------------------- scripted endpoint (child)
+
+
+def _serve_scripted(port_file: str) -> None:
+    """Answer every Glue call with a RUNNING job run, as fast as asyncio can (GetJobRun only)."""
+    from aiohttp import web
+
+    body = json.dumps({"JobRun": {"Id": "jr_scripted", "JobName": JOB, "JobRunState": "RUNNING"}})
+
+    async def answer(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(text=body, content_type="application/x-amz-json-1.1")
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_post("/", answer)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
+        await site.start()
+        Path(port_file).write_text(str(site._server.sockets[0].getsockname()[1]))  # type: ignore[union-attr]
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+# ------------------------------------------------------------------------------------- parent
+
+
+def _connection(endpoint: str) -> str:
+    extra = {"region_name": "us-east-1", "endpoint_url": endpoint}
+    return json.dumps({"conn_type": "aws", "login": "bench", "password": "bench-secret", "extra": extra})
+
+
+def _child(args: list[str], endpoint: str) -> dict[str, Any]:
+    env = {**os.environ, f"AIRFLOW_CONN_{CONN_ID.upper()}": _connection(endpoint)}
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], env=env, capture_output=True, text=True, check=False
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    if out.returncode or not lines:
+        raise RuntimeError(f"case {args} failed:\n{out.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def _start_waits(glue_endpoint: str) -> dict[str, Any]:
+    from airflow_glue_flow.local.clients import local_client
+
+    glue, s3 = (
+        local_client(glue_endpoint, "glue", "us-east-1"),
+        local_client(glue_endpoint, "s3", "us-east-1"),
+    )
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="scripts/sleeper.py", Body=SLEEPER)
+    s3.put_object(Bucket=BUCKET, Key="data/x.csv", Body=b"a,b\n1,2\n")
+    glue.create_job(
+        Name=JOB,
+        Role="glue-role",
+        Command={"Name": "pythonshell", "ScriptLocation": f"s3://{BUCKET}/scripts/sleeper.py"},
+    )
+    run_id = glue.start_job_run(JobName=JOB)["JobRunId"]
+    glue.create_database(DatabaseInput={"Name": "bench"})
+    glue.create_crawler(
+        Name=CRAWLER,
+        Role="glue-role",
+        DatabaseName="bench",
+        Targets={"S3Targets": [{"Path": f"s3://{BUCKET}/data/"}]},
+    )
+    started_at = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(time.time() - 1))
+    glue.start_crawler(Name=CRAWLER)
+    return {"run_id": run_id, "started_at": started_at, "glue": glue}
+
+
+def _row(result: dict[str, Any]) -> str:
+    return (
+        f"| {result['case']} | {result['waits']} | {result['interval_s']:g} | {result['cpu_ms_per_poll']:.2f} "
+        f"| {result['polls_per_trigger_per_s']:.3f} | {result['rss_mb_per_wait']:.3f} "
+        f"| {result['longest_stall_ms']:.0f} |"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--waits", type=int, default=50)
+    parser.add_argument("--interval", type=float, default=1.0)
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured window per case")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--scale-waits", type=int, default=2000)
+    parser.add_argument("--scale-interval", type=float, default=30.0)
+    parser.add_argument("--scale-seconds", type=float, default=95.0)
+    parser.add_argument("--child", nargs=6, metavar=("KIND", "N", "INTERVAL", "WARMUP", "WINDOW", "WAITS"))
+    parser.add_argument("--serve-scripted", metavar="PORT_FILE")
+    args = parser.parse_args()
+    if args.serve_scripted:
+        _serve_scripted(args.serve_scripted)
+        return
+    if args.child:
+        kind, n, interval, warmup, window, waits = args.child
+        result = asyncio.run(
+            _case(kind, int(n), float(interval), float(warmup), float(window), json.loads(waits))
+        )
+        print(json.dumps(result))
+        return
+
+    from airflow_glue_flow.local import LocalGlueProcess as LocalGlue
+
+    print(
+        "| case | waits | interval s | CPU ms per poll | polls per trigger per s | RSS MB per wait "
+        "| longest loop stall ms |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    results: dict[str, dict[str, Any]] = {}
+    with LocalGlue.start(min_crawl_seconds=RUN_SECONDS) as glue:
+        waits = _start_waits(glue.endpoint_url)
+        client = waits.pop("glue")
+        try:
+            for kind in ("ours-job", "amazon-job", "ours-crawler", "amazon-crawler"):
+                child = [kind, str(args.waits), str(args.interval), str(args.warmup), str(args.seconds)]
+                results[kind] = _child([*child, json.dumps(waits)], glue.endpoint_url)
+                print(_row(results[kind]), flush=True)
+        finally:
+            client.batch_stop_job_run(JobName=JOB, JobRunIds=[waits["run_id"]])
+            client.stop_crawler(Name=CRAWLER)
+    with tempfile.TemporaryDirectory() as tmp:
+        port_file = Path(tmp) / "port"
+        server = subprocess.Popen([sys.executable, __file__, "--serve-scripted", str(port_file)])
+        try:
+            while not port_file.exists() or not port_file.read_text():
+                time.sleep(0.1)
+            endpoint = f"http://127.0.0.1:{port_file.read_text()}"
+            child = [
+                "ours-job",
+                str(args.scale_waits),
+                str(args.scale_interval),
+                str(args.scale_interval),
+            ]
+            scale = _child([*child, str(args.scale_seconds), json.dumps({"run_id": "jr_scripted"})], endpoint)
+            print(_row({**scale, "case": "ours-job, scripted endpoint"}), flush=True)
+        finally:
+            server.terminate()
+            server.wait()
+    for what in ("job", "crawler"):
+        ours, amazon = results[f"ours-{what}"], results[f"amazon-{what}"]
+        print(
+            f"{what}: CPU per poll ours/amazon = {ours['cpu_ms_per_poll'] / amazon['cpu_ms_per_poll']:.2f}; "
+            f"RSS per wait ours/amazon = {ours['rss_mb_per_wait'] / max(amazon['rss_mb_per_wait'], 1e-9):.2f}"
+        )
+    expected = args.scale_seconds / args.scale_interval
+    print(
+        f"scale: {scale['waits']} waits at {args.scale_interval:g} s achieved "
+        f"{scale['polls_per_trigger_per_s'] * args.scale_seconds / expected:.3f} of their polls; "
+        f"longest stall {scale['longest_stall_ms']:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""The local Glue cleans up after itself: temporary state folders go when their owner stops."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from airflow_glue_flow.local import LocalGlueProcess, LocalGlueServer
+from airflow_glue_flow.local.clients import server_client
+from airflow_glue_flow.local.settings import STATE_DIR_ENV, Credentials
+
+pytestmark = pytest.mark.slow
+
+
+def test_an_in_thread_server_removes_the_state_folder_it_made(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(STATE_DIR_ENV, raising=False)
+    server = LocalGlueServer().start()
+    made = server.settings.state_dir
+    assert made.is_dir()
+    server.stop()
+    assert not made.exists()
+
+
+def test_a_given_state_folder_is_kept(tmp_path: Path) -> None:
+    server = LocalGlueServer(state_dir=tmp_path / "kept").start()
+    server.stop()
+    assert (tmp_path / "kept").is_dir()
+    with LocalGlueProcess.start(state_dir=tmp_path / "kept-too") as glue:
+        pass
+    assert glue.state_dir.is_dir()
+
+
+def test_a_subprocess_server_started_without_a_folder_leaves_none_behind() -> None:
+    with LocalGlueProcess.start() as glue:
+        made = glue.state_dir
+        assert made.is_dir()
+    assert not made.exists()
+
+
+def test_the_cli_server_removes_its_default_folder_on_sigterm(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(STATE_DIR_ENV, raising=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_glue_flow.local", "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith("http://")
+        summary = next(line for line in process.stderr if "scripts under" in line)
+        made = Path(re.search(r"scripts under (\S+)\)", summary).group(1))
+        assert made.is_dir()
+        assert "'testing'" in summary  # the credentials are printed at start
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert not made.exists()
+
+
+def test_crawls_and_job_runs_share_one_client_per_service_and_region() -> None:
+    """A new boto3 client per crawl or run reloaded the service model: megabytes per run.
+
+    bench/bench_local_memory.py measures the server's memory over many runs.
+    """
+    credentials = Credentials()
+    first = server_client("http://127.0.0.1:1", "logs", "us-east-1", credentials)
+    assert server_client("http://127.0.0.1:1", "logs", "us-east-1", credentials) is first
+    assert server_client("http://127.0.0.1:1", "logs", "eu-west-1", credentials) is not first
