@@ -1,7 +1,8 @@
 """The main flow: both seed flows as one DAG.
 
 CP932 files land under ``raw/``; they are converted to UTF-8 (originals archived), crawled into the
-catalog, and turned into Parquet by a Python-shell Glue job; a Glue-style conditional trigger then
+catalog, and turned into Parquet by a Glue job (``job_type``: ``spark``, the seed's PySpark job, or
+``pythonshell``, a pyarrow job for a local Glue without Java); a Glue-style conditional trigger then
 publishes the result (ALL: SUCCEEDED) or raises an alert (ANY: FAILED, TIMEOUT). A failed Glue step
 always fails the DAG run, even when the alert branch handled it. A run that finds no new input (nothing
 converted, and the crawl changed no table) skips the job and publish instead of republishing old output.
@@ -20,6 +21,7 @@ from pathlib import Path
 from airflow.sdk import DAG, Param, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from airflow_glue_flow.flow_jobs import SCRIPT_PREFIX, SCRIPTS, job_from_params
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
@@ -28,7 +30,7 @@ from airflow_glue_flow.operators.job import GlueJobRunOperator
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
 
-SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
+SCRIPTS_DIR = Path(__file__).parent / "scripts"
 
 with DAG(
     dag_id="glue_etl_flow",
@@ -66,7 +68,15 @@ with DAG(
         "table_prefix": Param(
             "se2_", type="string", description="Crawler TablePrefix (table = prefix + folder)."
         ),
-        "job_name": Param("se2_job0", type="string", minLength=1, description="Glue Python-shell job name."),
+        "job_name": Param("se2_job0", type="string", minLength=1, description="Glue job name."),
+        "job_type": Param(
+            "spark",
+            type="string",
+            enum=list(SCRIPTS),
+            description="spark: the seed's PySpark job (Glue 5.0; a local Glue needs Java and the [spark] "
+            "extra); pythonshell: a pyarrow Python-shell job doing the same.",
+        ),
+        "job_timeout": Param(60, type="integer", minimum=1, description="The job's Timeout in minutes."),
         "glue_role": Param(
             "arn:aws:iam::123456789012:role/AWSGlueServiceRole-glue-flow",
             type="string",
@@ -85,11 +95,19 @@ with DAG(
     },
     doc_md=__doc__,
 ) as dag:
+    @task
+    def job_definition(params=None) -> dict:
+        """The CreateJob request of the chosen ``job_type``."""
+        return job_from_params(params)
+
     deploy = GlueDeployOperator(
         task_id="deploy",
         buckets=["{{ params.bucket }}"],
         databases=["{{ params.database }}"],
-        scripts={str(SCRIPT): "s3://{{ params.bucket }}/glue-flow/scripts/csv_to_parquet.py"},
+        scripts={
+            str(SCRIPTS_DIR / name): f"s3://{{{{ params.bucket }}}}/{SCRIPT_PREFIX}{name}"
+            for name in SCRIPTS.values()
+        },
         crawlers=[
             {
                 "Name": "{{ params.crawler_name }}",
@@ -99,20 +117,7 @@ with DAG(
                 "Targets": {"S3Targets": [{"Path": "s3://{{ params.bucket }}/{{ params.input_prefix }}"}]},
             }
         ],
-        jobs=[
-            {
-                "Name": "{{ params.job_name }}",
-                "Role": "{{ params.glue_role }}",
-                "Command": {
-                    "Name": "pythonshell",
-                    "PythonVersion": "3.9",
-                    "ScriptLocation": "s3://{{ params.bucket }}/glue-flow/scripts/csv_to_parquet.py",
-                },
-                "DefaultArguments": {"library-set": "analytics"},
-                "MaxCapacity": 0.0625,
-                "Timeout": 60,
-            }
-        ],
+        jobs=[job_definition()],
     )
     convert = S3EncodingConvertOperator(
         task_id="convert_encoding",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import time
 import uuid
 import warnings
@@ -182,3 +184,13 @@ def process_gone(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+def require_spark() -> None:
+    """Skip a test that runs a Spark job where Java or pyspark is missing; on CI (which installs both,
+    see scripts/dev.py) their absence fails it instead."""
+    if os.environ.get("CI"):
+        assert shutil.which("java"), "CI installs Java (scripts/dev.py DEBIAN_PACKAGES)"
+    if shutil.which("java") is None:
+        pytest.skip("Java is not installed")
+    pytest.importorskip("pyspark")

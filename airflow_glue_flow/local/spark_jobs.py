@@ -11,6 +11,7 @@ run's ``SPARK_CONF_DIR``: a local master and the s3 mapping.
 from __future__ import annotations
 
 import importlib.metadata
+import importlib.util
 import os
 import shutil
 from collections.abc import Callable
@@ -48,10 +49,16 @@ def java_executable() -> str | None:
 
 
 def pyspark_version() -> str | None:
-    """The installed pyspark release, or None without the ``[spark]`` extra."""
+    """The pyspark release the local Glue can import, or None without the ``[spark]`` extra.
+
+    Found without importing it: pyspark's import would cost the server memory it never uses (the job
+    environment gets the same release installed).
+    """
     try:
+        if importlib.util.find_spec("pyspark") is None:
+            return None
         return importlib.metadata.version("pyspark")
-    except importlib.metadata.PackageNotFoundError:
+    except (ImportError, ValueError, importlib.metadata.PackageNotFoundError):
         return None
 
 

@@ -27,7 +27,7 @@ from airflow_glue_flow.exceptions import (
 from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 from tests.conftest import REPO_ROOT, task_states
-from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, SLEEPING_SCRIPT, log_messages
+from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, SLEEPING_SCRIPT, log_messages, require_spark
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +37,14 @@ RAW, INPUT, ARCHIVE, OUTPUT = "se2/raw/in0/", "se2/in0/", "se2/archive/in0/", "s
 CSV_KEY = "csvlog.csv"
 #: The seed with its first country in Japanese: CP932 text that must survive the trip byte for byte.
 SEED_TEXT = SEED_CSV_PATH.read_text(encoding="utf-8").replace("iphone,11111,1,JP,", "iphone,11111,1,日本,", 1)
-GLUE_TASKS = ("deploy", "convert_encoding", "start_crawler", "wait_for_crawler", "check_new_input")
+GLUE_TASKS = (
+    "job_definition",
+    "deploy",
+    "convert_encoding",
+    "start_crawler",
+    "wait_for_crawler",
+    "check_new_input",
+)
 GUARD = "glue_flow_failure_guard"
 #: Teardown that stops Glue runs a killed job task left behind (nothing to stop in these runs).
 TEARDOWN = "stop_left_glue_runs"
@@ -77,13 +84,18 @@ def aws(request) -> SimpleNamespace:
 
 @pytest.fixture
 def flow(request) -> dict[str, Any]:
-    """Run conf with names of this test only (the local Glue is shared by the session)."""
+    """Run conf with names of this test only (the local Glue is shared by the session).
+
+    The flow's logic is tested with the Python-shell job, which starts in a second; the Spark job, the
+    default, has its own end-to-end test.
+    """
     named: Callable[[str], str] = request.getfixturevalue("unique")
     return {
         "bucket": request.getfixturevalue("bucket"),
         "database": named("db"),
         "crawler_name": named("crawler"),
         "job_name": named("job"),
+        "job_type": "pythonshell",
         "wait_time": 1,
         "max_attempts": 30,
     }
@@ -185,6 +197,45 @@ def test_flow_converts_crawls_converts_to_parquet_and_publishes(
 
     assert task_errors == {}
     assert_published(dag_run, aws, flow, original)
+
+
+def test_default_spark_job_turns_the_crawled_table_into_parquet(dag, run_dag, task_errors, flow, aws):
+    # The default job_type: the seed's PySpark job (dags/scripts/csv_to_parquet_spark.py, Glue 5.0).
+    import pyarrow.parquet as pq
+
+    require_spark()
+    conf = {k: v for k, v in flow.items() if k != "job_type"}
+    land(aws.s3, conf, SEED_TEXT)
+
+    dag_run = run_dag(dag, conf=conf)
+
+    assert task_errors == {}
+    assert str(dag_run.state) == "success"
+    job = aws.glue.get_job(JobName=conf["job_name"])["Job"]
+    assert (job["Command"]["Name"], job["GlueVersion"]) == ("glueetl", "5.0")
+    parts = [k for k in keys(aws.s3, conf["bucket"], OUTPUT) if k.endswith(".parquet")]
+    assert parts and all(k.rsplit("/", 1)[-1].startswith("part-") for k in parts), parts
+    tables = [pq.read_table(io.BytesIO(body(aws.s3, conf["bucket"], k))) for k in parts]
+    rows = [row for table in tables for row in table.to_pylist()]
+    assert len(rows) == 19
+    assert [(f.name, str(f.type)) for f in tables[0].schema] == [
+        (name, "string" if kind == "string" else "int64") for name, kind in SEED_COLUMNS
+    ]
+    assert {
+        "deviceid": "iphone",
+        "uuid": 11111,
+        "appid": 1,
+        "country": "日本",
+        "year": 2017,
+        "month": 12,
+        "day": 14,
+        "hour": 12,
+    } in rows
+    run_id = xcom(dag_run, "csv_to_parquet")
+    output = log_messages(aws.logs, "/aws-glue/jobs/output", run_id)
+    assert f"Writing 19 rows to s3://{conf['bucket']}/{OUTPUT}" in output
+    manifest = json.loads(body(aws.s3, conf["bucket"], f"{OUTPUT}_MANIFEST.json"))
+    assert manifest == {"run_id": dag_run.run_id, "files": sorted(parts)}
 
 
 def test_run_without_new_input_skips_the_job_and_keeps_the_published_output(
@@ -323,15 +374,16 @@ def test_job_that_outlives_its_timeout_ends_timeout_and_runs_the_alert(
     monkeypatch,
     tmp_path: Path,
 ):
-    # The flow deploys the job itself, so the job definition it deploys is what changes: a script that
-    # takes longer than a Timeout of one minute (one second in the tests' server).
+    # The flow deploys the job itself, so what it deploys changes: a script that takes longer than a
+    # job_timeout of one minute (one second in the tests' server).
     deploy = dag.get_task("deploy")
     script = tmp_path / "slow_job.py"
     script.write_bytes(SLEEPING_SCRIPT)
-    [(_, script_uri)] = deploy.scripts.items()
-    [job] = deploy.jobs
-    monkeypatch.setattr(deploy, "scripts", {str(script): script_uri})
-    monkeypatch.setattr(deploy, "jobs", [{**job, "Timeout": 1}])
+    scripts = {
+        str(script) if path.endswith("/csv_to_parquet.py") else path: uri for path, uri in deploy.scripts.items()
+    }
+    monkeypatch.setattr(deploy, "scripts", scripts)
+    flow["job_timeout"] = 1
     land(aws.s3, flow, SEED_TEXT)
     dag_run = run_dag(dag, conf=flow)
 
@@ -356,6 +408,7 @@ def test_crawl_over_bad_data_fails_the_wait_and_never_runs_the_job(
     dag_run = run_dag(dag, conf=flow)
 
     assert task_states(dag_run) == {
+        "job_definition": "success",
         "deploy": "success",
         "convert_encoding": "success",
         "start_crawler": "success",

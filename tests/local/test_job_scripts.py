@@ -7,10 +7,7 @@ arguments as Glue passes them, and judged by what it wrote to S3 and its logs.
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +18,6 @@ from tests.conftest import REPO_ROOT
 from tests.local_glue import SEED_CSV_PATH, create_python_job, log_messages, wait_for_run
 
 SCRIPTS = sorted((REPO_ROOT / "dags" / "scripts").glob("*.py"))
-#: The Python-shell ones (Spark scripts are proven with the Spark runtime in test_spark_jobs.py).
-PYTHON_SHELL_SCRIPTS = [s for s in SCRIPTS if "pyspark" not in s.read_text(encoding="utf-8")]
 #: The Glue Workflow seed (the flow this project reproduces), stored verbatim.
 SEED = Path(__file__).parent / "data" / "glue_workflow_seed.md"
 SEED_SCRIPT_MARKER = "from awsglue.utils import getResolvedOptions"
@@ -110,10 +105,9 @@ def prove_csv_to_parquet_spark(glue: Any, s3: Any, logs: Any, bucket: str, name:
     """The DAGs' Spark job (the seed's se2_job0 with arguments): Glue 5.0 glueetl, after a crawl."""
     import pyarrow.parquet as pq
 
-    from tests.local_glue import wait_for_crawl
+    from tests.local_glue import require_spark, wait_for_crawl
 
-    if shutil.which("java") is None and not os.environ.get("CI"):
-        pytest.skip("Java is not installed (CI installs it)")
+    require_spark()
     s3.put_object(Bucket=bucket, Key="se2/in0/csvlog.csv", Body=SEED_CSV_PATH.read_bytes())
     s3.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script)
     glue.create_database(DatabaseInput={"Name": name})
@@ -177,8 +171,8 @@ def test_every_shipped_script_reads_its_arguments_with_awsglue():
         )
 
 
-def test_every_shipped_python_shell_script_has_a_proof():
-    assert sorted(PROOFS) == [script.name for script in PYTHON_SHELL_SCRIPTS]
+def test_every_shipped_script_has_a_proof():
+    assert sorted(PROOFS) == [script.name for script in SCRIPTS]
 
 
 def test_the_seed_script_is_the_seeds_code_block():
@@ -192,7 +186,7 @@ def test_the_seed_script_is_the_seeds_code_block():
 
 @pytest.mark.slow
 @pytest.mark.timeout(RUN_TIMEOUT + 60)
-@pytest.mark.parametrize("script", PYTHON_SHELL_SCRIPTS, ids=[script.name for script in PYTHON_SHELL_SCRIPTS])
+@pytest.mark.parametrize("script", SCRIPTS, ids=[script.name for script in SCRIPTS])
 def test_shipped_script_runs_in_the_local_glue(script, glue_client, s3_client, logs_client, bucket, unique):
     PROOFS[script.name](glue_client, s3_client, logs_client, bucket, unique("job"), script.read_bytes())
 

@@ -4,16 +4,20 @@ runs, errors that name what failed, and the logs AWS writes for Spark jobs."""
 from __future__ import annotations
 
 import io
-import logging
-import os
-import shutil
 from typing import Any
 
 import pytest
 
-from airflow_glue_flow.local import LocalGlue
+from airflow_glue_flow.local import LocalGlueProcess
 from tests.conftest import REPO_ROOT
-from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, log_messages, wait_for_crawl, wait_for_run
+from tests.local_glue import (
+    SEED_COLUMNS,
+    SEED_CSV_PATH,
+    log_messages,
+    require_spark,
+    wait_for_crawl,
+    wait_for_run,
+)
 
 # Each test runs up to three Spark jobs; a loaded machine needs far more than the default 300 s.
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1500)]
@@ -36,15 +40,11 @@ def _spark_job(glue: Any, name: str, script: str, **arguments: str) -> None:
 
 
 @pytest.fixture
-def require_spark() -> None:
-    if os.environ.get("CI"):
-        assert shutil.which("java"), "CI installs Java (scripts/dev.py DEBIAN_PACKAGES)"
-    if shutil.which("java") is None:
-        pytest.skip("Java is not installed")
-    pytest.importorskip("pyspark")
+def spark() -> None:
+    require_spark()
 
 
-def test_seed_script_runs_unchanged_after_a_crawl(require_spark, glue_client, s3_client, logs_client) -> None:
+def test_seed_script_runs_unchanged_after_a_crawl(spark, glue_client, s3_client, logs_client) -> None:
     # The seed's fixed names: bucket test-glue00, database se2, crawler/table se2_in0, job se2_job0.
     s3_client.create_bucket(Bucket="test-glue00")
     s3_client.put_object(Bucket="test-glue00", Key="se2/in0/", Body=b"")
@@ -129,7 +129,7 @@ def _rows_printed(logs_client: Any, run_id: str) -> int:
 
 
 def test_bookmarks_read_only_new_files_until_reset(
-    require_spark, glue_client, s3_client, logs_client, bucket, unique
+    spark, glue_client, s3_client, logs_client, bucket, unique
 ) -> None:
     # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html
     job = unique("bookmarked")
@@ -173,9 +173,9 @@ glue_context.purge_s3_path("s3://somewhere/old/", {"retentionPeriod": 1})
 
 
 def test_an_unimplemented_api_fails_the_run_with_its_name_and_the_traceback_reaches_the_task_log(
-    require_spark, glue_client, s3_client, bucket, unique, aws_conn_id
+    spark, glue_client, s3_client, bucket, unique, aws_conn_id, capsys
 ) -> None:
-    from airflow_glue_flow.hooks.job import GlueJobFlowHook, LogTokens
+    from airflow_glue_flow.hooks.job import GlueJobFlowHook
 
     job = unique("unsupported")
     s3_client.put_object(Bucket=bucket, Key="job.py", Body=UNSUPPORTED_SCRIPT)
@@ -188,36 +188,45 @@ def test_an_unimplemented_api_fails_the_run_with_its_name_and_the_traceback_reac
         "awsglue._unsupported.NotSupportedLocally: GlueContext.purge_s3_path is not implemented by the local "
         "Glue's awsglue library; run this job on AWS Glue"
     )
-    task_log = logging.getLogger("tests.spark.task_log")
-    task_log.setLevel(logging.INFO)
-    lines: list[str] = []
-    handler = logging.Handler()
-    handler.emit = lambda record: lines.append(record.getMessage())  # type: ignore[method-assign]
-    task_log.addHandler(handler)
-    try:
-        GlueJobFlowHook(aws_conn_id=aws_conn_id).forward_logs(run, LogTokens(), task_log)
-    finally:
-        task_log.removeHandler(handler)
-    text = "\n".join(lines)
+    # The run has ended: one check reads its state and forwards its output and error lines, as a task does.
+    capsys.readouterr()
+    GlueJobFlowHook(aws_conn_id=aws_conn_id).wait_for_job_run(
+        job, run_id, poll_interval=0, max_attempts=1, verbose=True, sleep=lambda _: None
+    )
+    text = capsys.readouterr().out
     assert "before the unsupported call" in text
     assert "Traceback (most recent call last):" in text
     assert 'glue_context.purge_s3_path("s3://somewhere/old/", {"retentionPeriod": 1})' in text
 
 
-def test_without_java_a_spark_run_fails_saying_what_to_install(tmp_path, monkeypatch) -> None:
-    monkeypatch.delenv("JAVA_HOME", raising=False)
-    monkeypatch.setenv("PATH", "/nonexistent")
-    with LocalGlue.start(state_dir=tmp_path / "glue") as glue:
+MISSING_RUNTIME = {
+    "java": "the local Glue found no Java to run Spark: install a Java 17 runtime (Debian/Ubuntu: apt-get "
+    "install openjdk-17-jre-headless) or set JAVA_HOME",
+    "pyspark": "the local Glue has no pyspark: install it with pip install 'airflow-glue-flow[spark]'",
+}
+
+
+@pytest.mark.parametrize("missing", sorted(MISSING_RUNTIME))
+def test_without_java_or_pyspark_a_spark_run_fails_saying_what_to_install(
+    missing, tmp_path, monkeypatch
+) -> None:
+    if missing == "java":
+        monkeypatch.delenv("JAVA_HOME", raising=False)
+        monkeypatch.setenv("PATH", "/nonexistent")
+    else:
+        # The server's Python cannot import pyspark, as without the [spark] extra.
+        (tmp_path / "site").mkdir()
+        (tmp_path / "site" / "sitecustomize.py").write_text("import sys\nsys.modules['pyspark'] = None\n")
+        monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
+    with LocalGlueProcess.start(state_dir=tmp_path / "glue") as glue:
         s3, client = glue.client("s3"), glue.client("glue")
         s3.create_bucket(Bucket="scripts")
         s3.put_object(Bucket="scripts", Key="job.py", Body=b"print('never runs')\n")
-        _spark_job(client, "no_java", "s3://scripts/job.py")
-        run = wait_for_run(client, "no_java", client.start_job_run(JobName="no_java")["JobRunId"])
+        _spark_job(client, "no_runtime", "s3://scripts/job.py")
+        run = wait_for_run(client, "no_runtime", client.start_job_run(JobName="no_runtime")["JobRunId"])
+        assert not log_messages(glue.client("logs"), "/aws-glue/jobs/output", run["Id"])
     assert run["JobRunState"] == "FAILED"
-    assert run["ErrorMessage"] == (
-        "Job no_java is a Spark job, and the local Glue found no Java to run Spark: install a Java 17 runtime "
-        "(Debian/Ubuntu: apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
-    )
+    assert run["ErrorMessage"] == f"Job no_runtime is a Spark job, and {MISSING_RUNTIME[missing]}"
 
 
 CATALOG_SQL_SCRIPT = b"""
@@ -231,7 +240,7 @@ print("SQL", row["n"], row["top"])
 
 
 def test_enable_glue_datacatalog_makes_catalog_tables_visible_to_spark_sql(
-    require_spark, glue_client, s3_client, logs_client, bucket, unique
+    spark, glue_client, s3_client, logs_client, bucket, unique
 ) -> None:
     # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
     crawler, job = unique("sqlcrawl"), unique("sql")

@@ -42,7 +42,17 @@ def glue_context() -> Iterator[object]:
     # py4j logs at INFO from finalizers at interpreter exit, after pytest closed the captured streams.
     logging.getLogger("py4j").setLevel(logging.WARNING)
     yield GlueContext(spark.sparkContext)
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
     spark.stop()
+    if gateway is not None:
+        # The JVM outlives SparkSession.stop() (it holds ~500 MB for the rest of the session) until the
+        # pipe to its stdin closes.
+        gateway.shutdown()
+        gateway.proc.stdin.close()
+        gateway.proc.wait(timeout=60)
+        SparkContext._gateway = SparkContext._jvm = None
     # Nothing of awsglue stays importable for the tests that follow (it must never be, outside a job).
     sys.path.remove(lib)
     for name in [m for m in sys.modules if m == "awsglue" or m.startswith("awsglue.")]:
