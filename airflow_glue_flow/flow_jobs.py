@@ -1,4 +1,4 @@
-"""The ready DAGs' CSV -> Parquet Glue job, in its two variants, as CreateJob requests.
+"""The ready DAGs' CSV -> Parquet Glue job, in its two variants, and the task that deploys it.
 
 ``spark`` is the seed's PySpark job (``dags/scripts/csv_to_parquet_spark.py``: Glue 5.0 ``glueetl``,
 reading the crawled table from the Data Catalog); ``pythonshell`` is the pyarrow job
@@ -9,7 +9,12 @@ under the run's ``--OUTPUT_PATH``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+
+from airflow.sdk import task
+
+from airflow_glue_flow.operators.deploy import GlueDeployOperator
 
 #: The job variants and the script each runs (the file name under ``dags/scripts/``).
 SCRIPTS = {"spark": "csv_to_parquet_spark.py", "pythonshell": "csv_to_parquet.py"}
@@ -75,5 +80,41 @@ def job_from_params(params: Mapping[str, Any]) -> dict[str, Any]:
         database=params["database"],
         # The crawler names the table after the folder it crawled.
         table=params["table_prefix"] + params["input_prefix"].rstrip("/").rsplit("/", 1)[-1],
-        timeout=params.get("job_timeout", 60),
+        timeout=params["job_timeout"],
+    )
+
+
+def deploy_flow(scripts_dir: Path) -> GlueDeployOperator:
+    """In a ready DAG (with :func:`job_from_params`' params and ``crawler_name``): the ``job_definition``
+    task and the ``deploy`` task it feeds, which creates or updates the bucket, database, crawler over
+    ``input_prefix``, the job of the chosen ``job_type``, and uploads both job scripts.
+
+    :param scripts_dir: the folder holding the scripts of :data:`SCRIPTS`.
+    :returns: the deploy task.
+    """
+
+    @task
+    def job_definition(params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The CreateJob request of the chosen ``job_type``."""
+        assert params is not None  # Airflow passes the run's params
+        return job_from_params(params)
+
+    return GlueDeployOperator(
+        task_id="deploy",
+        buckets=["{{ params.bucket }}"],
+        databases=["{{ params.database }}"],
+        scripts={
+            str(scripts_dir / name): f"s3://{{{{ params.bucket }}}}/{SCRIPT_PREFIX}{name}"
+            for name in SCRIPTS.values()
+        },
+        crawlers=[
+            {
+                "Name": "{{ params.crawler_name }}",
+                "Role": "{{ params.glue_role }}",
+                "DatabaseName": "{{ params.database }}",
+                "TablePrefix": "{{ params.table_prefix }}",
+                "Targets": {"S3Targets": [{"Path": "s3://{{ params.bucket }}/{{ params.input_prefix }}"}]},
+            }
+        ],
+        jobs=[job_definition()],  # type: ignore[list-item]  # an XComArg: the dict, resolved at run time
     )

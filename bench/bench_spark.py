@@ -35,7 +35,7 @@ DATA = REPO / "bench" / "data" / "spark"
 SCRIPT = REPO / "tests" / "local" / "data" / "se2_job0.py"
 sys.path.insert(0, str(REPO))
 
-from airflow_glue_flow.local import LocalGlue  # noqa: E402
+from airflow_glue_flow.local import LocalGlueProcess  # noqa: E402
 from airflow_glue_flow.local.job_args import GLUE_LIB  # noqa: E402
 from airflow_glue_flow.local.s3_mirror import BucketMirror  # noqa: E402
 from airflow_glue_flow.local.spark_jobs import pyspark_version, spark_defaults, write_conf_dir  # noqa: E402
@@ -57,16 +57,25 @@ def make_csv(path: Path, rows: int) -> None:
             )
 
 
+def kind(proc: psutil.Process) -> str:
+    """What a process of a run is: the JVM, the job supervisor, or a Python (driver or worker)."""
+    cmdline = " ".join(proc.cmdline())
+    if "job_supervisor" in cmdline:
+        return "supervisor"
+    return "java" if proc.name() == "java" else proc.name()
+
+
 class PeakRss:
-    """Peak summed RSS of a process tree, sampled on a thread."""
+    """Peak summed RSS of a process tree, sampled on a thread, and the RSS per process kind at that peak."""
 
     def __init__(self, roots: Callable[[], list[psutil.Process]]) -> None:
         self._roots, self.peak, self._stop = roots, 0, threading.Event()
+        self.parts: dict[str, int] = {}
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            total = 0
+            parts: dict[str, int] = {}
             for root in self._roots():
                 try:
                     procs = [root, *root.children(recursive=True)]
@@ -74,10 +83,12 @@ class PeakRss:
                     continue
                 for proc in procs:
                     try:
-                        total += proc.memory_info().rss
+                        name = kind(proc)
+                        parts[name] = parts.get(name, 0) + proc.memory_info().rss
                     except psutil.Error:
                         pass
-            self.peak = max(self.peak, total)
+            if sum(parts.values()) > self.peak:
+                self.peak, self.parts = sum(parts.values()), parts
             time.sleep(0.05)
 
     def __enter__(self) -> PeakRss:
@@ -95,7 +106,7 @@ def clear_output(s3) -> None:
             s3.delete_object(Bucket=BUCKET, Key=obj["Key"])
 
 
-def run_local(glue, s3, server: psutil.Process) -> tuple[float, int]:
+def run_local(glue, s3, server: psutil.Process) -> tuple[float, int, dict[str, int]]:
     clear_output(s3)
     with PeakRss(lambda: server.children()) as rss:
         start = time.perf_counter()
@@ -108,10 +119,10 @@ def run_local(glue, s3, server: psutil.Process) -> tuple[float, int]:
         wall = time.perf_counter() - start
     if run["JobRunState"] != "SUCCEEDED":
         raise SystemExit(f"local Glue run {run['JobRunState']}: {run.get('ErrorMessage')}")
-    return wall, rss.peak
+    return wall, rss.peak, rss.parts
 
 
-def run_submit(local: LocalGlue, python: str, mirror_root: Path, workdir: Path) -> tuple[float, int]:
+def run_submit(local: LocalGlueProcess, python: str, mirror_root: Path, workdir: Path) -> tuple[float, int, dict[str, int]]:
     shutil.rmtree(mirror_root / BUCKET / "se2" / "out0", ignore_errors=True)
     env = {
         "PATH": os.environ["PATH"],
@@ -123,8 +134,8 @@ def run_submit(local: LocalGlue, python: str, mirror_root: Path, workdir: Path) 
         "PYSPARK_DRIVER_PYTHON": python,
         "PYTHONPATH": str(GLUE_LIB),
         "AWS_ENDPOINT_URL": local.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ACCESS_KEY_ID": local.credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": local.credentials.secret_access_key,
         "AWS_DEFAULT_REGION": local.region,
     }
     submit = str(Path(python).parent / "spark-submit")
@@ -142,7 +153,7 @@ def run_submit(local: LocalGlue, python: str, mirror_root: Path, workdir: Path) 
     wall = time.perf_counter() - start
     if process.returncode != 0:
         raise SystemExit(f"spark-submit failed:\n{err[-3000:]}")
-    return wall, rss.peak
+    return wall, rss.peak, rss.parts
 
 
 def main() -> None:
@@ -154,7 +165,7 @@ def main() -> None:
     csv = DATA / f"cvlog-{args.rows}.csv"
     if not csv.exists():
         make_csv(csv, args.rows)
-    with LocalGlue.start(state_dir=DATA / "state", min_crawl_seconds=0) as local:
+    with LocalGlueProcess.start(state_dir=DATA / "state", min_crawl_seconds=0) as local:
         s3, glue = local.client("s3"), local.client("glue")
         s3.create_bucket(Bucket=BUCKET)
         s3.upload_file(str(csv), BUCKET, "se2/in0/cvlog.csv")
@@ -200,6 +211,9 @@ def main() -> None:
     print(f"{'':24}{'local Glue':>14}{'spark-submit':>14}{'ratio':>8}")
     print(f"{'wall time (median, s)':24}{wall_l:>14.2f}{wall_s:>14.2f}{wall_l / wall_s:>8.2f}")
     print(f"{'peak RSS (median, MB)':24}{rss_l / 1e6:>14.0f}{rss_s / 1e6:>14.0f}{rss_l / rss_s:>8.2f}")
+    for side, runs in (("local Glue", local_runs), ("spark-submit", submit_runs)):
+        parts = ", ".join(f"{name} {size / 1e6:.0f} MB" for name, size in sorted(runs[-1][2].items()))
+        print(f"  {side} at its last peak: {parts}")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import DAG, Param, task
+from airflow.sdk import DAG, Param
 
-from airflow_glue_flow.flow_jobs import SCRIPT_PREFIX, SCRIPTS, job_from_params
+from airflow_glue_flow.flow_jobs import SCRIPTS, deploy_flow
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
-from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.job import GlueJobRunOperator
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
@@ -51,6 +50,7 @@ with DAG(
             description="spark: the seed's PySpark job (Glue 5.0; a local Glue needs Java and the [spark] "
             "extra); pythonshell: a pyarrow Python-shell job doing the same.",
         ),
+        "job_timeout": Param(60, type="integer", minimum=1, description="The job's Timeout in minutes."),
         "glue_role": Param(
             "arn:aws:iam::123456789012:role/AWSGlueServiceRole-glue-flow",
             type="string",
@@ -77,31 +77,7 @@ pyarrow) and its script, starts the crawler (adopting a crawl already running), 
 ends FAILED/TIMEOUT/STOPPED/ERROR/EXPIRED with `GlueJobRunFailedError`.
 """,
 ) as dag:
-
-    @task
-    def job_definition(params=None) -> dict:
-        """The CreateJob request of the chosen ``job_type``."""
-        return job_from_params(params)
-
-    deploy = GlueDeployOperator(
-        task_id="deploy",
-        buckets=["{{ params.bucket }}"],
-        databases=["{{ params.database }}"],
-        scripts={
-            str(SCRIPTS_DIR / name): f"s3://{{{{ params.bucket }}}}/{SCRIPT_PREFIX}{name}"
-            for name in SCRIPTS.values()
-        },
-        crawlers=[
-            {
-                "Name": "{{ params.crawler_name }}",
-                "Role": "{{ params.glue_role }}",
-                "DatabaseName": "{{ params.database }}",
-                "TablePrefix": "{{ params.table_prefix }}",
-                "Targets": {"S3Targets": [{"Path": "s3://{{ params.bucket }}/{{ params.input_prefix }}"}]},
-            }
-        ],
-        jobs=[job_definition()],
-    )
+    deploy = deploy_flow(SCRIPTS_DIR)
     start_crawler = GlueCrawlerStartOperator(
         task_id="start_crawler",
         crawler_name="{{ params.crawler_name }}",

@@ -21,10 +21,9 @@ from pathlib import Path
 from airflow.sdk import DAG, Param, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from airflow_glue_flow.flow_jobs import SCRIPT_PREFIX, SCRIPTS, job_from_params
+from airflow_glue_flow.flow_jobs import SCRIPTS, deploy_flow
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
-from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.encoding import S3EncodingConvertOperator
 from airflow_glue_flow.operators.job import GlueJobRunOperator
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
@@ -95,30 +94,7 @@ with DAG(
     },
     doc_md=__doc__,
 ) as dag:
-    @task
-    def job_definition(params=None) -> dict:
-        """The CreateJob request of the chosen ``job_type``."""
-        return job_from_params(params)
-
-    deploy = GlueDeployOperator(
-        task_id="deploy",
-        buckets=["{{ params.bucket }}"],
-        databases=["{{ params.database }}"],
-        scripts={
-            str(SCRIPTS_DIR / name): f"s3://{{{{ params.bucket }}}}/{SCRIPT_PREFIX}{name}"
-            for name in SCRIPTS.values()
-        },
-        crawlers=[
-            {
-                "Name": "{{ params.crawler_name }}",
-                "Role": "{{ params.glue_role }}",
-                "DatabaseName": "{{ params.database }}",
-                "TablePrefix": "{{ params.table_prefix }}",
-                "Targets": {"S3Targets": [{"Path": "s3://{{ params.bucket }}/{{ params.input_prefix }}"}]},
-            }
-        ],
-        jobs=[job_definition()],
-    )
+    deploy = deploy_flow(SCRIPTS_DIR)
     convert = S3EncodingConvertOperator(
         task_id="convert_encoding",
         bucket="{{ params.bucket }}",

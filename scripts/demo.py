@@ -142,7 +142,9 @@ def report(glue: LocalGlueProcess, params: dict[str, Any], original: bytes) -> d
     out["job_run"] = max(runs, key=lambda r: r["StartedOn"]) if runs else None
     out["job_log"] = []
     if out["job_run"]:
-        for group in ("/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error"):
+        # /aws-glue/jobs for the Spark job, /aws-glue/python-jobs for the Python-shell one.
+        prefix = out["job_run"].get("LogGroupName") or "/aws-glue/python-jobs"
+        for group in (f"{prefix}/output", f"{prefix}/error"):
             try:
                 events = logs.get_log_events(logGroupName=group, logStreamName=out["job_run"]["Id"])["events"]
             except logs.exceptions.ResourceNotFoundException:
@@ -153,6 +155,18 @@ def report(glue: LocalGlueProcess, params: dict[str, Any], original: bytes) -> d
     return out
 
 
+def job_type() -> tuple[str, str]:
+    """The flow's job variant on this machine and why: the seed's Spark job where the local Glue can run
+    Spark (Java and pyspark), else the Python-shell job, with what is missing."""
+    from airflow_glue_flow.local.spark_jobs import SparkRunError, check_runtime
+
+    try:
+        check_runtime(PARAMS["job_name"], "5.0")
+    except SparkRunError as err:
+        return "pythonshell", f"ran the Python-shell variant of the job: {err}"
+    return "spark", "ran the Spark variant of the job (the seed's PySpark script, Glue 5.0)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", default=".glue-flow", help="where Airflow's home and logs go")
@@ -161,18 +175,21 @@ def main(argv: list[str] | None = None) -> int:
     home = workdir / "airflow"
     home.mkdir(parents=True, exist_ok=True)
     dags = _repo_dags()
+    variant, why = job_type()
+    params = {**PARAMS, "job_type": variant}
     print("Starting the local Glue ...", flush=True)
     with LocalGlueProcess.start(state_dir=workdir / "local-glue") as glue:
         print(f"Local Glue at {glue.endpoint_url}; running `airflow dags test {DAG_ID}` ...", flush=True)
-        original = upload_seed(glue, PARAMS)
+        original = upload_seed(glue, params)
         env = airflow_env(home, dags, glue.endpoint_url, glue.credentials)
-        code = run_flow(env, PARAMS, workdir / "dags-test.log")
-        result = report(glue, PARAMS, original)
+        code = run_flow(env, params, workdir / "dags-test.log")
+        result = report(glue, params, original)
     run = task_states(env, dags)
     from rich.console import Console
 
     console = Console()
     render(console, result, run)
+    console.print(f"The demo {why}", markup=False, highlight=False)
     console.print(f"Full Airflow output: {workdir / 'dags-test.log'}", markup=False, highlight=False)
     return 0 if code == 0 and run.state == "success" else 1
 

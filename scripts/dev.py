@@ -21,7 +21,8 @@ import venv
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXTRAS = {"demo": "local", "test": "test", "lowest": "test"}
+#: The demo runs the seed's Spark job where Java is installed (pyspark is a 400 MB download otherwise unused).
+EXTRAS = {"demo": "local,spark" if shutil.which("java") else "local", "test": "test", "lowest": "test"}
 #: Debian packages the slow tests need, installed by ``test`` when missing (Java for Spark jobs,
 #: PostgreSQL for the deployment test, Chromium for the local console pages).
 DEBIAN_PACKAGES: list[str] = [

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from airflow_glue_flow.local import spark_jobs
 from airflow_glue_flow.local.clients import server_client
@@ -16,24 +17,27 @@ from airflow_glue_flow.local.job_env import JobEnvironmentError, closest_interpr
 from airflow_glue_flow.local.s3uri import S3UriError, parse_s3_uri
 from airflow_glue_flow.local.settings import Settings
 
+if TYPE_CHECKING:
+    from airflow_glue_flow.local.job_process import ScriptRun
+
 
 class SparkPrepareError(Exception):
     """The run ends FAILED before its script starts; the message is its ErrorMessage."""
 
 
 def prepare_spark(
-    settings: Settings, run: object, download: Callable[[object, str, str], bytes]
+    settings: Settings, run: ScriptRun, download: Callable[[Any, str, str], bytes]
 ) -> tuple[list[str], dict[str, str], Path, Callable[[], None]]:
     """Get a Spark run ready; return its argv, environment, working folder and the step to call once it ends.
 
     :param settings: the server settings.
-    :param run: the run (a ``job_process.ScriptRun``).
+    :param run: the run.
     :param download: fetches an s3:// object's bytes, raising the run's failure with AWS's message.
     :raises SparkPrepareError: what the run needs is missing (Java, pyspark, an S3 object, a module).
     """
-    job = run.job  # type: ignore[attr-defined]
+    job = run.job
     command = job.get("Command") or {}
-    arguments = merged_arguments(job, run.arguments)  # type: ignore[attr-defined]
+    arguments = merged_arguments(job, run.arguments)
     try:
         java, version = spark_jobs.check_runtime(job["Name"], str(job.get("GlueVersion") or ""))
     except spark_jobs.SparkRunError as err:
@@ -46,9 +50,9 @@ def prepare_spark(
         parse_s3_uri(location)
     except S3UriError as err:
         raise SparkPrepareError(f"Invalid ScriptLocation of job {job['Name']}: {err}") from None
-    workdir = settings.state_dir / "runs" / run.id  # type: ignore[attr-defined]
+    workdir = settings.state_dir / "runs" / run.id
     workdir.mkdir(parents=True, exist_ok=True)
-    s3 = server_client(settings.endpoint_url, "s3", run.region, settings.credentials)  # type: ignore[attr-defined]
+    s3 = server_client(settings.endpoint_url, "s3", run.region, settings.credentials)
     script = workdir / (location.rsplit("/", 1)[-1] or "script.py")
     script.write_bytes(download(s3, location, "script"))
     python_path: list[Path] = []
@@ -82,11 +86,11 @@ def prepare_spark(
         java,
         python,
         BookmarkStore(settings.state_dir),
-        (run.region, job["Name"]),  # type: ignore[attr-defined]
-        run.id,  # type: ignore[attr-defined]
+        (run.region, job["Name"]),
+        run.id,
     )
-    argv = [str(python), "-u", *script_argv(script, location, arguments, run.region, job["Name"], run.id)]  # type: ignore[attr-defined]
-    env = job_environment(settings, run.region, python, workdir, python_path)  # type: ignore[attr-defined]
+    argv = [str(python), "-u", *script_argv(script, location, arguments, run.region, job["Name"], run.id)]
+    env = job_environment(settings, run.region, python, workdir, python_path)
     env.update(launch.env)
     return argv, env, workdir, launch.finish
 

@@ -262,6 +262,8 @@ def test_spark_job_chain_on_the_local_glue(run_dag, task_errors, monkeypatch, re
         "job_name": unique("job"),
         "wait_time": 1,
         "max_attempts": 60,
+        # Minutes on AWS, seconds in the tests' local Glue: room for a Spark run on a loaded machine.
+        "job_timeout": 900,
     }
     dag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False).get_dag(DAG_ID)
 

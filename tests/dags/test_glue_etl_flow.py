@@ -45,6 +45,17 @@ GLUE_TASKS = (
     "wait_for_crawler",
     "check_new_input",
 )
+#: The first row of SEED_TEXT as the jobs write it to Parquet.
+FIRST_ROW = {
+    "deviceid": "iphone",
+    "uuid": 11111,
+    "appid": 1,
+    "country": "日本",
+    "year": 2017,
+    "month": 12,
+    "day": 14,
+    "hour": 12,
+}
 GUARD = "glue_flow_failure_guard"
 #: Teardown that stops Glue runs a killed job task left behind (nothing to stop in these runs).
 TEARDOWN = "stop_left_glue_runs"
@@ -156,17 +167,7 @@ def assert_published(dag_run: Any, aws: SimpleNamespace, conf: dict[str, Any], o
     assert parquet.schema == pa.schema(
         [(name, pa.string() if kind == "string" else pa.int64()) for name, kind in SEED_COLUMNS]
     )
-    first = parquet.slice(0, 1).to_pylist()[0]
-    assert first == {
-        "deviceid": "iphone",
-        "uuid": 11111,
-        "appid": 1,
-        "country": "日本",
-        "year": 2017,
-        "month": 12,
-        "day": 14,
-        "hour": 12,
-    }
+    assert parquet.slice(0, 1).to_pylist()[0] == FIRST_ROW
     assert parquet["appid"][3].as_py() == 7  # "007" in the CSV
 
     run_id = xcom(dag_run, "csv_to_parquet")
@@ -205,6 +206,8 @@ def test_default_spark_job_turns_the_crawled_table_into_parquet(dag, run_dag, ta
 
     require_spark()
     conf = {k: v for k, v in flow.items() if k != "job_type"}
+    # Minutes on AWS, seconds in the tests' local Glue: room for a Spark run on a loaded machine.
+    conf["job_timeout"] = 900
     land(aws.s3, conf, SEED_TEXT)
 
     dag_run = run_dag(dag, conf=conf)
@@ -221,16 +224,7 @@ def test_default_spark_job_turns_the_crawled_table_into_parquet(dag, run_dag, ta
     assert [(f.name, str(f.type)) for f in tables[0].schema] == [
         (name, "string" if kind == "string" else "int64") for name, kind in SEED_COLUMNS
     ]
-    assert {
-        "deviceid": "iphone",
-        "uuid": 11111,
-        "appid": 1,
-        "country": "日本",
-        "year": 2017,
-        "month": 12,
-        "day": 14,
-        "hour": 12,
-    } in rows
+    assert FIRST_ROW in rows
     run_id = xcom(dag_run, "csv_to_parquet")
     output = log_messages(aws.logs, "/aws-glue/jobs/output", run_id)
     assert f"Writing 19 rows to s3://{conf['bucket']}/{OUTPUT}" in output
@@ -255,7 +249,9 @@ def test_run_without_new_input_skips_the_job_and_keeps_the_published_output(
 
     assert task_errors == {}
     assert task_states(second) == {
-        **dict.fromkeys(("deploy", "convert_encoding", "start_crawler", "wait_for_crawler"), "success"),
+        **dict.fromkeys(
+            ("job_definition", "deploy", "convert_encoding", "start_crawler", "wait_for_crawler"), "success"
+        ),
         "check_new_input": "success",
         "csv_to_parquet": "skipped",
         # A skipped job reaches no Glue state: neither trigger fires, and nothing failed.

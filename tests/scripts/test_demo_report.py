@@ -173,6 +173,7 @@ def test_dag_order_of_the_main_dag_is_topological_and_follows_the_flow():
     for task_id, ups in upstream.items():
         assert all(order.index(up) < order.index(task_id) for up in ups), task_id
     assert order == [
+        "job_definition",
         "deploy",
         "convert_encoding",
         "start_crawler",
