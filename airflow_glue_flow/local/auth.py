@@ -15,10 +15,10 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import parse_qs
 
 from airflow_glue_flow.local.settings import Credentials
-from airflow_glue_flow.local.signing import Refused, refused
+from airflow_glue_flow.local.signing import Refused, SignedRequest, refused
 from airflow_glue_flow.local.sigv2 import is_sigv2, verify_sigv2
 from airflow_glue_flow.local.sigv4 import verify_sigv4
 
@@ -75,12 +75,11 @@ def verify_signature(environ: dict[str, Any], body: bytes, credentials: Credenti
     :param now: the current time, for the request-time and expiry checks.
     :raises Refused: the AWS error for a missing, malformed, foreign, stale or wrong signature.
     """
-    query = [pair.partition("=")[::2] for pair in environ.get("QUERY_STRING", "").split("&") if pair]
-    params = {unquote(k): unquote(v) for k, v in query}
-    if is_sigv2(environ, params):
-        verify_sigv2(environ, params, query, credentials, now)
+    request = SignedRequest(environ, body)
+    if is_sigv2(request):
+        verify_sigv2(request, credentials, now)
     else:
-        verify_sigv4(environ, body, params, query, credentials, now)
+        verify_sigv4(request, credentials, now)
 
 
 class FrontDoor:

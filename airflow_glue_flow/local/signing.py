@@ -4,14 +4,38 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from airflow_glue_flow.local.errors import GlueApiError, S3Error
 
 #: How far a signed request's time may be from the server's (AWS's limit).
 MAX_SKEW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """What a signature covers: the WSGI environ, the body and the query, as sent and decoded.
+
+    :param environ: the request's WSGI environ.
+    :param body: the request body (hashed for services whose signature covers it).
+    """
+
+    environ: dict[str, Any]
+    body: bytes
+
+    @property
+    def query(self) -> list[tuple[str, str]]:
+        """The query's (name, value) pairs as sent, still percent-encoded."""
+        pairs = self.environ.get("QUERY_STRING", "").split("&")
+        return [(name, value) for name, _, value in (pair.partition("=") for pair in pairs if pair)]
+
+    @property
+    def params(self) -> dict[str, str]:
+        """The query parameters, decoded."""
+        return {unquote(k): unquote(v) for k, v in self.query}
 
 
 class Refused(Exception):

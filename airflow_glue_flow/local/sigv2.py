@@ -10,12 +10,12 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
 from urllib.parse import unquote
 
 from airflow_glue_flow.local.settings import Credentials
 from airflow_glue_flow.local.signing import (
     MAX_SKEW,
+    SignedRequest,
     expired,
     raw_path,
     same,
@@ -25,30 +25,23 @@ from airflow_glue_flow.local.signing import (
 )
 
 
-def is_sigv2(environ: dict[str, Any], params: dict[str, str]) -> bool:
+def is_sigv2(request: SignedRequest) -> bool:
     """Whether a request is signed with Version 2: an ``AWS`` header, or ``AWSAccessKeyId`` in the URL."""
-    authorization = environ.get("HTTP_AUTHORIZATION", "")
-    return authorization.startswith("AWS ") or ("AWSAccessKeyId" in params and not authorization)
+    authorization = request.environ.get("HTTP_AUTHORIZATION", "")
+    return authorization.startswith("AWS ") or ("AWSAccessKeyId" in request.params and not authorization)
 
 
-def verify_sigv2(
-    environ: dict[str, Any],
-    params: dict[str, str],
-    query: list[tuple[str, str]],
-    credentials: Credentials,
-    now: datetime,
-) -> None:
+def verify_sigv2(request: SignedRequest, credentials: Credentials, now: datetime) -> None:
     """Check a Version 2 signature against the server's credentials.
 
-    :param environ: the request's WSGI environ.
-    :param params: the query parameters, decoded.
-    :param query: the query's (name, value) pairs as sent.
+    :param request: the request.
     :param credentials: the only credentials the server accepts.
     :param now: the current time, for the request-time and expiry checks.
     :raises Refused: the AWS error for a stale, expired, foreign or wrong signature.
     """
     from botocore.auth import HmacV1Auth
 
+    environ, params = request.environ, request.params
     authorization = environ.get("HTTP_AUTHORIZATION", "")
     if authorization:
         access_key, _, signature = authorization[4:].strip().rpartition(":")
@@ -73,7 +66,7 @@ def verify_sigv2(
         if key.startswith("HTTP_X_AMZ_")
     )
     resource = raw_path(environ)
-    sub = sorted((unquote(k), unquote(v)) for k, v in query if unquote(k) in HmacV1Auth.QSAOfInterest)
+    sub = sorted((unquote(k), unquote(v)) for k, v in request.query if unquote(k) in HmacV1Auth.QSAOfInterest)
     if sub:
         resource += "?" + "&".join(f"{k}={v}" if v else k for k, v in sub)
     to_sign = "\n".join(

@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 from airflow_glue_flow.local.settings import Credentials
 from airflow_glue_flow.local.signing import (
     MAX_SKEW,
+    SignedRequest,
     expired,
     raw_path,
     refused,
@@ -31,24 +32,15 @@ _UNSIGNED_PAYLOADS = ("UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
 MAX_PRESIGNED_SECONDS = 7 * 24 * 3600
 
 
-def verify_sigv4(
-    environ: dict[str, Any],
-    body: bytes,
-    params: dict[str, str],
-    query: list[tuple[str, str]],
-    credentials: Credentials,
-    now: datetime,
-) -> None:
+def verify_sigv4(request: SignedRequest, credentials: Credentials, now: datetime) -> None:
     """Check a Version 4 signature (header or presigned URL) against the server's credentials.
 
-    :param environ: the request's WSGI environ.
-    :param body: the request body (hashed for services whose signature covers it).
-    :param params: the query parameters, decoded.
-    :param query: the query's (name, value) pairs as sent.
+    :param request: the request.
     :param credentials: the only credentials the server accepts.
     :param now: the current time, for the request-time and expiry checks.
     :raises Refused: the AWS error for a missing, malformed, foreign, stale or wrong signature.
     """
+    environ, body, params, query = request.environ, request.body, request.params, request.query
     fields, stamp, presigned = _signature_fields(environ, params)
     if presigned:
         query = [(k, v) for k, v in query if unquote(k) != "X-Amz-Signature"]
