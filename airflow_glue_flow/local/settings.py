@@ -63,6 +63,13 @@ class Settings:
     credentials: Credentials = field(default_factory=Credentials)
     allowed_origins: tuple[str, ...] = ()
 
+    def run_dir(self, run_id: str) -> Path:
+        """The working directory of one job run (its script, files and ``HOME``), removed when the run ends.
+
+        :param run_id: the run id.
+        """
+        return self.state_dir / "runs" / run_id
+
 
 def env_float(name: str, default: float) -> float:
     """Read a float environment variable.
