@@ -342,8 +342,11 @@ def test_start_adopt_and_wait_against_the_local_glue(monkeypatch, tmp_path):
 
     from airflow_glue_flow.crawl_check import parse_utc
     from airflow_glue_flow.local import LocalGlueProcess
+    from airflow_glue_flow.local.settings import ServerOptions
 
-    with LocalGlueProcess.start(state_dir=tmp_path, min_crawl_seconds=1.0, timeout_unit_seconds=1.0) as local:
+    with LocalGlueProcess.start(
+        state_dir=tmp_path, options=ServerOptions(min_crawl_seconds=1.0, timeout_unit_seconds=1.0)
+    ) as local:
         extra = {"endpoint_url": local.endpoint_url, "region_name": "us-east-1"}
         monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": extra}))
         s3, glue = local.client("s3"), local.client("glue")
