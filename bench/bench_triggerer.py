@@ -270,6 +270,7 @@ def main() -> None:
         return
 
     from airflow_glue_flow.local import LocalGlueProcess as LocalGlue
+    from airflow_glue_flow.local.settings import ServerOptions
 
     print(
         "| case | waits | interval s | CPU ms per poll | polls per trigger per s | RSS MB per wait "
@@ -277,7 +278,7 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|")
     results: dict[str, dict[str, Any]] = {}
-    with LocalGlue.start(min_crawl_seconds=RUN_SECONDS) as glue:
+    with LocalGlue.start(options=ServerOptions(min_crawl_seconds=RUN_SECONDS)) as glue:
         waits = _start_waits(glue.endpoint_url)
         client = waits.pop("glue")
         try:

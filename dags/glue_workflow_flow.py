@@ -17,7 +17,6 @@ from pathlib import Path
 from airflow.sdk import DAG, Param, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
-import airflow_glue_flow.encoding as encoding_job
 from airflow_glue_flow.encoding.bundle import JOB_PACKAGE, JOB_ZIP_NAME
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
@@ -27,11 +26,12 @@ from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 
 log = logging.getLogger(__name__)
 
-#: The encoding job's script: the converter package's entry point; it imports the package from the
-#: --extra-py-files zip the deploy task uploads.
-ENCODING_SCRIPT = Path(encoding_job.__file__).parent / "__main__.py"
+SCRIPTS = Path(__file__).parent / "scripts"
+#: The encoding job's script: a Glue script (getResolvedOptions) that imports the converter package from
+#: the --extra-py-files zip the deploy task uploads.
+ENCODING_SCRIPT = SCRIPTS / "convert_encoding.py"
 #: The load job's script: CSV -> Parquet with the seed's column mapping.
-LOAD_SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
+LOAD_SCRIPT = SCRIPTS / "csv_to_parquet.py"
 SCRIPTS_PREFIX = "s3://{{ params.bucket_name }}/glue-flow/scripts/"
 
 with DAG(

@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from demo_report import RunSummary, TaskRow, dag_order, render, upstream_of  # beside this script
+
 from airflow_glue_flow.local.process import LocalGlueProcess
 from airflow_glue_flow.local.settings import Credentials
 from airflow_glue_flow.sample import ensure_bucket, sample_text, upload
@@ -86,16 +88,24 @@ def run_flow(env: dict[str, str], params: dict[str, Any], log_path: Path) -> int
         return subprocess.run(test, env=env, stdout=log, stderr=log).returncode
 
 
-def task_states(env: dict[str, str]) -> tuple[str, dict[str, str]]:
-    """The newest run's state and its tasks' states, read from Airflow's database."""
+def task_states(env: dict[str, str], dags: Path) -> RunSummary:
+    """The newest run's state and duration and its tasks' states and durations in DAG order, read from
+    Airflow's database."""
     os.environ.update({k: v for k, v in env.items() if k.startswith("AIRFLOW")})
     from airflow.models.dagrun import DagRun
     from airflow.utils.session import create_session
 
+    order = dag_order(upstream_of(dags / f"{DAG_ID}.py", DAG_ID))
     with create_session() as session:
         run = max(DagRun.find(dag_id=DAG_ID, session=session), key=lambda r: r.run_after)
-        states = {ti.task_id: str(ti.state) for ti in run.get_task_instances(session=session)}
-        return str(run.state), states
+        instances = {ti.task_id: ti for ti in run.get_task_instances(session=session)}
+    rows = [
+        TaskRow(task_id, str(instances[task_id].state), instances[task_id].duration)
+        for task_id in [*order, *sorted(instances.keys() - set(order))]
+        if task_id in instances
+    ]
+    duration = (run.end_date - run.start_date).total_seconds() if run.end_date and run.start_date else None
+    return RunSummary(DAG_ID, str(run.state), duration, rows)
 
 
 def report(glue: LocalGlueProcess, params: dict[str, Any], original: bytes) -> dict[str, Any]:
@@ -137,61 +147,10 @@ def report(glue: LocalGlueProcess, params: dict[str, Any], original: bytes) -> d
                 events = logs.get_log_events(logGroupName=group, logStreamName=out["job_run"]["Id"])["events"]
             except logs.exceptions.ResourceNotFoundException:
                 continue
-            out["job_log"] += [(group.rsplit("/", 1)[-1], e["message"].rstrip()) for e in events]
+            out["job_log"] += [(e["timestamp"], group.rsplit("/", 1)[-1], e["message"].rstrip()) for e in events]
+    # Both streams in the order the job wrote them (the sort is stable for equal timestamps).
+    out["job_log"] = [(stream, message) for _, stream, message in sorted(out["job_log"], key=lambda e: e[0])]
     return out
-
-
-def show(result: dict[str, Any], run_state: str, states: dict[str, str], log_path: Path) -> None:
-    """Print the results with rich."""
-    from rich.console import Console
-    from rich.panel import Panel
-    from rich.table import Table
-
-    console = Console()
-    utf8, archive, original = result["utf8"], result["archive"], result["original"]
-    if utf8 is not None:
-        text = utf8.decode("utf-8")
-        head = "\n".join(text.splitlines()[:6])
-        console.print(
-            Panel(f"{head}\n... ({len(text.splitlines())} lines, {len(utf8)} bytes)", title="UTF-8 file")
-        )
-    console.print(
-        Panel(
-            f"archived original: {len(archive) if archive is not None else 'MISSING'} bytes, "
-            f"byte-identical to the upload: {archive == original}; "
-            f"objects left under the landing prefix: {result['raw_left']}",
-            title="Archive",
-        )
-    )
-    table = result["table"]
-    if table:
-        schema = Table(title=f"Catalog table {table['DatabaseName']}.{table['Name']}")
-        schema.add_column("column")
-        schema.add_column("type")
-        for col in table["StorageDescriptor"]["Columns"]:
-            schema.add_row(col["Name"], col["Type"])
-        for col in table.get("PartitionKeys", []):
-            schema.add_row(col["Name"], f"{col['Type']} (partition)")
-        console.print(schema)
-    for key, data in result["parquet"]:
-        rows = Table(title=f"s3://.../{key}: {data.num_rows} rows, {data.schema}".replace("\n", ", "))
-        for name in data.column_names:
-            rows.add_column(name)
-        for row in data.slice(0, 5).to_pylist():
-            rows.add_row(*(str(v) for v in row.values()))
-        console.print(rows)
-    job_run = result["job_run"]
-    if job_run:
-        lines = "\n".join(f"[{stream}] {message}" for stream, message in result["job_log"][-15:])
-        title = f"Job run {job_run['Id']}: {job_run['JobRunState']} in {job_run.get('ExecutionTime', 0)} s"
-        console.print(Panel(lines or "(no log lines)", title=title))
-    tasks = Table(title=f"DAG run: {run_state}")
-    tasks.add_column("task")
-    tasks.add_column("state")
-    for task_id, state in states.items():
-        tasks.add_row(task_id, state)
-    console.print(tasks)
-    console.print(f"Full Airflow output: {log_path}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -209,9 +168,13 @@ def main(argv: list[str] | None = None) -> int:
         env = airflow_env(home, dags, glue.endpoint_url, glue.credentials)
         code = run_flow(env, PARAMS, workdir / "dags-test.log")
         result = report(glue, PARAMS, original)
-    run_state, states = task_states(env)
-    show(result, run_state, states, workdir / "dags-test.log")
-    return 0 if code == 0 and run_state == "success" else 1
+    run = task_states(env, dags)
+    from rich.console import Console
+
+    console = Console()
+    render(console, result, run)
+    console.print(f"Full Airflow output: {workdir / 'dags-test.log'}", markup=False, highlight=False)
+    return 0 if code == 0 and run.state == "success" else 1
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from airflow_glue_flow.local import LocalGlueProcess
+from airflow_glue_flow.local.settings import ServerOptions
 from tests.conftest import REPO_ROOT
 from tests.fakes import set_aws_connection
 
@@ -62,8 +63,7 @@ def local_glue(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalGluePr
     """One local Glue server (a ``glue-flow local serve`` subprocess) for the whole session."""
     with LocalGlueProcess.start(
         state_dir=tmp_path_factory.mktemp("local-glue"),
-        min_crawl_seconds=MIN_CRAWL_SECONDS,
-        timeout_unit_seconds=TIMEOUT_UNIT_SECONDS,
+        options=ServerOptions(min_crawl_seconds=MIN_CRAWL_SECONDS, timeout_unit_seconds=TIMEOUT_UNIT_SECONDS),
     ) as glue:
         yield glue
 

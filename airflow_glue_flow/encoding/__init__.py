@@ -9,8 +9,8 @@ Python-shell job imports. Modules:
 * :mod:`~airflow_glue_flow.encoding.steps`: the crash-safe steps for one object;
 * :mod:`~airflow_glue_flow.encoding.plan`: :func:`convert_prefix`, the run over a whole prefix;
 * :mod:`~airflow_glue_flow.encoding.report`: per-object results, the run's report and log lines;
-* :mod:`~airflow_glue_flow.encoding.cli`: the job's ``--KEY value`` arguments;
-* :mod:`~airflow_glue_flow.encoding.job`: the job entry point (``python -m airflow_glue_flow.encoding``).
+* :mod:`~airflow_glue_flow.encoding.job`: the Glue job's arguments, checked, and its run;
+* :mod:`~airflow_glue_flow.encoding.bundle`: the ``--extra-py-files`` zip the job imports the package from.
 """
 
 from airflow_glue_flow.encoding.codec import (

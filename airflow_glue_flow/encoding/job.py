@@ -1,4 +1,8 @@
-"""The Glue Python-shell job entry point (also ``python -m airflow_glue_flow.encoding``)."""
+"""The Glue Python-shell job's side of the converter: its arguments, checked, and its run.
+
+The job script (``dags/scripts/convert_encoding.py``) reads its ``--KEY value`` arguments with Glue's
+``awsglue.utils.getResolvedOptions`` and hands them to :func:`run`; this module checks them and converts.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,95 @@ import json
 import logging
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from airflow_glue_flow.encoding.cli import REQUIRED_ARGS, job_options, resolve_options
-from airflow_glue_flow.encoding.plan import convert_prefix, s3_client_config
+from airflow_glue_flow.encoding.codec import check_codecs
+from airflow_glue_flow.encoding.keys import ParameterProblem, check_prefixes
+from airflow_glue_flow.encoding.plan import DEFAULT_MAX_WORKERS, convert_prefix, s3_client_config
 from airflow_glue_flow.encoding.report import log_result, summary_line
 
 log = logging.getLogger(__name__)
+
+#: The seed job's arguments, the names the job script asks ``getResolvedOptions`` for.
+REQUIRED_ARGS = ("BUCKET_NAME", "BUCKET_PATH", "BUCKET_PATH_DECODE", "BUCKET_PATH_ORG", "DECODE_LANG")
+#: Arguments the job may be given, with the value used when it is not.
+OPTIONAL_ARGS = {
+    "ENCODE_LANG": "utf-8",
+    "ERRORS": "strict",
+    "MAX_WORKERS": str(DEFAULT_MAX_WORKERS),
+    "DELETE_SOURCE": "true",
+    "REPLACE_TARGET": "false",
+}
+#: The job argument behind each parameter of :func:`~airflow_glue_flow.encoding.plan.convert_prefix`.
+ARGUMENT_OF = {
+    "source_prefix": "BUCKET_PATH",
+    "target_prefix": "BUCKET_PATH_DECODE",
+    "archive_prefix": "BUCKET_PATH_ORG",
+}
+
+
+class ArgumentError(ValueError):
+    """A job argument is missing or unusable."""
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """The checked job arguments, named as :func:`~airflow_glue_flow.encoding.plan.convert_prefix` names them."""
+
+    bucket: str
+    source_prefix: str
+    target_prefix: str
+    archive_prefix: str
+    source_encoding: str
+    target_encoding: str
+    errors: str
+    max_workers: int
+    delete_source: bool
+    replace_target: bool
+
+
+def job_options(args: Mapping[str, str]) -> JobOptions:
+    """Check the job arguments, as ``getResolvedOptions`` returns them (without their ``--``).
+
+    Optional keys missing from ``args`` take their :data:`OPTIONAL_ARGS` default.
+
+    :raises ValueError: (:class:`ArgumentError` among them) naming the bad argument.
+    """
+    missing = [k for k in REQUIRED_ARGS if k not in args]
+    if missing:
+        raise ArgumentError("missing required job argument(s): " + ", ".join(f"--{k}" for k in missing))
+    opts = {**OPTIONAL_ARGS, **args}
+    try:
+        max_workers = int(opts["MAX_WORKERS"])
+    except ValueError:
+        raise ArgumentError(f"--MAX_WORKERS must be an integer, not {opts['MAX_WORKERS']!r}") from None
+    if not opts["BUCKET_NAME"]:
+        raise ArgumentError("--BUCKET_NAME must not be empty")
+    check_codecs(opts["DECODE_LANG"], opts["ENCODE_LANG"], opts["ERRORS"])
+    try:
+        check_prefixes(opts["BUCKET_PATH"], opts["BUCKET_PATH_DECODE"], opts["BUCKET_PATH_ORG"])
+    except ParameterProblem as exc:
+        raise ArgumentError(f"--{ARGUMENT_OF[exc.name]} {exc.value!r} {exc.problem}") from None
+    return JobOptions(
+        bucket=opts["BUCKET_NAME"],
+        source_prefix=opts["BUCKET_PATH"],
+        target_prefix=opts["BUCKET_PATH_DECODE"],
+        archive_prefix=opts["BUCKET_PATH_ORG"],
+        source_encoding=opts["DECODE_LANG"],
+        target_encoding=opts["ENCODE_LANG"],
+        errors=opts["ERRORS"],
+        max_workers=max_workers,
+        delete_source=_flag(opts, "DELETE_SOURCE"),
+        replace_target=_flag(opts, "REPLACE_TARGET"),
+    )
+
+
+def _flag(opts: Mapping[str, str], name: str) -> bool:
+    value = opts[name].strip().lower()
+    if value not in ("true", "false"):
+        raise ArgumentError(f"--{name} must be true or false, not {opts[name]!r}")
+    return value == "true"
 
 
 def setup_logging() -> None:
@@ -65,14 +151,3 @@ def run(args: Mapping[str, str], s3_client: Any = None) -> int:
         log.error("%d object(s) could not be converted", len(report.failed))
         return 1
     return 0
-
-
-def main(argv: list[str] | None = None, s3_client: Any = None) -> int:
-    """Read ``--KEY value`` arguments from ``argv`` (``sys.argv`` when None) and :func:`run`."""
-    setup_logging()
-    try:
-        args = resolve_options(sys.argv if argv is None else argv, REQUIRED_ARGS)
-    except ValueError as exc:
-        log.error("bad job arguments: %s", exc)
-        return 2
-    return run(args, s3_client)

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from airflow.providers.amazon.aws.links.base_aws import BASE_AWS_CONSOLE_LINK, BaseAwsLink
 
-from airflow_glue_flow.local.console import CONSOLE_PREFIX
+from airflow_glue_flow.local.settings import CONSOLE_PREFIX
 
 #: Environment variable: the base URL of the local Glue console the links open (overrides the endpoint).
 CONSOLE_URL_ENV = "GLUE_FLOW_CONSOLE_URL"
@@ -61,6 +61,22 @@ class _GlueLink(BaseAwsLink):
             kwargs.setdefault("console_url", console)
         super().persist(
             context=context, operator=operator, region_name=region_name, aws_partition=aws_partition, **kwargs
+        )
+
+    @classmethod
+    def persist_for_task(cls, context: Any, operator: Any, **kwargs: Any) -> None:
+        """:meth:`persist` with the region and partition of the task's own hook.
+
+        :param context: the task's context.
+        :param operator: the task (an ``AwsBaseOperator`` or ``AwsBaseSensor``).
+        :param kwargs: the link's values (``crawler_name``; ``job_name`` and ``job_run_id``).
+        """
+        cls.persist(
+            context=context,
+            operator=operator,
+            region_name=operator.hook.conn_region_name,
+            aws_partition=operator.hook.conn_partition,
+            **kwargs,
         )
 
 

@@ -14,9 +14,13 @@ State is kept in memory only.
 
 from __future__ import annotations
 
-from airflow_glue_flow.local.process import LocalGlueProcess
-from airflow_glue_flow.local.server import LocalGlueServer
+from typing import TYPE_CHECKING, Any
+
 from airflow_glue_flow.local.settings import MIN_CRAWL_SECONDS_ENV, STATE_DIR_ENV, TIMEOUT_UNIT_SECONDS_ENV
+
+if TYPE_CHECKING:
+    from airflow_glue_flow.local.process import LocalGlueProcess
+    from airflow_glue_flow.local.server import LocalGlueServer
 
 __all__ = [
     "MIN_CRAWL_SECONDS_ENV",
@@ -25,3 +29,17 @@ __all__ = [
     "LocalGlueProcess",
     "LocalGlueServer",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The server classes load moto and the crawl and job machinery: imported on first use, so a module
+    # that needs only local.settings (the provider's extra links) does not load the whole server.
+    if name == "LocalGlueProcess":
+        from airflow_glue_flow.local.process import LocalGlueProcess
+
+        return LocalGlueProcess
+    if name == "LocalGlueServer":
+        from airflow_glue_flow.local.server import LocalGlueServer
+
+        return LocalGlueServer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

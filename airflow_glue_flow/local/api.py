@@ -23,6 +23,7 @@ from airflow_glue_flow.local.definitions import glue_backend, update_crawler, up
 from airflow_glue_flow.local.errors import GlueApiError
 from airflow_glue_flow.local.job_validation import validate_job, validate_run
 from airflow_glue_flow.local.jobs import JobRuns
+from airflow_glue_flow.local.paging import paged
 from airflow_glue_flow.local.workflows import (
     check_trigger_creation,
     refuse_trigger_start,
@@ -146,13 +147,8 @@ class GlueApi:
 
     def _get_crawlers(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
         crawlers = self.call_moto(environ, "GetCrawlers", {})["Crawlers"]
-        crawlers = sorted(crawlers, key=lambda c: c["Name"])
-        start = int(request.get("NextToken") or 0)
-        size = int(request.get("MaxResults") or 100)
-        page = [self.crawls.decorate(region, c) for c in crawlers[start : start + size]]
-        answer: dict[str, Any] = {"Crawlers": page}
-        if start + size < len(crawlers):
-            answer["NextToken"] = str(start + size)
+        answer = paged("Crawlers", sorted(crawlers, key=lambda c: c["Name"]), request)
+        answer["Crawlers"] = [self.crawls.decorate(region, c) for c in answer["Crawlers"]]
         return answer
 
     def _batch_get_crawlers(
@@ -217,13 +213,7 @@ class GlueApi:
 
     def _get_job_runs(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
         self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
-        runs = self.jobs.list(region, request["JobName"])
-        start = int(request.get("NextToken") or 0)
-        size = int(request.get("MaxResults") or 100)
-        answer: dict[str, Any] = {"JobRuns": runs[start : start + size]}
-        if start + size < len(runs):
-            answer["NextToken"] = str(start + size)
-        return answer
+        return paged("JobRuns", self.jobs.list(region, request["JobName"]), request)
 
     def _create_trigger(
         self, environ: dict[str, Any], region: str, request: dict[str, Any]

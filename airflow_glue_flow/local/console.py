@@ -18,11 +18,8 @@ from urllib.parse import parse_qs, quote
 from botocore.exceptions import ClientError
 
 from airflow_glue_flow.local.clients import local_client
-from airflow_glue_flow.local.settings import Credentials
+from airflow_glue_flow.local.settings import CONSOLE_PREFIX, Credentials
 
-#: URL prefix of the console pages on the local Glue's address. The underscore keeps it apart from S3's
-#: path-style URLs: no bucket name may contain one.
-CONSOLE_PREFIX = "/_console"
 _STYLE = (
     "body{font-family:sans-serif;margin:1.5em;max-width:70em}table{border-collapse:collapse}"
     "td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left;vertical-align:top}"

@@ -151,7 +151,7 @@ def _prepare(
     if "--extra-files" in arguments:
         # https://docs.aws.amazon.com/glue/latest/dg/add-job-python.html#python-shell-limitations
         raise RunFailed("The --extra-files option cannot be used with Python shell jobs")
-    workdir = settings.state_dir / "runs" / run.id
+    workdir = settings.run_dir(run.id)
     workdir.mkdir(parents=True, exist_ok=True)
     s3 = server_client(settings.endpoint_url, "s3", run.region, settings.credentials)
     try:

@@ -12,6 +12,7 @@ run (``Attempt`` + 1, ``PreviousRunId``, id ``<first id>_attempt_<n>``), as Glue
 from __future__ import annotations
 
 import secrets
+import shutil
 import subprocess
 import threading
 import time
@@ -154,10 +155,8 @@ class JobRuns:
             runs = self._runs.setdefault((region, name), [])
             active = sum(r.state in ACTIVE_STATES for r in runs)
             if active >= limit:
-                raise GlueApiError(
-                    "ConcurrentRunsExceededException",
-                    f"Concurrent runs exceeded for {name}: {active} active run(s), MaxConcurrentRuns is {limit}",
-                )
+                # AWS's own text, as a StartJobRun refusal shows it (the job name, nothing more).
+                raise GlueApiError("ConcurrentRunsExceededException", f"Concurrent runs exceeded for {name}")
             runs.append(run)
         self._launch(run)
         return run.id
@@ -257,11 +256,16 @@ class JobRuns:
             outcome, error = self._run_script(run)
         except Exception as err:  # a run must always end; report the unexpected as FAILED
             outcome, error = "FAILED", f"Internal error while running the job: {type(err).__name__}: {err}"
+        finally:
+            # Like Glue's container, the run's working directory goes when the run ends: the server keeps
+            # only the run's record (GetJobRun) and its log events, not its files.
+            shutil.rmtree(self._settings.run_dir(run.id), ignore_errors=True)
         retry = None
         with self._lock:
             if run.stop_requested and outcome != "SUCCEEDED":
                 outcome, error = "STOPPED", None
             self._set(run, outcome, error)
+            run.process = None  # the ended process and its closed pipes are not kept with the record
             # Glue retries a FAILED run (not a stopped or timed-out one) MaxRetries times, each attempt
             # a new run; the failed run keeps its state and ErrorMessage.
             if outcome == "FAILED" and run.attempt < int(run.job.get("MaxRetries") or 0):

@@ -11,19 +11,14 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from airflow_glue_flow.local.clients import local_client
 from airflow_glue_flow.local.server import DEFAULT_HOST
-from airflow_glue_flow.local.settings import (
-    ACCESS_KEY_ID_ENV,
-    MIN_CRAWL_SECONDS_ENV,
-    SECRET_ACCESS_KEY_ENV,
-    TIMEOUT_UNIT_SECONDS_ENV,
-    Credentials,
-)
+from airflow_glue_flow.local.settings import Credentials, ServerOptions
 
 
 class LocalGlueProcess:
@@ -74,9 +69,7 @@ class LocalGlueProcess:
         host: str = DEFAULT_HOST,
         port: int = 0,
         state_dir: str | Path | None = None,
-        min_crawl_seconds: float | None = None,
-        timeout_unit_seconds: float | None = None,
-        credentials: Credentials | None = None,
+        options: ServerOptions | None = None,
         startup_timeout: float = 60.0,
     ) -> LocalGlueProcess:
         """Start ``glue-flow local serve`` and wait until it prints its endpoint URL.
@@ -85,23 +78,18 @@ class LocalGlueProcess:
         :param port: the port (0: a free one).
         :param state_dir: the state folder, where ``server.log`` holds its stderr (if None: a new temporary
             folder, removed by :meth:`stop`).
-        :param min_crawl_seconds: sets ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS`` for the server.
-        :param timeout_unit_seconds: sets ``GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS`` for the server.
-        :param credentials: the server's credentials (default: the environment's or the default ones).
+        :param options: the settings the caller chooses, passed in the server's environment; it takes the
+            environment's or the defaults for the others.
         :param startup_timeout: seconds to wait for the URL.
         :raises RuntimeError: when the server exits or stays silent.
         """
         directory = Path(state_dir or tempfile.mkdtemp(prefix="glue-flow-local-"))
         owned = state_dir is None
         directory.mkdir(parents=True, exist_ok=True)
-        env = dict(os.environ)
-        if min_crawl_seconds is not None:
-            env[MIN_CRAWL_SECONDS_ENV] = str(min_crawl_seconds)
-        if timeout_unit_seconds is not None:
-            env[TIMEOUT_UNIT_SECONDS_ENV] = str(timeout_unit_seconds)
-        credentials = credentials or Credentials.from_env()
-        env[ACCESS_KEY_ID_ENV] = credentials.access_key_id
-        env[SECRET_ACCESS_KEY_ENV] = credentials.secret_access_key
+        options = options or ServerOptions()
+        # Resolved here, since the handle signs its own clients with the server's credentials.
+        credentials = options.credentials or Credentials.from_env()
+        env = {**os.environ, **replace(options, credentials=credentials).environment()}
         log_path = directory / "server.log"
         with log_path.open("ab") as log:
             process = subprocess.Popen(

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from airflow_glue_flow.local.server import DEFAULT_HOST, LocalGlueServer
-from airflow_glue_flow.local.settings import Credentials
+from airflow_glue_flow.local.settings import Credentials, ServerOptions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,10 +72,12 @@ def serve(args: argparse.Namespace) -> int:
         args.host,
         args.port,
         state_dir=args.state_dir,
-        min_crawl_seconds=args.min_crawl_seconds,
-        timeout_unit_seconds=args.timeout_unit_seconds,
-        credentials=Credentials.from_env(args.access_key_id, args.secret_access_key),
-        allowed_origins=tuple(args.allow_origin) if args.allow_origin else None,
+        options=ServerOptions(
+            min_crawl_seconds=args.min_crawl_seconds,
+            timeout_unit_seconds=args.timeout_unit_seconds,
+            credentials=Credentials.from_env(args.access_key_id, args.secret_access_key),
+            allowed_origins=tuple(args.allow_origin) if args.allow_origin else None,
+        ),
     )
     try:
         url = (

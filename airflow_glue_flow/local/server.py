@@ -14,6 +14,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from airflow_glue_flow.local import s3_notifications
 from airflow_glue_flow.local.api import GlueApi
 from airflow_glue_flow.local.auth import FrontDoor
 from airflow_glue_flow.local.console import Console, with_console
@@ -22,17 +23,8 @@ from airflow_glue_flow.local.jobs import JobRuns
 from airflow_glue_flow.local.json_protocol import JsonProtocol
 from airflow_glue_flow.local.logs import LogPages
 from airflow_glue_flow.local.s3_conditions import S3Preconditions
-from airflow_glue_flow.local.settings import (
-    ALLOWED_ORIGINS_ENV,
-    DEFAULT_MIN_CRAWL_SECONDS,
-    MIN_CRAWL_SECONDS_ENV,
-    STATE_DIR_ENV,
-    TIMEOUT_UNIT_SECONDS_ENV,
-    Credentials,
-    Settings,
-    env_float,
-    env_list,
-)
+from airflow_glue_flow.local.s3_notification_checks import S3NotificationChecks
+from airflow_glue_flow.local.settings import STATE_DIR_ENV, ServerOptions
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -47,12 +39,7 @@ class LocalGlueServer:
     :param port: the port; 0 picks a free one.
     :param state_dir: folder for job scripts and run working directories (default: ``GLUE_FLOW_LOCAL_STATE_DIR``,
         else a new temporary folder, removed when the server stops).
-    :param min_crawl_seconds: shortest crawl in seconds (default: ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS`` or 3).
-    :param timeout_unit_seconds: seconds per Glue timeout minute
-        (default: ``GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS`` or 60).
-    :param credentials: what requests must be signed with (default: ``GLUE_FLOW_LOCAL_ACCESS_KEY_ID`` /
-        ``GLUE_FLOW_LOCAL_SECRET_ACCESS_KEY`` or ``testing`` / ``testing``).
-    :param allowed_origins: browser origins allowed to call (default: ``GLUE_FLOW_LOCAL_ALLOWED_ORIGINS``).
+    :param options: the settings the caller chooses; the environment's or the defaults for the others.
     """
 
     def __init__(
@@ -61,10 +48,7 @@ class LocalGlueServer:
         port: int = 0,
         *,
         state_dir: str | Path | None = None,
-        min_crawl_seconds: float | None = None,
-        timeout_unit_seconds: float | None = None,
-        credentials: Credentials | None = None,
-        allowed_origins: tuple[str, ...] | None = None,
+        options: ServerOptions | None = None,
     ) -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
@@ -78,22 +62,12 @@ class LocalGlueServer:
         # A folder the server made for itself goes when it stops; a folder it was given stays.
         self._owns_state_dir = not given
         Path(directory).mkdir(parents=True, exist_ok=True)
-        self.settings = Settings(
-            endpoint_url="",
-            state_dir=Path(directory).resolve(),
-            min_crawl_seconds=min_crawl_seconds
-            if min_crawl_seconds is not None
-            else env_float(MIN_CRAWL_SECONDS_ENV, DEFAULT_MIN_CRAWL_SECONDS),
-            timeout_unit_seconds=timeout_unit_seconds
-            if timeout_unit_seconds is not None
-            else env_float(TIMEOUT_UNIT_SECONDS_ENV, 60.0),
-            credentials=credentials or Credentials.from_env(),
-            allowed_origins=allowed_origins if allowed_origins is not None else env_list(ALLOWED_ORIGINS_ENV),
-        )
+        self.settings = (options or ServerOptions()).settings("", Path(directory).resolve())
         self.crawls = CrawlerRuns(self.settings)
         self.jobs = JobRuns(self.settings)
         moto = DomainDispatcherApplication(create_backend_app)
-        api = GlueApi(LogPages(S3Preconditions(moto)), self.crawls, self.jobs)
+        s3_notifications.install()
+        api = GlueApi(LogPages(S3Preconditions(S3NotificationChecks(moto))), self.crawls, self.jobs)
         # The console's read-only pages are opened by a browser: they answer before the front door.
         app = with_console(
             FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins),

@@ -22,6 +22,9 @@ ALLOWED_ORIGINS_ENV = "GLUE_FLOW_LOCAL_ALLOWED_ORIGINS"
 #: The credentials the server accepts unless started with others (the AWS CLI's and moto's usual ones).
 DEFAULT_ACCESS_KEY_ID = "testing"
 DEFAULT_SECRET_ACCESS_KEY = "testing"
+#: URL prefix of the console pages on the local Glue's address. The underscore keeps it apart from S3's
+#: path-style URLs: no bucket name may contain one.
+CONSOLE_PREFIX = "/_console"
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,71 @@ class Settings:
     timeout_unit_seconds: float = 60.0
     credentials: Credentials = field(default_factory=Credentials)
     allowed_origins: tuple[str, ...] = ()
+
+    def run_dir(self, run_id: str) -> Path:
+        """The working directory of one job run (its script, files and ``HOME``), removed when the run ends.
+
+        :param run_id: the run id.
+        """
+        return self.state_dir / "runs" / run_id
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """What a caller chooses of a local Glue server's :class:`Settings`; None leaves it to the environment.
+
+    :class:`~airflow_glue_flow.local.server.LocalGlueServer` resolves these in its own process;
+    :class:`~airflow_glue_flow.local.process.LocalGlueProcess` passes them to its subprocess in the
+    environment variables below.
+
+    :param min_crawl_seconds: the shortest crawl (default: ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS``, else 3).
+    :param timeout_unit_seconds: seconds per Glue timeout minute
+        (default: ``GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS``, else 60).
+    :param credentials: what requests must be signed with (default: ``GLUE_FLOW_LOCAL_ACCESS_KEY_ID`` /
+        ``GLUE_FLOW_LOCAL_SECRET_ACCESS_KEY``, else ``testing`` / ``testing``).
+    :param allowed_origins: browser origins allowed to call (default: ``GLUE_FLOW_LOCAL_ALLOWED_ORIGINS``,
+        else none).
+    """
+
+    min_crawl_seconds: float | None = None
+    timeout_unit_seconds: float | None = None
+    credentials: Credentials | None = None
+    allowed_origins: tuple[str, ...] | None = None
+
+    def settings(self, endpoint_url: str, state_dir: Path) -> Settings:
+        """The server's settings: these options, the environment's values for the others, else the defaults.
+
+        :param endpoint_url: the loopback URL the server's crawls and job runs call back to.
+        :param state_dir: the server's state folder.
+        """
+        return Settings(
+            endpoint_url=endpoint_url,
+            state_dir=state_dir,
+            min_crawl_seconds=self.min_crawl_seconds
+            if self.min_crawl_seconds is not None
+            else env_float(MIN_CRAWL_SECONDS_ENV, DEFAULT_MIN_CRAWL_SECONDS),
+            timeout_unit_seconds=self.timeout_unit_seconds
+            if self.timeout_unit_seconds is not None
+            else env_float(TIMEOUT_UNIT_SECONDS_ENV, 60.0),
+            credentials=self.credentials or Credentials.from_env(),
+            allowed_origins=self.allowed_origins
+            if self.allowed_origins is not None
+            else env_list(ALLOWED_ORIGINS_ENV),
+        )
+
+    def environment(self) -> dict[str, str]:
+        """The environment variables that give the options set here to a ``glue-flow local serve`` process."""
+        env: dict[str, str] = {}
+        if self.min_crawl_seconds is not None:
+            env[MIN_CRAWL_SECONDS_ENV] = str(self.min_crawl_seconds)
+        if self.timeout_unit_seconds is not None:
+            env[TIMEOUT_UNIT_SECONDS_ENV] = str(self.timeout_unit_seconds)
+        if self.credentials is not None:
+            env[ACCESS_KEY_ID_ENV] = self.credentials.access_key_id
+            env[SECRET_ACCESS_KEY_ENV] = self.credentials.secret_access_key
+        if self.allowed_origins is not None:
+            env[ALLOWED_ORIGINS_ENV] = ",".join(self.allowed_origins)
+        return env
 
 
 def env_float(name: str, default: float) -> float:

@@ -64,11 +64,5 @@ class GlueCrawlerStartOperator(AwsBaseOperator[GlueCrawlerFlowHook]):
 
     def execute(self, context: Context) -> dict[str, Any]:
         _check_if_running(self.task_id, self.if_running)
-        GlueCrawlerLink.persist(
-            context=context,
-            operator=self,
-            region_name=self.hook.conn_region_name,
-            aws_partition=self.hook.conn_partition,
-            crawler_name=self.crawler_name,
-        )
+        GlueCrawlerLink.persist_for_task(context, self, crawler_name=self.crawler_name)
         return self.hook.start_crawl(self.crawler_name, self.if_running)

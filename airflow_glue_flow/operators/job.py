@@ -275,18 +275,10 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
             )
         self._run_id = run_id
         ti.xcom_push(key=RUN_ID_XCOM_KEY, value=run_id)
-        self._persist_link(context, run_id)
-        return run_id, earlier
-
-    def _persist_link(self, context: Context, run_id: str) -> None:
-        GlueJobRunLink.persist(
-            context=context,
-            operator=self,
-            region_name=self.hook.conn_region_name,
-            aws_partition=self.hook.conn_partition,
-            job_name=urllib.parse.quote(self.job_name, safe=""),
-            job_run_id=run_id,
+        GlueJobRunLink.persist_for_task(
+            context, self, job_name=urllib.parse.quote(self.job_name, safe=""), job_run_id=run_id
         )
+        return run_id, earlier
 
     def _trigger(self, run_id: str) -> GlueJobRunTrigger:
         return GlueJobRunTrigger(

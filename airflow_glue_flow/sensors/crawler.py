@@ -122,13 +122,7 @@ class GlueCrawlerReadySensor(AwsBaseOperator[GlueCrawlerFlowHook]):
         started_after = coerce_started_after(self.task_id, self.started_after)
         if started_after is None:
             started_after = self._started_after_from_upstream(context)
-        GlueCrawlerLink.persist(
-            context=context,
-            operator=self,
-            region_name=self.hook.conn_region_name,
-            aws_partition=self.hook.conn_partition,
-            crawler_name=self.crawler_name,
-        )
+        GlueCrawlerLink.persist_for_task(context, self, crawler_name=self.crawler_name)
         self.log.info(
             "Waiting for crawler %s (crawl started %s): %d checks, %g s apart",
             self.crawler_name,

@@ -57,3 +57,23 @@ def test_unpausing_a_scheduled_dag_starts_no_run_at_once(dagbag, dag_id):
 
     assert now < first.run_after <= now.add(days=1)
     assert (first.run_after.hour, first.run_after.minute) == (3, 0)
+
+
+def test_every_job_script_the_dags_deploy_is_a_shipped_glue_script(dagbag):
+    # The shipped scripts read their arguments with awsglue.utils.getResolvedOptions, like every real Glue
+    # script, and each is run in the local Glue by tests/local/test_job_scripts.py.
+    from airflow_glue_flow.operators.deploy import GlueDeployOperator
+
+    shipped = {path.resolve() for path in (REPO_ROOT / "dags" / "scripts").glob("*.py")}
+    deployed = {
+        (dag_id, deploy._script_path(path).resolve())
+        for dag_id in EXPECTED_DAGS
+        for deploy in dagbag.get_dag(dag_id).tasks
+        if isinstance(deploy, GlueDeployOperator)
+        for path in deploy.scripts
+    }
+
+    assert deployed, "no DAG deploys a job script"
+    assert {(dag_id, path) for dag_id, path in deployed if path not in shipped} == set()
+    for _, path in deployed:
+        assert "from awsglue.utils import getResolvedOptions" in path.read_text(encoding="utf-8"), path

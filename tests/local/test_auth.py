@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 
 from airflow_glue_flow.local import LocalGlueProcess, LocalGlueServer
 from airflow_glue_flow.local.clients import local_client
-from airflow_glue_flow.local.settings import Credentials
+from airflow_glue_flow.local.settings import Credentials, ServerOptions
 from tests.local_glue import wait_for_run
 
 pytestmark = pytest.mark.slow
@@ -196,9 +196,10 @@ def test_the_aws_cli_works_with_the_default_credentials(
 @pytest.fixture
 def custom_server() -> Iterator[LocalGlueServer]:
     """An in-thread server with its own credentials and one allowed browser origin."""
-    server = LocalGlueServer(
+    options = ServerOptions(
         credentials=Credentials("AKIDLOCALTEST", "local-secret"), allowed_origins=("http://localhost:3000",)
-    ).start()
+    )
+    server = LocalGlueServer(options=options).start()
     try:
         yield server
     finally:

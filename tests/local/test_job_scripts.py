@@ -6,6 +6,7 @@ arguments as Glue passes them, and judged by what it wrote to S3 and its logs.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from pathlib import Path
@@ -22,6 +23,8 @@ SCRIPTS = sorted((REPO_ROOT / "dags" / "scripts").glob("*.py"))
 PYTHON_SHELL_SCRIPTS = [s for s in SCRIPTS if "pyspark" not in s.read_text(encoding="utf-8")]
 #: The Glue Workflow seed (the flow this project reproduces), stored verbatim.
 SEED = Path(__file__).parent / "data" / "glue_workflow_seed.md"
+#: SHA-256 of the seed as published; the copy above must keep these exact bytes.
+SEED_SHA256 = "e8ca0bfe351b2a12ec5bb1c1b5f3e1cddf804fa13b230d4dfdda2d4bba194528"
 SEED_SCRIPT_MARKER = "from awsglue.utils import getResolvedOptions"
 #: Long enough for a first run that builds its environment.
 RUN_TIMEOUT = 600
@@ -119,6 +122,11 @@ def test_every_shipped_script_reads_its_arguments_with_awsglue():
 
 def test_every_shipped_python_shell_script_has_a_proof():
     assert sorted(PROOFS) == [script.name for script in PYTHON_SHELL_SCRIPTS]
+
+
+def test_the_stored_seed_is_the_seed_byte_for_byte():
+    # The acceptance checks run the seed's own script verbatim: the stored copy must not be reformatted.
+    assert hashlib.sha256(SEED.read_bytes()).hexdigest() == SEED_SHA256
 
 
 def test_the_seed_script_is_the_seeds_code_block():

@@ -1,4 +1,5 @@
-"""The local Glue cleans up after itself: temporary state folders go when their owner stops."""
+"""The local Glue cleans up after itself: a run's working folder goes when the run ends, temporary state
+folders when their owner stops."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from airflow_glue_flow.local import LocalGlueProcess, LocalGlueServer
 from airflow_glue_flow.local.clients import server_client
 from airflow_glue_flow.local.settings import STATE_DIR_ENV, Credentials
+from tests.local_glue import create_python_job, log_messages, wait_for_run
 
 pytestmark = pytest.mark.slow
 
@@ -75,3 +77,31 @@ def test_crawls_and_job_runs_share_one_client_per_service_and_region() -> None:
     first = server_client("http://127.0.0.1:1", "logs", "us-east-1", credentials)
     assert server_client("http://127.0.0.1:1", "logs", "us-east-1", credentials) is first
     assert server_client("http://127.0.0.1:1", "logs", "eu-west-1", credentials) is not first
+
+
+#: Writes a file into its working directory and says where that is.
+WORKDIR_SCRIPT = b"""
+import os
+with open("scratch.bin", "wb") as out:
+    out.write(os.urandom(1 << 20))
+print(os.getcwd(), flush=True)
+"""
+
+
+@pytest.mark.parametrize("failing", [False, True], ids=["succeeded", "failed"])
+def test_a_finished_run_leaves_no_working_folder(
+    local_glue, glue_client, s3_client, logs_client, bucket, unique, failing
+):
+    # Glue runs a job in a container that goes with the run; the record (GetJobRun) and logs stay.
+    name = unique("workdir")
+    script = WORKDIR_SCRIPT + (b"raise SystemExit(3)\n" if failing else b"")
+    create_python_job(glue_client, s3_client, bucket, name, script)
+
+    run_id = glue_client.start_job_run(JobName=name)["JobRunId"]
+    run = wait_for_run(glue_client, name, run_id, timeout=600)
+
+    assert run["JobRunState"] == ("FAILED" if failing else "SUCCEEDED"), run.get("ErrorMessage")
+    workdir = Path(log_messages(logs_client, "/aws-glue/python-jobs/output", run_id)[0])
+    assert workdir == local_glue.state_dir.resolve() / "runs" / run_id
+    assert not workdir.exists()
+    assert glue_client.get_job_run(JobName=name, RunId=run_id)["JobRun"]["Id"] == run_id

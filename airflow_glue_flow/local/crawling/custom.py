@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from airflow_glue_flow.local.errors import GlueApiError
+from airflow_glue_flow.local.paging import paged
 
 #: CreateClassifier / UpdateClassifier request fields, one per classifier kind.
 KINDS = ("GrokClassifier", "XMLClassifier", "JsonClassifier", "CsvClassifier")
@@ -62,12 +63,7 @@ class ClassifierStore:
         """GetClassifiers, paged with MaxResults / NextToken."""
         with self._lock:
             every = [value for (where, _), value in sorted(self._classifiers.items()) if where == region]
-        start = int(request.get("NextToken") or 0)
-        size = int(request.get("MaxResults") or 100)
-        answer: dict[str, Any] = {"Classifiers": every[start : start + size]}
-        if start + size < len(every):
-            answer["NextToken"] = str(start + size)
-        return answer
+        return paged("Classifiers", every, request)
 
     def update(self, region: str, request: dict[str, Any]) -> dict[str, Any]:
         """UpdateClassifier: changes only the given fields.
