@@ -15,7 +15,7 @@ from asgiref.sync import sync_to_async
 from airflow_glue_flow.hooks.waits import Service
 from airflow_glue_flow.triggers.client_pool import CLIENTS
 
-HookT = TypeVar("HookT", bound=AwsGenericHook)
+HookT = TypeVar("HookT", bound=AwsGenericHook[Any])
 
 
 class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
@@ -33,7 +33,7 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         raises the same error as in sync mode.
     """
 
-    hook_class: ClassVar[type[AwsGenericHook]]
+    hook_class: ClassVar[type[AwsGenericHook[Any]]]
     trigger_fields: ClassVar[tuple[str, ...]]
 
     def __init__(
@@ -45,7 +45,7 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         botocore_config: dict[str, Any] | None = None,
         end_from_trigger: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # BaseTrigger.__init__ has no annotations
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
         self.verify = verify
