@@ -93,6 +93,7 @@ class DynamicFrame(NamedMissingAttributes):
             args = args[1:]
         return self.apply_mapping(*args, **kwargs)
 
+    # The same parameters as the ResolveChoice transform it calls, as in AWS's library.
     def resolveChoice(  # noqa: N802
         self,
         specs: Any = None,
