@@ -7,7 +7,11 @@ the Glue API for bad input). Rules and sources:
 - Python shell: ``MaxCapacity`` is 0.0625 or 1 DPU; no ``WorkerType`` / ``NumberOfWorkers``
   (Job.MaxCapacity, Glue API; AWS answers "Worker Type is not supported for Job Command pythonshell").
 - Spark: ``MaxCapacity`` from 2 to 100 whole DPUs; not together with ``WorkerType`` / ``NumberOfWorkers``,
-  which go together (Job.MaxCapacity, Job.WorkerType, Glue API).
+  which go together (Job.MaxCapacity, Job.WorkerType, Glue API; AWS answers "Please set both Worker Type
+  and Number of Workers.").
+
+Where AWS's message text is known it is used word for word; the other messages are the local Glue's own
+(the README's fidelity table says which).
 - Ray: Glue version 4.0 with worker type Z.2X (Job.WorkerType, Glue API).
 - ``AllocatedCapacity`` and ``MaxCapacity`` are not both set.
 - ``Timeout`` from 1 to 10080 minutes (Job.Timeout: "less than 7 days or 10080 minutes. Otherwise, the
@@ -85,7 +89,7 @@ def validate_capacity(kind: str | None, fields: Mapping[str, Any]) -> None:
             _fail(f"MaxCapacity {capacity} is not valid for Job Command pythonshell: use 0.0625 or 1 DPU")
         return
     if (worker_type is None) != (workers is None):
-        _fail("Please set both Worker Type and Number of Workers")
+        _fail("Please set both Worker Type and Number of Workers.")
     if capacity is not None and worker_type is not None:
         _fail("Do not set Max Capacity if using Worker Type and Number of Workers")
     if kind == "glueray" and worker_type is not None and worker_type != "Z.2X":

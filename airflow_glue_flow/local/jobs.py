@@ -155,10 +155,8 @@ class JobRuns:
             runs = self._runs.setdefault((region, name), [])
             active = sum(r.state in ACTIVE_STATES for r in runs)
             if active >= limit:
-                raise GlueApiError(
-                    "ConcurrentRunsExceededException",
-                    f"Concurrent runs exceeded for {name}: {active} active run(s), MaxConcurrentRuns is {limit}",
-                )
+                # AWS's own text, as a StartJobRun refusal shows it (the job name, nothing more).
+                raise GlueApiError("ConcurrentRunsExceededException", f"Concurrent runs exceeded for {name}")
             runs.append(run)
         self._launch(run)
         return run.id

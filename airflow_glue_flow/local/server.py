@@ -14,6 +14,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from airflow_glue_flow.local import s3_notifications
 from airflow_glue_flow.local.api import GlueApi
 from airflow_glue_flow.local.auth import FrontDoor
 from airflow_glue_flow.local.console import Console, with_console
@@ -22,6 +23,7 @@ from airflow_glue_flow.local.jobs import JobRuns
 from airflow_glue_flow.local.json_protocol import JsonProtocol
 from airflow_glue_flow.local.logs import LogPages
 from airflow_glue_flow.local.s3_conditions import S3Preconditions
+from airflow_glue_flow.local.s3_notification_checks import S3NotificationChecks
 from airflow_glue_flow.local.settings import STATE_DIR_ENV, ServerOptions
 
 DEFAULT_HOST = "127.0.0.1"
@@ -64,7 +66,8 @@ class LocalGlueServer:
         self.crawls = CrawlerRuns(self.settings)
         self.jobs = JobRuns(self.settings)
         moto = DomainDispatcherApplication(create_backend_app)
-        api = GlueApi(LogPages(S3Preconditions(moto)), self.crawls, self.jobs)
+        s3_notifications.install()
+        api = GlueApi(LogPages(S3Preconditions(S3NotificationChecks(moto))), self.crawls, self.jobs)
         # The console's read-only pages are opened by a browser: they answer before the front door.
         app = with_console(
             FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins),

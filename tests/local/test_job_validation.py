@@ -54,7 +54,8 @@ def _create(glue: Any, name: str, bucket: str, kind: str = "pythonshell", **fiel
         ("glueetl", {"GlueVersion": "9.9"}, "Glue version 9.9 is not supported for Job Command glueetl"),
         ("glueetl", {"MaxCapacity": 1.0}, "whole number of DPUs from 2 to 100"),
         ("glueetl", {"MaxCapacity": 2.5}, "whole number of DPUs from 2 to 100"),
-        ("glueetl", {"WorkerType": "G.1X"}, "Please set both Worker Type and Number of Workers"),
+        # AWS's text, as CloudFormation relays it (aws/aws-cdk pull request 26241).
+        ("glueetl", {"WorkerType": "G.1X"}, r"operation: Please set both Worker Type and Number of Workers\.$"),
         (
             "glueetl",
             {"WorkerType": "G.1X", "NumberOfWorkers": 2, "MaxCapacity": 10.0},

@@ -164,8 +164,12 @@ def test_max_concurrent_runs_is_enforced(glue_client, s3_client, bucket, unique)
     _job(glue_client, s3_client, bucket, name, SLEEPING_SCRIPT, ExecutionProperty={"MaxConcurrentRuns": 2})
     runs = [glue_client.start_job_run(JobName=name)["JobRunId"] for _ in range(2)]
 
-    with pytest.raises(glue_client.exceptions.ConcurrentRunsExceededException, match=name):
+    with pytest.raises(glue_client.exceptions.ConcurrentRunsExceededException) as refused:
         glue_client.start_job_run(JobName=name)
+
+    # AWS's message, as a StartJobRun refusal shows it (aws-solutions/amazon-marketing-cloud-uploader-from-aws
+    # issue 51: "Concurrent runs exceeded for iantest06-...-amc-transformation-job").
+    assert refused.value.response["Error"]["Message"] == f"Concurrent runs exceeded for {name}"
 
     glue_client.batch_stop_job_run(JobName=name, JobRunIds=runs)
     assert {wait_for_run(glue_client, name, r)["JobRunState"] for r in runs} == {"STOPPED"}

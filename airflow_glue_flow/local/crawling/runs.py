@@ -238,8 +238,8 @@ class CrawlerRuns:
         recrawl = (crawler.get("RecrawlPolicy") or {}).get("RecrawlBehavior") or "CRAWL_EVERYTHING"
         if recrawl == "CRAWL_EVENT_MODE":
             raise CrawlError(
-                f"Crawler {name} uses RecrawlBehavior CRAWL_EVENT_MODE: S3 event crawls need Amazon SQS, "
-                "which the local Glue does not have"
+                f"Crawler {name} uses RecrawlBehavior CRAWL_EVENT_MODE: the local Glue does not run S3 "
+                "event-mode crawls (crawls that read an SQS queue of S3 events)"
             )
         # The first crawl is always a full one (https://docs.aws.amazon.com/glue/latest/dg/incremental-crawls.html).
         incremental = recrawl == "CRAWL_NEW_FOLDERS_ONLY" and status.known_folders is not None
