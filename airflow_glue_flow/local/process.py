@@ -95,7 +95,13 @@ class LocalGlueProcess:
         log_path = directory / "server.log"
         with log_path.open("ab") as log:
             process = subprocess.Popen(
-                cls.command(host, port, directory),
+                # The server stops with this process even if it is killed outright, and then removes
+                # the folder made for it here.
+                [
+                    *cls.command(host, port, directory),
+                    "--exit-with-parent",
+                    *(["--remove-state-dir"] if owned else []),
+                ],
                 stdout=subprocess.PIPE,
                 stderr=log,
                 stdin=subprocess.DEVNULL,
