@@ -5,12 +5,17 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
 # Airflow reads its configuration at import time, so the isolated home must exist before any import.
 _HOME = Path(tempfile.mkdtemp(prefix="glue-flow-airflow-home-"))
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+# A run stopped with SIGTERM (a CI timeout, a supervisor) ends as Ctrl-C does: fixtures tear down (local
+# Glue servers stop and remove their folders) and the home above goes at exit. By default SIGTERM ends
+# the process at once and leaves all of them behind.
+signal.signal(signal.SIGTERM, signal.default_int_handler)
 (_HOME / "dags").mkdir()
 os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")
@@ -43,6 +48,24 @@ def airflow_db() -> Path:
 
     initdb()
     return _HOME
+
+
+@pytest.fixture
+def aws_default(monkeypatch: pytest.MonkeyPatch) -> str:
+    """``aws_default`` as an AWS connection without endpoint, for tests that fake or mock the AWS API."""
+    from tests.fakes import set_aws_connection
+
+    return set_aws_connection(monkeypatch, region_name="us-east-1")
+
+
+@pytest.fixture
+def moto_s3(aws_default: str) -> Iterator[Any]:
+    """An S3 client of moto's in-process AWS, which serves ``aws_default`` too while the test runs."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        yield boto3.client("s3", region_name="us-east-1")
 
 
 @pytest.fixture
