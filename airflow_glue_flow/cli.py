@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 
 
-def _add_local(subparsers: argparse._SubParsersAction) -> None:
+def _add_local(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from airflow_glue_flow.local.serve import add_arguments, serve
 
     local = subparsers.add_parser("local", help="the local Glue (S3, Glue API, CloudWatch Logs on one port)")
@@ -21,7 +21,7 @@ def _add_local(subparsers: argparse._SubParsersAction) -> None:
     serve_parser.set_defaults(func=serve)
 
 
-def _add_sample(subparsers: argparse._SubParsersAction) -> None:
+def _add_sample(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from airflow_glue_flow.sample import add_arguments, run
 
     sample = subparsers.add_parser("sample", help="the sample data of glue_etl_flow")
@@ -34,7 +34,10 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
 
 
 #: Command groups of ``glue-flow``: each adds its parser to the sub-parsers.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_local, _add_sample]
+COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    _add_local,
+    _add_sample,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

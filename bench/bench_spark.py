@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO))
 from airflow_glue_flow.local import LocalGlueProcess  # noqa: E402
 from airflow_glue_flow.local.job_args import GLUE_LIB  # noqa: E402
 from airflow_glue_flow.local.s3_mirror import BucketMirror  # noqa: E402
+from airflow_glue_flow.local.settings import ServerOptions  # noqa: E402
 from airflow_glue_flow.local.spark_jobs import pyspark_version, spark_defaults, write_conf_dir  # noqa: E402
 from airflow_glue_flow.local.spark_run import spark_environment  # noqa: E402
 
@@ -165,7 +166,7 @@ def main() -> None:
     csv = DATA / f"cvlog-{args.rows}.csv"
     if not csv.exists():
         make_csv(csv, args.rows)
-    with LocalGlueProcess.start(state_dir=DATA / "state", min_crawl_seconds=0) as local:
+    with LocalGlueProcess.start(state_dir=DATA / "state", options=ServerOptions(min_crawl_seconds=0)) as local:
         s3, glue = local.client("s3"), local.client("glue")
         s3.create_bucket(Bucket=BUCKET)
         s3.upload_file(str(csv), BUCKET, "se2/in0/cvlog.csv")

@@ -62,6 +62,8 @@ class LocalGlueProcess:
             argv += ["--state-dir", str(state_dir)]
         return argv
 
+    # host, port, state_dir and options are LocalGlueServer's own, passed to the subprocess on its
+    # command line and in its environment.
     @classmethod
     def start(
         cls,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
@@ -33,11 +33,7 @@ MODES = pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "defer
 JOB_ERROR = "ZeroDivisionError: division by zero"
 
 
-@pytest.fixture(autouse=True)
-def _aws_conn(monkeypatch):
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_AWS_DEFAULT", '{"conn_type": "aws", "extra": {"region_name": "us-east-1"}}'
-    )
+pytestmark = pytest.mark.usefixtures("aws_default")
 
 
 def load_dag(deferrable: bool) -> Any:
@@ -54,8 +50,9 @@ def load_dag(deferrable: bool) -> Any:
     assert dag is not None and set(dag.task_ids) == set(TASKS)
     for task_id in ("wait_for_crawler", "run_job"):
         dag.get_task(task_id).deferrable = deferrable
-    # The job is polled every 30 s; the scripted run has nothing to wait for.
+    # The job is polled every 30 s and retried after 10 s; the scripted run has nothing to wait for.
     dag.get_task("run_job").poll_interval = 0
+    dag.get_task("run_job").retry_delay = timedelta(0)
     return dag
 
 
@@ -238,11 +235,10 @@ def test_failed_job_run_fails_the_last_task_with_aws_message(run_dag, task_error
 
 
 @pytest.mark.slow
-def test_spark_job_chain_on_the_local_glue(run_dag, task_errors, monkeypatch, request):
+def test_spark_job_chain_on_the_local_glue(run_dag, task_errors, request):
     """Nothing scripted: the DAG deploys its crawler, Spark job and script, crawls the seed CSV and runs
     the seed-shaped PySpark job; the Parquet it wrote is read back with boto3 and pyarrow."""
     import io
-    import json
 
     import pyarrow.parquet as pq
     from airflow.dag_processing.dagbag import DagBag
@@ -250,10 +246,9 @@ def test_spark_job_chain_on_the_local_glue(run_dag, task_errors, monkeypatch, re
     from tests.local_glue import SEED_CSV_PATH, require_spark
 
     require_spark()
-    server, s3, glue = (request.getfixturevalue(f) for f in ("local_glue", "s3_client", "glue_client"))
+    request.getfixturevalue("local_aws_default")  # in place of the module's endpoint-less aws_default
+    s3, glue = request.getfixturevalue("s3_client"), request.getfixturevalue("glue_client")
     bucket, unique = request.getfixturevalue("bucket"), request.getfixturevalue("unique")
-    extra = {"endpoint_url": server.endpoint_url, "region_name": "us-east-1"}
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": extra}))
     s3.put_object(Bucket=bucket, Key="se2/in0/csvlog.csv", Body=SEED_CSV_PATH.read_bytes())
     conf = {
         "bucket": bucket,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from awsglue import _catalog
 from pyspark.sql import SparkSession
+
+from . import _catalog
 
 
 def _pages(client: Any, operation: str, key: str, **request: Any) -> list[dict[str, Any]]:
