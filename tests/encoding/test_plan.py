@@ -278,6 +278,7 @@ class _Raw:
         return self._body
 
 
+@pytest.mark.slow  # two conversions per S3 call of a whole run: the longest of the fast tests otherwise
 @pytest.mark.parametrize("multipart", [False, True], ids=["single-part", "multipart"])
 def test_crash_before_any_s3_call_then_rerun_converges(s3, monkeypatch, multipart):
     # The delete step's crash points run against the local Glue (test_plan_local_glue.py).
