@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 
 
-def _add_local(subparsers: argparse._SubParsersAction) -> None:
+def _add_local(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from airflow_glue_flow.local.serve import add_arguments, serve
 
     local = subparsers.add_parser("local", help="the local Glue (S3, Glue API, CloudWatch Logs on one port)")
@@ -22,7 +22,7 @@ def _add_local(subparsers: argparse._SubParsersAction) -> None:
     serve_parser.set_defaults(func=serve)
 
 
-def _add_sample(subparsers: argparse._SubParsersAction) -> None:
+def _add_sample(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from airflow_glue_flow.sample import add_arguments, run
 
     sample = subparsers.add_parser("sample", help="the sample data of glue_etl_flow")
@@ -34,7 +34,7 @@ def _add_sample(subparsers: argparse._SubParsersAction) -> None:
     upload.set_defaults(func=run)
 
 
-def _add_events(subparsers: argparse._SubParsersAction) -> None:
+def _add_events(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from airflow_glue_flow.events_setup import add_arguments, run
 
     events = subparsers.add_parser("events", help="S3 event notifications for glue_etl_event_flow")
@@ -47,7 +47,11 @@ def _add_events(subparsers: argparse._SubParsersAction) -> None:
 
 
 #: Command groups of ``glue-flow``: each adds its parser to the sub-parsers.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_local, _add_sample, _add_events]
+COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
+    _add_local,
+    _add_sample,
+    _add_events,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

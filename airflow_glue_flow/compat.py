@@ -23,6 +23,7 @@ class DeferralTimeoutHook:
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
         """Resume as Airflow does; on a deferral timeout, run :meth:`on_deferral_timeout` first."""
         try:
+            # BaseOperator, which this mixin comes before in the MRO, has it; mypy sees only ``object``.
             return super().resume_execution(next_method, next_kwargs, context)  # type: ignore[misc]
         except TaskDeferralTimeout:
             self.on_deferral_timeout(context)

@@ -92,20 +92,20 @@ def check_crawl(
             "waiting", f"{state} (last crawl started {last_start.isoformat()}, before this one)"
         )
     status = str(last.get("Status") or "")
-    details = {
-        "status": status,
-        "error_message": last.get("ErrorMessage") or "",
-        "log_group": last.get("LogGroup") or "",
-        "log_stream": last.get("LogStream") or "",
-        "crawl_started_at": last_start,
-    }
-    if status == CRAWL_SUCCESS_STATE:
-        return CrawlCheck("succeeded", state, **details)
-    if status not in CRAWL_FAILURE_STATES:
+    error_message = str(last.get("ErrorMessage") or "")
+    if status != CRAWL_SUCCESS_STATE and status not in CRAWL_FAILURE_STATES:
         # A READY crawler will not change its LastCrawl any more, so waiting on an unknown status is
         # pointless; report it as a failure that names the odd value.
-        details["error_message"] = details["error_message"] or f"unexpected LastCrawl.Status {status!r}"
-    return CrawlCheck("failed", state, **details)
+        error_message = error_message or f"unexpected LastCrawl.Status {status!r}"
+    return CrawlCheck(
+        "succeeded" if status == CRAWL_SUCCESS_STATE else "failed",
+        state,
+        status=status,
+        error_message=error_message,
+        log_group=str(last.get("LogGroup") or ""),
+        log_stream=str(last.get("LogStream") or ""),
+        crawl_started_at=last_start,
+    )
 
 
 def crawl_summary(crawler_name: str, check: CrawlCheck, metrics: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -15,7 +15,11 @@ from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
 
 class GlueFlowError(AirflowException):
-    """Base class of every airflow-glue-flow error."""
+    """Base class of every airflow-glue-flow error.
+
+    Each subclass passes its own ``__init__`` arguments on as ``fields``, name for name: that repetition is
+    the contract :meth:`from_event` rebuilds the error from, so it is kept written out in every class.
+    """
 
     def __init__(self, message: str, **fields: Any) -> None:
         super().__init__(message)

@@ -3,7 +3,8 @@
 Starts ``glue-flow local serve``, then runs rounds of Python-shell job runs and crawls (each job run
 writes log lines, each crawl reads a CSV) and prints the server's resident memory (with its children)
 after every round, the growth per job run in the first and in the last rounds, and their ratio. A leak
-grows at the same rate in both halves (ratio near 1); bounded memory flattens out (ratio near 0).
+grows at the same rate in both halves (ratio near 1); bounded memory flattens out (ratio near 0). It
+also counts the run working folders left in the server's state folder (0: each goes with its run).
 
     python bench/bench_local_memory.py [--rounds 6] [--runs 20] [--crawls 5]
 """
@@ -111,13 +112,19 @@ def main() -> None:
             time.sleep(1)
             samples.append(rss_mb(pid))
             done = f"{n * args.runs} job runs, {n * args.crawls} crawls"
-            print(f"after round {n} ({done}): {samples[-1]:.0f} MB, {threads(pid)} threads")
+            left = len(list((glue.state_dir / "runs").glob("*")))
+            print(
+                f"after round {n} ({done}): {samples[-1]:.0f} MB, {threads(pid)} threads, "
+                f"{left} run folders left"
+            )
         half = args.rounds // 2
         first = (samples[half] - samples[1]) / max(half - 1, 1) / args.runs
         last = (samples[-1] - samples[half]) / (args.rounds - half) / args.runs
         print(
             f"growth per job run: rounds 2-{half}: {first * 1024:.0f} KB, rounds {half + 1}-{args.rounds}: {last * 1024:.0f} KB"
         )
+        total = (samples[-1] - samples[1]) / (max(args.rounds - 1, 1) * args.runs)
+        print(f"growth per job run after the first round: {total * 1024:.0f} KB")
         if first > 0:
             print(f"ratio last/first: {last / first:.2f}")
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 
 # Airflow reads its configuration at import time, so the isolated home must exist before any import.
 _HOME = Path(tempfile.mkdtemp(prefix="glue-flow-airflow-home-"))
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+# A run stopped with SIGTERM (a CI timeout, a supervisor) ends as Ctrl-C does: fixtures tear down (local
+# Glue servers stop and remove their folders) and the home above goes at exit. By default SIGTERM ends
+# the process at once and leaves all of them behind.
+signal.signal(signal.SIGTERM, signal.default_int_handler)
 (_HOME / "dags").mkdir()
 os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_HOME / "dags")

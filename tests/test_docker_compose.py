@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -17,6 +19,8 @@ from airflow_glue_flow.local.clients import local_client
 from tests.conftest import REPO_ROOT
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yaml").read_text())
+#: Services that run once to completion; the others wait for them with service_completed_successfully.
+INIT_SERVICES = ("local-glue-init", "airflow-init")
 AIRFLOW_SERVICES = (
     "airflow-init",
     "airflow-apiserver",
@@ -42,7 +46,7 @@ def test_compose_file_is_valid_against_the_compose_specification():
 
 
 def test_compose_has_airflow_postgres_and_the_local_glue():
-    assert set(COMPOSE["services"]) == {"postgres", "local-glue", *AIRFLOW_SERVICES}
+    assert set(COMPOSE["services"]) == {"postgres", "local-glue-init", "local-glue", *AIRFLOW_SERVICES}
     for name in AIRFLOW_SERVICES:
         assert "./dags:/opt/airflow/dags" in COMPOSE["services"][name]["volumes"]
 
@@ -58,15 +62,15 @@ def test_image_installs_the_package_from_the_repository():
         for source in sources.split():
             assert (REPO_ROOT / build["context"] / source).exists(), source
     assert '"/opt/airflow/glue-flow[local]"' in build["dockerfile_inline"]
-    assert {COMPOSE["services"][name]["image"] for name in ("local-glue", *AIRFLOW_SERVICES)} == {
-        "airflow-glue-flow:local"
-    }
+    assert {
+        COMPOSE["services"][name]["image"] for name in (*INIT_SERVICES, "local-glue", *AIRFLOW_SERVICES)
+    } == {"airflow-glue-flow:local"}
 
 
 def test_one_common_block_for_every_airflow_service():
     assert [key for key in COMPOSE if key.startswith("x-")] == ["x-airflow-common"]
     common = COMPOSE["x-airflow-common"]
-    for name in (*AIRFLOW_SERVICES, "local-glue"):
+    for name in (*AIRFLOW_SERVICES, "local-glue-init", "local-glue"):
         service = COMPOSE["services"][name]
         assert (service["image"], service["build"], service["user"]) == (
             common["image"],
@@ -92,12 +96,12 @@ def test_published_ports_are_on_loopback_only():
 def test_long_running_services_have_healthchecks_that_dependants_wait_for():
     services = COMPOSE["services"]
     for name, service in services.items():
-        if name == "airflow-init":
+        if name in INIT_SERVICES:
             assert service["restart"] == "no"
             continue
         assert service["healthcheck"]["test"][0] == "CMD", name
         for dependency, condition in service.get("depends_on", {}).items():
-            expected = "service_completed_successfully" if dependency == "airflow-init" else "service_healthy"
+            expected = "service_completed_successfully" if dependency in INIT_SERVICES else "service_healthy"
             assert condition == {"condition": expected}, (name, dependency)
     for name in AIRFLOW_SERVICES[1:]:
         assert set(services[name]["depends_on"]) == {"postgres", "local-glue", "airflow-init"}
@@ -112,6 +116,23 @@ def test_logs_and_generated_config_live_in_volumes():
     config_dir = env["AIRFLOW_CONFIG"].rsplit("/", 1)[0]
     assert mounts[config_dir] in COMPOSE["volumes"]
     assert mounts["/opt/airflow/logs"] in COMPOSE["volumes"]
+
+
+def test_local_glue_serves_only_after_its_job_environments_are_built_in_a_volume():
+    from airflow_glue_flow.local.job_env import ENV_DIR_ENV
+
+    init, glue = COMPOSE["services"]["local-glue-init"], COMPOSE["services"]["local-glue"]
+
+    assert init["command"] == ["python", "-m", "airflow_glue_flow.local", "warm"]
+    assert glue["depends_on"] == {"local-glue-init": {"condition": "service_completed_successfully"}}
+    # Both see the same named volume where the job environments are kept, so the server finds them built.
+    assert init["volumes"] == glue["volumes"]
+    [volume] = init["volumes"]
+    name, target = volume.split(":")
+    assert name in COMPOSE["volumes"]
+    assert init["environment"][ENV_DIR_ENV] == glue["environment"][ENV_DIR_ENV] == target
+    # The image creates the mount point writable, so the volume starts writable for any AIRFLOW_UID.
+    assert target in COMPOSE["x-airflow-common"]["build"]["dockerfile_inline"]
 
 
 def test_glue_waits_are_deferrable_by_default():
@@ -195,3 +216,24 @@ def test_glue_flow_local_serve_console_script_prints_its_url(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_local_glue_init_command_builds_the_job_environments_the_server_reuses():
+    from airflow_glue_flow.local.job_env import ENV_DIR_ENV, env_root
+
+    init = COMPOSE["services"]["local-glue-init"]
+    # The volume outlives `docker compose down`: here, the folder the test session's own warm-up filled
+    # (a build from nothing takes minutes; what it builds is tested in tests/local/test_job_env.py).
+    env = {**os.environ, **init["environment"], ENV_DIR_ENV: str(env_root())}
+
+    done = subprocess.run(
+        [sys.executable, *init["command"][1:]], env=env, capture_output=True, text=True, timeout=600
+    )
+
+    assert done.returncode == 0, done.stderr
+    pythons = [Path(line) for line in done.stdout.splitlines()]
+    assert len(pythons) == 2  # no library set, and analytics
+    for python in pythons:
+        assert python.parent.parent.parent == env_root()
+        assert (python.parent.parent / ".complete").exists()

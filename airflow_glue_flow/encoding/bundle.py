@@ -26,7 +26,10 @@ def package_zip(name: str) -> bytes:
     ``package_zip("airflow_glue_flow.encoding")`` holds ``airflow_glue_flow/__init__.py`` and
     ``airflow_glue_flow/encoding/*.py``.
     """
-    folder = Path(importlib.import_module(name).__file__).parent  # type: ignore[arg-type]
+    module_file = importlib.import_module(name).__file__
+    if module_file is None:
+        raise ValueError(f"{name} is a namespace package: it has no files of its own to zip")
+    folder = Path(module_file).parent
     parts = name.split(".")
     base = folder.parents[len(parts) - 1]  # the folder that holds the top-level package
     parents = [folder.parents[i] / "__init__.py" for i in range(len(parts) - 2, -1, -1)]

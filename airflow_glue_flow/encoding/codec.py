@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, Protocol
 
 DEFAULT_CHUNK_SIZE = 1 << 20
 """Bytes read from the source per decode step (1 MiB keeps the codec fast and memory flat)."""
@@ -26,6 +26,12 @@ def _count_replacement(exc: UnicodeError) -> tuple[str, int]:
 
 # Same output as the built-in "replace" handler, but counts what it replaced (per thread).
 codecs.register_error("glueflow-replace", _count_replacement)
+
+
+class BinarySink(Protocol):
+    """Where :func:`transcode_stream` writes: a binary file object, or anything else with ``write(bytes)``."""
+
+    def write(self, data: bytes, /) -> int: ...
 
 
 class DecodeFailure(ValueError):
@@ -73,7 +79,7 @@ def check_codecs(source_encoding: str, target_encoding: str, errors: str) -> Non
 
 def transcode_stream(
     src: IO[bytes],
-    dst: IO[bytes],
+    dst: BinarySink,
     source_encoding: str = "cp932",
     target_encoding: str = "utf-8",
     errors: str = "strict",

@@ -180,7 +180,7 @@ def _stream(
     try:
         result = transcode_stream(
             body,
-            writer,  # type: ignore[arg-type]
+            writer,
             settings.source_encoding,
             settings.target_encoding,
             settings.errors,

@@ -51,6 +51,7 @@ class StandardRetriesMixin:
     @property
     def config(self) -> Config:
         """The botocore client config: the hook's or connection's, with ``standard`` retries by default."""
+        # The hook class this mixin comes before in the MRO has ``config``; mypy sees only ``object`` here.
         config: Config = super().config  # type: ignore[misc]
         retries: dict[str, Any] = dict(config.retries or {})
         if "mode" in retries or os.environ.get("AWS_RETRY_MODE"):

@@ -8,7 +8,6 @@ summary. :func:`~airflow_glue_flow.hooks.waits.drive` runs it in the worker, and
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -25,7 +24,7 @@ from airflow_glue_flow.crawl_check import (
 )
 from airflow_glue_flow.exceptions import GlueCrawlerNotFoundError, GlueFlowError
 from airflow_glue_flow.hooks.aws_errors import api_call_error, error_code, error_message
-from airflow_glue_flow.hooks.waits import Request, Step
+from airflow_glue_flow.hooks.waits import Request, Step, WaitLog
 
 
 def aws_error(crawler_name: str, operation: str, error: ClientError | BotoCoreError) -> GlueFlowError:
@@ -59,7 +58,7 @@ class CrawlWait:
         started_after: datetime | None,
         wait_time: float,
         max_attempts: int,
-        log: logging.Logger,
+        log: WaitLog,
     ) -> None:
         self.crawler_name, self.started_after = crawler_name, started_after
         self.wait_time, self.max_attempts, self.log = wait_time, max_attempts, log

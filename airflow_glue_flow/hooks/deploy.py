@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
@@ -102,18 +102,13 @@ class GlueDeployHook(AwsBaseHook):
             "Targets": {"S3Targets": [{"Path": "s3://bucket/prefix/"}]}}``.
         """
         name = spec["Name"]
-        try:
-            current = self.conn.get_crawler(Name=name)["Crawler"]
-        except self.conn.exceptions.EntityNotFoundException:
-            self.conn.create_crawler(**spec)
-            self.log.info("Created Glue crawler %s", name)
-            return "created"
-        changed = changed_fields(spec, current)
-        if changed:
-            self.conn.update_crawler(**{k: v for k, v in spec.items() if k != "Tags"})
-            self.log.info("Updated Glue crawler %s: %s", name, ", ".join(changed))
-        tags_changed = self._sync_tags("crawler", name, spec.get("Tags"))
-        return "updated" if changed or tags_changed else "unchanged"
+        return self._ensure(
+            "crawler",
+            spec,
+            get=lambda: self.conn.get_crawler(Name=name)["Crawler"],
+            create=lambda: self.conn.create_crawler(**spec),
+            update=lambda: self.conn.update_crawler(**{k: v for k, v in spec.items() if k != "Tags"}),
+        )
 
     def ensure_job(self, spec: dict[str, Any]) -> Outcome:
         """Create the job described by ``spec`` (CreateJob keyword arguments) or update it.
@@ -125,18 +120,37 @@ class GlueDeployHook(AwsBaseHook):
             "ScriptLocation": "s3://...", "PythonVersion": "3.9"}, "DefaultArguments": {...}}``.
         """
         name = spec["Name"]
+        update = {k: v for k, v in spec.items() if k not in _NOT_DEFINITION}
+        return self._ensure(
+            "job",
+            spec,
+            get=lambda: self.conn.get_job(JobName=name)["Job"],
+            create=lambda: self.conn.create_job(**spec),
+            update=lambda: self.conn.update_job(JobName=name, JobUpdate=update),
+        )
+
+    def _ensure(
+        self,
+        kind: Literal["crawler", "job"],
+        spec: dict[str, Any],
+        *,
+        get: Callable[[], dict[str, Any]],
+        create: Callable[[], object],
+        update: Callable[[], object],
+    ) -> Outcome:
+        """Create the resource, or update it when a field ``spec`` sets differs; then sync its tags."""
+        name = spec["Name"]
         try:
-            current = self.conn.get_job(JobName=name)["Job"]
+            current = get()
         except self.conn.exceptions.EntityNotFoundException:
-            self.conn.create_job(**spec)
-            self.log.info("Created Glue job %s", name)
+            create()
+            self.log.info("Created Glue %s %s", kind, name)
             return "created"
         changed = changed_fields(spec, current)
         if changed:
-            update = {k: v for k, v in spec.items() if k not in _NOT_DEFINITION}
-            self.conn.update_job(JobName=name, JobUpdate=update)
-            self.log.info("Updated Glue job %s: %s", name, ", ".join(changed))
-        tags_changed = self._sync_tags("job", name, spec.get("Tags"))
+            update()
+            self.log.info("Updated Glue %s %s: %s", kind, name, ", ".join(changed))
+        tags_changed = self._sync_tags(kind, name, spec.get("Tags"))
         return "updated" if changed or tags_changed else "unchanged"
 
     def _sync_tags(self, kind: str, name: str, wanted: Mapping[str, str] | None) -> bool:

@@ -9,7 +9,6 @@ attempt Glue starts next (``PreviousRunId``), so the wait ends with the last att
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.glue import format_glue_logs
@@ -17,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from airflow_glue_flow.exceptions import GlueFlowError, GlueJobRunFailedError, GlueJobRunTimeoutError
 from airflow_glue_flow.hooks.aws_errors import api_call_error, error_code, error_message
-from airflow_glue_flow.hooks.waits import Request, Step
+from airflow_glue_flow.hooks.waits import Request, Step, WaitLog
 from airflow_glue_flow.states import JOB_RUNNING_STATES, JOB_SUCCESS_STATE
 
 #: Log group of Python-shell jobs, used when a run does not report its LogGroupName.
@@ -76,9 +75,7 @@ class LogTokens:
         pairs = zip(log_group_names(job_run), ("output", "error"), strict=True)
         return [(group, attr) for group, attr in pairs if group not in self.unreadable]
 
-    def advance(
-        self, group: str, attr: str, token: str | None, lines: list[str], log: logging.Logger
-    ) -> None:
+    def advance(self, group: str, attr: str, token: str | None, lines: list[str], log: WaitLog) -> None:
         """Remember where reading ``group`` stopped and write the lines read to ``log``.
 
         :param group: the log group read.
@@ -114,9 +111,7 @@ def take_page(response: dict[str, Any], token: str | None, lines: list[str]) -> 
     return next_token, False
 
 
-def log_read_failed(
-    tokens: LogTokens, group: str, error: ClientError | BotoCoreError, log: logging.Logger
-) -> None:
+def log_read_failed(tokens: LogTokens, group: str, error: ClientError | BotoCoreError, log: WaitLog) -> None:
     """Handle a failed GetLogEvents: the logs are extra, so reading them never decides the task."""
     if isinstance(error, ClientError) and error_code(error) == "ResourceNotFoundException":
         return  # the run creates its streams only once it starts; until then there is nothing to read
@@ -151,7 +146,7 @@ class JobRunWait:
         max_attempts: int,
         verbose: bool = False,
         follow_retries: bool = True,
-        log: logging.Logger,
+        log: WaitLog,
     ) -> None:
         self.job_name, self.run_id = job_name, run_id
         self.poll_interval, self.max_attempts = poll_interval, max_attempts

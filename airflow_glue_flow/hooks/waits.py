@@ -13,11 +13,22 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 Service = Literal["glue", "logs"]
+
+
+class WaitLog(Protocol):
+    """Where a wait writes its progress: a task's or a trigger's ``log`` (Airflow's structlog logger) or a
+    :class:`logging.Logger`, with %-style arguments."""
+
+    def info(self, msg: str, /, *args: Any) -> Any: ...
+
+    def warning(self, msg: str, /, *args: Any) -> Any: ...
+
+
 #: What an AWS call answered: its response, or the botocore error it raised after botocore's retries.
 Answer = tuple[dict[str, Any] | None, ClientError | BotoCoreError | None]
 

@@ -52,7 +52,7 @@ class _GlueLink(BaseAwsLink):
             return ""
 
     @classmethod
-    def persist(  # type: ignore[override]
+    def persist(
         cls, context: Any, operator: Any, region_name: str, aws_partition: str, **kwargs: Any
     ) -> None:
         """Store the link's values, with the local console's URL when the task ran against the local Glue."""

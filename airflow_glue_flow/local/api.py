@@ -53,10 +53,8 @@ class GlueApi:
             "GetCrawlers": self._get_crawlers,
             "BatchGetCrawlers": self._batch_get_crawlers,
             "GetCrawlerMetrics": self._get_crawler_metrics,
-            "CreateCrawler": self._create_crawler,
             "DeleteCrawler": self._delete_crawler,
             "UpdateCrawler": self._update_crawler,
-            "CreateJob": self._create_job,
             "UpdateJob": self._update_job,
             "StartJobRun": self._start_job_run,
             "GetJobRun": self._get_job_run,
@@ -71,8 +69,15 @@ class GlueApi:
                 "ResumeWorkflowRun", request
             ),
             "StartTrigger": lambda environ, region, request: refuse_trigger_start(request),
-            "CreateTrigger": self._create_trigger,
         }
+        # Definitions checked as AWS checks them, then stored by moto.
+        checks: dict[str, Callable[[dict[str, Any]], None]] = {
+            "CreateCrawler": check_crawler,
+            "CreateJob": validate_job,
+            "CreateTrigger": check_trigger_creation,
+        }
+        for action, check in checks.items():
+            self._actions[action] = self._checked(action, check)
         # Custom classifiers (moto has none) are kept with the crawls that use them.
         for action, handler in crawls.classifiers.actions().items():
             self._actions[action] = _regional(handler)
@@ -129,6 +134,17 @@ class GlueApi:
             raise GlueApiError(code, message, int(captured["status"].split()[0]))
         return answer
 
+    def _checked(
+        self, action: str, check: Callable[[dict[str, Any]], None]
+    ) -> Callable[[dict[str, Any], str, dict[str, Any]], dict[str, Any]]:
+        """A handler that checks the request with ``check`` (raising AWS's error), then passes it to moto."""
+
+        def handler(environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
+            check(request)
+            return self.call_moto(environ, action, request)
+
+        return handler
+
     # Crawlers
 
     def _start_crawler(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
@@ -166,12 +182,6 @@ class GlueApi:
             names = sorted(c["Name"] for c in self.call_moto(environ, "GetCrawlers", {})["Crawlers"])
         return {"CrawlerMetricsList": [self.crawls.metrics(region, name) for name in names]}
 
-    def _create_crawler(
-        self, environ: dict[str, Any], region: str, request: dict[str, Any]
-    ) -> dict[str, Any]:
-        check_crawler(request)
-        return self.call_moto(environ, "CreateCrawler", request)
-
     def _delete_crawler(
         self, environ: dict[str, Any], region: str, request: dict[str, Any]
     ) -> dict[str, Any]:
@@ -195,10 +205,6 @@ class GlueApi:
 
     # Jobs and job runs
 
-    def _create_job(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
-        validate_job(request)
-        return self.call_moto(environ, "CreateJob", request)
-
     def _update_job(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
         validate_job(request.get("JobUpdate") or {})
         return {"JobName": update_job(glue_backend(access_key_of(environ), region), request)}
@@ -214,12 +220,6 @@ class GlueApi:
     def _get_job_runs(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
         self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
         return paged("JobRuns", self.jobs.list(region, request["JobName"]), request)
-
-    def _create_trigger(
-        self, environ: dict[str, Any], region: str, request: dict[str, Any]
-    ) -> dict[str, Any]:
-        check_trigger_creation(request)
-        return self.call_moto(environ, "CreateTrigger", request)
 
     def _batch_stop_job_run(
         self, environ: dict[str, Any], region: str, request: dict[str, Any]

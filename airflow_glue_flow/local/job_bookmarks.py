@@ -80,10 +80,7 @@ class BookmarkStore:
         :raises GlueApiError: EntityNotFoundException when the job has no bookmark.
         """
         with _LOCK:
-            entry = self._read(key)
-        if entry is None:
-            raise GlueApiError("EntityNotFoundException", f"Continuation for job {key[1]} not found")
-        return entry
+            return self._existing(key)
 
     def reset(self, key: tuple[str, str]) -> dict[str, Any]:
         """ResetJobBookmark: forget what the job read; answer the entry as it was.
@@ -92,8 +89,12 @@ class BookmarkStore:
         :raises GlueApiError: EntityNotFoundException when the job has no bookmark.
         """
         with _LOCK:
-            entry = self._read(key)
-            if entry is None:
-                raise GlueApiError("EntityNotFoundException", f"Continuation for job {key[1]} not found")
+            entry = self._existing(key)
             self._file(key).unlink()
+        return entry
+
+    def _existing(self, key: tuple[str, str]) -> dict[str, Any]:
+        entry = self._read(key)
+        if entry is None:
+            raise GlueApiError("EntityNotFoundException", f"Continuation for job {key[1]} not found")
         return entry

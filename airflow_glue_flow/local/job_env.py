@@ -23,8 +23,10 @@ import subprocess
 import sys
 import threading
 import traceback
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: Environment variable: folder that keeps the built job environments (default: the user's cache dir).
 ENV_DIR_ENV = "GLUE_FLOW_LOCAL_ENV_DIR"
@@ -84,7 +86,7 @@ class Interpreter:
     version: tuple[int, int]
 
 
-def declared_version(command: dict) -> tuple[int, int]:
+def declared_version(command: Mapping[str, Any]) -> tuple[int, int]:
     """The Python a Python-shell job declares (``Command.PythonVersion``).
 
     :param command: the job's Command.
@@ -209,8 +211,8 @@ def _uv() -> str:
 def ensure_environment(
     interpreter: Interpreter,
     wanted: list[str],
-    user_modules: list[str] = (),
-    installer_options: list[str] = (),
+    user_modules: Sequence[str] = (),
+    installer_options: Sequence[str] = (),
     root: Path | None = None,
 ) -> Path:
     """Build the environment for an interpreter and requirement set, once; return its Python.

@@ -8,23 +8,26 @@ shutdown), it kills all its descendants and exits with the command's status (128
 the command was killed by a signal). No leftover keeps the job's stdout open, so the run ends at once.
 """
 
+from __future__ import annotations
+
 import ctypes
 import os
 import signal
 import sys
+from types import FrameType
 
 _PR_SET_PDEATHSIG = 1
 _PR_SET_CHILD_SUBREAPER = 36
 
 
-def _prctl(option, value):
+def _prctl(option: int, value: int) -> bool:
     libc = ctypes.CDLL(None, use_errno=True)
-    return libc.prctl(option, value, 0, 0, 0) == 0
+    return bool(libc.prctl(option, value, 0, 0, 0) == 0)
 
 
-def _children():
+def _children() -> set[int]:
     me = os.getpid()
-    pids = set()
+    pids: set[int] = set()
     try:
         for task in os.listdir(f"/proc/{me}/task"):
             with open(f"/proc/{me}/task/{task}/children") as handle:
@@ -44,7 +47,7 @@ def _children():
     return pids
 
 
-def _end_everything():
+def _end_everything() -> None:
     """Kill every descendant; return once none is left (orphans of killed ones come back to us)."""
     while True:
         for pid in _children():
@@ -58,7 +61,7 @@ def _end_everything():
             return
 
 
-def main(command):
+def main(command: list[str]) -> int:
     linux = sys.platform.startswith("linux")
     subreaper = linux and _prctl(_PR_SET_CHILD_SUBREAPER, 1)
     if linux:
@@ -76,7 +79,7 @@ def main(command):
     )
     ended = False
 
-    def stop(signum, frame):
+    def stop(signum: int | None, frame: FrameType | None) -> None:
         if not ended:
             os.kill(job, signal.SIGKILL)
 

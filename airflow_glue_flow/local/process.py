@@ -62,6 +62,8 @@ class LocalGlueProcess:
             argv += ["--state-dir", str(state_dir)]
         return argv
 
+    # host, port, state_dir and options are LocalGlueServer's own, passed to the subprocess on its
+    # command line and in its environment.
     @classmethod
     def start(
         cls,
@@ -93,7 +95,13 @@ class LocalGlueProcess:
         log_path = directory / "server.log"
         with log_path.open("ab") as log:
             process = subprocess.Popen(
-                cls.command(host, port, directory),
+                # The server stops with this process even if it is killed outright, and then removes
+                # the folder made for it here.
+                [
+                    *cls.command(host, port, directory),
+                    "--exit-with-parent",
+                    *(["--remove-state-dir"] if owned else []),
+                ],
                 stdout=subprocess.PIPE,
                 stderr=log,
                 stdin=subprocess.DEVNULL,

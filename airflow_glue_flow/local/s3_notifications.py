@@ -18,8 +18,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote_plus
+
+if TYPE_CHECKING:
+    from moto.s3.notifications import S3NotificationEvent
 
 #: Event types whose messages use version 2.3 of the structure; all other events use 2.1.
 _V23_EVENTS = ("s3:ObjectAcl:", "s3:ObjectTagging:", "s3:LifecycleTransition", "s3:IntelligentTiering")
@@ -135,16 +138,17 @@ def _send(account_id: str, queue_arn: str, message: dict[str, Any]) -> None:
         return
 
 
-def _send_event(account_id: str, event: Any, bucket: Any, key: Any) -> None:
+# Takes moto's send_event's place, so it has its signature (moto passes its S3NotificationEvent enum).
+def _send_event(account_id: str, event_name: S3NotificationEvent, bucket: Any, key: Any) -> None:
     configuration = bucket.notification_configuration
     if configuration is None or key is None:
         return
-    event_name = str(getattr(event, "value", event))  # moto passes its S3NotificationEvent enum
-    if event_name == "s3:ObjectCreated:Put" and getattr(key, "multipart", None) is not None:
+    event = str(getattr(event_name, "value", event_name))
+    if event == "s3:ObjectCreated:Put" and getattr(key, "multipart", None) is not None:
         return  # moto stores a completed multipart upload with a PUT; S3 sends CompleteMultipartUpload only
     for notification in configuration.queue:
-        if notification.matches(event_name, key.name):
-            record = event_record(event_name, bucket, key, notification.id)
+        if notification.matches(event, key.name):
+            record = event_record(event, bucket, key, notification.id)
             _send(account_id, notification.arn, {"Records": [record]})
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
+import threading
+import time
 from typing import Any
 
 from airflow_glue_flow.local.server import DEFAULT_HOST, LocalGlueServer
@@ -24,6 +27,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--state-dir",
         default=None,
         help="folder for job scripts and run directories (default: a temporary folder)",
+    )
+    parser.add_argument(
+        "--remove-state-dir",
+        action="store_true",
+        help="remove the --state-dir folder when the server stops (a folder the server makes is always removed)",
+    )
+    parser.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop (as on SIGTERM) when the process that started the server is gone",
     )
     parser.add_argument(
         "--min-crawl-seconds",
@@ -68,10 +81,13 @@ def serve(args: argparse.Namespace) -> int:
 
     # Installed first, so a SIGTERM at any later moment still runs the cleanup below.
     signal.signal(signal.SIGTERM, terminate)
+    if args.exit_with_parent:
+        _exit_with_parent()
     server = LocalGlueServer(
         args.host,
         args.port,
         state_dir=args.state_dir,
+        remove_state_dir=args.remove_state_dir,
         options=ServerOptions(
             min_crawl_seconds=args.min_crawl_seconds,
             timeout_unit_seconds=args.timeout_unit_seconds,
@@ -101,3 +117,19 @@ def serve(args: argparse.Namespace) -> int:
     finally:
         server.release()
     return 0
+
+
+def _exit_with_parent(poll_seconds: float = 1.0) -> None:
+    """Stop this server as SIGTERM does once its parent process is gone (it is then re-parented).
+
+    A test run or script killed outright cannot stop the server it started; without this the server
+    would run on, with its state folder, for ever.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

@@ -40,6 +40,7 @@ class LocalGlueServer:
     :param state_dir: folder for job scripts and run working directories (default: ``GLUE_FLOW_LOCAL_STATE_DIR``,
         else a new temporary folder, removed when the server stops).
     :param options: the settings the caller chooses; the environment's or the defaults for the others.
+    :param remove_state_dir: remove the state folder when the server stops even if it was given.
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class LocalGlueServer:
         *,
         state_dir: str | Path | None = None,
         options: ServerOptions | None = None,
+        remove_state_dir: bool = False,
     ) -> None:
         from moto.moto_server.werkzeug_app import (
             DomainDispatcherApplication,
@@ -59,8 +61,8 @@ class LocalGlueServer:
 
         given = state_dir or os.environ.get(STATE_DIR_ENV)
         directory = given or tempfile.mkdtemp(prefix="glue-flow-local-")
-        # A folder the server made for itself goes when it stops; a folder it was given stays.
-        self._owns_state_dir = not given
+        # A folder the server made for itself goes when it stops; a folder it was given stays unless asked.
+        self._owns_state_dir = not given or remove_state_dir
         Path(directory).mkdir(parents=True, exist_ok=True)
         self.settings = (options or ServerOptions()).settings("", Path(directory).resolve())
         self.crawls = CrawlerRuns(self.settings)

@@ -41,6 +41,7 @@ from airflow_glue_flow.predicate import (
     Condition,
     Predicate,
     PredicateError,
+    ResourceType,
     build_predicate,
     check_condition,
     is_success_state,
@@ -117,7 +118,7 @@ class GlueFlowFailureGuardOperator(BaseOperator):
         """Watched tasks, then the DAG's other (unmapped) Glue job and crawler tasks."""
         glue_tasks = [
             t.task_id
-            for t in self.get_dag().tasks
+            for t in self.dag.tasks
             if getattr(t, "glue_resource_type", None) and not getattr(t, "is_mapped", False)
         ]
         return list(dict.fromkeys([*sorted(self.handled), *glue_tasks]))
@@ -247,7 +248,7 @@ class GlueConditionalTriggerOperator(BaseSensorOperator):
                     f"a condition names task {task_id!r}, which is not in DAG {dag.dag_id!r}; watched tasks "
                     "must be defined before the trigger, which becomes their downstream"
                 )
-            if getattr(task, "is_mapped", False):
+            if getattr(task, "is_mapped", False) or not isinstance(task, BaseOperator):
                 # A mapped task has one state per map index; Glue conditions watch one run or crawl.
                 self._fail(f"task {task_id!r} is a mapped task; a condition can only watch an unmapped task")
             try:
@@ -373,6 +374,7 @@ def _glue_condition(raw: Any, index: int, task_ids: Mapping[str, str], fail: Any
     job, crawler = raw.get("JobName"), raw.get("CrawlerName")
     if bool(job) == bool(crawler):
         raise fail(f"condition {index} must name exactly one of JobName or CrawlerName: {dict(raw)!r}")
+    kind: ResourceType
     if job:
         kind, name, state_key, wrong_key = "job", job, "State", "CrawlState"
     else:

@@ -3,24 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
 
 from airflow_glue_flow.exceptions import GlueTaskParameterError
-from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
+from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook, IfRunning
 from airflow_glue_flow.links.glue import GlueCrawlerLink
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-IF_RUNNING_CHOICES = ("wait", "fail")
+IF_RUNNING_CHOICES: tuple[IfRunning, ...] = get_args(IfRunning)
 
 
-def _check_if_running(task_id: str, value: Any) -> None:
-    if value not in IF_RUNNING_CHOICES:
-        raise GlueTaskParameterError(task_id, "if_running", repr(value), "must be 'wait' or 'fail'")
+def _check_if_running(task_id: str, value: object) -> IfRunning:
+    """``value`` as an ``if_running`` choice; anything else is a parameter error naming the task."""
+    for choice in IF_RUNNING_CHOICES:
+        if value == choice:
+            return choice
+    raise GlueTaskParameterError(task_id, "if_running", repr(value), "must be 'wait' or 'fail'")
 
 
 class GlueCrawlerStartOperator(AwsBaseOperator[GlueCrawlerFlowHook]):
@@ -63,6 +66,6 @@ class GlueCrawlerStartOperator(AwsBaseOperator[GlueCrawlerFlowHook]):
         self.if_running = if_running
 
     def execute(self, context: Context) -> dict[str, Any]:
-        _check_if_running(self.task_id, self.if_running)
+        if_running = _check_if_running(self.task_id, self.if_running)
         GlueCrawlerLink.persist_for_task(context, self, crawler_name=self.crawler_name)
-        return self.hook.start_crawl(self.crawler_name, self.if_running)
+        return self.hook.start_crawl(self.crawler_name, if_running)

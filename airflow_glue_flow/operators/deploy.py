@@ -72,7 +72,7 @@ class GlueDeployOperator(AwsBaseOperator[GlueDeployHook]):
     def execute(self, context: Context) -> dict[str, dict[str, str]]:
         for bucket in self.buckets:
             self.hook.ensure_bucket(bucket)
-        report = {
+        report: dict[str, dict[str, str]] = {
             "databases": {name: self.hook.ensure_database(name) for name in self.databases},
             "scripts": {
                 uri: self.hook.ensure_object(self._script_path(path).read_bytes(), uri)

@@ -84,6 +84,8 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     )
     ui_color = "#e8f4d4"
 
+    # The parameters mirror convert_prefix's (and the Glue job's JobOptions) on purpose: the task and the
+    # job run the same conversion with the same settings.
     def __init__(
         self,
         *,

@@ -28,6 +28,7 @@ from airflow_glue_flow.states import (
     JOB_SUCCESS_STATE,
     RUN_ID_XCOM_KEY,
 )
+from airflow_glue_flow.triggers.base import task_aws_fields
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 
 __all__ = ["RUN_ID_XCOM_KEY", "GlueJobRunOperator", "normalise_script_args", "run_tag"]
@@ -196,14 +197,7 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
             return run_id
         if self.deferrable:
             self.defer(trigger=self._trigger(run_id), method_name="execute_complete")
-        event = self.hook.wait_for_job_run(
-            self.job_name,
-            run_id,
-            poll_interval=self.poll_interval,
-            max_attempts=self.max_attempts,
-            verbose=self.verbose,
-            follow_retries=self.follow_retries,
-        )
+        event = self.hook.wait_for_job_run(self.job_name, run_id, **self._wait_settings())
         return self._finish(context, event)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
@@ -280,20 +274,22 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
         )
         return run_id, earlier
 
+    def _wait_settings(self) -> dict[str, Any]:
+        """How the run is waited for: the same in the worker (sync) and in the trigger (deferrable)."""
+        return {
+            "poll_interval": self.poll_interval,
+            "max_attempts": self.max_attempts,
+            "verbose": self.verbose,
+            "follow_retries": self.follow_retries,
+        }
+
     def _trigger(self, run_id: str) -> GlueJobRunTrigger:
         return GlueJobRunTrigger(
             job_name=self.job_name,
             run_id=run_id,
-            poll_interval=self.poll_interval,
-            max_attempts=self.max_attempts,
-            verbose=self.verbose,
             stop_on_kill=self.stop_on_kill,
-            follow_retries=self.follow_retries,
-            end_from_trigger=self.end_from_trigger,
-            aws_conn_id=self.aws_conn_id,
-            region_name=self.region_name,
-            verify=self.verify,
-            botocore_config=self.botocore_config,
+            **self._wait_settings(),
+            **task_aws_fields(self),
         )
 
     def _earlier_run(self, ti: Any, tag: str) -> dict[str, Any] | None:

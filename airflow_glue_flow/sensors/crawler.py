@@ -17,6 +17,7 @@ from airflow_glue_flow.links.glue import GlueCrawlerLink
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
 from airflow_glue_flow.operators.params import coerce_count, coerce_seconds, is_template
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
+from airflow_glue_flow.triggers.base import task_aws_fields
 from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
 
 if TYPE_CHECKING:
@@ -137,11 +138,7 @@ class GlueCrawlerReadySensor(AwsBaseOperator[GlueCrawlerFlowHook]):
                     started_after=started_after.isoformat() if started_after else None,
                     wait_time=wait_time,
                     max_attempts=max_attempts,
-                    aws_conn_id=self.aws_conn_id,
-                    region_name=self.region_name,
-                    verify=self.verify,
-                    botocore_config=self.botocore_config,
-                    end_from_trigger=self.end_from_trigger,
+                    **task_aws_fields(self),
                 ),
                 method_name="execute_complete",
             )

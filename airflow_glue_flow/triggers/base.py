@@ -15,7 +15,17 @@ from asgiref.sync import sync_to_async
 from airflow_glue_flow.hooks.waits import Service
 from airflow_glue_flow.triggers.client_pool import CLIENTS
 
-HookT = TypeVar("HookT", bound=AwsGenericHook)
+HookT = TypeVar("HookT", bound=AwsGenericHook[Any])
+#: The keyword arguments every trigger of the package takes besides its own: the deferring task's.
+AWS_FIELDS = ("aws_conn_id", "region_name", "verify", "botocore_config", "end_from_trigger")
+
+
+def task_aws_fields(task: Any) -> dict[str, Any]:
+    """The :data:`AWS_FIELDS` of the task that defers, to build its trigger with.
+
+    :param task: an ``AwsBaseOperator`` (or sensor) with an ``end_from_trigger`` attribute.
+    """
+    return {name: getattr(task, name) for name in AWS_FIELDS}
 
 
 class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
@@ -33,7 +43,7 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         raises the same error as in sync mode.
     """
 
-    hook_class: ClassVar[type[AwsGenericHook]]
+    hook_class: ClassVar[type[AwsGenericHook[Any]]]
     trigger_fields: ClassVar[tuple[str, ...]]
 
     def __init__(
@@ -45,7 +55,7 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         botocore_config: dict[str, Any] | None = None,
         end_from_trigger: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # BaseTrigger.__init__ has no annotations
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
         self.verify = verify
@@ -54,19 +64,13 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         """Return the class path and exactly the ``__init__`` keyword arguments."""
-        fields = (
-            *self.trigger_fields,
-            "aws_conn_id",
-            "region_name",
-            "verify",
-            "botocore_config",
-            "end_from_trigger",
-        )
+        fields = (*self.trigger_fields, *AWS_FIELDS)
         return f"{type(self).__module__}.{type(self).__qualname__}", {f: getattr(self, f) for f in fields}
 
     @cached_property
     def hook(self) -> HookT:
         """The hook, built from the trigger's connection settings in the triggerer."""
+        # hook_class is the subclass's HookT, which a ClassVar cannot name.
         return self.hook_class(  # type: ignore[return-value]
             aws_conn_id=self.aws_conn_id,
             region_name=self.region_name,
@@ -88,6 +92,7 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         async with AsyncExitStack() as stack:
             clients: dict[str, Any] = {}
             for service in services:
+                # Only the job hook has logs_hook; waits ask for "logs" only on job triggers.
                 hook = self.hook if service == "glue" else self.hook.logs_hook  # type: ignore[attr-defined]
                 clients[service] = await stack.enter_async_context(CLIENTS.client(hook, self.botocore_config))
             yield clients

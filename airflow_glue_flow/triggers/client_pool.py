@@ -42,7 +42,7 @@ class _Entry:
     users: int = 0
 
 
-def _settings(hook: AwsGenericHook, botocore_config: dict[str, Any] | None) -> tuple[Any, ...]:
+def _settings(hook: AwsGenericHook[Any], botocore_config: dict[str, Any] | None) -> tuple[Any, ...]:
     """The client-shaping settings of ``hook``; reads the Airflow connection, so it runs off the loop."""
     service = str(hook.client_type)
     return (
@@ -65,7 +65,7 @@ def _off_loop(refresh: Any) -> Any:
     return refresh_in_thread
 
 
-async def _create(hook: AwsGenericHook) -> tuple[Any, Any]:
+async def _create(hook: AwsGenericHook[Any]) -> tuple[Any, Any]:
     """Build and enter the hook's aiobotocore client on the worker thread's private event loop.
 
     Entering an aiobotocore client creates nothing bound to a loop (its aiohttp session is made on the
@@ -86,7 +86,7 @@ async def _create(hook: AwsGenericHook) -> tuple[Any, Any]:
     return opener, client
 
 
-def _build(hook: AwsGenericHook) -> tuple[Any, Any]:
+def _build(hook: AwsGenericHook[Any]) -> tuple[Any, Any]:
     """Thread body: the session and the client, built where the triggerer's loop cannot feel them."""
     return asyncio.run(_create(hook))
 
@@ -109,7 +109,7 @@ class AsyncClientPool:
 
     @asynccontextmanager
     async def client(
-        self, hook: AwsGenericHook, botocore_config: dict[str, Any] | None = None
+        self, hook: AwsGenericHook[Any], botocore_config: dict[str, Any] | None = None
     ) -> AsyncIterator[Any]:
         """Use the shared client for ``hook``'s settings for the duration of the ``async with`` block.
 
@@ -122,7 +122,7 @@ class AsyncClientPool:
         :param botocore_config: the botocore config (as a dict) the hook was built with (part of the key).
         """
         loop = asyncio.get_running_loop()
-        key: ClientKey = (loop, *await sync_to_async(_settings)(hook, botocore_config))  # type: ignore[assignment]
+        key: ClientKey = (loop, *await sync_to_async(_settings)(hook, botocore_config))
         entry = self._entries.get(key)
         if entry is None:
             entry = self._entries[key] = _Entry(loop.create_task(self._open(hook)))
@@ -136,7 +136,7 @@ class AsyncClientPool:
             if entry.users == 0:
                 await self._release(key, entry)
 
-    async def _open(self, hook: AwsGenericHook) -> Any:
+    async def _open(self, hook: AwsGenericHook[Any]) -> Any:
         # Not thread-sensitive: a slow build (an STS call) must not hold up the connection lookups of
         # other waits, which run on asgiref's one shared thread.
         opened = await sync_to_async(_build, thread_sensitive=False)(hook)

@@ -38,6 +38,8 @@ class GlueCrawlerReadyTrigger(GlueFlowAwsTrigger[GlueCrawlerFlowHook]):
     hook_class = GlueCrawlerFlowHook
     trigger_fields = ("crawler_name", "started_after", "wait_time", "max_attempts")
 
+    # The keyword arguments are the trigger_fields, stored as attributes of the same names, which
+    # serialize() returns: the repetition is the serialization contract.
     def __init__(
         self,
         *,

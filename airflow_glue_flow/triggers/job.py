@@ -55,6 +55,8 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
         "follow_retries",
     )
 
+    # The keyword arguments are the trigger_fields (serialize() returns exactly them) and mirror
+    # JobRunWait's, which run() builds from them: the repetition is the serialization contract.
     def __init__(
         self,
         *,

@@ -3,7 +3,9 @@
 Only what a container would give differently is replaced: service host names become loopback
 addresses (the API server, the scheduler's health server and the local Glue get free ports), the
 container paths under ``/opt/airflow`` become folders of one temp dir, and Postgres is a throwaway
-cluster. Every process runs in its own session so that it and its children are stopped together.
+cluster. The named volume of the job environments, which outlives ``docker compose down``, is this
+machine's job-environment folder (built by earlier runs, as the volume is by an earlier ``up``). Every
+process runs in its own session so that it and its children are stopped together.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from airflow_glue_flow.local.job_env import env_root
 from tests.conftest import REPO_ROOT
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yaml").read_text())
@@ -30,6 +33,8 @@ CONTAINER_HOME = "/opt/airflow"
 BIN = Path(sys.executable).parent
 #: Order docker compose starts them in (depends_on); airflow-init runs to completion first.
 SERVERS = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-triggerer")
+#: Named volumes kept between deployments, and the folder of this machine that plays each.
+KEPT_VOLUMES = {"local-glue-job-envs": env_root}
 
 
 def free_port() -> int:
@@ -100,7 +105,13 @@ class ComposeProcesses:
             "AIRFLOW_HOME": str(self.home),  # the image's AIRFLOW_HOME
             **compose_env,
         }
-        if service == "local-glue":
+        if service.startswith("local-glue"):
+            # What the image gives the job environments (its Pythons, the installer's cache) is this
+            # machine's home here: pyenv's Pythons and uv's cache are found through HOME.
+            env["HOME"] = str(Path.home())
+            for volume in COMPOSE["services"][service].get("volumes", []):
+                name, target = volume.split(":")[:2]
+                env.update({k: str(KEPT_VOLUMES[name]()) for k, v in env.items() if v == target})
             return env
         connection = json.loads(env["AIRFLOW_CONN_AWS_DEFAULT"])
         connection["extra"]["endpoint_url"] = self.glue_url
@@ -140,7 +151,9 @@ class ComposeProcesses:
         return process
 
     def start_local_glue(self) -> str:
-        """Start the local-glue service on loopback and a free port; returns its URL."""
+        """Run local-glue-init to completion, then start the local-glue service on loopback and a free
+        port (depends_on: service_completed_successfully); returns its URL."""
+        self.run_to_completion("local-glue-init")
         argv = self.command(COMPOSE["services"]["local-glue"]["command"])
         argv[argv.index("--host") + 1], argv[argv.index("--port") + 1] = "127.0.0.1", "0"
         process = self.start("local-glue", argv)
@@ -150,8 +163,12 @@ class ComposeProcesses:
 
     def run_init(self) -> None:
         """airflow-init: runs to completion before the servers start (service_completed_successfully)."""
-        code = self.start("airflow-init").wait(timeout=300)
-        assert code == 0, self.log_tail("airflow-init")
+        self.run_to_completion("airflow-init")
+
+    def run_to_completion(self, service: str, timeout: float = 600) -> None:
+        """Run a one-off service (``restart: "no"``) and require exit code 0."""
+        code = self.start(service).wait(timeout=timeout)
+        assert code == 0, self.log_tail(service)
 
     def healthy(self, service: str) -> bool:
         test = COMPOSE["services"][service]["healthcheck"]["test"]

@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import pytest
 from airflow_glue_flow.local import LocalGlueProcess, LocalGlueServer
 from airflow_glue_flow.local.clients import server_client
 from airflow_glue_flow.local.settings import STATE_DIR_ENV, Credentials
-from tests.local_glue import create_python_job, log_messages, wait_for_run
+from tests.local_glue import create_python_job, log_messages, process_gone, wait_for_run
 
 pytestmark = pytest.mark.slow
 
@@ -105,3 +106,29 @@ def test_a_finished_run_leaves_no_working_folder(
     assert workdir == local_glue.state_dir.resolve() / "runs" / run_id
     assert not workdir.exists()
     assert glue_client.get_job_run(JobName=name, RunId=run_id)["JobRun"]["Id"] == run_id
+
+
+def test_a_subprocess_server_whose_owner_is_killed_stops_and_removes_its_folder() -> None:
+    owner_code = (
+        "import time\n"
+        "from airflow_glue_flow.local import LocalGlueProcess\n"
+        "glue = LocalGlueProcess.start()\n"
+        "print(glue.state_dir, glue.process.pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    owner = subprocess.Popen([sys.executable, "-c", owner_code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None
+        state_dir, server_pid = owner.stdout.readline().split()
+        assert Path(state_dir).is_dir()
+        owner.kill()  # no stop(), no atexit: only the server can clean up now
+        owner.wait()
+        deadline = time.monotonic() + 60
+        while (Path(state_dir).exists() or not process_gone(int(server_pid))) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        if owner.poll() is None:
+            owner.kill()
+            owner.wait()
+    assert process_gone(int(server_pid))
+    assert not Path(state_dir).exists()

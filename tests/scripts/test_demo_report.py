@@ -13,6 +13,7 @@ from rich.console import Console
 
 from airflow_glue_flow.sample import sample_text
 from tests.conftest import REPO_ROOT
+from tests.local_glue import create_python_job, wait_for_run
 
 _spec = importlib.util.spec_from_file_location("demo_report", REPO_ROOT / "scripts" / "demo_report.py")
 demo_report = sys.modules["demo_report"] = importlib.util.module_from_spec(_spec)
@@ -204,3 +205,37 @@ def test_durations_read_as_seconds_or_minutes():
         "1 min 0 s",
         "2 min 5 s",
     ]
+
+
+#: A job that writes rich markup to both streams, alternating, as a job's own log lines might.
+MARKUP_SCRIPT = b"""
+import sys, time
+for stream, line in [(sys.stdout, "[bold]first[/] output"), (sys.stderr, "[/] error [red]x"), (sys.stdout, "last [/b]")]:
+    print(line, file=stream, flush=True)
+    time.sleep(0.5)  # distinct event timestamps, so the report's time order is the order written
+"""
+
+
+@pytest.mark.slow
+def test_report_of_a_real_job_run_keeps_its_lines_in_order_with_labels(
+    local_glue, glue_client, s3_client, bucket, unique
+):
+    _demo_spec = importlib.util.spec_from_file_location("demo", REPO_ROOT / "scripts" / "demo.py")
+    demo = importlib.util.module_from_spec(_demo_spec)
+    _demo_spec.loader.exec_module(demo)  # finds demo_report in sys.modules
+    job = unique("markup")
+    create_python_job(glue_client, s3_client, bucket, job, MARKUP_SCRIPT)
+    run_id = glue_client.start_job_run(JobName=job)["JobRunId"]
+    assert wait_for_run(glue_client, job, run_id)["JobRunState"] == "SUCCEEDED"
+    params = {**demo.PARAMS, "bucket": bucket, "job_name": job, "database": unique("nodb")}
+
+    result = demo.report(local_glue, params, b"")
+    text = flat(render(result, run_summary()))
+
+    assert [message for _, message in result["job_log"]][-3:] == [
+        "[bold]first[/] output",
+        "[/] error [red]x",
+        "last [/b]",
+    ]
+    assert "[output] [bold]first[/] output [error] [/] error [red]x [output] last [/b]" in text
+    assert f"run {run_id}" in text and "SUCCEEDED in" in text

@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 import fastavro
-import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type hints
-import pyarrow.orc as pa_orc  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
+import pyarrow as pa
+import pyarrow.orc as pa_orc
+import pyarrow.parquet as pq
 
 from airflow_glue_flow.local.crawling.csv_json import ObjectSchema, column_name
 

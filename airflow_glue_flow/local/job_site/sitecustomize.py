@@ -5,13 +5,19 @@ Python imports this module at start-up (it is on the job's ``PYTHONPATH``). boto
 ``analytics`` library set (s3fs 2022.3.0 pins botocore 1.24) and ``--additional-python-modules`` can
 install such versions. Without this, their clients would call AWS itself instead of the local Glue.
 A client created with its own ``endpoint_url`` keeps it. Nothing is imported until the script imports
-botocore or aiobotocore. Kept compatible with Python 3.6+.
+botocore or aiobotocore. Kept compatible with Python 3.6+ (so its type hints are comments).
 """
 
 import importlib.abc
 import importlib.machinery
 import os
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # used by the type comments only
+    from importlib.machinery import ModuleSpec  # noqa: F401
+    from types import ModuleType  # noqa: F401
+    from typing import Any, Callable, Optional, Sequence  # noqa: F401, UP035
 
 _ENDPOINT = os.environ.get("AWS_ENDPOINT_URL")
 # Modules whose session class creates clients, and that class.
@@ -21,8 +27,8 @@ _ENDPOINT_POSITION = (
 )
 
 
-def _default_endpoint(create_client):
-    def create_client_with_endpoint(self, *args, **kwargs):
+def _default_endpoint(create_client):  # type: (Callable[..., Any]) -> Callable[..., Any]
+    def create_client_with_endpoint(self, *args, **kwargs):  # type: (Any, Any, Any) -> Any
         if len(args) >= _ENDPOINT_POSITION:
             if args[_ENDPOINT_POSITION - 1] is None:
                 args = args[: _ENDPOINT_POSITION - 1] + (_ENDPOINT,) + args[_ENDPOINT_POSITION:]
@@ -30,22 +36,23 @@ def _default_endpoint(create_client):
             kwargs["endpoint_url"] = _ENDPOINT
         return create_client(self, *args, **kwargs)
 
-    create_client_with_endpoint.__wrapped__ = create_client
+    create_client_with_endpoint.__wrapped__ = create_client  # type: ignore[attr-defined]  # as functools.wraps sets it
     return create_client_with_endpoint
 
 
 class _PatchingLoader(importlib.abc.Loader):
-    def __init__(self, loader, class_name):
+    def __init__(self, loader, class_name):  # type: (importlib.abc.Loader, str) -> None
         self._loader = loader
         self._class_name = class_name
 
-    def __getattr__(self, name):  # get_source, get_resource_reader, ...: the real loader's
+    def __getattr__(self, name):  # type: (str) -> Any
+        # get_source, get_resource_reader, ...: the real loader's
         return getattr(self._loader, name)
 
-    def create_module(self, spec):
+    def create_module(self, spec):  # type: (ModuleSpec) -> Optional[ModuleType]
         return self._loader.create_module(spec)
 
-    def exec_module(self, module):
+    def exec_module(self, module):  # type: (ModuleType) -> None
         self._loader.exec_module(module)
         session = getattr(module, self._class_name, None)
         if session is not None and "create_client" in vars(session):
@@ -54,6 +61,7 @@ class _PatchingLoader(importlib.abc.Loader):
 
 class _SessionFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path, target=None):
+        # type: (str, Optional[Sequence[str]], Optional[ModuleType]) -> Optional[ModuleSpec]
         if fullname not in _SESSIONS:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)

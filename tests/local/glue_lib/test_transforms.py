@@ -173,3 +173,15 @@ def test_unimplemented_apis_name_themselves(glue_context: Any) -> None:
 def test_show_prints_json_records(glue_context: Any, capsys: Any) -> None:
     _frame(glue_context, [(1, "a")], "id long, name string").show()
     assert capsys.readouterr().out.strip() == '{"id": 1, "name": "a"}'
+
+
+def test_print_schema_prints_the_schema_tree(glue_context: Any, capsys: Any) -> None:
+    # printSchema() prints the schema of the frame's data:
+    # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-crawler-pyspark-extensions-dynamic-frame.html
+    _frame(glue_context, [(1, "a")], "id long, name string").printSchema()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "root"
+    assert [line.split("(")[0].strip() for line in lines[1:] if line.strip()] == [
+        "|-- id: long",
+        "|-- name: string",
+    ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from awsglue._unsupported import unsupported
+from ._unsupported import unsupported
 
 #: Hive SerDe / input format names -> the Spark source that reads them.
 _SERDE_FORMATS = {

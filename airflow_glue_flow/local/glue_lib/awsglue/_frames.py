@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from awsglue._paths import column, drop, find, leaf_paths, nest, spark_type, split_path
-from awsglue._unsupported import unsupported
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import NullType, StructType
+
+from ._paths import column, drop, find, leaf_paths, nest, spark_type, split_path
+from ._unsupported import unsupported
 
 _RESOLVE_ACTIONS = ("cast", "project", "make_cols", "make_struct", "match_catalog")
 
@@ -228,7 +229,7 @@ def map_records(df: DataFrame, f: Callable[[Any], Any]) -> DataFrame:
     :param df: the frame.
     :param f: record -> record.
     """
-    from awsglue.dynamicframe import DynamicRecord
+    from .dynamicframe import DynamicRecord
 
     def apply(row: Any) -> list[dict[str, Any]]:
         try:
@@ -256,7 +257,7 @@ def filter_records(df: DataFrame, f: Callable[[Any], bool]) -> DataFrame:
     :param df: the frame.
     :param f: record -> bool.
     """
-    from awsglue.dynamicframe import DynamicRecord
+    from .dynamicframe import DynamicRecord
 
     def keep(row: Any) -> bool:
         try:

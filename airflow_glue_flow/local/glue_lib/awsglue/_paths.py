@@ -17,7 +17,9 @@ def split_path(path: str) -> list[str]:
 
     :param path: a Glue field path.
     """
-    parts, current, quoted = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    quoted = False
     for char in path:
         if char == "`":
             quoted = not quoted
@@ -136,6 +138,8 @@ def drop(df: DataFrame, paths: list[tuple[str, ...]]) -> DataFrame:
         if kept is None:
             out = out.drop(head)
         else:
+            # Paths resolve below a field only through structs, so this field is one.
+            assert isinstance(field.dataType, StructType), field
             out = out.withColumn(head, _rebuild(F.col(f"`{head}`"), field.dataType, subpaths))
     return out
 

@@ -41,7 +41,7 @@ def relationalize(df: DataFrame, root: str) -> dict[str, DataFrame]:
 
 
 def _pivot(flat: DataFrame, name: str, root: str, tables: dict[str, DataFrame]) -> None:
-    arrays = [f.name for f in flat.schema.fields if isinstance(f.dataType, ArrayType)]
+    arrays = {f.name: f.dataType for f in flat.schema.fields if isinstance(f.dataType, ArrayType)}
     if not arrays:
         tables[name] = flat
         return
@@ -51,8 +51,8 @@ def _pivot(flat: DataFrame, name: str, root: str, tables: dict[str, DataFrame]) 
         *[F.col("__row").cast("long").alias(c) if c in arrays else _q(c) for c in flat.columns]
     )
     tables[name] = parent
-    for column in arrays:
-        element = next(f.dataType for f in flat.schema.fields if f.name == column).elementType
+    for column, array in arrays.items():
+        element = array.elementType
         exploded = keyed.select(
             F.col("__row").cast("long").alias("id"), F.posexplode(_q(column)).alias("index", "__val")
         )

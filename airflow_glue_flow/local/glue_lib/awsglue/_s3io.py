@@ -7,10 +7,11 @@ import fnmatch
 import json
 from typing import Any
 
-from awsglue._bookmarks import current
-from awsglue._unsupported import unsupported
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
+
+from ._bookmarks import current
+from ._unsupported import unsupported
 
 FORMATS = {"csv": "csv", "json": "json", "parquet": "parquet", "glueparquet": "parquet", "orc": "orc"}
 # Options that tune how AWS groups or lists files; the data read is the same without them.
@@ -36,6 +37,7 @@ def list_files(spark: SparkSession, paths: list[str]) -> list[tuple[str, int]]:
     :param paths: files or folders.
     """
     jvm = spark.sparkContext._jvm
+    assert jvm is not None, "the SparkContext is stopped"  # py4j's JVM view is set while it runs
     conf = spark.sparkContext._jsc.hadoopConfiguration()
     found: list[tuple[str, int]] = []
     for path in paths:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from awsglue import _catalog
 from pyspark.sql import SparkSession
+
+from . import _catalog
 
 
 def _pages(client: Any, operation: str, key: str, **request: Any) -> list[dict[str, Any]]:

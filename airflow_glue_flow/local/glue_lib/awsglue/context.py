@@ -12,12 +12,13 @@ import sys
 import time
 from typing import Any
 
-from awsglue import _catalog, _s3io
-from awsglue._unsupported import NamedMissingAttributes, unsupported
-from awsglue.dynamicframe import DynamicFrame
 from pyspark.context import SparkContext
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
+
+from . import _catalog, _s3io
+from ._unsupported import NamedMissingAttributes, unsupported
+from .dynamicframe import DynamicFrame
 
 
 class GlueContext(NamedMissingAttributes):
@@ -28,17 +29,13 @@ class GlueContext(NamedMissingAttributes):
 
     def __init__(self, sparkContext: SparkContext | None = None, **options: Any) -> None:  # noqa: N803
         self._sc = sparkContext or SparkContext.getOrCreate()
-        self.spark_session = (
-            SparkSession(self._sc)
-            if SparkSession.getActiveSession() is None
-            else SparkSession.getActiveSession()
-        )
+        self.spark_session = SparkSession.getActiveSession() or SparkSession(self._sc)
         self.sparkSession = self.spark_session
         self.create_dynamic_frame = _DynamicFrameReader(self)
         self.write_dynamic_frame = _DynamicFrameWriter(self)
         self.create_data_frame = _DataFrameReader(self)
         if "--enable-glue-datacatalog" in sys.argv:
-            from awsglue._spark_catalog import register_catalog
+            from ._spark_catalog import register_catalog
 
             register_catalog(self.spark_session)
 
@@ -259,7 +256,7 @@ class GlueContext(NamedMissingAttributes):
         **options: Any,
     ) -> Any:
         """A source whose ``getFrame()`` reads ``options['paths']`` (s3 only)."""
-        from awsglue.data_source import DataSource
+        from .data_source import DataSource
 
         _require_s3(connection_type, "getSource")
         return DataSource(self, options, format, transformation_ctx, push_down_predicate)
@@ -268,7 +265,7 @@ class GlueContext(NamedMissingAttributes):
         self, connection_type: str, format: str | None = None, transformation_ctx: str = "", **options: Any
     ) -> Any:  # noqa: N802, A002
         """A sink whose ``writeFrame(frame)`` writes to ``options['path']`` (s3 only)."""
-        from awsglue.data_sink import DataSink
+        from .data_sink import DataSink
 
         _require_s3(connection_type, "getSink")
         return DataSink(self, options, format, transformation_ctx)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from awsglue._unsupported import NamedMissingAttributes
+from ._unsupported import NamedMissingAttributes
 
 
 class DataSource(NamedMissingAttributes):

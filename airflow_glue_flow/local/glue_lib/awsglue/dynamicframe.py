@@ -10,13 +10,14 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from awsglue import _frames
-from awsglue._relationalize import relationalize
-from awsglue._unsupported import NamedMissingAttributes
 from pyspark.sql import DataFrame
 
+from . import _frames
+from ._relationalize import relationalize
+from ._unsupported import NamedMissingAttributes
 
-class DynamicRecord(dict):
+
+class DynamicRecord(dict[str, Any]):
     """One record handed to ``Map`` and ``Filter`` functions: a dict of its fields."""
 
 
@@ -55,7 +56,7 @@ class DynamicFrame(NamedMissingAttributes):
 
     def printSchema(self) -> None:  # noqa: N802
         """Print the schema tree."""
-        print(self._df.schema.treeString())
+        self._df.printSchema()
 
     def show(self, num_rows: int = 20) -> None:
         """Print the first ``num_rows`` records, one JSON object per line, as Glue does."""
@@ -92,6 +93,7 @@ class DynamicFrame(NamedMissingAttributes):
             args = args[1:]
         return self.apply_mapping(*args, **kwargs)
 
+    # The same parameters as the ResolveChoice transform it calls, as in AWS's library.
     def resolveChoice(  # noqa: N802
         self,
         specs: Any = None,
@@ -109,7 +111,7 @@ class DynamicFrame(NamedMissingAttributes):
         if choice and choice.lower() == "match_catalog":
             if not database or not table_name:
                 raise ValueError("ResolveChoice with match_catalog needs database and table_name")
-            from awsglue._catalog import get_table
+            from ._catalog import get_table
 
             table = get_table(database, table_name, catalog_id)
             descriptor = table.get("StorageDescriptor") or {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from awsglue._bookmarks import current
+from ._bookmarks import current
 
 
 class Job:

@@ -14,10 +14,16 @@ https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-crawler-pyspark-extensio
   ``enable_data_lineage``, ``TempDir`` / ``RedshiftTempDir``, ``job_bookmark_from`` / ``job_bookmark_to``.
 - Asking for a reserved name raises ``RuntimeError("Using reserved arguments ...")``.
 
-Kept compatible with Python 3.6+, the oldest Python a Glue job may declare.
+Kept compatible with Python 3.6+, the oldest Python a Glue job may declare (so its type hints are
+comments).
 """
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Used by the type comments; Dict since Python 3.6 has no dict[...].
+    from typing import Any, Dict, NoReturn, Sequence  # noqa: F401, UP035
 
 _BOOKMARK_OPTION = "--job-bookmark-option"
 _BOOKMARK_VALUES = ("job-bookmark-enable", "job-bookmark-pause", "job-bookmark-disable")
@@ -29,7 +35,7 @@ _ID_OPTIONS = ("--JOB_ID", "--JOB_RUN_ID", "--SECURITY_CONFIGURATION")
 _ENCRYPTION_OPTION = "--encryption-type"
 _LINEAGE_OPTION = "--enable-data-lineage"
 
-_global_args = {}
+_global_args = {}  # type: Dict[str, Any]
 
 
 class GlueArgumentError(Exception):
@@ -39,15 +45,16 @@ class GlueArgumentError(Exception):
 class GlueArgumentParser(argparse.ArgumentParser):
     """An argument parser that raises :class:`GlueArgumentError` instead of exiting."""
 
-    def error(self, message):
+    def error(self, message):  # type: (str) -> NoReturn
         raise GlueArgumentError(message)
 
 
-def _reserved(name):
+def _reserved(name):  # type: (str) -> RuntimeError
     return RuntimeError("Using reserved arguments " + name)
 
 
 def getResolvedOptions(args, options, allow_abbrev=False):  # noqa: N802 - AWS Glue's public name
+    # type: (Sequence[str], Sequence[str], bool) -> Dict[str, Any]
     """Resolve the job arguments named in ``options`` from ``args`` (``sys.argv``).
 
     :param args: ``sys.argv``.

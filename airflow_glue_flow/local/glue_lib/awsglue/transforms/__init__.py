@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from awsglue._unsupported import unsupported
-from awsglue.transforms.transform import GlueTransform
+from .._unsupported import unsupported
+from .transform import GlueTransform
 
 
 class ApplyMapping(GlueTransform):
@@ -53,7 +53,7 @@ class DropNullFields(GlueTransform):
     """Drop every field that is null in all records."""
 
     def __call__(self, frame: Any, transformation_ctx: str = "", **_: Any) -> Any:
-        from awsglue import _frames
+        from .. import _frames
 
         return frame._new(_frames.drop_null_fields(frame.toDF()))
 
@@ -193,7 +193,7 @@ MapToCollection = _not_local("MapToCollection")
 FlatMap = _not_local("FlatMap")
 ErrorsAsDynamicFrame = _not_local("ErrorsAsDynamicFrame")
 
-ALL_TRANSFORMS = {
+ALL_TRANSFORMS: set[type[GlueTransform]] = {
     ApplyMapping,
     ResolveChoice,
     DropNullFields,

@@ -12,6 +12,9 @@ class GlueTransform:
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         return cls()(*args, **kwargs)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{self.name()} does not define __call__")
+
     @classmethod
     def name(cls) -> str:
         return cls.__name__
