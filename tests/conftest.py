@@ -51,6 +51,24 @@ def airflow_db() -> Path:
 
 
 @pytest.fixture
+def aws_default(monkeypatch: pytest.MonkeyPatch) -> str:
+    """``aws_default`` as an AWS connection without endpoint, for tests that fake or mock the AWS API."""
+    from tests.fakes import set_aws_connection
+
+    return set_aws_connection(monkeypatch, region_name="us-east-1")
+
+
+@pytest.fixture
+def moto_s3(aws_default: str) -> Iterator[Any]:
+    """An S3 client of moto's in-process AWS, which serves ``aws_default`` too while the test runs."""
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        yield boto3.client("s3", region_name="us-east-1")
+
+
+@pytest.fixture
 def run_dag(airflow_db):
     """Run a DAG object with ``dag.test()`` and return the finished DagRun.
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 import warnings
@@ -14,6 +13,7 @@ import pytest
 from airflow_glue_flow.local import LocalGlueProcess
 from airflow_glue_flow.local.settings import ServerOptions
 from tests.conftest import REPO_ROOT
+from tests.fakes import set_aws_connection
 
 #: The seed's 19-row CSV (UTF-8).
 SEED_CSV_PATH = REPO_ROOT / "dags" / "data" / "csvlog.csv"
@@ -89,10 +89,21 @@ def logs_client(local_glue: LocalGlueProcess) -> Any:
 @pytest.fixture
 def aws_conn_id(local_glue: LocalGlueProcess, monkeypatch: pytest.MonkeyPatch) -> str:
     """An Airflow AWS connection (from the environment) to the local Glue; returns its id."""
-    extra = {"region_name": local_glue.region, "endpoint_url": local_glue.endpoint_url}
-    connection = {"conn_type": "aws", "login": "testing", "password": "testing", "extra": extra}
-    monkeypatch.setenv("AIRFLOW_CONN_GLUE_LOCAL", json.dumps(connection))
-    return "glue_local"
+    return set_aws_connection(
+        monkeypatch,
+        "glue_local",
+        login="testing",
+        region_name=local_glue.region,
+        endpoint_url=local_glue.endpoint_url,
+    )
+
+
+@pytest.fixture
+def local_aws_default(local_glue: LocalGlueProcess, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``aws_default`` pointed at the local Glue: the only difference from running a DAG against AWS."""
+    return set_aws_connection(
+        monkeypatch, region_name=local_glue.region, endpoint_url=local_glue.endpoint_url
+    )
 
 
 @pytest.fixture

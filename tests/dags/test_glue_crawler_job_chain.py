@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from unittest import mock
@@ -32,11 +32,7 @@ MODES = pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "defer
 JOB_ERROR = "ZeroDivisionError: division by zero"
 
 
-@pytest.fixture(autouse=True)
-def _aws_conn(monkeypatch):
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_AWS_DEFAULT", '{"conn_type": "aws", "extra": {"region_name": "us-east-1"}}'
-    )
+pytestmark = pytest.mark.usefixtures("aws_default")
 
 
 def load_dag(deferrable: bool) -> Any:
@@ -53,8 +49,9 @@ def load_dag(deferrable: bool) -> Any:
     assert dag is not None and set(dag.task_ids) == set(TASKS)
     for task_id in ("wait_for_crawler", "run_job"):
         dag.get_task(task_id).deferrable = deferrable
-    # The job is polled every 30 s; the scripted run has nothing to wait for.
+    # The job is polled every 30 s and retried after 10 s; the scripted run has nothing to wait for.
     dag.get_task("run_job").poll_interval = 0
+    dag.get_task("run_job").retry_delay = timedelta(0)
     return dag
 
 

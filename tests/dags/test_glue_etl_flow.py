@@ -29,7 +29,7 @@ from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 from tests.conftest import REPO_ROOT, task_states
 from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, SLEEPING_SCRIPT, log_messages
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("local_aws_default")]
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_etl_flow.py"
 DAG_ID = "glue_etl_flow"
@@ -57,14 +57,6 @@ def dag(airflow_db) -> Any:
     for task_id in ("on_success", "on_failure", GUARD):
         dag.get_task(task_id).poke_interval = 0.5
     return dag
-
-
-@pytest.fixture(autouse=True)
-def _aws_conn(monkeypatch, request) -> None:
-    """Point ``aws_default`` at the local Glue: the only difference from running against AWS."""
-    server = request.getfixturevalue("local_glue")
-    extra = {"endpoint_url": server.endpoint_url, "region_name": "us-east-1"}
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": extra}))
 
 
 @pytest.fixture

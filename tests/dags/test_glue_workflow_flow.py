@@ -7,7 +7,6 @@ job names no earlier test used), as on a fresh local Glue or a fresh AWS account
 from __future__ import annotations
 
 import io
-import json
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from airflow_glue_flow.sample import sample_text
 from tests.conftest import REPO_ROOT, task_states
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("local_aws_default")]
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_workflow_flow.py"
 GUARD = "glue_flow_failure_guard"
@@ -33,12 +32,6 @@ def dag(airflow_db) -> Any:
     for task_id in ("encode_logs", "load_datalake"):
         dag.get_task(task_id).poll_interval = 1
     return dag
-
-
-@pytest.fixture(autouse=True)
-def _aws_conn(monkeypatch, local_glue) -> None:
-    extra = {"endpoint_url": local_glue.endpoint_url, "region_name": "us-east-1"}
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": extra}))
 
 
 def test_workflow_deploys_its_jobs_encodes_and_loads_on_a_fresh_glue(

@@ -32,8 +32,7 @@ from tests.crawler_responses import (
 
 
 @pytest.fixture
-def hook(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", '{"conn_type": "aws"}')
+def hook(aws_default):
     return GlueCrawlerFlowHook(aws_conn_id="aws_default", region_name="us-east-1")
 
 
@@ -337,48 +336,44 @@ def test_metrics_without_permission_still_succeed(wait):
 
 
 @pytest.mark.slow
-def test_start_adopt_and_wait_against_the_local_glue(monkeypatch, tmp_path):
-    import json
-
+def test_start_adopt_and_wait_against_the_local_glue(
+    local_aws_default, glue_client, s3_client, bucket, unique
+):
     from airflow_glue_flow.crawl_check import parse_utc
-    from airflow_glue_flow.local import LocalGlueProcess
-    from airflow_glue_flow.local.settings import ServerOptions
 
-    with LocalGlueProcess.start(
-        state_dir=tmp_path, options=ServerOptions(min_crawl_seconds=1.0, timeout_unit_seconds=1.0)
-    ) as local:
-        extra = {"endpoint_url": local.endpoint_url, "region_name": "us-east-1"}
-        monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": extra}))
-        s3, glue = local.client("s3"), local.client("glue")
-        s3.create_bucket(Bucket="crawl-flow-test")
-        s3.put_object(Bucket="crawl-flow-test", Key="in0/cvlog.csv", Body=b"deviceid,uuid\niphone,1\n")
-        glue.create_database(DatabaseInput={"Name": "se2"})
-        role = "arn:aws:iam::123456789012:role/glue"
-        for name, path in (("good", "s3://crawl-flow-test/in0/"), ("bad", "s3://no-such-bucket/x/")):
-            glue.create_crawler(
-                Name=name, Role=role, DatabaseName="se2", Targets={"S3Targets": [{"Path": path}]}
-            )
-        hook = GlueCrawlerFlowHook(aws_conn_id="aws_default")
-
-        started = hook.start_crawl("good")
-        assert hook.start_crawl("good")["adopted"] is True
-        with pytest.raises(GlueCrawlerRunningError):
-            hook.start_crawl("good", if_running="fail")
-        event = hook.wait_for_crawl("good", parse_utc(started["started_at"]), 0.2, 50)
-        assert event["glue_state"] == "SUCCEEDED" and event["summary"]["tables_created"] == 1
-
-        started = hook.start_crawl("bad")
-        trigger = GlueCrawlerReadyTrigger(
-            crawler_name="bad", started_after=started["started_at"], wait_time=0.2, max_attempts=50
+    s3_client.put_object(Bucket=bucket, Key="in0/cvlog.csv", Body=b"deviceid,uuid\niphone,1\n")
+    database, good, bad = unique("se2"), unique("good"), unique("bad")
+    glue_client.create_database(DatabaseInput={"Name": database})
+    role = "arn:aws:iam::123456789012:role/glue"
+    for name, path in ((good, f"s3://{bucket}/in0/"), (bad, "s3://no-such-bucket/x/")):
+        glue_client.create_crawler(
+            Name=name, Role=role, DatabaseName=database, Targets={"S3Targets": [{"Path": path}]}
         )
+    hook = GlueCrawlerFlowHook(aws_conn_id=local_aws_default)
 
-        async def first_event():
-            async for fired in trigger.run():
-                return fired.payload
+    started = hook.start_crawl(good)
+    assert hook.start_crawl(good)["adopted"] is True
+    with pytest.raises(GlueCrawlerRunningError):
+        hook.start_crawl(good, if_running="fail")
+    event = hook.wait_for_crawl(good, parse_utc(started["started_at"]), 0.2, 50)
+    assert event["glue_state"] == "SUCCEEDED" and event["summary"]["tables_created"] == 1
 
-        event = asyncio.run(first_event())
-        error = GlueFlowError.from_event(event)
-        assert type(error) is GlueCrawlFailedError and "no-such-bucket" in str(error)
+    started = hook.start_crawl(bad)
+    trigger = GlueCrawlerReadyTrigger(
+        crawler_name=bad,
+        started_after=started["started_at"],
+        wait_time=0.2,
+        max_attempts=50,
+        aws_conn_id=local_aws_default,
+    )
 
-        with pytest.raises(GlueCrawlerNotFoundError):
-            hook.start_crawl("missing")
+    async def first_event():
+        async for fired in trigger.run():
+            return fired.payload
+
+    event = asyncio.run(first_event())
+    error = GlueFlowError.from_event(event)
+    assert type(error) is GlueCrawlFailedError and "no-such-bucket" in str(error)
+
+    with pytest.raises(GlueCrawlerNotFoundError):
+        hook.start_crawl(unique("missing"))

@@ -26,8 +26,7 @@ JOB = {
 
 
 @pytest.fixture
-def hook(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", '{"conn_type": "aws"}')
+def hook(aws_default):
     with mock_aws():
         yield GlueDeployHook(aws_conn_id="aws_default", region_name="us-east-1")
 

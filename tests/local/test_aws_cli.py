@@ -51,32 +51,9 @@ def test_cli_create_job_with_python_shell_capacity_10_fails_as_on_aws(local_glue
     name = unique("job")
     command = json.dumps({"Name": "pythonshell", "ScriptLocation": f"s3://{bucket}/job.py"})
 
-    refused = _aws(
-        local_glue,
-        "glue",
-        "create-job",
-        "--name",
-        name,
-        "--role",
-        "r",
-        "--command",
-        command,
-        "--max-capacity",
-        "10",
-    )
-    accepted = _aws(
-        local_glue,
-        "glue",
-        "create-job",
-        "--name",
-        name,
-        "--role",
-        "r",
-        "--command",
-        command,
-        "--max-capacity",
-        "1",
-    )
+    create = ("glue", "create-job", "--name", name, "--role", "r", "--command", command, "--max-capacity")
+    # The same job with the capacity AWS refuses for Python shell, then with one it accepts.
+    refused, accepted = (_aws(local_glue, *create, capacity) for capacity in ("10", "1"))
 
     assert refused.returncode != 0
     assert "(InvalidInputException) when calling the CreateJob operation" in refused.stderr

@@ -55,7 +55,11 @@ def _create(glue: Any, name: str, bucket: str, kind: str = "pythonshell", **fiel
         ("glueetl", {"MaxCapacity": 1.0}, "whole number of DPUs from 2 to 100"),
         ("glueetl", {"MaxCapacity": 2.5}, "whole number of DPUs from 2 to 100"),
         # AWS's text, as CloudFormation relays it (aws/aws-cdk pull request 26241).
-        ("glueetl", {"WorkerType": "G.1X"}, r"operation: Please set both Worker Type and Number of Workers\.$"),
+        (
+            "glueetl",
+            {"WorkerType": "G.1X"},
+            r"operation: Please set both Worker Type and Number of Workers\.$",
+        ),
         (
             "glueetl",
             {"WorkerType": "G.1X", "NumberOfWorkers": 2, "MaxCapacity": 10.0},

@@ -28,6 +28,7 @@ from airflow_glue_flow.operators.conditional import (
 )
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 from tests.conftest import task_states
+from tests.fakes import FakeTI
 
 START = pendulum.datetime(2024, 1, 1, tz="UTC")
 
@@ -398,25 +399,10 @@ def test_from_glue_trigger_errors(glue_trigger: dict[str, Any], message: str) ->
 # ---------------------------------------------------------------- one check (execute)
 
 
-class FakeTI:
-    """The task-instance calls the operator makes: task states and XComs of this DAG run."""
-
-    def __init__(self, states: dict[str, str | None], glue: dict[str, str], first_check: Any = None) -> None:
-        self.dag_id, self.run_id = "checks", "manual__1"
-        self.states, self.glue, self.first_check = states, glue, first_check
-        self.pulled: list[str] = []
-
-    def get_task_states(self, dag_id: str, task_ids: list[str], run_ids: list[str]) -> dict[str, Any]:
-        assert (dag_id, run_ids) == (self.dag_id, [self.run_id])
-        return {self.run_id: {t: self.states[t] for t in task_ids if self.states.get(t)}}
-
-    def xcom_pull(self, task_ids: str, key: str) -> Any:
-        assert key == GLUE_STATE_XCOM_KEY
-        self.pulled.append(task_ids)
-        return self.glue.get(task_ids)
-
-    def get_first_reschedule_date(self, context: Any) -> Any:
-        return self.first_check
+def check_ti(states: dict[str, str | None], glue: dict[str, str], first_check: Any = None) -> FakeTI:
+    """The task instance of one check: the DAG run's task states and the Glue states the tasks pushed."""
+    pushed = {task_id: {GLUE_STATE_XCOM_KEY: glue[task_id]} if task_id in glue else {} for task_id in states}
+    return FakeTI("t", states=states, upstream=pushed, first_reschedule_date=first_check)
 
 
 @pytest.fixture
@@ -429,7 +415,10 @@ def checks_dag():
 
 
 def run_check(op: BaseOperator, ti: FakeTI) -> Any:
-    return op.execute({"ti": ti})
+    try:
+        return op.execute({"ti": ti})
+    finally:
+        assert {key for _task, key in ti.pulled} <= {GLUE_STATE_XCOM_KEY}, ti.pulled  # only Glue states
 
 
 def test_check_returns_what_held_when_met(checks_dag) -> None:
@@ -439,13 +428,13 @@ def test_check_returns_what_held_when_met(checks_dag) -> None:
             logical="ANY",
             conditions=[{"task_id": "a", "state": "TIMEOUT"}, {"task_id": "b", "state": "SUCCEEDED"}],
         )
-    ti = FakeTI({"a": "failed", "b": "running"}, {"a": "TIMEOUT"})
+    ti = check_ti({"a": "failed", "b": "running"}, {"a": "TIMEOUT"})
     assert run_check(op, ti) == {
         "logical": "ANY",
         "met": ["a=TIMEOUT"],
         "outcomes": {"a": "TIMEOUT", "b": None},
     }
-    assert ti.pulled == ["a"]  # a running task's XCom is not read
+    assert ti.pulled == [("a", GLUE_STATE_XCOM_KEY)]  # a running task's XCom is not read
 
 
 def test_check_skips_when_the_predicate_can_no_longer_be_met(checks_dag) -> None:
@@ -455,7 +444,7 @@ def test_check_skips_when_the_predicate_can_no_longer_be_met(checks_dag) -> None
             conditions=[{"task_id": "a", "state": "SUCCEEDED"}, {"task_id": "c", "state": "SUCCEEDED"}],
         )
     with pytest.raises(AirflowSkipException, match="can no longer be met"):
-        run_check(op, FakeTI({"a": "failed", "c": None}, {"a": "STOPPED"}))
+        run_check(op, check_ti({"a": "failed", "c": None}, {"a": "STOPPED"}))
 
 
 def test_check_reschedules_while_undecided_then_times_out(checks_dag) -> None:
@@ -468,11 +457,11 @@ def test_check_reschedules_while_undecided_then_times_out(checks_dag) -> None:
         )
     before = timezone.utcnow()
     with pytest.raises(AirflowRescheduleException) as reschedule:
-        run_check(op, FakeTI({"a": "success", "c": "running"}, {"a": "SUCCEEDED"}))
+        run_check(op, check_ti({"a": "success", "c": "running"}, {"a": "SUCCEEDED"}))
     assert reschedule.value.reschedule_date >= before + datetime.timedelta(seconds=30)
     long_ago = timezone.utcnow() - datetime.timedelta(seconds=601)
     with pytest.raises(GlueConditionTimeoutError) as timeout:
-        run_check(op, FakeTI({"a": "success", "c": "queued"}, {"a": "SUCCEEDED"}, first_check=long_ago))
+        run_check(op, check_ti({"a": "success", "c": "queued"}, {"a": "SUCCEEDED"}, first_check=long_ago))
     assert str(timeout.value) == "Conditional trigger 't' still undecided after 600 s; waiting on: c"
 
 
@@ -486,7 +475,7 @@ def test_a_sensor_in_reschedule_mode_whose_timeout_skips_with_soft_fail(checks_d
     assert isinstance(op, BaseSensorOperator) and op.mode == "reschedule"
     long_ago = timezone.utcnow() - datetime.timedelta(seconds=601)
     with pytest.raises(AirflowSkipException, match="soft_fail"):
-        run_check(op, FakeTI({"c": "running"}, {}, first_check=long_ago))
+        run_check(op, check_ti({"c": "running"}, {}, first_check=long_ago))
 
 
 def test_guard_fails_on_unhandled_failures_and_passes_handled_ones(checks_dag) -> None:
@@ -501,13 +490,13 @@ def test_guard_fails_on_unhandled_failures_and_passes_handled_ones(checks_dag) -
             ],
         )
     guard = checks_dag.task_dict[FAILURE_GUARD_TASK_ID]
-    assert run_check(guard, FakeTI({"a": "failed", "b": "success", "c": "skipped"}, {"a": "FAILED"})) == [
+    assert run_check(guard, check_ti({"a": "failed", "b": "success", "c": "skipped"}, {"a": "FAILED"})) == [
         "a ended FAILED (handled)"
     ]
     with pytest.raises(GlueFlowFailedStepsError) as err:
         run_check(
             guard,
-            FakeTI(
+            check_ti(
                 {"a": "failed", "b": "upstream_failed", "c": "failed"}, {"a": "TIMEOUT", "c": "CANCELLED"}
             ),
         )
@@ -521,7 +510,7 @@ def test_guard_fails_on_a_non_success_glue_state_of_a_successful_task(checks_dag
         trigger(task_id="t", conditions=[{"task_id": "a", "state": "SUCCEEDED"}])
     guard = checks_dag.task_dict[FAILURE_GUARD_TASK_ID]
     with pytest.raises(GlueFlowFailedStepsError, match="a ended STOPPED"):
-        run_check(guard, FakeTI({"a": "success", "b": "skipped", "c": "success"}, {"a": "STOPPED"}))
+        run_check(guard, check_ti({"a": "success", "b": "skipped", "c": "success"}, {"a": "STOPPED"}))
 
 
 def test_guard_waits_for_and_checks_glue_tasks_it_does_not_watch() -> None:
@@ -535,10 +524,10 @@ def test_guard_waits_for_and_checks_glue_tasks_it_does_not_watch() -> None:
     assert guard.poke_interval == 7
     before = timezone.utcnow()
     with pytest.raises(AirflowRescheduleException) as reschedule:
-        run_check(guard, FakeTI({"a": "success", "later_crawl": "running"}, {}))
+        run_check(guard, check_ti({"a": "success", "later_crawl": "running"}, {}))
     assert reschedule.value.reschedule_date >= before + datetime.timedelta(seconds=7)
     with pytest.raises(GlueFlowFailedStepsError, match="later_crawl ended CANCELLED$"):
-        run_check(guard, FakeTI({"a": "success", "later_crawl": "failed"}, {"later_crawl": "CANCELLED"}))
+        run_check(guard, check_ti({"a": "success", "later_crawl": "failed"}, {"later_crawl": "CANCELLED"}))
 
 
 # ---------------------------------------------------------------- whole DAG runs
@@ -563,17 +552,23 @@ def seed_flow(dag_id: str, outcome: str, handled: bool = False) -> DAG:
 
 
 @pytest.mark.slow
-def test_failed_job_runs_the_failure_branch_and_the_run_still_fails(run_dag) -> None:
-    dr = run_dag(seed_flow("honest_failed", "FAILED"))
+@pytest.mark.parametrize(
+    ("outcome", "ran", "skipped", "run_state"),
+    [
+        # A failed job runs the failure branch, and the run still fails.
+        ("FAILED", ("when_failed", "alert"), ("when_ok", "load"), "failed"),
+        ("SUCCEEDED", ("when_ok", "load"), ("when_failed", "alert"), "success"),
+    ],
+)
+def test_the_job_outcome_runs_its_branch_only(run_dag, outcome, ran, skipped, run_state) -> None:
+    dr = run_dag(seed_flow(f"honest_{outcome.lower()}", outcome))
     assert task_states(dr) == {
-        "encode": "failed",
-        "when_ok": "skipped",
-        "load": "skipped",
-        "when_failed": "success",
-        "alert": "success",
-        FAILURE_GUARD_TASK_ID: "failed",
+        "encode": "success" if outcome == "SUCCEEDED" else "failed",
+        **dict.fromkeys(ran, "success"),
+        **dict.fromkeys(skipped, "skipped"),
+        FAILURE_GUARD_TASK_ID: run_state,
     }
-    assert dr.state == "failed"
+    assert dr.state == run_state
 
 
 @pytest.mark.slow
@@ -595,20 +590,6 @@ def test_handled_covers_only_the_states_it_names(run_dag) -> None:
     assert (states["when_ok"], states["when_failed"], states["alert"]) == ("skipped", "skipped", "skipped")
     assert states[FAILURE_GUARD_TASK_ID] == "failed"
     assert dr.state == "failed"
-
-
-@pytest.mark.slow
-def test_succeeded_job_runs_the_success_branch(run_dag) -> None:
-    dr = run_dag(seed_flow("honest_ok", "SUCCEEDED"))
-    assert task_states(dr) == {
-        "encode": "success",
-        "when_ok": "success",
-        "load": "success",
-        "when_failed": "skipped",
-        "alert": "skipped",
-        FAILURE_GUARD_TASK_ID: "success",
-    }
-    assert dr.state == "success"
 
 
 @pytest.mark.slow

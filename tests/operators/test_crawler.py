@@ -19,21 +19,12 @@ from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
 from airflow_glue_flow.links.glue import GlueCrawlerLink
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
 from tests.crawler_responses import CRAWLER, T0, ScriptedGlue, client_error, crawler
-
-
-class FakeTI:
-    def __init__(self) -> None:
-        self.pushed: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.pushed[key] = value
+from tests.fakes import FakeTI, set_aws_connection
 
 
 @pytest.fixture(autouse=True)
 def _aws_conn(monkeypatch):
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_AWS_DEFAULT", '{"conn_type": "aws", "extra": {"region_name": "eu-west-1"}}'
-    )
+    set_aws_connection(monkeypatch, region_name="eu-west-1")  # the console link names this region
 
 
 def _operator(**kwargs: Any) -> GlueCrawlerStartOperator:
@@ -62,12 +53,12 @@ def test_starts_the_crawler_and_returns_its_start_time():
     assert glue.calls == ["StartCrawler"]
     assert result["crawler_name"] == CRAWLER and result["adopted"] is False
     assert before <= datetime.fromisoformat(result["started_at"]) <= datetime.now(UTC)
-    assert ti.pushed["glue_crawler"] == {
+    assert ti.xcom["glue_crawler"] == {
         "region_name": "eu-west-1",
         "aws_domain": "aws.amazon.com",
         "crawler_name": CRAWLER,
     }
-    link = GlueCrawlerLink().format_link(**ti.pushed["glue_crawler"])
+    link = GlueCrawlerLink().format_link(**ti.xcom["glue_crawler"])
     assert link == (
         "https://console.aws.amazon.com/glue/home?region=eu-west-1#/v2/data-catalog/crawlers/view/se2_in0"
     )

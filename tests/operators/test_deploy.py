@@ -6,9 +6,7 @@ import io
 import zipfile
 from unittest import mock
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from airflow_glue_flow.encoding.bundle import JOB_PACKAGE, job_zip
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
@@ -18,12 +16,9 @@ URI = f"s3://{BUCKET}/glue-flow/scripts/encoding.zip"
 
 
 @pytest.fixture
-def s3(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", '{"conn_type": "aws"}')
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
+def s3(moto_s3):
+    moto_s3.create_bucket(Bucket=BUCKET)
+    return moto_s3
 
 
 def test_py_packages_upload_the_package_zip_only_when_it_changed(s3):

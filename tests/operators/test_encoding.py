@@ -9,10 +9,8 @@ from __future__ import annotations
 import datetime
 from unittest import mock
 
-import boto3
 import pytest
 from airflow.sdk import DAG
-from moto import mock_aws
 
 from airflow_glue_flow.exceptions import GlueTaskParameterError, S3EncodingConversionError
 from airflow_glue_flow.operators.encoding import REPORT_XCOM_KEY, S3EncodingConvertOperator
@@ -22,12 +20,9 @@ BUCKET = "op-bucket"
 
 
 @pytest.fixture
-def s3(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", '{"conn_type": "aws"}')
-    with mock_aws():
-        client = boto3.client("s3", region_name="us-east-1")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
+def s3(moto_s3):
+    moto_s3.create_bucket(Bucket=BUCKET)
+    return moto_s3
 
 
 def _operator(**kwargs) -> S3EncodingConvertOperator:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import json
 import time
-import uuid
 from typing import Any
 from unittest import mock
 
@@ -32,28 +30,12 @@ from airflow_glue_flow.operators.job import GlueJobRunOperator, normalise_script
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 from tests.conftest import task_states
-from tests.fakes import patch_sleep
+from tests.fakes import FakeTI, patch_sleep
 from tests.hooks.test_job import JOB, FakeGlue, client_error, patch_glue
-from tests.local_glue import SLEEPING_SCRIPT
+from tests.local_glue import SLEEPING_SCRIPT, create_python_job
 from tests.triggerer import pushed_xcoms, real_trigger_events
 
 TAG = "glue_flow/manual__1/run_job"
-
-
-class FakeTI:
-    """The parts of a running task instance the operator uses, with an in-memory XCom."""
-
-    def __init__(self, try_number: int = 1) -> None:
-        self.dag_id, self.run_id, self.task_id, self.map_index = "glue_flow", "manual__1", "run_job", -1
-        self.try_number = try_number
-        self.xcom: dict[str, Any] = {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.xcom[key] = value
-
-    def xcom_pull(self, task_ids: str, key: str) -> Any:
-        assert task_ids == self.task_id
-        return self.xcom.get(key)
 
 
 def operator(**kwargs: Any) -> GlueJobRunOperator:
@@ -586,34 +568,15 @@ raise ValueError("bad row 7")
 
 
 @pytest.fixture
-def local_job(request, monkeypatch):
-    """Create Python-shell jobs in the local Glue; point the ``glue_local`` connection at it."""
-    server = request.getfixturevalue("local_glue")
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_GLUE_LOCAL",
-        json.dumps(
-            {
-                "conn_type": "aws",
-                "extra": {"endpoint_url": server.endpoint_url, "region_name": "us-east-1"},
-            }
-        ),
-    )
-    s3, glue = server.client("s3"), server.client("glue")
-    bucket = f"jobs-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=bucket)
+def local_job(aws_conn_id, glue_client, s3_client, bucket, unique):
+    """Create Python-shell jobs in the local Glue; the ``glue_local`` connection points at it."""
 
     def create(script: bytes, **job: Any) -> str:
-        name = f"job_{uuid.uuid4().hex[:8]}"
-        s3.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script)
-        command = {
-            "Name": "pythonshell",
-            "ScriptLocation": f"s3://{bucket}/scripts/{name}.py",
-            "PythonVersion": "3.9",
-        }
-        glue.create_job(Name=name, Role="glue-role", Command=command, **job)
+        name = unique("job")
+        create_python_job(glue_client, s3_client, bucket, name, script, **job)
         return name
 
-    return create, glue
+    return create, glue_client
 
 
 def local_operator(job_name: str, **kwargs: Any) -> GlueJobRunOperator:

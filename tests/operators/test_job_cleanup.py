@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pendulum
 import pytest
 from airflow.sdk import DAG
@@ -11,30 +9,24 @@ from airflow.sdk import DAG
 from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY, GlueJobRunOperator
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from tests.conftest import task_states
-from tests.local_glue import SLEEPING_SCRIPT, wait_for_run
+from tests.local_glue import create_python_job, wait_for_run
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("local_aws_default")]
 
 QUICK_SCRIPT = b'print("done", flush=True)\n'
-
-
-@pytest.fixture(autouse=True)
-def _aws_conn(monkeypatch, local_glue) -> None:
-    extra = {"endpoint_url": local_glue.endpoint_url, "region_name": "us-east-1"}
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": extra}))
+#: Runs until stopped, however long the DAG run takes on a loaded machine (the test stops it at the end).
+UNTIL_STOPPED_SCRIPT = b"import time\ntime.sleep(3600)\n"
 
 
 def _job(glue, s3, bucket: str, name: str, script: bytes) -> str:
-    s3.put_object(Bucket=bucket, Key=f"{name}.py", Body=script)
-    command = {"Name": "pythonshell", "PythonVersion": "3.9", "ScriptLocation": f"s3://{bucket}/{name}.py"}
-    glue.create_job(Name=name, Role="glue-role", Command=command, ExecutionProperty={"MaxConcurrentRuns": 3})
+    create_python_job(glue, s3, bucket, name, script, ExecutionProperty={"MaxConcurrentRuns": 3})
     return name
 
 
 def test_teardown_stops_only_the_runs_a_task_left_without_a_result(
     run_dag, glue_client, s3_client, bucket, unique
 ):
-    sleeping = _job(glue_client, s3_client, bucket, unique("sleeping"), SLEEPING_SCRIPT)
+    sleeping = _job(glue_client, s3_client, bucket, unique("sleeping"), UNTIL_STOPPED_SCRIPT)
     quick = _job(glue_client, s3_client, bucket, unique("quick"), QUICK_SCRIPT)
     # A run of the same job that no task of the DAG run started: not the teardown's to stop.
     foreign = glue_client.start_job_run(JobName=sleeping)["JobRunId"]

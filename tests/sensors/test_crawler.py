@@ -30,29 +30,10 @@ from tests.crawler_responses import (
     crawler,
     now_plus,
 )
-from tests.fakes import patch_sleep
+from tests.fakes import FakeTI, patch_sleep
 from tests.triggerer import real_trigger_events
 
-
-class FakeTI:
-    """Records XCom pushes; answers pulls from ``upstream`` (task id -> return value)."""
-
-    def __init__(self, upstream: dict[str, Any] | None = None) -> None:
-        self.pushed: dict[str, Any] = {}
-        self.upstream = upstream or {}
-
-    def xcom_push(self, key: str, value: Any) -> None:
-        self.pushed[key] = value
-
-    def xcom_pull(self, task_ids: str | None = None, key: str = "return_value") -> Any:
-        return self.upstream.get(task_ids)
-
-
-@pytest.fixture(autouse=True)
-def _aws_conn(monkeypatch):
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_AWS_DEFAULT", '{"conn_type": "aws", "extra": {"region_name": "us-east-1"}}'
-    )
+pytestmark = pytest.mark.usefixtures("aws_default")
 
 
 def _sensor(**kwargs: Any) -> GlueCrawlerReadySensor:
@@ -98,7 +79,7 @@ def test_sync_and_deferrable_reach_the_same_outcome(outcome):
         assert str(deferred_result) == str(sync_result)
     else:
         assert deferred_result == sync_result
-    assert deferred_ti.pushed == sync_ti.pushed
+    assert deferred_ti.xcom == sync_ti.xcom
     assert deferred_glue.calls == sync_glue.calls
 
 
@@ -119,8 +100,8 @@ def test_outcomes_and_glue_state_pushed_even_on_failure(outcome, expected_error,
         assert result["status"] == "SUCCEEDED" and result["crawler_name"] == CRAWLER
     else:
         assert type(result) is expected_error
-    assert ti.pushed.get("glue_state") == glue_state
-    assert ti.pushed["glue_crawler"]["crawler_name"] == CRAWLER  # console link
+    assert ti.xcom.get("glue_state") == glue_state
+    assert ti.xcom["glue_crawler"]["crawler_name"] == CRAWLER  # console link
 
 
 def test_failure_message_names_crawler_status_aws_message_and_logs():
@@ -189,7 +170,8 @@ def test_started_after_defaults_to_the_upstream_start_operator():
         start = GlueCrawlerStartOperator(task_id="start_crawler", crawler_name=CRAWLER)
         sensor = GlueCrawlerReadySensor(task_id="wait_crawler", crawler_name=CRAWLER, wait_time=0)
         start >> sensor
-    ti = FakeTI({"start_crawler": {"crawler_name": CRAWLER, "started_at": T0.isoformat(), "adopted": False}})
+    started = {"crawler_name": CRAWLER, "started_at": T0.isoformat(), "adopted": False}
+    ti = FakeTI("wait_crawler", upstream={"start_crawler": {"return_value": started}})
     glue = ScriptedGlue(OUTCOMES["stale_then_succeeded"])
     with mock.patch.object(GlueCrawlerFlowHook, "glue_client", glue):
         summary = sensor.execute({"ti": ti})

@@ -15,6 +15,7 @@ from airflow_glue_flow.exceptions import (
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
 from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
 from tests.crawler_responses import CRAWLER, OUTCOMES, T0, AsyncScriptedGlue, ScriptedGlue
+from tests.fakes import set_aws_connection
 from tests.triggerer import pushed_xcoms
 
 TI = SimpleNamespace(dag_id="crawl_flow", task_id="wait", run_id="manual__1", map_index=-1)
@@ -33,7 +34,7 @@ KWARGS = {
 
 @pytest.fixture(autouse=True)
 def _aws_conn(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_GLUE", '{"conn_type": "aws"}')
+    set_aws_connection(monkeypatch, KWARGS["aws_conn_id"])
 
 
 def _events(trigger: GlueCrawlerReadyTrigger, glue: ScriptedGlue) -> list:

@@ -20,7 +20,6 @@ import inspect
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -31,7 +30,7 @@ import pytest
 from airflow_glue_flow.triggers.base import GlueFlowAwsTrigger
 from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
-from tests.local_glue import SEED_CSV_PATH, SLEEPING_SCRIPT
+from tests.local_glue import SEED_CSV_PATH, SLEEPING_SCRIPT, create_python_job
 
 #: Longest CPU time one loop callback may take.
 MAX_CALLBACK_CPU_S = 0.05
@@ -158,18 +157,11 @@ def test_the_watch_does_not_charge_garbage_collection_to_a_callback() -> None:
 
 
 @pytest.fixture
-def running_job_and_crawl(glue_client: Any, s3_client: Any, bucket: str) -> dict[str, str]:
+def running_job_and_crawl(glue_client: Any, s3_client: Any, bucket: str, unique: Any) -> dict[str, str]:
     """A job run that keeps running and a crawl just started, on the local Glue."""
-    job = f"job_{uuid.uuid4().hex[:8]}"
-    s3_client.put_object(Bucket=bucket, Key=f"scripts/{job}.py", Body=SLEEPING_SCRIPT)
-    command = {
-        "Name": "pythonshell",
-        "ScriptLocation": f"s3://{bucket}/scripts/{job}.py",
-        "PythonVersion": "3.9",
-    }
-    glue_client.create_job(Name=job, Role="glue-role", Command=command)
+    job, database, crawler = unique("job"), unique("db"), unique("crawler")
+    create_python_job(glue_client, s3_client, bucket, job, SLEEPING_SCRIPT)
     s3_client.put_object(Bucket=bucket, Key="csv/csvlog.csv", Body=SEED_CSV_PATH.read_bytes())
-    database, crawler = f"db_{uuid.uuid4().hex[:8]}", f"crawler_{uuid.uuid4().hex[:8]}"
     glue_client.create_database(DatabaseInput={"Name": database})
     glue_client.create_crawler(
         Name=crawler,
@@ -185,28 +177,19 @@ def running_job_and_crawl(glue_client: Any, s3_client: Any, bucket: str) -> dict
 
 
 def triggers(where: dict[str, str], aws_conn_id: str) -> list[Any]:
-    jobs = [
-        GlueJobRunTrigger(
-            job_name=where["job"],
-            run_id=where["run_id"],
-            poll_interval=0.2,
-            max_attempts=5,
-            verbose=verbose,
-            aws_conn_id=aws_conn_id,
-        )
-        for verbose in (False, True, True)
+    """Three job waits (one quiet, two forwarding logs) and three crawl waits on the same run and crawl."""
+    waits = {"max_attempts": 5, "aws_conn_id": aws_conn_id}
+    job, crawl = {"job_name": where["job"], "run_id": where["run_id"]}, {"crawler_name": where["crawler"]}
+    return [
+        *(
+            GlueJobRunTrigger(**job, poll_interval=0.2, verbose=verbose, **waits)
+            for verbose in (False, True, True)
+        ),
+        *(
+            GlueCrawlerReadyTrigger(**crawl, started_after=where["started_at"], wait_time=0.2, **waits)
+            for _ in range(3)
+        ),
     ]
-    crawls = [
-        GlueCrawlerReadyTrigger(
-            crawler_name=where["crawler"],
-            started_after=where["started_at"],
-            wait_time=0.2,
-            max_attempts=5,
-            aws_conn_id=aws_conn_id,
-        )
-        for _ in range(3)
-    ]
-    return [*jobs, *crawls]
 
 
 async def fire(trigger: Any) -> list[dict[str, Any]]:
