@@ -78,7 +78,7 @@ class AirflowApi:
         run_id: str,
         timeout: float = 120,
         on_poll: Callable[[dict[str, str | None]], None] | None = None,
-        interval: float = 0.25,
+        interval: float = 1.0,
     ) -> str:
         """Poll until the run has finished; ``on_poll`` sees every snapshot of task states."""
         deadline = time.monotonic() + timeout

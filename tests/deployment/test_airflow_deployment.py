@@ -28,12 +28,6 @@ RAW = "se2/raw/in0/"
 PENDING = pytest.mark.skip(
     reason="failed in its last run on the shared machine, cause not analysed yet (issue 14 item 1: kill window and retry reattach; issue 9 item 11: ten fast runs)"
 )
-#: Failing on main since the last landings (the main flow's run stays queued; the workflow flow's
-#: failure guard fails), cause not analysed yet: the DAG-level end-to-end tests in tests/dags still run
-#: both flows against the local Glue.
-FAILING_SINCE_LAST_LANDINGS = pytest.mark.skip(
-    reason="fails on the deployment since the last landings, cause not analysed yet (issue 14 item 1)"
-)
 #: Checks of the crawler and the job every few seconds: short runs, yet far from the stale
 #: "success" a worker reports right after it deferred (apache/airflow issue 66374).
 WAIT_TIME = 4
@@ -86,7 +80,6 @@ def test_unpausing_the_main_dag_starts_no_run(deployment):
     assert api.runs(ETL) == []
 
 
-@FAILING_SINCE_LAST_LANDINGS
 def test_main_flow_succeeds_with_its_job_waiting_deferred(deployment):
     api, conf = deployment.api, etl_conf()
     land(deployment, conf["bucket"])
@@ -98,7 +91,7 @@ def test_main_flow_succeeds_with_its_job_waiting_deferred(deployment):
     )
 
     states = api.task_states(ETL, run_id)
-    assert state == "success", states
+    assert state == "success", (states, job_runs(deployment, conf["job_name"]))
     assert "deferred" in seen
     assert states["publish"] == "success" and states["alert"] == "skipped"
     [run] = job_runs(deployment, conf["job_name"])
@@ -107,6 +100,8 @@ def test_main_flow_succeeds_with_its_job_waiting_deferred(deployment):
     ti = api.task_instances(ETL, run_id)["csv_to_parquet"]
     log = api.task_log(ETL, run_id, "csv_to_parquet", ti["try_number"])
     assert "19 rows" in log  # the job's own output, forwarded from CloudWatch Logs into the task log
+    # Ended from the triggerer (end_from_trigger): the worker deferred once and never resumed the task.
+    assert (ti["try_number"], log.count("Pausing task as DEFERRED"), log.count("Pre Execute")) == (1, 1, 1)
     utf8 = deployment.s3.get_object(Bucket=conf["bucket"], Key="se2/in0/csvlog.csv")["Body"].read()
     assert utf8.decode("utf-8") == sample_text()
 
@@ -253,7 +248,6 @@ def test_a_retry_reattaches_to_the_glue_run_of_the_first_try(deployment):
     )
 
 
-@FAILING_SINCE_LAST_LANDINGS
 def test_workflow_flow_deploys_its_jobs_and_succeeds_on_a_fresh_local_glue(deployment):
     api, dag_id = deployment.api, "glue_workflow_flow"
     suffix = uuid.uuid4().hex[:8]
@@ -269,10 +263,11 @@ def test_workflow_flow_deploys_its_jobs_and_succeeds_on_a_fresh_local_glue(deplo
     state = api.wait_run(dag_id, run_id, timeout=240)
 
     states = api.task_states(dag_id, run_id)
-    assert state == "success", states
+    runs = {job: job_runs(deployment, job) for job in (conf["encode_job_name"], conf["load_job_name"])}
+    assert state == "success", (states, runs)
     assert states["load_datalake"] == "success" and states["alert"] == "skipped"
     for job in (conf["encode_job_name"], conf["load_job_name"]):
-        assert [run["JobRunState"] for run in job_runs(deployment, job)] == ["SUCCEEDED"]
+        assert [run["JobRunState"] for run in runs[job]] == ["SUCCEEDED"]
     lake = deployment.s3.list_objects_v2(Bucket=conf["bucket_name"], Prefix="Processed_CTS_dev/lake/")
     assert [o["Key"] for o in lake["Contents"]] == ["Processed_CTS_dev/lake/csvlog.parquet"]
 
