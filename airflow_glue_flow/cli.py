@@ -1,5 +1,6 @@
 """The ``glue-flow`` command: ``glue-flow local serve`` runs the local Glue, ``glue-flow sample upload``
-lands the sample CSV where ``glue_etl_flow`` looks for new files.
+lands the sample CSV where ``glue_etl_flow`` looks for new files, ``glue-flow events setup`` sets up
+the S3 event notifications ``glue_etl_event_flow`` runs on.
 
 Each command group registers itself in :data:`COMMANDS`; a group adds its sub-parser and returns.
 """
@@ -33,10 +34,23 @@ def _add_sample(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     upload.set_defaults(func=run)
 
 
+def _add_events(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from airflow_glue_flow.events_setup import add_arguments, run
+
+    events = subparsers.add_parser("events", help="S3 event notifications for glue_etl_event_flow")
+    actions = events.add_subparsers(dest="action", required=True)
+    setup = actions.add_parser(
+        "setup", help="create the SQS queue and the bucket's notification configuration (idempotent)"
+    )
+    add_arguments(setup)
+    setup.set_defaults(func=run)
+
+
 #: Command groups of ``glue-flow``: each adds its parser to the sub-parsers.
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_local,
     _add_sample,
+    _add_events,
 ]
 
 

@@ -30,6 +30,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_glue_flow.hooks.crawler",
                     "airflow_glue_flow.hooks.job",
                     "airflow_glue_flow.hooks.deploy",
+                    "airflow_glue_flow.hooks.s3_events",
                 ],
             }
         ],
@@ -42,6 +43,7 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_glue_flow.operators.conditional",
                     "airflow_glue_flow.operators.encoding",
                     "airflow_glue_flow.operators.deploy",
+                    "airflow_glue_flow.operators.s3_events",
                 ],
             }
         ],

@@ -89,6 +89,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--encoding", default="cp932", help="encoding of the uploaded bytes (default %(default)s)"
     )
     parser.add_argument("--file", type=Path, default=None, help="a UTF-8 CSV to upload instead of the sample")
+    add_target_arguments(parser)
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where a ``glue-flow`` command acts: the local Glue (``--endpoint-url``) or AWS (``--conn-id``)."""
     parser.add_argument(
         "--endpoint-url", default=None, help="the local Glue's URL, e.g. http://localhost:4566 (default: AWS)"
     )

@@ -7,14 +7,17 @@ after a warm-up, and prints:
 - CPU ms per poll: the process's CPU time in the window / the Glue calls made in it;
 - polls per trigger per second (the target is 1 / interval);
 - RSS per wait: the growth of the process's RSS from before the waits started, / N;
-- longest event-loop stall: the worst lateness of a 10 ms probe timer.
+- longest event-loop stall: the worst lateness of a 10 ms probe timer, and the CPU the process spent in it.
 
 Cases, against the local Glue over HTTP (one Python-shell job run and one crawl kept running, every wait
 watches them): ``GlueJobRunTrigger`` vs amazon ``GlueJobCompleteTrigger``, ``GlueCrawlerReadyTrigger`` vs
 amazon ``GlueCrawlerCompleteTrigger``. Then the scale case: 2,000 job waits polling every 30 s, against
-a scripted asyncio endpoint that answers GetJobRun with RUNNING (the local Glue, one threaded Python
-process, is not built to serve thousands of callers; the scripted endpoint runs in its own process, so
-its CPU is not counted).
+a scripted asyncio endpoint that answers Glue's read calls with runs and crawls that keep running (the
+local Glue, one threaded Python process, is not built to serve thousands of callers; the scripted endpoint
+runs in its own process, so its CPU is not counted); the same run with ``--waits`` waits gives the RSS
+slope, the memory one more wait costs beside the process's fixed costs (the trigger modules' imports
+are left out of every case's RSS; the shared client is in it). Last, merged polls: the CPU one check of N
+waits costs as N single calls (GetJobRun, GetCrawler) vs one merged call (GetJobRuns, BatchGetCrawlers).
 
 Run: ``python bench/bench_triggerer.py`` (defaults: 50 waits, 1 s polls, 20 s window) or e.g.
 ``python bench/bench_triggerer.py --waits 100 --seconds 30 --scale-waits 2000 --scale-seconds 95``.
@@ -32,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from airflow_glue_flow.local.settings import Credentials
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -113,24 +118,28 @@ async def _case(
         return await make_call(self, operation, params)
 
     AioBaseClient._make_api_call = counted  # type: ignore[method-assign]
-    stall = 0.0
+    stall = stall_cpu = 0.0
     measuring = False
 
     async def probe() -> None:
-        nonlocal stall
+        # The CPU this process spent during the longest stall tells a loop kept busy by the waits (or
+        # the garbage collector) from a process the machine's other work kept off the CPU.
+        nonlocal stall, stall_cpu
         while True:
-            before = time.perf_counter()
+            before, cpu_before = time.perf_counter(), time.process_time()
             await asyncio.sleep(0.01)
             late = time.perf_counter() - before - 0.01
-            if measuring:
-                stall = max(stall, late)
+            if measuring and late > stall:
+                stall, stall_cpu = late, time.process_time() - cpu_before
 
+    _trigger(kind, waits, interval)  # imports the trigger's modules: a process cost, not a wait's
     rss_before = _rss_mb()
     prober = asyncio.create_task(probe())
     tasks = []
-    for _ in range(n):
+    spread = float(waits.get("spread_s", 0))  # start the waits evenly over this many seconds
+    for i in range(n):
         trigger = _trigger(kind, waits, interval)
-        tasks.append(asyncio.create_task(_drain(trigger)))
+        tasks.append(asyncio.create_task(_drain(trigger, i * spread / n)))
     await asyncio.sleep(warmup)
     measuring = True
     polls_before, cpu_before, wall_before = polls, time.process_time(), time.perf_counter()
@@ -142,6 +151,7 @@ async def _case(
     )
     rss_after = _rss_mb()
     ended = [t for t in tasks if t.done()]
+    first_end = repr(ended[0].exception())[:1000] if ended else None
     for task in [*tasks, prober]:
         task.cancel()
     await asyncio.gather(*tasks, prober, return_exceptions=True)
@@ -154,27 +164,111 @@ async def _case(
         "polls_per_trigger_per_s": made / n / wall,
         "rss_mb_per_wait": (rss_after - rss_before) / n,
         "longest_stall_ms": 1000 * stall,
+        "longest_stall_cpu_ms": 1000 * stall_cpu,
         "ended_early": len(ended),
+        "first_end": first_end,
     }
 
 
-async def _drain(trigger: Any) -> None:
+async def _drain(trigger: Any, delay: float) -> None:
+    await asyncio.sleep(delay)
     async for event in trigger.run():
         raise RuntimeError(f"a bench wait ended: {event.payload}")
+
+
+async def _merge_case(what: str, n: int, rounds: int) -> dict[str, Any]:
+    """CPU of one check of ``n`` waits: ``n`` single reads at once vs one merged read, on one shared client.
+
+    Jobs: ``n`` GetJobRun calls vs one GetJobRuns call listing ``n`` runs (the most one page holds is
+    200); crawlers: ``n`` GetCrawler calls vs one BatchGetCrawlers call naming ``n`` crawlers (at most 100).
+    """
+    from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
+    from airflow_glue_flow.triggers.client_pool import CLIENTS
+
+    async with CLIENTS.client(GlueCrawlerFlowHook(aws_conn_id=CONN_ID)) as glue:
+
+        async def single() -> None:
+            if what == "job":
+                await asyncio.gather(*(glue.get_job_run(JobName=JOB, RunId="jr_scripted") for _ in range(n)))
+            else:
+                await asyncio.gather(*(glue.get_crawler(Name=CRAWLER) for _ in range(n)))
+
+        async def merged() -> None:
+            if what == "job":
+                await glue.get_job_runs(JobName=JOB, MaxResults=n)
+            else:
+                await glue.batch_get_crawlers(CrawlerNames=[f"{CRAWLER}-{i}" for i in range(n)])
+
+        spent = {"single": 0.0, "merged": 0.0}
+        for round_ in range(rounds + 1):  # the first round opens the connections and is not counted
+            for way, check in (("single", single), ("merged", merged)):
+                before = time.process_time()
+                await check()
+                if round_:
+                    spent[way] += time.process_time() - before
+    return {
+        "case": f"merge-{what}",
+        "waits": n,
+        **{f"{way}_cpu_ms_per_wait_check": 1000 * cpu / (n * rounds) for way, cpu in spent.items()},
+    }
 
 
 # ---------------------------------------------------------------------- scripted endpoint (child)
 
 
+def _scripted_answer(target: str, request: dict[str, Any]) -> dict[str, Any]:
+    """What the scripted endpoint answers: job runs and crawls that keep running."""
+    # The fields a real Python-shell run and a real crawler carry, so that parsing costs what it costs.
+    run = {
+        "Id": "jr_scripted",
+        "Attempt": 0,
+        "JobName": JOB,
+        "JobMode": "SCRIPT",
+        "StartedOn": 1764500000.0,
+        "LastModifiedOn": 1764500005.0,
+        "JobRunState": "RUNNING",
+        "Arguments": {"--job-language": "python", "--airflow_ti": "dag.task.run.1"},
+        "PredecessorRuns": [],
+        "AllocatedCapacity": 0,
+        "ExecutionTime": 5,
+        "Timeout": 2880,
+        "MaxCapacity": 0.0625,
+        "LogGroupName": "/aws-glue/python-jobs",
+        "GlueVersion": "3.0",
+    }
+    crawler = {
+        "Name": CRAWLER,
+        "Role": "glue-role",
+        "Targets": {"S3Targets": [{"Path": f"s3://{BUCKET}/data/", "Exclusions": []}]},
+        "DatabaseName": "bench",
+        "Classifiers": [],
+        "SchemaChangePolicy": {
+            "UpdateBehavior": "UPDATE_IN_DATABASE",
+            "DeleteBehavior": "DEPRECATE_IN_DATABASE",
+        },
+        "State": "RUNNING",
+        "CrawlElapsedTime": 5000,
+        "CreationTime": 1764500000.0,
+        "LastUpdated": 1764500000.0,
+        "LastCrawl": {"Status": "SUCCEEDED", "StartTime": 1764400000.0, "LogGroup": "/aws-glue/crawlers"},
+        "Version": 1,
+    }
+    if target == "AWSGlue.GetJobRuns":  # a job with that many runs going on, newest first
+        return {"JobRuns": [{**run, "Id": f"jr_scripted_{i}"} for i in range(request.get("MaxResults", 1))]}
+    if target == "AWSGlue.GetCrawler":
+        return {"Crawler": crawler}
+    if target == "AWSGlue.BatchGetCrawlers":
+        return {"Crawlers": [{**crawler, "Name": name} for name in request["CrawlerNames"]]}
+    return {"JobRun": run}
+
+
 def _serve_scripted(port_file: str) -> None:
-    """Answer every Glue call with a RUNNING job run, as fast as asyncio can (GetJobRun only)."""
+    """Answer Glue's read calls (:func:`_scripted_answer`) as fast as asyncio can."""
     from aiohttp import web
 
-    body = json.dumps({"JobRun": {"Id": "jr_scripted", "JobName": JOB, "JobRunState": "RUNNING"}})
-
     async def answer(request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(text=body, content_type="application/x-amz-json-1.1")
+        body = _scripted_answer(request.headers.get("X-Amz-Target", ""), json.loads(await request.read()))
+        return web.Response(text=json.dumps(body), content_type="application/x-amz-json-1.1")
 
     async def main() -> None:
         app = web.Application()
@@ -192,28 +286,36 @@ def _serve_scripted(port_file: str) -> None:
 # ------------------------------------------------------------------------------------- parent
 
 
-def _connection(endpoint: str) -> str:
+def _connection(endpoint: str, credentials: Credentials) -> str:
     extra = {"region_name": "us-east-1", "endpoint_url": endpoint}
-    return json.dumps({"conn_type": "aws", "login": "bench", "password": "bench-secret", "extra": extra})
+    login = {"login": credentials.access_key_id, "password": credentials.secret_access_key}
+    return json.dumps({"conn_type": "aws", **login, "extra": extra})
 
 
-def _child(args: list[str], endpoint: str) -> dict[str, Any]:
-    env = {**os.environ, f"AIRFLOW_CONN_{CONN_ID.upper()}": _connection(endpoint)}
+def _child(
+    args: list[str], endpoint: str, mode: str = "--child", credentials: Credentials | None = None
+) -> dict[str, Any]:
+    """Run one case in a process of its own; a case whose waits ended (an error) gives no numbers."""
+    connection = _connection(endpoint, credentials or Credentials())
+    env = {**os.environ, f"AIRFLOW_CONN_{CONN_ID.upper()}": connection}
     out = subprocess.run(
-        [sys.executable, __file__, "--child", *args], env=env, capture_output=True, text=True, check=False
+        [sys.executable, __file__, mode, *args], env=env, capture_output=True, text=True, check=False
     )
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     if out.returncode or not lines:
         raise RuntimeError(f"case {args} failed:\n{out.stderr[-3000:]}")
-    return json.loads(lines[-1])
+    result = json.loads(lines[-1])
+    if result.get("ended_early"):
+        raise RuntimeError(f"case {args}: {result['ended_early']} waits ended: {result['first_end']}")
+    return result
 
 
-def _start_waits(glue_endpoint: str) -> dict[str, Any]:
+def _start_waits(glue_endpoint: str, credentials: Credentials) -> dict[str, Any]:
     from airflow_glue_flow.local.clients import local_client
 
     glue, s3 = (
-        local_client(glue_endpoint, "glue", "us-east-1"),
-        local_client(glue_endpoint, "s3", "us-east-1"),
+        local_client(glue_endpoint, "glue", "us-east-1", credentials),
+        local_client(glue_endpoint, "s3", "us-east-1", credentials),
     )
     s3.create_bucket(Bucket=BUCKET)
     s3.put_object(Bucket=BUCKET, Key="scripts/sleeper.py", Body=SLEEPER)
@@ -240,7 +342,7 @@ def _row(result: dict[str, Any]) -> str:
     return (
         f"| {result['case']} | {result['waits']} | {result['interval_s']:g} | {result['cpu_ms_per_poll']:.2f} "
         f"| {result['polls_per_trigger_per_s']:.3f} | {result['rss_mb_per_wait']:.3f} "
-        f"| {result['longest_stall_ms']:.0f} |"
+        f"| {result['longest_stall_ms']:.0f} ({result['longest_stall_cpu_ms']:.0f}) |"
     )
 
 
@@ -256,10 +358,19 @@ def main() -> None:
     parser.add_argument("--scale-interval", type=float, default=30.0)
     parser.add_argument("--scale-seconds", type=float, default=95.0)
     parser.add_argument("--child", nargs=6, metavar=("KIND", "N", "INTERVAL", "WARMUP", "WINDOW", "WAITS"))
+    parser.add_argument(
+        "--scale-aligned", action="store_true", help="start the scale case's waits all at once, not spread"
+    )
+    parser.add_argument("--merge-rounds", type=int, default=20, help="checks timed per merge case")
     parser.add_argument("--serve-scripted", metavar="PORT_FILE")
+    parser.add_argument("--merge-child", nargs=3, metavar=("WHAT", "N", "ROUNDS"))
     args = parser.parse_args()
     if args.serve_scripted:
         _serve_scripted(args.serve_scripted)
+        return
+    if args.merge_child:
+        what, n, rounds = args.merge_child
+        print(json.dumps(asyncio.run(_merge_case(what, int(n), int(rounds)))))
         return
     if args.child:
         kind, n, interval, warmup, window, waits = args.child
@@ -274,21 +385,25 @@ def main() -> None:
 
     print(
         "| case | waits | interval s | CPU ms per poll | polls per trigger per s | RSS MB per wait "
-        "| longest loop stall ms |"
+        "| longest loop stall ms (process CPU in it) |"
     )
     print("|---|---|---|---|---|---|---|")
     results: dict[str, dict[str, Any]] = {}
     with LocalGlue.start(options=ServerOptions(min_crawl_seconds=RUN_SECONDS)) as glue:
-        waits = _start_waits(glue.endpoint_url)
+        waits = _start_waits(glue.endpoint_url, glue.credentials)
         client = waits.pop("glue")
         try:
             for kind in ("ours-job", "amazon-job", "ours-crawler", "amazon-crawler"):
                 child = [kind, str(args.waits), str(args.interval), str(args.warmup), str(args.seconds)]
-                results[kind] = _child([*child, json.dumps(waits)], glue.endpoint_url)
+                results[kind] = _child(
+                    [*child, json.dumps(waits)], glue.endpoint_url, credentials=glue.credentials
+                )
                 print(_row(results[kind]), flush=True)
         finally:
             client.batch_stop_job_run(JobName=JOB, JobRunIds=[waits["run_id"]])
             client.stop_crawler(Name=CRAWLER)
+    scripted: dict[str, dict[str, Any]] = {}
+    merges: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         port_file = Path(tmp) / "port"
         server = subprocess.Popen([sys.executable, __file__, "--serve-scripted", str(port_file)])
@@ -296,14 +411,19 @@ def main() -> None:
             while not port_file.exists() or not port_file.read_text():
                 time.sleep(0.1)
             endpoint = f"http://127.0.0.1:{port_file.read_text()}"
-            child = [
-                "ours-job",
-                str(args.scale_waits),
-                str(args.scale_interval),
-                str(args.scale_interval),
-            ]
-            scale = _child([*child, str(args.scale_seconds), json.dumps({"run_id": "jr_scripted"})], endpoint)
-            print(_row({**scale, "case": "ours-job, scripted endpoint"}), flush=True)
+            # Waits start spread over one interval, as tasks defer at different times (all at once, their
+            # checks come as one burst of N calls, and the loop lags by N x the CPU of a poll).
+            warmup = str(args.scale_interval if args.scale_aligned else 2 * args.scale_interval)
+            scale_run = [str(args.scale_interval), warmup, str(args.scale_seconds)]
+            spread = 0 if args.scale_aligned else args.scale_interval
+            scripted_waits = json.dumps({"run_id": "jr_scripted", "spread_s": spread})
+            # The same run with few waits: the RSS slope between the two is the cost of one more wait.
+            for n, key in ((args.waits, "small"), (args.scale_waits, "scale")):
+                scripted[key] = _child(["ours-job", str(n), *scale_run, scripted_waits], endpoint)
+            print(_row({**scripted["scale"], "case": "ours-job, scripted endpoint"}), flush=True)
+            for what, most in (("job", 200), ("crawler", 100)):
+                merge = [what, str(min(args.waits, most)), str(args.merge_rounds)]
+                merges[what] = _child(merge, endpoint, "--merge-child")
         finally:
             server.terminate()
             server.wait()
@@ -313,12 +433,26 @@ def main() -> None:
             f"{what}: CPU per poll ours/amazon = {ours['cpu_ms_per_poll'] / amazon['cpu_ms_per_poll']:.2f}; "
             f"RSS per wait ours/amazon = {ours['rss_mb_per_wait'] / max(amazon['rss_mb_per_wait'], 1e-9):.2f}"
         )
+    scale, small = scripted["scale"], scripted["small"]
     expected = args.scale_seconds / args.scale_interval
     print(
         f"scale: {scale['waits']} waits at {args.scale_interval:g} s achieved "
         f"{scale['polls_per_trigger_per_s'] * args.scale_seconds / expected:.3f} of their polls; "
-        f"longest stall {scale['longest_stall_ms']:.0f} ms"
+        f"longest stall {scale['longest_stall_ms']:.0f} ms, of which this process's CPU "
+        f"{scale['longest_stall_cpu_ms']:.0f} ms"
     )
+    growth = {key: r["rss_mb_per_wait"] * r["waits"] for key, r in scripted.items()}
+    print(
+        f"RSS per wait (scripted endpoint): average {small['rss_mb_per_wait']:.3f} MB at {small['waits']} "
+        f"waits, {scale['rss_mb_per_wait']:.3f} MB at {scale['waits']}; one more wait costs "
+        f"{(growth['scale'] - growth['small']) / (scale['waits'] - small['waits']):.4f} MB"
+    )
+    for what, merge in merges.items():
+        single, merged = merge["single_cpu_ms_per_wait_check"], merge["merged_cpu_ms_per_wait_check"]
+        print(
+            f"merged polls, {what}s: {merge['waits']} waits checked by single calls {single:.3f} CPU ms per "
+            f"wait, by one merged call {merged:.3f} ms per wait (merged/single = {merged / single:.2f})"
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The main flow: both seed flows as one DAG.
+"""The main flow: both seed flows as one DAG (``glue_etl_flow``), and its event-driven twin.
 
 CP932 files land under ``raw/``; they are converted to UTF-8 (originals archived), crawled into the
 catalog, and turned into Parquet by a Python-shell Glue job; a Glue-style conditional trigger then
@@ -7,41 +7,46 @@ always fails the DAG run, even when the alert branch handled it. A run that find
 converted, and the crawl changed no table) skips the job and publish instead of republishing old output.
 
 Scheduled daily at 03:00 UTC, first at the next 03:00 after the DAG is unpaused: unpausing does not
-start a run that would take the files landed for a manual run.
+start a run that would take the files landed for a manual run. ``glue_etl_event_flow`` (below) runs the
+same tasks when S3 reports new files, like a Glue EVENT trigger.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from airflow.sdk import DAG, Param, task
+from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
+from airflow.sdk import DAG, Asset, AssetWatcher, Param, task
 from airflow.timetables.trigger import CronTriggerTimetable
 
+from airflow_glue_flow.hooks.s3_events import DEFAULT_QUEUE_URL
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.encoding import S3EncodingConvertOperator
 from airflow_glue_flow.operators.job import GlueJobRunOperator
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
+from airflow_glue_flow.operators.s3_events import S3EventQueueDeployOperator
+from airflow_glue_flow.s3_event_messages import landed_objects, sqs_messages
 from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
 
 SCRIPT = Path(__file__).parent / "scripts" / "csv_to_parquet.py"
+#: The SQS queue that receives the bucket's S3 event notifications. The queue is read by the triggerer
+#: from the moment the DAG is unpaused, so it is fixed when the file is parsed (an environment variable,
+#: never a connection or an AWS call), unlike the run params.
+EVENT_QUEUE_URL = os.environ.get("GLUE_FLOW_EVENT_QUEUE_URL", DEFAULT_QUEUE_URL)
+#: Seconds the watcher waits between two empty receives of the queue (each receive long-polls 10 s).
+EVENT_POLL_SECONDS = int(os.environ.get("GLUE_FLOW_EVENT_POLL_SECONDS", "30"))
 
-with DAG(
-    dag_id="glue_etl_flow",
-    description="CP932 -> UTF-8, crawl, CSV -> Parquet job, then publish or alert",
-    # Like a Glue SCHEDULED trigger: once a day, a missed day is not back-filled, and the first run is at
-    # the next 03:00 after unpausing (no start_date, run_immediately=False). With a start_date in the past
-    # Airflow would start a run for the last 03:00 at once, taking the files a user just landed for a
-    # manual run; pass run_immediately=True (or a timedelta) to want that run.
-    schedule=CronTriggerTimetable("0 3 * * *", timezone="UTC", run_immediately=False),
-    catchup=False,
-    max_active_runs=1,
-    tags=["glue", "glue-flow", "etl"],
-    params={
+
+def etl_params() -> dict[str, Param]:
+    """The flow's run params (a fresh set per DAG: both DAGs of this file take the same ones)."""
+    return {
         "bucket": Param("glue-flow-demo", type="string", minLength=3, description="S3 bucket of the flow."),
         "raw_prefix": Param(
             "se2/raw/in0/", type="string", pattern=".+/$", description="Where CP932/Shift_JIS files land."
@@ -82,9 +87,16 @@ with DAG(
         "max_attempts": Param(
             10, type="integer", minimum=1, description="Crawler checks before GlueCrawlTimeoutError."
         ),
-    },
-    doc_md=__doc__,
-) as dag:
+    }
+
+
+def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
+    """Define the flow's tasks in the DAG being defined (shared by both DAGs of this file).
+
+    :param landed_keys: None to convert every file under ``raw_prefix``; else the keys to convert (the
+        output of a task that read them from S3 event notifications).
+    :return: the first task, ``deploy``.
+    """
     deploy = GlueDeployOperator(
         task_id="deploy",
         buckets=["{{ params.bucket }}"],
@@ -121,6 +133,7 @@ with DAG(
         target_prefix="{{ params.input_prefix }}",
         archive_prefix="{{ params.archive_prefix }}",
         source_encoding="{{ params.source_encoding }}",
+        keys=landed_keys,
     )
     start_crawler = GlueCrawlerStartOperator(
         task_id="start_crawler", crawler_name="{{ params.crawler_name }}"
@@ -217,3 +230,91 @@ with DAG(
     on_success >> publish("{{ params.bucket }}", "{{ params.output_prefix }}")
     on_failure >> alert("{{ params.job_name }}")
     csv_to_parquet >> stop_left_glue_runs.as_teardown()
+    return deploy
+
+
+with DAG(
+    dag_id="glue_etl_flow",
+    description="CP932 -> UTF-8, crawl, CSV -> Parquet job, then publish or alert",
+    # Like a Glue SCHEDULED trigger: once a day, a missed day is not back-filled, and the first run is at
+    # the next 03:00 after unpausing (no start_date, run_immediately=False). With a start_date in the past
+    # Airflow would start a run for the last 03:00 at once, taking the files a user just landed for a
+    # manual run; pass run_immediately=True (or a timedelta) to want that run.
+    schedule=CronTriggerTimetable("0 3 * * *", timezone="UTC", run_immediately=False),
+    catchup=False,
+    max_active_runs=1,
+    tags=["glue", "glue-flow", "etl"],
+    params=etl_params(),
+    doc_md=__doc__,
+) as dag:
+    etl_flow()
+
+
+EVENT_DOC = """Event-driven ``glue_etl_flow``: a run starts when S3 reports new files, like a Glue EVENT trigger.
+
+The bucket sends its ``s3:ObjectCreated:*`` notifications for ``raw_prefix`` to an SQS queue
+(``GLUE_FLOW_EVENT_QUEUE_URL``); an ``AssetWatcher`` in the triggerer receives them and updates the asset
+``glue_flow_landing_events``, which schedules this DAG. ``landed_keys`` reads the keys from the run's
+triggering asset events, and ``convert_encoding`` converts only those; the crawl, the job and the
+conditional publish/alert are ``glue_etl_flow``'s own tasks. Events that arrive while a run is busy
+start one more run afterwards, which takes all of them. ``deploy_notifications`` keeps the queue, its
+policy and the bucket's notification configuration in place (once, before unpausing:
+``glue-flow events setup``).
+"""
+
+#: Updated by every batch of S3 event notifications the watcher receives from the queue.
+LANDING_EVENTS = Asset(
+    name="glue_flow_landing_events",
+    watchers=[
+        AssetWatcher(
+            name="s3_object_created",
+            # common-messaging's trigger, as Airflow documents for event-driven scheduling; scheme "sqs"
+            # runs the amazon provider's SqsSensorTrigger, which deletes what it received.
+            trigger=MessageQueueTrigger(
+                scheme="sqs",
+                sqs_queue=EVENT_QUEUE_URL,
+                aws_conn_id="aws_default",
+                max_messages=10,
+                wait_time_seconds=10,
+                waiter_delay=EVENT_POLL_SECONDS,
+            ),
+        )
+    ],
+)
+
+with DAG(
+    dag_id="glue_etl_event_flow",
+    description="glue_etl_flow, run when S3 reports new files (S3 event notifications via SQS)",
+    schedule=[LANDING_EVENTS],
+    catchup=False,
+    max_active_runs=1,
+    tags=["glue", "glue-flow", "etl", "event"],
+    params=etl_params(),
+    doc_md=EVENT_DOC,
+) as event_dag:
+
+    @task
+    def landed_keys(params=None, triggering_asset_events=None) -> list[str]:
+        """The keys under ``raw_prefix`` that the run's S3 event notifications report as created."""
+        log = logging.getLogger("airflow.task")
+        events = triggering_asset_events[LANDING_EVENTS] if triggering_asset_events else []
+        landed = landed_objects(sqs_messages(events), params["bucket"], params["raw_prefix"])
+        for what, why in landed.ignored:
+            log.info("Ignored %s: %s", what, why)
+        log.info(
+            "%d new object(s) reported under s3://%s/%s: %s",
+            len(landed.keys),
+            params["bucket"],
+            params["raw_prefix"],
+            landed.keys,
+        )
+        return landed.keys
+
+    notifications = S3EventQueueDeployOperator(
+        task_id="deploy_notifications",
+        bucket="{{ params.bucket }}",
+        queue_url=EVENT_QUEUE_URL,
+        prefix="{{ params.raw_prefix }}",
+    )
+    # The bucket exists once deploy has run; then its notification configuration can name the queue.
+    etl_flow(landed_keys()) >> notifications

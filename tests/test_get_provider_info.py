@@ -5,6 +5,8 @@ import subprocess
 import sys
 from importlib.metadata import entry_points
 
+import pytest
+
 from airflow_glue_flow import __version__
 from airflow_glue_flow.get_provider_info import get_provider_info
 
@@ -40,6 +42,7 @@ def test_provider_is_registered_through_the_entry_point():
     assert info["versions"] == [__version__]
 
 
+@pytest.mark.slow  # starts the Airflow CLI, which loads every installed provider
 def test_airflow_providers_list_shows_it():
     out = subprocess.run(
         [sys.executable, "-m", "airflow", "providers", "list", "--output", "plain"],

@@ -7,6 +7,8 @@ Sources for the action and resource of each operation:
   https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html
 - S3: https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-with-s3-policy-actions.html
 - CloudWatch Logs: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatchlogs.html
+- SQS: https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonsqs.html (DeleteMessageBatch
+  is authorized as sqs:DeleteMessage, https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_DeleteMessageBatch.html)
 - iam:PassRole for the role a crawler or job runs as:
   https://docs.aws.amazon.com/glue/latest/dg/attach-policy-iam-user.html
 """
@@ -90,6 +92,8 @@ def _s3_needs(call: AwsCall) -> list[Need]:
         "ListMultipartUploads": "s3:ListBucketMultipartUploads",
         "CreateBucket": "s3:CreateBucket",
         "GetBucketLocation": "s3:GetBucketLocation",
+        "GetBucketNotificationConfiguration": "s3:GetBucketNotification",
+        "PutBucketNotificationConfiguration": "s3:PutBucketNotification",
     }
     on_object = {
         "GetObject": "s3:GetObject",
@@ -126,10 +130,22 @@ def _logs_needs(call: AwsCall) -> list[Need]:
     raise KeyError(call.operation)
 
 
+def _sqs_needs(call: AwsCall) -> list[Need]:
+    p = call.params
+    name = p.get("QueueName") or str(p.get("QueueUrl", "")).rstrip("/").rsplit("/", 1)[-1]
+    queue = f"arn:aws:sqs:{call.region}:{ACCOUNT}:{name}"
+    actions = {
+        "DeleteMessageBatch": "sqs:DeleteMessage",
+        "ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+    }
+    return [(actions.get(call.operation, f"sqs:{call.operation}"), queue)]
+
+
 NEEDS: dict[str, Callable[[AwsCall], list[Need]]] = {
     "glue": _glue_needs,
     "s3": _s3_needs,
     "logs": _logs_needs,
+    "sqs": _sqs_needs,
 }
 
 
@@ -144,8 +160,12 @@ def needs(call: AwsCall) -> list[Need]:
 
 
 def _names_are_the_users(arn: str) -> str:
-    """Glue ARNs with their names replaced by ``*``: the policy lists the DAGs' default names, the tests
-    use names of their own, and what must match is the action, the resource type, account and region."""
+    """Glue ARNs and SQS queue ARNs with their names replaced by ``*``: the policy lists the DAGs' default
+    names, the tests use names of their own, and what must match is the action, the resource type,
+    account and region."""
+    queue = re.match(r"^(arn:aws:sqs:[^:]*:[^:]*:)[^:]+$", arn)
+    if queue:
+        return queue.group(1) + "*"
     match = re.match(r"^(arn:aws:glue:[^:]*:[^:]*:)(crawler|job|database|table|trigger|workflow)/(.+)$", arn)
     if not match:
         return arn

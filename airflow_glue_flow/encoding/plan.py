@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -25,6 +25,23 @@ DELETE_BATCH_SECONDS = 10.0
 def _list_objects(client: Any, bucket: str, prefix: str) -> Iterator[dict[str, Any]]:
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         yield from page.get("Contents", [])
+
+
+def _named_objects(
+    client: Any, bucket: str, keys: list[str], gone: Callable[[str], None]
+) -> Iterator[dict[str, Any]]:
+    """The listing entries (Key, Size, ETag) of ``keys``; ``gone(key)`` for each key that no longer exists."""
+    from botocore.exceptions import ClientError
+
+    for key in keys:
+        try:
+            head = client.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                gone(key)
+                continue
+            raise
+        yield {"Key": key, "Size": head["ContentLength"], "ETag": head["ETag"]}
 
 
 def _stale_uploads(client: Any, bucket: str, prefixes: tuple[str, ...]) -> dict[str, list[str]]:
@@ -53,6 +70,7 @@ def convert_prefix(
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     replace_target: bool = False,
     on_result: Callable[[ObjectResult], None] | None = None,
+    keys: Sequence[str] | None = None,
 ) -> ConversionReport:
     """Convert every object under ``source_prefix`` and move the originals to ``archive_prefix``.
 
@@ -83,12 +101,18 @@ def convert_prefix(
     :param replace_target: overwrite a converted object made from another source version instead of
         writing the new version under a versioned key (archived originals are never overwritten).
     :param on_result: called (in the calling thread) with each object's result as it finishes.
+    :param keys: convert only these keys (each under ``source_prefix``), e.g. the ones S3 event
+        notifications reported, instead of listing the prefix; a key that no longer exists (converted by
+        an earlier run, or deleted) is reported ``skipped``.
     :return: the report; the caller decides whether failed objects fail the run.
     """
     check_codecs(source_encoding, target_encoding, errors)
     check_prefixes(source_prefix, target_prefix, archive_prefix)
     if max_workers < 1:
         raise ValueError("max_workers must be at least 1")
+    outside = [key for key in keys or () if not key.startswith(source_prefix) or key == source_prefix]
+    if outside:
+        raise ValueError(f"keys not under source_prefix {source_prefix!r}: {outside}")
     settings = Settings(
         bucket, source_encoding, target_encoding, errors, part_size, chunk_size, replace_target
     )
@@ -152,7 +176,17 @@ def convert_prefix(
 
     in_flight: set[Future[ObjectResult]] = set()
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="glueflow-convert") as pool:
-        for obj in _list_objects(s3_client, bucket, source_prefix):
+
+        def gone(key: str) -> None:
+            reason = "no longer exists: converted by an earlier run, or deleted"
+            finish(ObjectResult(key=key, status="skipped", reason=reason))
+
+        listing = (
+            _list_objects(s3_client, bucket, source_prefix)
+            if keys is None
+            else _named_objects(s3_client, bucket, list(dict.fromkeys(keys)), gone)
+        )
+        for obj in listing:
             key = obj["Key"]
             if key == source_prefix:
                 finish(ObjectResult(key=key, status="skipped", reason="folder marker of the source prefix"))

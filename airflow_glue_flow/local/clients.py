@@ -13,16 +13,24 @@ from airflow_glue_flow.local.settings import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECR
 __all__ = ["DEFAULT_ACCESS_KEY_ID", "DEFAULT_SECRET_ACCESS_KEY", "local_client", "server_client"]
 
 
-def local_client(endpoint_url: str, service: str, region: str, credentials: Credentials | None = None) -> Any:
+def local_client(
+    endpoint_url: str,
+    service: str,
+    region: str,
+    credentials: Credentials | None = None,
+    session: boto3.session.Session | None = None,
+) -> Any:
     """A boto3 client for one service of the local Glue.
 
     :param endpoint_url: the local Glue's URL.
     :param service: ``s3``, ``glue`` or ``logs``.
     :param region: the region whose state the client reads and writes.
     :param credentials: the server's credentials (default: the default ones).
+    :param session: the boto3 session to create it from (default: a new one). A session loads each
+        service model once, so a caller making many clients saves about 0.1 s of CPU per client.
     """
     credentials = credentials or Credentials()
-    return boto3.session.Session().client(
+    return (session or boto3.session.Session()).client(
         service,
         endpoint_url=endpoint_url,
         region_name=region,

@@ -14,11 +14,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow_glue_flow.local.clients import local_client
 from airflow_glue_flow.local.server import DEFAULT_HOST
 from airflow_glue_flow.local.settings import Credentials, ServerOptions
+
+if TYPE_CHECKING:
+    import boto3
 
 
 class LocalGlueProcess:
@@ -120,13 +123,16 @@ class LocalGlueProcess:
         threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
         return cls(process, url, directory, credentials, owns_state_dir=owned)
 
-    def client(self, service: str, region: str | None = None) -> Any:
+    def client(
+        self, service: str, region: str | None = None, session: boto3.session.Session | None = None
+    ) -> Any:
         """A boto3 client for ``s3``, ``glue`` or ``logs`` of this local Glue.
 
         :param service: the service name.
         :param region: the region (default: ``AWS_DEFAULT_REGION`` or us-east-1).
+        :param session: the boto3 session to create it from (default: a new one).
         """
-        return local_client(self.endpoint_url, service, region or self.region, self.credentials)
+        return local_client(self.endpoint_url, service, region or self.region, self.credentials, session)
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 10 s); remove the state folder if ``start`` made it."""

@@ -58,6 +58,8 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         conditional deletes; elsewhere the sources stay and the task fails naming them).
     :param replace_target: overwrite a converted object made from an earlier version of the same file
         instead of writing the new version under a versioned key.
+    :param keys: convert only these keys under ``source_prefix`` (templated; e.g. the keys S3 event
+        notifications reported) instead of every object there; None (default) lists the prefix.
     :param max_workers: objects converted at the same time.
     :param part_size: multipart threshold and part size (bytes) for outputs and archive copies.
     :param max_report_objects: converted objects listed in the returned report (all failures are always
@@ -78,6 +80,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         "source_encoding",
         "target_encoding",
         "errors",
+        "keys",
     )
     ui_color = "#e8f4d4"
 
@@ -98,6 +101,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         part_size: int = DEFAULT_PART_SIZE,
         max_report_objects: int = 1000,
         replace_target: bool = False,
+        keys: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
         # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
@@ -115,6 +119,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         self.part_size = part_size
         self.max_report_objects = max_report_objects
         self.replace_target = replace_target
+        self.keys = keys
 
     @property
     def _hook_parameters(self) -> dict[str, Any]:
@@ -131,6 +136,10 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         """Refuse an empty bucket and prefixes that are not folders, naming the task and the parameter."""
         if not self.bucket:
             raise GlueTaskParameterError(self.task_id, "bucket", repr(self.bucket), "must not be empty")
+        if isinstance(self.keys, str) or (
+            self.keys is not None and not all(isinstance(k, str) for k in self.keys)
+        ):
+            raise GlueTaskParameterError(self.task_id, "keys", repr(self.keys), "must be a list of S3 keys")
         try:
             check_prefixes(self.source_prefix, self.target_prefix, self.archive_prefix)
         except ParameterProblem as exc:
@@ -153,6 +162,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
                 part_size=self.part_size,
                 replace_target=self.replace_target,
                 on_result=self._log_object,
+                keys=None if self.keys is None else list(self.keys),
             )
         except ValueError as exc:
             raise GlueTaskParameterError(self.task_id, "parameters", self._describe(), str(exc)) from exc

@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 
-EXPECTED_DAGS = {"glue_etl_flow", "glue_crawler_job_chain", "glue_workflow_flow"}
+EXPECTED_DAGS = {"glue_etl_flow", "glue_etl_event_flow", "glue_crawler_job_chain", "glue_workflow_flow"}
 
 
 @pytest.fixture(scope="module")

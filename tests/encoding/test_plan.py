@@ -278,6 +278,7 @@ class _Raw:
         return self._body
 
 
+@pytest.mark.slow  # two conversions per S3 call of a whole run: the longest of the fast tests otherwise
 @pytest.mark.parametrize("multipart", [False, True], ids=["single-part", "multipart"])
 def test_crash_before_any_s3_call_then_rerun_converges(s3, monkeypatch, multipart):
     # The delete step's crash points run against the local Glue (test_plan_local_glue.py).
@@ -291,3 +292,25 @@ def test_crash_before_any_s3_call_then_rerun_converges(s3, monkeypatch, multipar
         }
         kwargs.update(part_size=1024, chunk_size=512)
     crash_at_every_call_then_rerun(s3, BUCKET, sources, expected(sources, kept=True), **kwargs)
+
+
+def test_given_keys_only_those_are_converted_and_a_gone_one_is_skipped(s3):
+    # An event-driven run converts the keys S3 reported, not whatever else lies under the prefix.
+    put(s3, BUCKET, SOURCES)
+    report = convert(
+        s3, BUCKET, delete_source=False, keys=["in+(0)/a.csv", "in+(0)/gone.csv", "in+(0)/a.csv"]
+    )
+    data = report.to_dict()
+    assert data["objects_converted"] == 1
+    assert [o["key"] for o in data["skipped"]] == ["in+(0)/gone.csv"]
+    assert "no longer exists" in data["skipped"][0]["reason"]
+    assert (
+        s3.get_object(Bucket=BUCKET, Key="utf8/a.csv")["Body"].read()
+        == SOURCES["in+(0)/a.csv"].decode("cp932").encode()
+    )
+    assert "utf8/empty.csv" not in {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])}
+
+
+def test_given_keys_outside_the_source_prefix_are_refused_before_any_s3_call(s3):
+    with pytest.raises(ValueError, match="keys not under source_prefix"):
+        convert(s3, BUCKET, keys=["in+(0)/a.csv", "elsewhere/a.csv"])

@@ -32,12 +32,14 @@ def _stream(logs: Any, group: str, stream: str, messages: list[str]) -> None:
     logs.create_log_stream(logGroupName=group, logStreamName=stream)
     now = int(time.time() * 1000)
     batch: list[dict[str, Any]] = []
+    size = 0  # _size(batch), kept as the batch grows
     for index, message in enumerate(messages):
         event = {"timestamp": now + index, "message": message}
-        if batch and (len(batch) == 10_000 or _size([*batch, event]) > 900_000):
+        if batch and (len(batch) == 10_000 or size + _size([event]) > 900_000):
             logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=batch)
-            batch = []
+            batch, size = [], 0
         batch.append(event)
+        size += _size([event])
     logs.put_log_events(logGroupName=group, logStreamName=stream, logEvents=batch)
 
 
