@@ -19,7 +19,6 @@ import pytest
 from airflow_glue_flow.exceptions import GlueCrawlFailedError, GlueCrawlTimeoutError, GlueJobRunFailedError
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
 from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
-from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
 from tests.conftest import REPO_ROOT, task_states
@@ -28,7 +27,7 @@ from tests.hooks.test_job import JOB, FakeGlue, patch_glue
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_crawler_job_chain.py"
 DAG_ID = "glue_crawler_job_chain"
-TASKS = ("job_definition", "deploy", "start_crawler", "wait_for_crawler", "run_job", "stop_left_glue_runs")
+TASKS = ("start_crawler", "wait_for_crawler", "run_job", "stop_left_glue_runs")
 MODES = pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
 JOB_ERROR = "ZeroDivisionError: division by zero"
 
@@ -90,10 +89,7 @@ def run_chain(run_dag, deferrable: bool, crawls: ScriptedGlue, job: FakeGlue, ma
     # The teardown that stops left-behind runs reads GetJobRuns, which the scripted Glue does not
     # answer; it is run for real in tests/operators/test_job_cleanup.py and the deployment test.
     teardown = mock.patch.object(GlueJobRunCleanupOperator, "execute", return_value={})
-    # Deploying is tested against the local Glue (test_spark_job_chain_on_the_local_glue) and in
-    # tests/operators/test_deploy.py; the scripted Glue answers crawler and job-run calls only.
-    deploy = mock.patch.object(GlueDeployOperator, "execute", return_value={})
-    with scripted_glue(crawls, job) as async_crawls, teardown, deploy:
+    with scripted_glue(crawls, job) as async_crawls, teardown:
         dag_run = run_dag(dag, conf=conf)
         # Deferrable: the checks ran in the (inline) triggerer, on the async clients.
         job_waited_async = GlueJobFlowHook.get_async_conn.await_count > 0
@@ -135,11 +131,7 @@ def test_crawl_succeeded_then_job_succeeded(run_dag, task_errors, deferrable):
     # The job starts once, tagged with its task instance so that a retry reattaches instead of restarting.
     assert start == {
         "JobName": JOB,
-        "Arguments": {
-            "--INPUT_PATH": "s3://glue-flow-demo/se2/in0/",
-            "--OUTPUT_PATH": "s3://glue-flow-demo/se2/out0/",
-            RUN_TAG_ARGUMENT: f"{DAG_ID}/{dag_run.run_id}/run_job",
-        },
+        "Arguments": {RUN_TAG_ARGUMENT: f"{DAG_ID}/{dag_run.run_id}/run_job"},
     }
     assert len(job.calls_to("GetJobRun")) == 3
 
@@ -154,8 +146,6 @@ def test_failed_crawl_fails_the_wait_and_never_starts_the_job(run_dag, task_erro
     dag_run = run_chain(run_dag, deferrable, crawls, job)
 
     assert task_states(dag_run) == {
-        "job_definition": "success",
-        "deploy": "success",
         "start_crawler": "success",
         "wait_for_crawler": "failed",
         "run_job": "upstream_failed",
@@ -184,8 +174,6 @@ def test_crawl_still_running_after_max_attempts_checks_times_out(run_dag, task_e
     dag_run = run_chain(run_dag, deferrable, crawls, job, max_attempts=max_attempts)
 
     assert task_states(dag_run) == {
-        "job_definition": "success",
-        "deploy": "success",
         "start_crawler": "success",
         "wait_for_crawler": "failed",
         "run_job": "upstream_failed",
@@ -213,8 +201,6 @@ def test_failed_job_run_fails_the_last_task_with_aws_message(run_dag, task_error
     dag_run = run_chain(run_dag, deferrable, crawls, job)
 
     assert task_states(dag_run) == {
-        "job_definition": "success",
-        "deploy": "success",
         "start_crawler": "success",
         "wait_for_crawler": "success",
         "run_job": "failed",
@@ -232,52 +218,3 @@ def test_failed_job_run_fails_the_last_task_with_aws_message(run_dag, task_error
     assert len(job.calls_to("StartJobRun")) == 1
     # A run that ended has nothing left to stop.
     assert job.calls_to("BatchStopJobRun") == []
-
-
-@pytest.mark.slow
-def test_spark_job_chain_on_the_local_glue(run_dag, task_errors, request):
-    """Nothing scripted: the DAG deploys its crawler, Spark job and script, crawls the seed CSV and runs
-    the seed-shaped PySpark job; the Parquet it wrote is read back with boto3 and pyarrow."""
-    import io
-
-    import pyarrow.parquet as pq
-    from airflow.dag_processing.dagbag import DagBag
-
-    from tests.local_glue import SEED_CSV_PATH, require_spark
-
-    require_spark()
-    request.getfixturevalue("local_aws_default")  # in place of the module's endpoint-less aws_default
-    s3, glue = request.getfixturevalue("s3_client"), request.getfixturevalue("glue_client")
-    bucket, unique = request.getfixturevalue("bucket"), request.getfixturevalue("unique")
-    s3.put_object(Bucket=bucket, Key="se2/in0/csvlog.csv", Body=SEED_CSV_PATH.read_bytes())
-    conf = {
-        "bucket": bucket,
-        "database": unique("db"),
-        "crawler_name": unique("crawler"),
-        "job_name": unique("job"),
-        "wait_time": 1,
-        "max_attempts": 60,
-        # Minutes on AWS, seconds in the tests' local Glue: room for a Spark run on a loaded machine.
-        "job_timeout": 900,
-    }
-    dag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False).get_dag(DAG_ID)
-
-    dag_run = run_dag(dag, conf=conf)
-
-    assert task_errors == {}
-    assert task_states(dag_run) == dict.fromkeys(TASKS, "success")
-    assert xcom(dag_run, "deploy")["jobs"] == {conf["job_name"]: "created"}
-    job = glue.get_job(JobName=conf["job_name"])["Job"]
-    assert job["Command"]["Name"] == "glueetl"
-    assert job["Command"]["ScriptLocation"] == f"s3://{bucket}/glue-flow/scripts/csv_to_parquet_spark.py"
-    contents = s3.list_objects_v2(Bucket=bucket, Prefix="se2/out0/")["Contents"]
-    parts = [o["Key"] for o in contents if o["Key"].endswith(".parquet")]
-    rows = [
-        row
-        for key in parts
-        for row in pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())).to_pylist()
-    ]
-    assert len(rows) == 19
-    assert sorted(r["uuid"] for r in rows) == sorted(
-        int(line.split(",")[1]) for line in SEED_CSV_PATH.read_text().splitlines()[1:]
-    )

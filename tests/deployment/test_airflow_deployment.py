@@ -49,6 +49,9 @@ def etl_conf(**overrides: Any) -> dict[str, Any]:
         "database": f"db_{suffix}",
         "crawler_name": f"crawler_{suffix}",
         "job_name": f"job_{suffix}",
+        # The Python-shell job: these tests are about the deployment, and its failing-job case needs a
+        # cast error the pyarrow job raises (Spark's cast gives null instead).
+        "job_type": "pythonshell",
         "wait_time": WAIT_TIME,
         "max_attempts": 30,
         **overrides,
