@@ -25,8 +25,13 @@ pytestmark = pytest.mark.slow
 
 ETL = "glue_etl_flow"
 RAW = "se2/raw/in0/"
-PENDING = pytest.mark.skip(
-    reason="failed in its last run on the shared machine, cause not analysed yet (issue 14 item 1: kill window and retry reattach; issue 9 item 11: ten fast runs)"
+#: Not run: glue_etl_flow runs one run at a time (max_active_runs=1) and one run took 100-170 s in this
+#: deployment on the shared 2-core machine (load average about 20), so ten in a row need 15-25 minutes,
+#: beyond the deployment test's budget. What keeps a job task out of the scheduler race is checked by
+#: test_main_flow_succeeds_with_its_job_waiting_deferred: the task ends in the triggerer, never resumed.
+TEN_RUNS_OVER_BUDGET = pytest.mark.skip(
+    reason="ten glue_etl_flow runs in a row take 15-25 min here (max_active_runs=1, 100-170 s per run), "
+    "beyond the deployment test's budget (issue 9 item 11)"
 )
 #: Checks of the crawler and the job every few seconds: short runs, yet far from the stale
 #: "success" a worker reports right after it deferred (apache/airflow issue 66374).
@@ -186,7 +191,6 @@ def wait_task_state(
     )
 
 
-@PENDING
 def test_marking_a_deferred_job_task_failed_stops_its_glue_run(deployment):
     api, chain = deployment.api, "glue_crawler_job_chain"
     confs = [chain_conf(deployment) for _ in range(3)]
@@ -204,24 +208,25 @@ def test_marking_a_deferred_job_task_failed_stops_its_glue_run(deployment):
         assert api.wait_run(chain, run_id, timeout=120) == "failed"
 
 
-@PENDING
 @pytest.mark.parametrize("attempt", [1, 2])
 def test_a_job_task_killed_before_the_triggerer_started_its_trigger_still_stops_its_run(deployment, attempt):
     # The window: the task has deferred (its trigger row exists) but the triggerer has not started the
     # trigger when the user marks it failed. The trigger row is then deleted unstarted, so the trigger's
-    # on_kill never runs. The triggerer is paused (SIGSTOP) to hold that window open.
+    # on_kill never runs. The triggerer's main process, which assigns triggers and hands them to its
+    # trigger runner, is paused (SIGSTOP) to hold that window open; the runner's event loop goes on, so
+    # the pause itself makes no "async thread was blocked" warning.
     api, chain = deployment.api, "glue_crawler_job_chain"
     conf = chain_conf(deployment)
     api.unpause(chain)
     run_id = api.trigger(chain, conf)
     wait_task_state(api, chain, run_id, "wait_for_crawler", {"success"})
     triggerer = deployment.processes.processes["airflow-triggerer"]
-    os.killpg(triggerer.pid, signal.SIGSTOP)
+    os.kill(triggerer.pid, signal.SIGSTOP)
     try:
         assert wait_task_state(api, chain, run_id, "run_job", {"deferred", "failed", "success"}) == "deferred"
         api.set_task_state(chain, run_id, "run_job", "failed")
     finally:
-        os.killpg(triggerer.pid, signal.SIGCONT)
+        os.kill(triggerer.pid, signal.SIGCONT)
     glue_run = glue_run_of(deployment, chain, run_id, "run_job")
 
     wait_glue_state(deployment, conf["job_name"], glue_run, "STOPPED")
@@ -230,7 +235,6 @@ def test_a_job_task_killed_before_the_triggerer_started_its_trigger_still_stops_
     assert api.xcom(chain, run_id, "stop_left_glue_runs") == {"run_job": [glue_run]}
 
 
-@PENDING
 def test_a_retry_reattaches_to_the_glue_run_of_the_first_try(deployment):
     api, dag_id = deployment.api, "glue_retry_reattach"
     conf = chain_conf(deployment, script=b"import time\nprint('working', flush=True)\ntime.sleep(12)\n")
@@ -272,7 +276,7 @@ def test_workflow_flow_deploys_its_jobs_and_succeeds_on_a_fresh_local_glue(deplo
     assert [o["Key"] for o in lake["Contents"]] == ["Processed_CTS_dev/lake/csvlog.parquet"]
 
 
-@PENDING
+@TEN_RUNS_OVER_BUDGET
 @pytest.mark.timeout(1800)
 def test_ten_fast_job_runs_in_a_row_each_succeed_with_exactly_one_glue_run(deployment):
     # Issue: a worker's stale "success" after defer() arriving once the trigger re-queued the task made
@@ -295,7 +299,15 @@ def test_ten_fast_job_runs_in_a_row_each_succeed_with_exactly_one_glue_run(deplo
     assert outcomes == [("success", "success", ["SUCCEEDED"])] * 10
 
 
-@pytest.mark.skip(reason="not run to completion yet in this deployment test (issue 12 may log it)")
+#: Run to completion, it failed: the triggerer logged 0.21-2.14 s "blocked" warnings while the main flow
+#: ran, the first (0.87 s) the moment the first trigger started, when Airflow imports the trigger's module
+#: on the event loop; the load average was about 20 on 2 cores, so which of the others are a trigger's own
+#: work and which are the process waiting for a CPU is not told apart yet. The triggerer's main process
+#: also stalled 30 s at the first XCom push of end_from_trigger (it builds its in-process execution API on
+#: first use), logged as "TriggerRunner subprocess event loop appears deadlocked".
+@pytest.mark.skip(
+    reason="fails on the shared machine: 0.2-2 s blocked warnings, not yet told apart from CPU waits"
+)
 def test_zz_triggerer_log_has_no_blocked_event_loop_warning(deployment):
     # Runs last: the log then covers every trigger of the tests above.
     log = deployment.processes.log_text("airflow-triggerer")
