@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import json
 import os
 import subprocess
@@ -62,43 +63,39 @@ def _rss_mb() -> float:
 
 
 def _trigger(kind: str, waits: dict[str, Any], interval: float) -> Any:
-    if kind == "ours-job":
-        from airflow_glue_flow.triggers.job import GlueJobRunTrigger
+    """The trigger of one case: ours or the amazon provider's, on the bench's job run or crawl.
 
-        return GlueJobRunTrigger(
-            job_name=JOB,
-            run_id=waits["run_id"],
-            poll_interval=interval,
-            max_attempts=10**6,
-            aws_conn_id=CONN_ID,
-        )
-    if kind == "amazon-job":
-        from airflow.providers.amazon.aws.triggers.glue import GlueJobCompleteTrigger
-
-        return GlueJobCompleteTrigger(
-            job_name=JOB,
-            run_id=waits["run_id"],
-            waiter_delay=int(interval),
-            waiter_max_attempts=10**6,
-            aws_conn_id=CONN_ID,
-        )
-    if kind == "ours-crawler":
-        from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
-
-        return GlueCrawlerReadyTrigger(
-            crawler_name=CRAWLER,
-            started_after=waits["started_at"],
-            wait_time=interval,
-            max_attempts=10**6,
-            aws_conn_id=CONN_ID,
-        )
-    if kind == "amazon-crawler":
-        from airflow.providers.amazon.aws.triggers.glue_crawler import GlueCrawlerCompleteTrigger
-
-        return GlueCrawlerCompleteTrigger(
-            crawler_name=CRAWLER, waiter_delay=int(interval), waiter_max_attempts=10**6, aws_conn_id=CONN_ID
-        )
-    raise ValueError(kind)
+    Only the measured class is imported, so a case's RSS holds no other trigger module.
+    """
+    job = {"job_name": JOB, "run_id": waits["run_id"]}
+    amazon = {"waiter_delay": int(interval), "waiter_max_attempts": 10**6}
+    ours = {"max_attempts": 10**6}
+    classes_and_arguments = {
+        "ours-job": (
+            "airflow_glue_flow.triggers.job.GlueJobRunTrigger",
+            {**job, **ours, "poll_interval": interval},
+        ),
+        "amazon-job": (
+            "airflow.providers.amazon.aws.triggers.glue.GlueJobCompleteTrigger",
+            {**job, **amazon},
+        ),
+        "ours-crawler": (
+            "airflow_glue_flow.triggers.crawler.GlueCrawlerReadyTrigger",
+            {
+                "crawler_name": CRAWLER,
+                "started_after": waits.get("started_at"),
+                "wait_time": interval,
+                **ours,
+            },
+        ),
+        "amazon-crawler": (
+            "airflow.providers.amazon.aws.triggers.glue_crawler.GlueCrawlerCompleteTrigger",
+            {"crawler_name": CRAWLER, **amazon},
+        ),
+    }
+    path, arguments = classes_and_arguments[kind]
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)(**arguments, aws_conn_id=CONN_ID)
 
 
 async def _case(

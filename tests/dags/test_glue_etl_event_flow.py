@@ -60,7 +60,7 @@ def test_the_event_flow_shares_the_main_flows_tasks_and_watches_the_queue(airflo
 
 @pytest.mark.slow
 def test_an_upload_starts_a_run_that_converts_crawls_and_loads_the_uploaded_file(
-    airflow_db, monkeypatch, local_glue, s3_client, bucket, unique, task_errors
+    airflow_db, monkeypatch, local_glue, local_aws_default, s3_client, bucket, unique, task_errors
 ):
     from airflow.jobs.job import Job
     from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
@@ -76,8 +76,6 @@ def test_an_upload_starts_a_run_that_converts_crawls_and_loads_the_uploaded_file
 
     from airflow_glue_flow.hooks.s3_events import S3EventQueueHook
 
-    extra = {"endpoint_url": local_glue.endpoint_url, "region_name": "us-east-1"}
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({"conn_type": "aws", "extra": extra}))
     queue_url = f"https://sqs.us-east-1.amazonaws.com/123456789012/{unique('landing')}"
     conf = {
         "bucket": bucket,
