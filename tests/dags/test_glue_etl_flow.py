@@ -62,9 +62,14 @@ GUARD = "glue_flow_failure_guard"
 TEARDOWN = "stop_left_glue_runs"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def dag(airflow_db) -> Any:
-    """The DAG as the DAG processor loads it from its file (loaded once; tests patch tasks, not the file)."""
+    """The DAG as the DAG processor loads it from its file, loaded again for each test.
+
+    ``dag.test()`` runs the tasks in this process on the DAG's own task objects: a DAG object shared
+    between tests carried one run's ``job_type`` (from its conf) into the next test's run, whose job
+    was then deployed with that type instead of the default.
+    """
     from airflow.dag_processing.dagbag import DagBag
 
     dagbag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False)
