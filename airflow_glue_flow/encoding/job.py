@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,14 +112,15 @@ def setup_logging() -> None:
     root.setLevel(logging.INFO)
 
 
-def run(args: Mapping[str, str], s3_client: Any = None) -> int:
+def run(args: Mapping[str, str], make_s3_client: Callable[[Any], Any]) -> int:
     """Convert as the job arguments say, log each object and the totals, print the report as JSON.
 
-    The S3 endpoint, region and credentials come from boto3's usual sources, so
-    ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_S3`` point it at a local S3.
+    The Glue script makes the S3 client (``boto3.client("s3", config=config)``), so its endpoint,
+    region and credentials come from boto3's usual sources and ``AWS_ENDPOINT_URL`` /
+    ``AWS_ENDPOINT_URL_S3`` point it at a local S3.
 
     :param args: job arguments without their ``--`` (``BUCKET_NAME`` -> value, ...).
-    :param s3_client: the S3 client to use; a new boto3 one when None.
+    :param make_s3_client: makes the S3 client from the botocore config sized for ``MAX_WORKERS``.
     :return: 0 when every object converted, 1 when any failed, 2 for bad arguments.
     """
     try:
@@ -127,12 +128,8 @@ def run(args: Mapping[str, str], s3_client: Any = None) -> int:
     except ValueError as exc:
         log.error("bad job arguments: %s", exc)
         return 2
-    if s3_client is None:
-        import boto3
-
-        s3_client = boto3.client("s3", config=s3_client_config(opts.max_workers))
     report = convert_prefix(
-        s3_client,
+        make_s3_client(s3_client_config(opts.max_workers)),
         opts.bucket,
         opts.source_prefix,
         opts.target_prefix,

@@ -13,6 +13,7 @@ object converted; 1: some failed (each is logged); 2: an argument has a bad valu
 
 import sys
 
+import boto3
 from awsglue.utils import getResolvedOptions
 
 from airflow_glue_flow.encoding.job import OPTIONAL_ARGS, REQUIRED_ARGS, run, setup_logging
@@ -28,4 +29,4 @@ if __name__ == "__main__":
     # getResolvedOptions requires every name it is given: ask for the optional ones only when passed.
     names = [*REQUIRED_ARGS, *(name for name in OPTIONAL_ARGS if passed(sys.argv, name))]
     args = getResolvedOptions(sys.argv, names)
-    sys.exit(run({name: args[name] for name in names}))
+    sys.exit(run({name: args[name] for name in names}, lambda config: boto3.client("s3", config=config)))

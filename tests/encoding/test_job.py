@@ -43,7 +43,7 @@ ARGV = [arg for name, value in ARGS.items() for arg in (f"--{name}", value)]
     ],
 )
 def test_bad_arguments_exit_2_without_touching_s3(extra, message, caplog):
-    assert run({**ARGS, **extra}, s3_client=object()) == 2
+    assert run({**ARGS, **extra}, make_s3_client=lambda config: object()) == 2
     assert message in caplog.text
 
 
@@ -67,10 +67,10 @@ def test_run_converts_and_exits_1_when_an_object_failed(capsys, caplog):
         client.put_object(Bucket="cli-bucket", Key="in/", Body=b"")
         client.put_object(Bucket="cli-bucket", Key="in/good.csv", Body="①\r\n".encode("cp932"))
         # moto in-process cannot delete conditionally, so the sources stay (as --DELETE_SOURCE false).
-        assert run({**ARGS, "DELETE_SOURCE": "false"}, s3_client=client) == 0
+        assert run({**ARGS, "DELETE_SOURCE": "false"}, make_s3_client=lambda config: client) == 0
         assert client.get_object(Bucket="cli-bucket", Key="utf8/good.csv")["Body"].read() == "①\r\n".encode()
         client.put_object(Bucket="cli-bucket", Key="in/bad.csv", Body=b"\x82\n")
-        assert run({**ARGS, "DELETE_SOURCE": "false"}, s3_client=client) == 1
+        assert run({**ARGS, "DELETE_SOURCE": "false"}, make_s3_client=lambda config: client) == 1
     lines = capsys.readouterr().out.splitlines()
     report = json.loads([line for line in lines if line.startswith("{")][-1])
     assert caplog.records[-1].getMessage() == "1 object(s) could not be converted"
