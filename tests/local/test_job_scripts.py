@@ -16,7 +16,15 @@ import pytest
 
 from airflow_glue_flow.encoding.bundle import package_zip
 from tests.conftest import REPO_ROOT
-from tests.local_glue import SEED_CSV_PATH, create_python_job, log_messages, wait_for_run
+from tests.local_glue import (
+    SEED_CSV_PATH,
+    crawl_csv,
+    create_python_job,
+    create_spark_job,
+    log_messages,
+    require_spark,
+    wait_for_run,
+)
 
 SCRIPTS = sorted((REPO_ROOT / "dags" / "scripts").glob("*.py"))
 #: The Glue Workflow seed (the flow this project reproduces), stored verbatim.
@@ -108,29 +116,9 @@ def prove_csv_to_parquet_spark(glue: Any, s3: Any, logs: Any, bucket: str, name:
     """The DAGs' Spark job (the seed's se2_job0 with arguments): Glue 5.0 glueetl, after a crawl."""
     import pyarrow.parquet as pq
 
-    from tests.local_glue import require_spark, wait_for_crawl
-
     require_spark()
-    s3.put_object(Bucket=bucket, Key="se2/in0/csvlog.csv", Body=SEED_CSV_PATH.read_bytes())
-    s3.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script)
-    glue.create_database(DatabaseInput={"Name": name})
-    glue.create_crawler(
-        Name=name,
-        Role="r",
-        DatabaseName=name,
-        TablePrefix="se2_",
-        Targets={"S3Targets": [{"Path": f"s3://{bucket}/se2/in0/"}]},
-    )
-    glue.start_crawler(Name=name)
-    assert wait_for_crawl(glue, name)["LastCrawl"]["Status"] == "SUCCEEDED"
-    glue.create_job(
-        Name=name,
-        Role="r",
-        GlueVersion="5.0",
-        WorkerType="G.1X",
-        NumberOfWorkers=2,
-        Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/{name}.py"},
-    )
+    crawl_csv(glue, s3, bucket, database=name, crawler=name)
+    create_spark_job(glue, s3, bucket, name, script)
 
     run = _run(
         glue,
