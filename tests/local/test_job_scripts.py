@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,61 @@ def prove_csv_to_parquet_spark(glue: Any, s3: Any, logs: Any, bucket: str, name:
     } in rows
     output = log_messages(logs, "/aws-glue/jobs/output", run["Id"])
     assert f"Writing 19 rows to s3://{bucket}/se2/out0/" in output
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(RUN_TIMEOUT + 60)
+def test_spark_job_with_input_keys_reads_only_those_objects(glue_client, s3_client, bucket, unique):
+    """glue_etl_event_flow's load: --INPUT_KEYS names the objects to read instead of the crawled table."""
+    import pyarrow.parquet as pq
+
+    from tests.local_glue import require_spark
+
+    require_spark()
+    name = unique("job")
+    named = "se2/in0/landed 日本 one.csv"
+    for key in (named, "se2/in0/not named.csv"):
+        s3_client.put_object(Bucket=bucket, Key=key, Body=SEED_CSV_PATH.read_bytes())
+    script = REPO_ROOT / "dags" / "scripts" / "csv_to_parquet_spark.py"
+    s3_client.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script.read_bytes())
+    glue_client.create_job(
+        Name=name,
+        Role="r",
+        GlueVersion="5.0",
+        WorkerType="G.1X",
+        NumberOfWorkers=2,
+        Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/{name}.py"},
+    )
+
+    run = _run(
+        glue_client,
+        name,
+        {
+            # The table is not read when --INPUT_KEYS is given (it need not exist).
+            "--DATABASE": "not_read",
+            "--TABLE_NAME": "not_read",
+            "--INPUT_PATH": f"s3://{bucket}/se2/in0/",
+            "--INPUT_KEYS": json.dumps([named, named]),
+            "--OUTPUT_PATH": f"s3://{bucket}/se2/out0/",
+        },
+    )
+
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    keys = [o["Key"] for o in s3_client.list_objects_v2(Bucket=bucket, Prefix="se2/out0/")["Contents"]]
+    rows = [
+        row
+        for key in keys
+        for row in pq.read_table(
+            io.BytesIO(s3_client.get_object(Bucket=bucket, Key=key)["Body"].read())
+        ).to_pylist()
+    ]
+    assert len(rows) == 19
+    assert {"deviceid": "iphone", "uuid": 11114, "appid": 7, "country": "AUS"} | {
+        "year": 2017,
+        "month": 12,
+        "day": 17,
+        "hour": 18,
+    } in rows
 
 
 #: How each shipped script is deployed, run and checked; a new script needs its entry here.
