@@ -108,17 +108,23 @@ def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
         s3_client.put_object(Bucket=bucket, Key=key, Body=uploaded)
     s3_client.put_object(Bucket=bucket, Key="elsewhere/not-watched.csv", Body=b"x")
 
-    messages = _receive_until(trigger, {first: 2, gone: 1})
+    def run_on(wanted: dict[str, int], after_receiving: Any) -> tuple[dict[str, Any], Any]:
+        messages = _receive_until(trigger, wanted)
+        after_receiving()
+        return messages, _run_existing(dag, _asset_triggered_run(len(messages["events"]), conf))
+
+    # The second upload's event stays in the queue: this run does not consume it.
+    second = f"{RAW}second.csv"
+
+    def upload_second_delete_gone() -> None:
+        s3_client.put_object(Bucket=bucket, Key=second, Body=uploaded)
+        s3_client.delete_object(Bucket=bucket, Key=gone)
+
+    messages, dag_run = run_on({first: 2, gone: 1}, upload_second_delete_gone)
+
     # S3 URL-encodes the object key in its event messages ("The s3 key ... object key name value is URL
     # encoded"): https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
     assert f"{RAW}landed+%E6%97%A5%E6%9C%AC+one.csv" in messages
-    # The second upload's event stays in the queue: this run does not consume it.
-    second = f"{RAW}second.csv"
-    s3_client.put_object(Bucket=bucket, Key=second, Body=uploaded)
-    s3_client.delete_object(Bucket=bucket, Key=gone)
-
-    dag_run = _run_existing(dag, _asset_triggered_run(len(messages["events"]), conf))
-
     assert task_errors == {}
     states = task_states(dag_run)
     assert str(dag_run.state) == "success", states
@@ -137,27 +143,19 @@ def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
     assert body(s3_client, bucket, second) == uploaded
     assert keys(s3_client, bucket, OUTPUT) == [f"{OUTPUT}_MANIFEST.json", f"{OUTPUT}landed 日本 one.parquet"]
 
-    # The next run takes the second upload's event, and one for a key deleted before the run: only the
+    # The next run takes the second upload's event and one for a key deleted before the run: only the
     # second file is loaded. Then a run whose only object is gone skips the load, like glue_etl_flow.
-    s3_client.put_object(Bucket=bucket, Key=gone, Body=uploaded)
-    messages = _receive_until(trigger, {second: 1, gone: 1})
-    s3_client.delete_object(Bucket=bucket, Key=gone)
-    dag_run = _run_existing(dag, _asset_triggered_run(len(messages["events"]), conf))
-    assert str(dag_run.state) == "success", task_states(dag_run)
-    assert xcom(dag_run, "check_new_input") == [f"{INPUT}second.csv"]
-    assert f"{OUTPUT}earlier.parquet" not in keys(s3_client, bucket, OUTPUT)
-
-    s3_client.put_object(Bucket=bucket, Key=gone, Body=uploaded)
-    messages = _receive_until(trigger, {gone: 1})
-    s3_client.delete_object(Bucket=bucket, Key=gone)
-    dag_run = _run_existing(dag, _asset_triggered_run(len(messages["events"]), conf))
+    for wanted, loaded in (({second: 1, gone: 1}, [f"{INPUT}second.csv"]), ({gone: 1}, None)):
+        s3_client.put_object(Bucket=bucket, Key=gone, Body=uploaded)
+        _, dag_run = run_on(wanted, lambda: s3_client.delete_object(Bucket=bucket, Key=gone))
+        assert str(dag_run.state) == "success", task_states(dag_run)
+        assert xcom(dag_run, "check_new_input") == loaded
 
     assert task_errors == {}
     states = task_states(dag_run)
-    assert str(dag_run.state) == "success", states
     assert states["convert_encoding"] == states["check_new_input"] == "success"
     assert states["csv_to_parquet"] == states["publish"] == "skipped"
-    assert xcom(dag_run, "check_new_input") is None
+    assert f"{OUTPUT}earlier.parquet" not in keys(s3_client, bucket, OUTPUT)
 
 
 def _receive_until(trigger: tuple[int, str, Any], wanted: dict[str, int]) -> dict[str, Any]:
