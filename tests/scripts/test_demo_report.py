@@ -53,7 +53,9 @@ def main_dag_order() -> list[str]:
 def dag_tasks() -> list[tuple[str, str, float | None]]:
     """(task id, state, duration) of every task of glue_etl_flow, in DAG order."""
     return [
-        (task_id, "skipped", None) if task_id in SKIPPED else (task_id, "success", DURATIONS.get(task_id, 0.5))
+        (task_id, "skipped", None)
+        if task_id in SKIPPED
+        else (task_id, "success", DURATIONS.get(task_id, 0.5))
         for task_id in main_dag_order()
     ]
 
