@@ -1,8 +1,10 @@
-"""One Airflow deployment (docker-compose.yaml's services, without Docker) for the deployment tests."""
+"""One Airflow deployment (docker-compose.yaml's services, without Docker), shared by every test module
+of this folder: it starts once, before the first of them, and stops after the last."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +17,7 @@ import pytest
 from airflow_glue_flow.local.clients import local_client
 from tests.deployment.api import AirflowApi
 from tests.deployment.postgres import throwaway_cluster
-from tests.deployment.services import SERVERS, ComposeProcesses, wait_for
+from tests.deployment.services import BIN, SERVERS, ComposeProcesses, wait_for
 
 #: DAGs of the tests themselves, deployed beside the mounted dags/ folder.
 TEST_DAGS = tuple(sorted((Path(__file__).parent / "dags").glob("*.py")))
@@ -34,6 +36,29 @@ class Deployment:
     @property
     def glue_url(self) -> str:
         return self.processes.glue_url
+
+    def land(self, bucket: str, prefix: str, csv: Path | None = None) -> None:
+        """`glue-flow sample upload`, the README's command for landing data (the sample, or ``csv``)."""
+        argv = [str(BIN / "glue-flow"), "sample", "upload", "--endpoint-url", self.glue_url]
+        argv += ["--bucket", bucket, "--prefix", prefix, *(["--file", str(csv)] if csv else [])]
+        subprocess.run(argv, check=True, capture_output=True)
+
+    def job_runs(self, job_name: str) -> list[dict[str, Any]]:
+        """GetJobRuns of ``job_name``, newest first."""
+        return self.glue.get_job_runs(JobName=job_name)["JobRuns"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run this folder's ``test_zz_*`` checks after its other tests, whichever module holds them: they read
+    the logs of everything the deployment ran."""
+    here = Path(__file__).parent
+    last = [item for item in items if item.path.is_relative_to(here) and item.name.startswith("test_zz_")]
+    if not last:
+        return
+    rest = [item for item in items if item not in last]
+    ours = [i for i, item in enumerate(rest) if item.path.is_relative_to(here)]
+    at = ours[-1] + 1 if ours else items.index(last[0])
+    items[:] = rest[:at] + last + rest[at:]
 
 
 @pytest.fixture(scope="package")

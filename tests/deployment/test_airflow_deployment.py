@@ -1,7 +1,8 @@
 """docker-compose.yaml's deployment, run without Docker, driven through Airflow's public REST API.
 
-One deployment serves the module (see conftest.py); each test uses its own bucket, crawler and job
-names. Glue runs are read back from the local Glue with boto3, as a user would check them in AWS.
+One deployment serves every module of this folder (see conftest.py); each test uses its own bucket,
+crawler and job names. Glue runs are read back from the local Glue with boto3, as a user would check
+them in AWS.
 """
 
 from __future__ import annotations
@@ -9,16 +10,14 @@ from __future__ import annotations
 import configparser
 import os
 import signal
-import subprocess
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from airflow_glue_flow.sample import sample_text
-from tests.deployment.services import BIN, wait_for
+from tests.deployment.services import wait_for
 from tests.local_glue import SEED_CSV_PATH, SLEEPING_SCRIPT
 
 pytestmark = pytest.mark.slow
@@ -38,10 +37,6 @@ TEN_RUNS_OVER_BUDGET = pytest.mark.skip(
 WAIT_TIME = 4
 
 
-def names(kind: str) -> str:
-    return f"{kind}-{uuid.uuid4().hex[:8]}"
-
-
 def etl_conf(**overrides: Any) -> dict[str, Any]:
     suffix = uuid.uuid4().hex[:8]
     return {
@@ -56,17 +51,6 @@ def etl_conf(**overrides: Any) -> dict[str, Any]:
         "max_attempts": 30,
         **overrides,
     }
-
-
-def land(deployment, bucket: str, prefix: str = RAW, csv: Path | None = None) -> None:
-    """`glue-flow sample upload`, the README's command for landing data."""
-    argv = [str(BIN / "glue-flow"), "sample", "upload", "--endpoint-url", deployment.glue_url]
-    argv += ["--bucket", bucket, "--prefix", prefix, *(["--file", str(csv)] if csv else [])]
-    subprocess.run(argv, check=True, capture_output=True)
-
-
-def job_runs(deployment, job_name: str) -> list[dict[str, Any]]:
-    return deployment.glue.get_job_runs(JobName=job_name)["JobRuns"]
 
 
 def test_services_share_a_generated_fernet_key_and_parse_every_dag(deployment):
@@ -90,7 +74,7 @@ def test_unpausing_the_main_dag_starts_no_run(deployment):
 
 def test_main_flow_succeeds_with_its_job_waiting_deferred(deployment):
     api, conf = deployment.api, etl_conf()
-    land(deployment, conf["bucket"])
+    deployment.land(conf["bucket"], RAW)
     run_id = api.trigger(ETL, conf)
     seen: set[str | None] = set()
 
@@ -99,10 +83,10 @@ def test_main_flow_succeeds_with_its_job_waiting_deferred(deployment):
     )
 
     states = api.task_states(ETL, run_id)
-    assert state == "success", (states, job_runs(deployment, conf["job_name"]))
+    assert state == "success", (states, deployment.job_runs(conf["job_name"]))
     assert "deferred" in seen
     assert states["publish"] == "success" and states["alert"] == "skipped"
-    [run] = job_runs(deployment, conf["job_name"])
+    [run] = deployment.job_runs(conf["job_name"])
     assert run["JobRunState"] == "SUCCEEDED"
     assert api.xcom(ETL, run_id, "csv_to_parquet", "glue_state") == "SUCCEEDED"
     ti = api.task_instances(ETL, run_id)["csv_to_parquet"]
@@ -119,7 +103,7 @@ def test_failing_job_fails_the_run_and_runs_the_alert(deployment, tmp_path):
     bad = tmp_path / "bad.csv"
     # Text in a number column: the job's cast to long fails.
     bad.write_text(SEED_CSV_PATH.read_text().replace("iphone,11113,", "iphone,unknown,", 1), encoding="utf-8")
-    land(deployment, conf["bucket"], csv=bad)
+    deployment.land(conf["bucket"], RAW, csv=bad)
     run_id = api.trigger(ETL, conf)
 
     state = api.wait_run(ETL, run_id, timeout=240)
@@ -128,7 +112,7 @@ def test_failing_job_fails_the_run_and_runs_the_alert(deployment, tmp_path):
     assert state == "failed", states
     assert states["csv_to_parquet"] == "failed"
     assert (states["on_failure"], states["alert"], states["publish"]) == ("success", "success", "skipped")
-    [run] = job_runs(deployment, conf["job_name"])
+    [run] = deployment.job_runs(conf["job_name"])
     assert run["JobRunState"] == "FAILED"
     assert api.xcom(ETL, run_id, "csv_to_parquet", "glue_state") == "FAILED"
 
@@ -250,7 +234,7 @@ def test_a_retry_reattaches_to_the_glue_run_of_the_first_try(deployment):
 
     ti = api.task_instances(dag_id, run_id)["run_job"]
     assert (state, ti["state"], ti["try_number"]) == ("success", "success", 2)
-    [run] = job_runs(deployment, conf["job_name"])
+    [run] = deployment.job_runs(conf["job_name"])
     assert run["JobRunState"] == "SUCCEEDED"
     assert f"Reattaching to Glue job {conf['job_name']} run {run['Id']}" in api.task_log(
         dag_id, run_id, "run_job", 2
@@ -265,14 +249,14 @@ def test_workflow_flow_deploys_its_jobs_and_succeeds_on_a_fresh_local_glue(deplo
         "encode_job_name": f"enc_{suffix}",
         "load_job_name": f"load_{suffix}",
     }
-    land(deployment, conf["bucket_name"], prefix="Processed_CTS_dev/input/")
+    deployment.land(conf["bucket_name"], prefix="Processed_CTS_dev/input/")
     api.unpause(dag_id)
     run_id = api.trigger(dag_id, conf)
 
     state = api.wait_run(dag_id, run_id, timeout=240)
 
     states = api.task_states(dag_id, run_id)
-    runs = {job: job_runs(deployment, job) for job in (conf["encode_job_name"], conf["load_job_name"])}
+    runs = {job: deployment.job_runs(job) for job in (conf["encode_job_name"], conf["load_job_name"])}
     assert state == "success", (states, runs)
     assert states["load_datalake"] == "success" and states["alert"] == "skipped"
     for job in (conf["encode_job_name"], conf["load_job_name"]):
@@ -290,7 +274,7 @@ def test_ten_fast_job_runs_in_a_row_each_succeed_with_exactly_one_glue_run(deplo
     api = deployment.api
     confs = [etl_conf(wait_time=1) for _ in range(10)]
     for conf in confs:
-        land(deployment, conf["bucket"])
+        deployment.land(conf["bucket"], RAW)
     # max_active_runs=1: the scheduler runs them one after another.
     runs = [api.trigger(ETL, conf) for conf in confs]
 
@@ -298,7 +282,7 @@ def test_ten_fast_job_runs_in_a_row_each_succeed_with_exactly_one_glue_run(deplo
     for conf, run_id in zip(confs, runs, strict=True):
         state = api.wait_run(ETL, run_id, timeout=300)
         job_ti = api.task_instances(ETL, run_id)["csv_to_parquet"]
-        glue_runs = [run["JobRunState"] for run in job_runs(deployment, conf["job_name"])]
+        glue_runs = [run["JobRunState"] for run in deployment.job_runs(conf["job_name"])]
         outcomes.append((state, job_ti["state"], glue_runs))
 
     assert outcomes == [("success", "success", ["SUCCEEDED"])] * 10
