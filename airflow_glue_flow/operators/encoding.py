@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from airflow_glue_flow.encoding import (
     DEFAULT_MAX_WORKERS,
     DEFAULT_PART_SIZE,
+    ConversionOptions,
     ObjectResult,
     convert_prefix,
     error_text,
@@ -23,6 +24,7 @@ from airflow_glue_flow.encoding import (
     summary_line,
 )
 from airflow_glue_flow.encoding.keys import ParameterProblem, check_prefixes
+from airflow_glue_flow.encoding.options import REPORTED
 from airflow_glue_flow.exceptions import GlueTaskParameterError, S3EncodingConversionError
 
 #: XCom key of the report when the task fails (on success the report is the return value).
@@ -63,7 +65,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     :param max_workers: objects converted at the same time.
     :param part_size: multipart threshold and part size (bytes) for outputs and archive copies.
     :param max_report_objects: converted objects listed in the returned report (all failures are always
-        listed); keeps XCom small for prefixes with many objects.
+        listed); keeps XCom small for prefixes with many objects. None lists them all.
     :param aws_conn_id: Airflow AWS connection.
     :param region_name: AWS region; the connection's when None.
     :param verify: SSL certificate verification for the client (templated).
@@ -72,19 +74,11 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     """
 
     aws_hook_class = S3Hook
-    template_fields: Sequence[str] = aws_template_fields(
-        "bucket",
-        "source_prefix",
-        "target_prefix",
-        "archive_prefix",
-        "source_encoding",
-        "target_encoding",
-        "errors",
-        "keys",
-    )
+    # Templated: the options a report names (bucket, prefixes, codecs, errors) and the keys.
+    template_fields: Sequence[str] = aws_template_fields(*REPORTED, "keys")
     ui_color = "#e8f4d4"
 
-    # The parameters mirror convert_prefix's (and the Glue job's JobOptions) on purpose: the task and the
+    # The parameters are ConversionOptions' (bar max_report_objects) on purpose: the task and the Glue
     # job run the same conversion with the same settings.
     def __init__(
         self,
@@ -99,7 +93,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         delete_source: bool = True,
         max_workers: int = DEFAULT_MAX_WORKERS,
         part_size: int = DEFAULT_PART_SIZE,
-        max_report_objects: int = 1000,
+        max_report_objects: int | None = 1000,
         replace_target: bool = False,
         keys: Sequence[str] | None = None,
         **kwargs: Any,
@@ -107,19 +101,15 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
         # builds the hook from them (and _hook_parameters) on first use, never at DAG parse time.
         super().__init__(**kwargs)
-        self.bucket = bucket
-        self.source_prefix = source_prefix
-        self.target_prefix = target_prefix
+        # Which objects: the bucket's three folders, or only ``keys`` under the source folder.
+        self.bucket, self.keys = bucket, keys
+        self.source_prefix, self.target_prefix = source_prefix, target_prefix
         self.archive_prefix = archive_prefix
-        self.source_encoding = source_encoding
-        self.target_encoding = target_encoding
-        self.errors = errors
-        self.delete_source = delete_source
-        self.max_workers = max_workers
-        self.part_size = part_size
+        # How: the codecs, then what happens to the sources and to targets that already exist.
+        self.source_encoding, self.target_encoding, self.errors = source_encoding, target_encoding, errors
+        self.delete_source, self.replace_target = delete_source, replace_target
+        self.max_workers, self.part_size = max_workers, part_size
         self.max_report_objects = max_report_objects
-        self.replace_target = replace_target
-        self.keys = keys
 
     @property
     def _hook_parameters(self) -> dict[str, Any]:
@@ -148,22 +138,8 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     def execute(self, context: Context) -> dict[str, Any]:
         self._check_parameters()
         try:
-            report = convert_prefix(
-                self.hook.get_conn(),
-                self.bucket,
-                self.source_prefix,
-                self.target_prefix,
-                self.archive_prefix,
-                source_encoding=self.source_encoding,
-                target_encoding=self.target_encoding,
-                errors=self.errors,
-                delete_source=self.delete_source,
-                max_workers=self.max_workers,
-                part_size=self.part_size,
-                replace_target=self.replace_target,
-                on_result=self._log_object,
-                keys=None if self.keys is None else list(self.keys),
-            )
+            options = ConversionOptions.of(self)
+            report = convert_prefix(self.hook.get_conn(), options, on_result=self._log_object)
         except ValueError as exc:
             raise GlueTaskParameterError(self.task_id, "parameters", self._describe(), str(exc)) from exc
         except (ClientError, BotoCoreError) as exc:
@@ -177,8 +153,5 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         return result
 
     def _describe(self) -> str:
-        return (
-            f"(bucket={self.bucket!r}, source_prefix={self.source_prefix!r}, target_prefix={self.target_prefix!r}, "
-            f"archive_prefix={self.archive_prefix!r}, source_encoding={self.source_encoding!r}, "
-            f"target_encoding={self.target_encoding!r}, errors={self.errors!r}, max_workers={self.max_workers!r})"
-        )
+        named = (*REPORTED, "max_workers")
+        return "(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in named) + ")"
