@@ -65,7 +65,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     :param max_workers: objects converted at the same time.
     :param part_size: multipart threshold and part size (bytes) for outputs and archive copies.
     :param max_report_objects: converted objects listed in the returned report (all failures are always
-        listed); keeps XCom small for prefixes with many objects.
+        listed); keeps XCom small for prefixes with many objects. None lists them all.
     :param aws_conn_id: Airflow AWS connection.
     :param region_name: AWS region; the connection's when None.
     :param verify: SSL certificate verification for the client (templated).
@@ -93,7 +93,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         delete_source: bool = True,
         max_workers: int = DEFAULT_MAX_WORKERS,
         part_size: int = DEFAULT_PART_SIZE,
-        max_report_objects: int = 1000,
+        max_report_objects: int | None = 1000,
         replace_target: bool = False,
         keys: Sequence[str] | None = None,
         **kwargs: Any,
