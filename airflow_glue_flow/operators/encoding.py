@@ -101,19 +101,15 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
         # builds the hook from them (and _hook_parameters) on first use, never at DAG parse time.
         super().__init__(**kwargs)
-        self.bucket = bucket
-        self.source_prefix = source_prefix
-        self.target_prefix = target_prefix
+        # Which objects: the bucket's three folders, or only ``keys`` under the source folder.
+        self.bucket, self.keys = bucket, keys
+        self.source_prefix, self.target_prefix = source_prefix, target_prefix
         self.archive_prefix = archive_prefix
-        self.source_encoding = source_encoding
-        self.target_encoding = target_encoding
-        self.errors = errors
-        self.delete_source = delete_source
-        self.max_workers = max_workers
-        self.part_size = part_size
+        # How: the codecs, then what happens to the sources and to targets that already exist.
+        self.source_encoding, self.target_encoding, self.errors = source_encoding, target_encoding, errors
+        self.delete_source, self.replace_target = delete_source, replace_target
+        self.max_workers, self.part_size = max_workers, part_size
         self.max_report_objects = max_report_objects
-        self.replace_target = replace_target
-        self.keys = keys
 
     @property
     def _hook_parameters(self) -> dict[str, Any]:
