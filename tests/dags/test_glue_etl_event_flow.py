@@ -191,10 +191,27 @@ def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
     assert states["csv_to_parquet"] == states["publish"] == "skipped"
     assert f"{OUTPUT}earlier.parquet" not in keys(s3_client, bucket, OUTPUT)
 
+    # Rewriting the configuration sends S3's s3:TestEvent, which starts a run that names no object:
+    # landed_keys skips the rest of the flow (deploy and deploy_notifications still run).
+    assert hook.ensure_notification(bucket, "glue-flow-landing", queue_arn, prefix=RAW, suffix=".csv") == (
+        "updated"
+    )
+    messages, dag_run = run_on({}, lambda: None)
+
+    assert [
+        json.loads(m["Body"])["Event"] for e in messages["events"] for m in e.payload["message_batch"]
+    ] == ["s3:TestEvent"]
+    assert task_errors == {}
+    states = task_states(dag_run)
+    assert str(dag_run.state) == "success", states
+    assert states["landed_keys"] == "success"
+    assert states["deploy"] == states["deploy_notifications"] == "success"
+    assert states["convert_encoding"] == states["csv_to_parquet"] == states["publish"] == "skipped"
+
 
 def _receive_until(trigger: tuple[int, str, Any], wanted: dict[str, int]) -> dict[str, Any]:
-    """Run the watcher's trigger (built from its row, as the triggerer builds it) until the queue has
-    delivered ``wanted`` (key -> number of events), and record each trigger event as the triggerer does.
+    """Run the watcher's trigger (built from its row, as the triggerer builds it) at least once and until
+    the queue has delivered ``wanted`` (key -> number of events), and record each trigger event as the triggerer does.
 
     :return: ``{"events": [...], <URL-encoded key as S3 sent it>: count, ...}``.
     """
@@ -206,7 +223,7 @@ def _receive_until(trigger: tuple[int, str, Any], wanted: dict[str, int]) -> dic
     trigger_id, classpath, kwargs = trigger
     seen: dict[str, Any] = {"events": []}
     decoded: dict[str, int] = {}
-    while any(decoded.get(key, 0) < count for key, count in wanted.items()):
+    while not seen["events"] or any(decoded.get(key, 0) < count for key, count in wanted.items()):
         event = asyncio.run(
             asyncio.wait_for(_first_event(import_string(classpath)(**deserialize(kwargs))), 120)
         )
