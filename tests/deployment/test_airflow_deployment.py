@@ -118,7 +118,8 @@ def test_failing_job_fails_the_run_and_runs_the_alert(deployment, tmp_path):
 
 
 def chain_conf(deployment, script: bytes = SLEEPING_SCRIPT) -> dict[str, Any]:
-    """An existing crawler over a small CSV and a Python-shell job, for glue_crawler_job_chain."""
+    """An existing crawler over a small CSV and a Python-shell job, for glue_crawler_job_chain with
+    ``deploy`` off: the chain runs them as they are instead of deploying its own job under that name."""
     suffix = uuid.uuid4().hex[:8]
     bucket, glue = f"chain-{suffix}", deployment.glue
     deployment.s3.create_bucket(Bucket=bucket)
@@ -141,6 +142,7 @@ def chain_conf(deployment, script: bytes = SLEEPING_SCRIPT) -> dict[str, Any]:
         },
     )
     return {
+        "deploy": False,
         "crawler_name": f"crawler_{suffix}",
         "job_name": f"job_{suffix}",
         "wait_time": 1,

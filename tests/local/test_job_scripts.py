@@ -17,7 +17,15 @@ import pytest
 
 from airflow_glue_flow.encoding.bundle import package_zip
 from tests.conftest import REPO_ROOT
-from tests.local_glue import SEED_CSV_PATH, create_python_job, log_messages, wait_for_run
+from tests.local_glue import (
+    SEED_CSV_PATH,
+    crawl_csv,
+    create_python_job,
+    create_spark_job,
+    log_messages,
+    require_spark,
+    wait_for_run,
+)
 
 SCRIPTS = sorted((REPO_ROOT / "dags" / "scripts").glob("*.py"))
 #: The Glue Workflow seed (the flow this project reproduces), stored verbatim.
@@ -114,18 +122,6 @@ AUS_ROW = {"deviceid": "iphone", "uuid": 11114, "appid": 7, "country": "AUS"} | 
 }
 
 
-def _create_spark_job(glue: Any, bucket: str, name: str) -> None:
-    """The Spark job as the DAGs deploy it (Glue 5.0 glueetl), its script at s3://bucket/scripts/name.py."""
-    glue.create_job(
-        Name=name,
-        Role="r",
-        GlueVersion="5.0",
-        WorkerType="G.1X",
-        NumberOfWorkers=2,
-        Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/{name}.py"},
-    )
-
-
 def _parquet_rows(s3: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq
 
@@ -139,23 +135,9 @@ def _parquet_rows(s3: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
 
 def prove_csv_to_parquet_spark(glue: Any, s3: Any, logs: Any, bucket: str, name: str, script: bytes) -> None:
     """The DAGs' Spark job (the seed's se2_job0 with arguments): Glue 5.0 glueetl, after a crawl."""
-
-    from tests.local_glue import require_spark, wait_for_crawl
-
     require_spark()
-    s3.put_object(Bucket=bucket, Key="se2/in0/csvlog.csv", Body=SEED_CSV_PATH.read_bytes())
-    s3.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script)
-    glue.create_database(DatabaseInput={"Name": name})
-    glue.create_crawler(
-        Name=name,
-        Role="r",
-        DatabaseName=name,
-        TablePrefix="se2_",
-        Targets={"S3Targets": [{"Path": f"s3://{bucket}/se2/in0/"}]},
-    )
-    glue.start_crawler(Name=name)
-    assert wait_for_crawl(glue, name)["LastCrawl"]["Status"] == "SUCCEEDED"
-    _create_spark_job(glue, bucket, name)
+    crawl_csv(glue, s3, bucket, database=name, crawler=name)
+    create_spark_job(glue, s3, bucket, name, script)
 
     run = _run(
         glue,
@@ -177,7 +159,6 @@ def test_spark_job_with_input_keys_reads_only_those_objects(glue_client, s3_clie
     """glue_etl_event_flow's load: --INPUT_KEYS names the objects to read instead of the crawled table,
     with the job defined as the DAGs deploy it (job bookmarks on): each run reads the keys it is given."""
     from airflow_glue_flow.flow_jobs import csv_to_parquet_job
-    from tests.local_glue import require_spark
 
     require_spark()
     name = unique("job")
@@ -186,11 +167,17 @@ def test_spark_job_with_input_keys_reads_only_those_objects(glue_client, s3_clie
     script = REPO_ROOT / "dags" / "scripts" / "csv_to_parquet_spark.py"
     s3_client.put_object(Bucket=bucket, Key=f"scripts/{script.name}", Body=script.read_bytes())
     # The table is not read when --INPUT_KEYS is given (it need not exist).
-    glue_client.create_job(
-        **csv_to_parquet_job(
-            "spark", name=name, role="r", script_prefix=f"s3://{bucket}/scripts/", database="db", table="t"
-        )
+    definition = csv_to_parquet_job(
+        "spark",
+        name=name,
+        role="r",
+        script_prefix=f"s3://{bucket}/scripts/",
+        database="db",
+        table="t",
+        input_path=f"s3://{bucket}/se2/in0/",
+        output_path=f"s3://{bucket}/se2/out/",
     )
+    glue_client.create_job(**definition)
 
     for run_number, key in enumerate((first, second)):
         # As in the flow, the second object is converted (written) after the first run.
