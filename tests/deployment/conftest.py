@@ -61,6 +61,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = rest[:at] + last + rest[at:]
 
 
+#: Fixtures whose names start so start DAG runs (see runs_started_together).
+STARTER_PREFIX = "started_"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def runs_started_together(request: pytest.FixtureRequest) -> None:
+    """Before a module's first test, start the DAG runs of all its selected tests (their ``started_*``
+    fixtures, in the order the tests ask for them): the runs go on side by side while the tests check them
+    one after another, so the module takes about as long as its longest run, not the sum of all."""
+    wanted: dict[str, None] = {}
+    for item in request.session.items:
+        if getattr(item, "module", None) is request.module:
+            wanted.update(dict.fromkeys(n for n in item.fixturenames if n.startswith(STARTER_PREFIX)))
+    for name in wanted:
+        request.getfixturevalue(name)
+
+
 @pytest.fixture(scope="package")
 def deployment() -> Iterator[Deployment]:
     """Postgres, the local Glue, airflow-init, then the four Airflow servers, each healthy by its
