@@ -2,55 +2,52 @@
 lands the sample CSV where ``glue_etl_flow`` looks for new files, ``glue-flow events setup`` sets up
 the S3 event notifications ``glue_etl_event_flow`` runs on.
 
-Each command group registers itself in :data:`COMMANDS`; a group adds its sub-parser and returns.
+Each command is a row of :data:`COMMANDS`.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Callable
+from typing import NamedTuple
 
 
-def _add_local(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from airflow_glue_flow.local.serve import add_arguments, serve
+class Command(NamedTuple):
+    """One ``glue-flow GROUP ACTION`` command; ``module`` gives ``add_arguments(parser)`` and ``function``."""
 
-    local = subparsers.add_parser("local", help="the local Glue (S3, Glue API, CloudWatch Logs on one port)")
-    actions = local.add_subparsers(dest="action", required=True)
-    serve_parser = actions.add_parser("serve", help="run the local Glue and print its endpoint URL")
-    add_arguments(serve_parser)
-    serve_parser.set_defaults(func=serve)
-
-
-def _add_sample(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from airflow_glue_flow.sample import add_arguments, run
-
-    sample = subparsers.add_parser("sample", help="the sample data of glue_etl_flow")
-    actions = sample.add_subparsers(dest="action", required=True)
-    upload = actions.add_parser(
-        "upload", help="upload the sample CSV (Japanese text, CP932) to the local Glue or to S3"
-    )
-    add_arguments(upload)
-    upload.set_defaults(func=run)
+    group: str
+    group_help: str
+    action: str
+    action_help: str
+    module: str
+    function: str = "run"
 
 
-def _add_events(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from airflow_glue_flow.events_setup import add_arguments, run
-
-    events = subparsers.add_parser("events", help="S3 event notifications for glue_etl_event_flow")
-    actions = events.add_subparsers(dest="action", required=True)
-    setup = actions.add_parser(
-        "setup", help="create the SQS queue and the bucket's notification configuration (idempotent)"
-    )
-    add_arguments(setup)
-    setup.set_defaults(func=run)
-
-
-#: Command groups of ``glue-flow``: each adds its parser to the sub-parsers.
-COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
-    _add_local,
-    _add_sample,
-    _add_events,
+#: The commands of ``glue-flow``; each module is imported only when the parser is built.
+COMMANDS: list[Command] = [
+    Command(
+        "local",
+        "the local Glue (S3, Glue API, CloudWatch Logs on one port)",
+        "serve",
+        "run the local Glue and print its endpoint URL",
+        "airflow_glue_flow.local.serve",
+        "serve",
+    ),
+    Command(
+        "sample",
+        "the sample data of glue_etl_flow",
+        "upload",
+        "upload the sample CSV (Japanese text, CP932) to the local Glue or to S3",
+        "airflow_glue_flow.sample",
+    ),
+    Command(
+        "events",
+        "S3 event notifications for glue_etl_event_flow",
+        "setup",
+        "create the SQS queue and the bucket's notification configuration (idempotent)",
+        "airflow_glue_flow.events_setup",
+    ),
 ]
 
 
@@ -58,8 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     """The ``glue-flow`` argument parser with every registered command group."""
     parser = argparse.ArgumentParser(prog="glue-flow", description="Run AWS Glue flows with Apache Airflow.")
     subparsers = parser.add_subparsers(dest="command", required=True)
-    for add in COMMANDS:
-        add(subparsers)
+    groups: dict[str, argparse._SubParsersAction[argparse.ArgumentParser]] = {}
+    for command in COMMANDS:
+        if command.group not in groups:
+            group = subparsers.add_parser(command.group, help=command.group_help)
+            groups[command.group] = group.add_subparsers(dest="action", required=True)
+        module = importlib.import_module(command.module)
+        action = groups[command.group].add_parser(command.action, help=command.action_help)
+        module.add_arguments(action)
+        action.set_defaults(func=getattr(module, command.function))
     return parser
 
 

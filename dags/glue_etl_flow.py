@@ -103,10 +103,12 @@ def etl_params() -> dict[str, Param]:
 def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
     """Define the flow's tasks in the DAG being defined (shared by both DAGs of this file).
 
-    :param landed_keys: None to convert every file under ``raw_prefix``; else the keys to convert (the
-        output of a task that read them from S3 event notifications).
+    :param landed_keys: None to convert every file under ``raw_prefix`` and load every file under
+        ``input_prefix``; else the keys to convert (the output of a task that read them from S3 event
+        notifications), and the job loads only what this run converted from them.
     :return: the first task, ``deploy``.
     """
+    by_events = landed_keys is not None
     deploy = deploy_flow(SCRIPTS_DIR)
     convert = S3EncodingConvertOperator(
         task_id="convert_encoding",
@@ -116,6 +118,8 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
         archive_prefix="{{ params.archive_prefix }}",
         source_encoding="{{ params.source_encoding }}",
         keys=landed_keys,
+        # The job loads the converted objects the report lists: all of them, when events name the keys.
+        max_report_objects=None if by_events else 1000,
     )
     start_crawler = GlueCrawlerStartOperator(
         task_id="start_crawler", crawler_name="{{ params.crawler_name }}"
@@ -126,6 +130,13 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
         wait_time="{{ params.wait_time }}",
         max_attempts="{{ params.max_attempts }}",
     )
+    script_args = {
+        "INPUT_PATH": "s3://{{ params.bucket }}/{{ params.input_prefix }}",
+        "OUTPUT_PATH": "s3://{{ params.bucket }}/{{ params.output_prefix }}",
+    }
+    if by_events:
+        # check_new_input returns the keys this run converted; the job reads only those.
+        script_args["INPUT_KEYS"] = "{{ ti.xcom_pull(task_ids='check_new_input') | tojson }}"
     csv_to_parquet = GlueJobRunOperator(
         task_id="csv_to_parquet",
         # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
@@ -135,26 +146,36 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
         retry_delay=timedelta(seconds=10),
         rerun_failed_on_retry=False,
         job_name="{{ params.job_name }}",
-        script_args={
-            "INPUT_PATH": "s3://{{ params.bucket }}/{{ params.input_prefix }}",
-            "OUTPUT_PATH": "s3://{{ params.bucket }}/{{ params.output_prefix }}",
-        },
+        script_args=script_args,
         poll_interval="{{ params.wait_time }}",
         verbose=True,
     )
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)
-    def check_new_input(converted: dict, crawl: dict, params=None) -> bool:
+    def check_new_input(converted: dict, crawl: dict, params=None) -> bool | list[str]:
         """Skip the job (and so publish) when nothing new arrived, instead of republishing old output.
 
         New input lands under raw_prefix, so "nothing converted" is the signal; a crawl that still created
         or deleted a table (files put straight under input_prefix) runs the job anyway. TablesUpdated is
-        not a signal: a re-crawl of the same files can count the table as updated.
+        not a signal: a re-crawl of the same files can count the table as updated. A run started by S3
+        events loads only what it converted: it returns those keys, or skips when there are none.
         """
+        log = logging.getLogger("airflow.task")
+        if by_events:
+            loaded = [obj["target_key"] for obj in converted["converted"]]
+            if loaded:
+                log.info("Loading the %d object(s) this run converted: %s", len(loaded), loaded)
+                return loaded
+            log.info(
+                "No new input: no object the run's S3 events named was converted (%s); skipping "
+                "csv_to_parquet and publish",
+                "; ".join(f"{obj['key']}: {obj['reason']}" for obj in converted["skipped"]) or "none named",
+            )
+            return False
         added = [crawl.get("tables_created"), crawl.get("tables_deleted")]
         if converted["objects_converted"] or any(added) or None in added:
             return True
-        logging.getLogger("airflow.task").info(
+        log.info(
             "No new input: convert_encoding converted no object under s3://%s/%s and the crawl of %s "
             "created or deleted no table; skipping csv_to_parquet and publish (the output of an earlier "
             "run stays as it is)",
@@ -236,10 +257,13 @@ EVENT_DOC = """Event-driven ``glue_etl_flow``: a run starts when S3 reports new 
 
 The bucket sends its ``s3:ObjectCreated:*`` notifications for ``raw_prefix`` to an SQS queue
 (``GLUE_FLOW_EVENT_QUEUE_URL``); an ``AssetWatcher`` in the triggerer receives them and updates the asset
-``glue_flow_landing_events``, which schedules this DAG. ``landed_keys`` reads the keys from the run's
-triggering asset events, and ``convert_encoding`` converts only those; the crawl, the job and the
-conditional publish/alert are ``glue_etl_flow``'s own tasks. Events that arrive while a run is busy
-start one more run afterwards, which takes all of them. ``deploy_notifications`` keeps the queue, its
+``glue_flow_landing_events``, which schedules this DAG. A run processes exactly the objects its
+triggering asset events name: ``landed_keys`` reads their keys (URL-decoded, once each, only
+``ObjectCreated`` events for ``bucket`` under ``raw_prefix``), ``convert_encoding`` converts only those (a
+key that no longer exists is logged and skipped), and the job loads only what this run converted (its
+``--INPUT_KEYS``); the crawl still catalogues all of ``input_prefix``. A run whose events name nothing new
+skips the rest with a log line. Events that arrive while a run is busy start one more run afterwards,
+which takes all of them. ``deploy_notifications`` keeps the queue, its
 policy and the bucket's notification configuration in place (once, before unpausing:
 ``glue-flow events setup``).
 """
@@ -275,9 +299,13 @@ with DAG(
     doc_md=EVENT_DOC,
 ) as event_dag:
 
-    @task
+    @task.short_circuit(ignore_downstream_trigger_rules=False)
     def landed_keys(params=None, triggering_asset_events=None) -> list[str]:
-        """The keys under ``raw_prefix`` that the run's S3 event notifications report as created."""
+        """The keys under ``raw_prefix`` that the run's S3 event notifications report as created.
+
+        None (only the test event S3 sends when the configuration is written, or keys elsewhere): the
+        rest of the flow is skipped, as ``check_new_input`` skips it when nothing new was converted.
+        """
         log = logging.getLogger("airflow.task")
         events = triggering_asset_events[LANDING_EVENTS] if triggering_asset_events else []
         landed = landed_objects(sqs_messages(events), params["bucket"], params["raw_prefix"])
@@ -290,6 +318,8 @@ with DAG(
             params["raw_prefix"],
             landed.keys,
         )
+        if not landed.keys:
+            log.info("No new input: nothing to convert, crawl or load; skipping the rest of the flow")
         return landed.keys
 
     notifications = S3EventQueueDeployOperator(

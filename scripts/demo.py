@@ -149,7 +149,9 @@ def report(glue: LocalGlueProcess, params: dict[str, Any], original: bytes) -> d
                 events = logs.get_log_events(logGroupName=group, logStreamName=out["job_run"]["Id"])["events"]
             except logs.exceptions.ResourceNotFoundException:
                 continue
-            out["job_log"] += [(e["timestamp"], group.rsplit("/", 1)[-1], e["message"].rstrip()) for e in events]
+            out["job_log"] += [
+                (e["timestamp"], group.rsplit("/", 1)[-1], e["message"].rstrip()) for e in events
+            ]
     # Both streams in the order the job wrote them (the sort is stable for equal timestamps).
     out["job_log"] = [(stream, message) for _, stream, message in sorted(out["job_log"], key=lambda e: e[0])]
     return out

@@ -49,3 +49,21 @@ def test_an_unknown_error_type_comes_back_as_the_base_class_with_its_message():
     back = GlueFlowError.from_event({"status": "error", "error_type": "Nope", "error": {}, "message": "m"})
     assert type(back) is GlueFlowError
     assert str(back) == "m"
+
+
+def test_an_error_without_an_aws_message_names_what_aws_reports_instead():
+    assert str(exceptions.GlueJobNotFoundError("j")) == "Glue job 'j' does not exist: EntityNotFoundException"
+    assert str(exceptions.GlueCrawlerRunningError("c", "RUNNING")).endswith(": CrawlerRunningException")
+    assert (
+        str(exceptions.GlueJobRunFailedError("j", "jr_1", "FAILED"))
+        == "Glue job 'j' run jr_1 ended FAILED: no error message from AWS"
+    )
+
+
+def test_errors_keep_identity_equality_and_hashing_and_expose_their_fields():
+    first, second = (exceptions.GlueJobRunFailedError("j", "jr_1", "FAILED", "boom") for _ in range(2))
+
+    assert first != second and len({first, second}) == 2
+    assert (first.job_name, first.run_id, first.state) == ("j", "jr_1", "FAILED")
+    with pytest.raises(TypeError):
+        exceptions.GlueJobRunFailedError("j")  # the fields without a default are required

@@ -1,23 +1,44 @@
-"""What every trigger of this package shares: AWS connection settings, serialization and the hook."""
+"""What every trigger of this package shares: AWS connection settings, serialization and the hook.
+
+The triggerer imports a trigger's module on its event loop (by the class path the trigger serialized),
+so the trigger modules import nothing heavy: the amazon provider, botocore, aiobotocore and the package's
+hooks are imported by :func:`import_off_loop` in a worker thread when a wait first runs.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import cached_property
-from typing import Any, ClassVar, Generic, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
-from airflow.sdk import BaseXCom
 from airflow.triggers.base import BaseTrigger, TaskSuccessEvent, TriggerEvent
-from asgiref.sync import sync_to_async
 
-from airflow_glue_flow.hooks.waits import Service
-from airflow_glue_flow.triggers.client_pool import CLIENTS
+if TYPE_CHECKING:
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
 
-HookT = TypeVar("HookT", bound=AwsGenericHook[Any])
+    from airflow_glue_flow.hooks.waits import Service
+
+HookT = TypeVar("HookT", bound="AwsGenericHook[Any]")
+#: What a wait needs in the triggerer besides its own modules: the shared client pool (aiobotocore,
+#: botocore) and the XCom API that ends a task from the triggerer.
+RUNTIME_MODULES = ("airflow_glue_flow.triggers.client_pool", "airflow.sdk.bases.xcom", "asgiref.sync")
 #: The keyword arguments every trigger of the package takes besides its own: the deferring task's.
 AWS_FIELDS = ("aws_conn_id", "region_name", "verify", "botocore_config", "end_from_trigger")
+
+
+async def import_off_loop(*modules: str) -> list[ModuleType]:
+    """Import ``modules`` in a worker thread and return them; the event loop keeps running meanwhile.
+
+    Importing the amazon provider, botocore and aiobotocore takes about half a second of CPU, which on
+    the triggerer's loop would stall every other trigger. Modules already imported cost a dict look-up.
+
+    :param modules: dotted module names.
+    """
+    return await asyncio.to_thread(lambda: [importlib.import_module(name) for name in modules])
 
 
 def task_aws_fields(task: Any) -> dict[str, Any]:
@@ -31,8 +52,9 @@ def task_aws_fields(task: Any) -> dict[str, Any]:
 class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
     """Base of the package's triggers: keeps the AWS settings and rebuilds the hook in the triggerer.
 
-    Subclasses set :attr:`hook_class` and :attr:`trigger_fields` (the names of their own ``__init__``
-    keyword arguments, stored as attributes); :meth:`serialize` returns exactly those plus the AWS ones.
+    Subclasses set :attr:`hook_path` (the dotted path of their hook class, imported off the loop when a
+    wait first runs) and :attr:`trigger_fields` (the names of their own ``__init__`` keyword arguments,
+    stored as attributes); :meth:`serialize` returns exactly those plus the AWS ones.
 
     :param aws_conn_id: Airflow AWS connection id.
     :param region_name: AWS region; the connection's when None.
@@ -43,7 +65,7 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         raises the same error as in sync mode.
     """
 
-    hook_class: ClassVar[type[AwsGenericHook[Any]]]
+    hook_path: ClassVar[str]
     trigger_fields: ClassVar[tuple[str, ...]]
 
     def __init__(
@@ -67,11 +89,22 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         fields = (*self.trigger_fields, *AWS_FIELDS)
         return f"{type(self).__module__}.{type(self).__qualname__}", {f: getattr(self, f) for f in fields}
 
+    async def load(self, *modules: str) -> list[ModuleType]:
+        """Import what a wait needs off the loop: ``modules``, the hook's and :data:`RUNTIME_MODULES`.
+
+        :meth:`async_clients` awaits it too, so :attr:`hook` and the client pool are there before use.
+
+        :param modules: the wait's own modules; they are returned in this order.
+        """
+        hook_module = self.hook_path.rpartition(".")[0]
+        return (await import_off_loop(*modules, hook_module, *RUNTIME_MODULES))[: len(modules)]
+
     @cached_property
     def hook(self) -> HookT:
-        """The hook, built from the trigger's connection settings in the triggerer."""
-        # hook_class is the subclass's HookT, which a ClassVar cannot name.
-        return self.hook_class(  # type: ignore[return-value]
+        """The hook, built from the trigger's connection settings in the triggerer (after :meth:`load`)."""
+        module, _, name = self.hook_path.rpartition(".")
+        hook_class: type[HookT] = getattr(importlib.import_module(module), name)
+        return hook_class(
             aws_conn_id=self.aws_conn_id,
             region_name=self.region_name,
             verify=self.verify,
@@ -89,6 +122,9 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
 
         :param services: ``"glue"`` and/or ``"logs"``.
         """
+        await self.load()
+        from airflow_glue_flow.triggers.client_pool import CLIENTS  # imported off the loop just now
+
         async with AsyncExitStack() as stack:
             clients: dict[str, Any] = {}
             for service in services:
@@ -115,6 +151,10 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         ti = getattr(self, "task_instance", None)
         if not (self.end_from_trigger and event.get("status") == "success" and ti is not None):
             return TriggerEvent(event)
+        # Imported off the loop by load(), which every wait awaited before it got here.
+        from airflow.sdk import BaseXCom
+        from asgiref.sync import sync_to_async
+
         map_index = ti.map_index if ti.map_index is not None else -1
         for key, pushed in {BaseXCom.XCOM_RETURN_KEY: value, **xcoms}.items():
             await sync_to_async(BaseXCom.set)(

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import TriggerEvent
 
 from airflow_glue_flow.crawl_check import parse_utc
-from airflow_glue_flow.hooks.crawl_wait import CrawlWait
-from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
-from airflow_glue_flow.hooks.waits import drive_async
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 from airflow_glue_flow.triggers.base import GlueFlowAwsTrigger
 
+if TYPE_CHECKING:  # imported off the triggerer's loop when a wait runs (see triggers.base)
+    from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook  # noqa: F401 - the quoted base class names it
 
-class GlueCrawlerReadyTrigger(GlueFlowAwsTrigger[GlueCrawlerFlowHook]):
+#: The modules a crawl wait runs on, imported in a worker thread when it starts.
+WAIT_MODULES = ("airflow_glue_flow.hooks.crawl_wait", "airflow_glue_flow.hooks.waits")
+
+
+class GlueCrawlerReadyTrigger(GlueFlowAwsTrigger["GlueCrawlerFlowHook"]):
     """Run the sensor's wait (:class:`~airflow_glue_flow.hooks.crawl_wait.CrawlWait`) and fire one event.
 
     The event is ``{"status": "success", "glue_state": "SUCCEEDED", "summary": {...}}`` or an error
@@ -35,7 +38,7 @@ class GlueCrawlerReadyTrigger(GlueFlowAwsTrigger[GlueCrawlerFlowHook]):
     :param end_from_trigger: end the task from the triggerer on success.
     """
 
-    hook_class = GlueCrawlerFlowHook
+    hook_path = "airflow_glue_flow.hooks.crawler.GlueCrawlerFlowHook"
     trigger_fields = ("crawler_name", "started_after", "wait_time", "max_attempts")
 
     # The keyword arguments are the trigger_fields, stored as attributes of the same names, which
@@ -57,8 +60,11 @@ class GlueCrawlerReadyTrigger(GlueFlowAwsTrigger[GlueCrawlerFlowHook]):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Run the wait and yield its single outcome."""
+        crawl_wait, waits = await self.load(*WAIT_MODULES)
         started_after = parse_utc(self.started_after) if self.started_after else None
-        wait = CrawlWait(self.crawler_name, started_after, self.wait_time, self.max_attempts, self.log)
+        wait = crawl_wait.CrawlWait(
+            self.crawler_name, started_after, self.wait_time, self.max_attempts, self.log
+        )
         async with self.async_clients("glue") as clients:
-            event = await drive_async(wait.first(), wait.advance, clients)
+            event = await waits.drive_async(wait.first(), wait.advance, clients)
         yield await self.outcome(event, event.get("summary"), {GLUE_STATE_XCOM_KEY: event.get("glue_state")})

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from airflow.triggers.base import TriggerEvent
 
-from airflow_glue_flow.hooks.job import GlueJobFlowHook
-from airflow_glue_flow.hooks.job_wait import JobRunWait
-from airflow_glue_flow.hooks.waits import drive_async
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, RUN_ID_XCOM_KEY
 from airflow_glue_flow.triggers.base import GlueFlowAwsTrigger
+
+if TYPE_CHECKING:  # imported off the triggerer's loop when a wait runs (see triggers.base)
+    from airflow_glue_flow.hooks.job import GlueJobFlowHook  # noqa: F401 - the quoted base class names it
+    from airflow_glue_flow.hooks.job_wait import JobRunWait
+
+#: The modules a job wait runs on, imported in a worker thread when it starts.
+WAIT_MODULES = ("airflow_glue_flow.hooks.job_wait", "airflow_glue_flow.hooks.waits")
 
 
 def success_xcoms(event: dict[str, Any]) -> dict[str, Any]:
@@ -22,7 +26,7 @@ def success_xcoms(event: dict[str, Any]) -> dict[str, Any]:
     return {GLUE_STATE_XCOM_KEY: event["state"], RUN_ID_XCOM_KEY: event["run_id"]}
 
 
-class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
+class GlueJobRunTrigger(GlueFlowAwsTrigger["GlueJobFlowHook"]):
     """Wait for a Glue job run in the triggerer with the operator's own wait (:class:`JobRunWait`).
 
     Exactly one event is yielded: the wait's success or error event; with ``end_from_trigger`` a success
@@ -44,7 +48,7 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
     :param end_from_trigger: end the task from the triggerer on success.
     """
 
-    hook_class = GlueJobFlowHook
+    hook_path = "airflow_glue_flow.hooks.job.GlueJobFlowHook"
     trigger_fields = (
         "job_name",
         "run_id",
@@ -80,11 +84,14 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger[GlueJobFlowHook]):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Wait for the run; yield one event for its outcome."""
+        job_wait, waits = await self.load(*WAIT_MODULES)
         settings = ("poll_interval", "max_attempts", "verbose", "follow_retries")
-        wait = JobRunWait(self.job_name, self.run_id, log=self.log, **{f: getattr(self, f) for f in settings})
+        wait = job_wait.JobRunWait(
+            self.job_name, self.run_id, log=self.log, **{f: getattr(self, f) for f in settings}
+        )
         self._wait = wait  # on_kill stops the attempt being waited for, which Glue's retries may change
         async with self.async_clients("glue", *(("logs",) if self.verbose else ())) as clients:
-            event = await drive_async(wait.first(), wait.advance, clients)
+            event = await waits.drive_async(wait.first(), wait.advance, clients)
         yield await self.outcome(event, event["run_id"], success_xcoms(event))
 
     async def on_kill(self) -> None:

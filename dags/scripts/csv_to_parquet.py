@@ -6,6 +6,8 @@ passes them, read with ``getResolvedOptions``):
 
 ``--INPUT_PATH``      s3://bucket/prefix/ holding the CSV objects (header row, UTF-8).
 ``--OUTPUT_PATH``     s3://bucket/prefix/ receiving one ``<name>.parquet`` per CSV object (rerun overwrites).
+``--INPUT_KEYS``      optional JSON list of keys under ``--INPUT_PATH``: convert only these objects (e.g. the
+                      ones S3 event notifications reported) instead of every object there.
 ``--COLUMN_MAPPING``  optional JSON list of ``[source, source_type, target, target_type]`` (Glue's
                       ApplyMapping); default: the seed's mapping (deviceid string, uuid long, appid long,
                       country string, year/month/day/hour long). Unmapped columns are dropped.
@@ -102,24 +104,50 @@ def apply_mapping(table: pa.Table, mapping: list[tuple[str, str, str, str]], sou
     return pa.table(columns, names=names)
 
 
-def convert(s3: Any, input_path: str, output_path: str, mapping: list[tuple[str, str, str, str]]) -> int:
-    """Convert every CSV object under ``input_path``; returns the number of rows written.
+def parse_keys(text: str, input_path: str) -> list[str]:
+    """The ``--INPUT_KEYS`` list: S3 keys, each under ``input_path``, in order and without repeats.
+
+    :param text: a JSON list of keys.
+    :param input_path: the input S3 prefix the keys must be under.
+    """
+    _, in_prefix = split_s3_uri(input_path)
+    keys = json.loads(text)
+    if not isinstance(keys, list) or not keys or not all(isinstance(key, str) for key in keys):
+        raise ValueError(f"INPUT_KEYS must be a non-empty JSON list of S3 keys, got {text!r}")
+    outside = [key for key in keys if not key.startswith(in_prefix) or key.endswith("/")]
+    if outside:
+        raise ValueError(f"INPUT_KEYS not under {input_path}: {outside}")
+    return list(dict.fromkeys(keys))
+
+
+def convert(
+    s3: Any,
+    input_path: str,
+    output_path: str,
+    mapping: list[tuple[str, str, str, str]],
+    keys: list[str] | None = None,
+) -> int:
+    """Convert every CSV object under ``input_path`` (or only ``keys``); returns the number of rows written.
 
     :param s3: a boto3 S3 client.
     :param input_path: the input S3 prefix.
     :param output_path: the output S3 prefix.
     :param mapping: the column mapping.
+    :param keys: the objects to convert (see :func:`parse_keys`); None lists ``input_path``.
     """
     in_bucket, in_prefix = split_s3_uri(input_path)
     out_bucket, out_prefix = split_s3_uri(output_path)
     if out_prefix and not out_prefix.endswith("/"):
         out_prefix += "/"
     total = 0
-    keys = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=in_bucket, Prefix=in_prefix):
-        keys += [
-            obj["Key"] for obj in page.get("Contents", []) if not obj["Key"].endswith("/") and obj["Size"] > 0
-        ]
+    if keys is None:
+        keys = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=in_bucket, Prefix=in_prefix):
+            keys += [
+                obj["Key"]
+                for obj in page.get("Contents", [])
+                if not obj["Key"].endswith("/") and obj["Size"] > 0
+            ]
     if not keys:
         raise ValueError(f"no CSV objects under {input_path}")
     for key in keys:
@@ -154,11 +182,14 @@ def main(argv: list[str]) -> None:
     """
     args = getResolvedOptions(argv, ["JOB_NAME", "INPUT_PATH", "OUTPUT_PATH"])
     # getResolvedOptions requires every name it is given: read the optional one only when passed.
-    optional = getResolvedOptions(argv, ["COLUMN_MAPPING"]) if "--COLUMN_MAPPING" in argv else {}
+    names = [name for name in ("COLUMN_MAPPING", "INPUT_KEYS") if f"--{name}" in argv]
+    optional = getResolvedOptions(argv, names) if names else {}
     mapping = parse_mapping(optional.get("COLUMN_MAPPING", ""))
+    keys = parse_keys(optional["INPUT_KEYS"], args["INPUT_PATH"]) if "INPUT_KEYS" in optional else None
     run_id = args.get("JOB_RUN_ID") or "-"
-    print(f"job {args['JOB_NAME']} run {run_id}: {args['INPUT_PATH']} -> {args['OUTPUT_PATH']}")
-    total = convert(boto3.client("s3"), args["INPUT_PATH"], args["OUTPUT_PATH"], mapping)
+    what = f"{len(keys)} object(s) under " if keys is not None else ""
+    print(f"job {args['JOB_NAME']} run {run_id}: {what}{args['INPUT_PATH']} -> {args['OUTPUT_PATH']}")
+    total = convert(boto3.client("s3"), args["INPUT_PATH"], args["OUTPUT_PATH"], mapping, keys)
     print(f"done: {total} rows written")
 
 

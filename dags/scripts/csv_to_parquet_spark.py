@@ -2,9 +2,12 @@
 
 Reads the crawled table from the Data Catalog, applies the seed's ApplyMapping, ResolveChoice
 (make_struct) and DropNullFields, and adds the rows to ``--OUTPUT_PATH`` as Parquet. Runs unchanged on
-AWS Glue 4.0/5.0 and in the local Glue. Arguments: ``--DATABASE``, ``--TABLE_NAME``, ``--OUTPUT_PATH``.
+AWS Glue 4.0/5.0 and in the local Glue. Arguments: ``--DATABASE``, ``--TABLE_NAME``, ``--OUTPUT_PATH``;
+optional ``--INPUT_PATH`` with ``--INPUT_KEYS`` (a JSON list of keys under it): read only those CSV
+objects (e.g. the ones S3 event notifications reported) instead of the whole table.
 """
 
+import json
 import sys
 
 from awsglue.context import GlueContext
@@ -21,9 +24,25 @@ spark = glueContext.spark_session
 job = Job(glueContext)
 job.init(args["JOB_NAME"], args)
 
-datasource0 = glueContext.create_dynamic_frame.from_catalog(
-    database=args["DATABASE"], table_name=args["TABLE_NAME"], transformation_ctx="datasource0"
-)
+if "--INPUT_KEYS" in sys.argv:
+    named = getResolvedOptions(sys.argv, ["INPUT_PATH", "INPUT_KEYS"])
+    bucket, _, prefix = named["INPUT_PATH"].partition("s3://")[2].partition("/")
+    keys = list(dict.fromkeys(json.loads(named["INPUT_KEYS"])))
+    outside = [key for key in keys if not key.startswith(prefix) or key.endswith("/")]
+    if not keys or outside or not named["INPUT_PATH"].startswith("s3://"):
+        raise ValueError(f"INPUT_KEYS must name objects under {named['INPUT_PATH']}: {keys}")
+    print(f"Reading {len(keys)} object(s) under {named['INPUT_PATH']}")
+    datasource0 = glueContext.create_dynamic_frame.from_options(
+        connection_type="s3",
+        connection_options={"paths": [f"s3://{bucket}/{key}" for key in keys]},
+        format="csv",
+        format_options={"withHeader": True},
+        transformation_ctx="datasource0",
+    )
+else:
+    datasource0 = glueContext.create_dynamic_frame.from_catalog(
+        database=args["DATABASE"], table_name=args["TABLE_NAME"], transformation_ctx="datasource0"
+    )
 applymapping1 = ApplyMapping.apply(
     frame=datasource0,
     mappings=[

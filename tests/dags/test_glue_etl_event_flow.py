@@ -15,11 +15,12 @@ import asyncio
 import json
 from typing import Any
 from unittest import mock
+from urllib.parse import unquote_plus
 
 import pytest
 
 from tests.conftest import REPO_ROOT, task_states
-from tests.dags.test_glue_etl_flow import ARCHIVE, INPUT, OUTPUT, RAW, SEED_TEXT, body, keys
+from tests.dags.test_glue_etl_flow import ARCHIVE, INPUT, OUTPUT, RAW, SEED_TEXT, body, keys, xcom
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_etl_flow.py"
 EVENT_DAG = "glue_etl_event_flow"
@@ -59,19 +60,12 @@ def test_the_event_flow_shares_the_main_flows_tasks_and_watches_the_queue(airflo
 
 
 @pytest.mark.slow
-def test_an_upload_starts_a_run_that_converts_crawls_and_loads_the_uploaded_file(
+def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
     airflow_db, monkeypatch, local_glue, local_aws_default, s3_client, bucket, unique, task_errors
 ):
-    from airflow.jobs.job import Job
-    from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
     from airflow.models.asset import AssetModel
     from airflow.models.dag import DagModel
-    from airflow.models.dagrun import DagRun
-    from airflow.models.trigger import Trigger
-    from airflow.sdk._shared.module_loading import import_string
-    from airflow.sdk.serde import deserialize
     from airflow.utils.session import create_session
-    from airflow.utils.types import DagRunType
     from sqlalchemy import select
 
     from airflow_glue_flow.hooks.s3_events import S3EventQueueHook
@@ -82,8 +76,8 @@ def test_an_upload_starts_a_run_that_converts_crawls_and_loads_the_uploaded_file
         "database": unique("db"),
         "crawler_name": unique("crawler"),
         "job_name": unique("job"),
-        # The Python-shell job, which writes one <name>.parquet per landed file (the Spark job, the
-        # default, is tested in test_glue_etl_flow.py).
+        # The Python-shell job, which writes one <name>.parquet per object it loads (the Spark job, the
+        # default, reads --INPUT_KEYS the same way: tests/local/test_job_scripts.py).
         "job_type": "pythonshell",
         "wait_time": 1,
         "max_attempts": 30,
@@ -92,10 +86,6 @@ def test_an_upload_starts_a_run_that_converts_crawls_and_loads_the_uploaded_file
     hook = S3EventQueueHook(aws_conn_id="aws_default")
     queue_arn, _ = hook.ensure_queue(queue_url.rsplit("/", 1)[1], bucket)
     assert hook.ensure_notification(bucket, "glue-flow-landing", queue_arn, prefix=RAW) == "created"
-    sqs = local_glue.client("sqs")
-    (test_event,) = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=5)["Messages"]
-    assert json.loads(test_event["Body"])["Event"] == "s3:TestEvent"
-    sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=test_event["ReceiptHandle"])
 
     # Parsed, written and unpaused as in a deployment: the asset's watcher trigger is registered.
     dag = _dagbag(monkeypatch, queue_url).get_dag(EVENT_DAG)
@@ -106,47 +96,123 @@ def test_an_upload_starts_a_run_that_converts_crawls_and_loads_the_uploaded_file
     with create_session() as session:
         asset = session.scalar(select(AssetModel).where(AssetModel.name == ASSET))
         (trigger_row,) = asset.triggers
-        trigger_id, classpath, kwargs = trigger_row.id, trigger_row.classpath, trigger_row.kwargs
+        trigger = (trigger_row.id, trigger_row.classpath, trigger_row.kwargs)
 
+    # A file loaded by an earlier run is already under input_prefix: this run must not load it again.
+    s3_client.put_object(Bucket=bucket, Key=f"{INPUT}earlier.csv", Body=SEED_TEXT.encode("utf-8"))
     uploaded = SEED_TEXT.encode("cp932")
-    s3_client.put_object(Bucket=bucket, Key=f"{RAW}landed one.csv", Body=uploaded)
+    # A key with spaces and Japanese text, uploaded twice (two events, one object), and one deleted
+    # before the run starts.
+    first, gone = f"{RAW}landed 日本 one.csv", f"{RAW}gone.csv"
+    for key in (first, first, gone):
+        s3_client.put_object(Bucket=bucket, Key=key, Body=uploaded)
     s3_client.put_object(Bucket=bucket, Key="elsewhere/not-watched.csv", Body=b"x")
 
-    trigger = import_string(classpath)(**deserialize(kwargs))
-    event = asyncio.run(asyncio.wait_for(_first_event(trigger), timeout=120))
-    (message,) = event.payload["message_batch"]
-    (record,) = json.loads(message["Body"])["Records"]
-    assert record["s3"]["object"]["key"] == f"{RAW}landed+one.csv"
+    def run_on(wanted: dict[str, int], after_receiving: Any) -> tuple[dict[str, Any], Any]:
+        messages = _receive_until(trigger, wanted)
+        after_receiving()
+        return messages, _run_existing(dag, _asset_triggered_run(len(messages["events"]), conf))
+
+    # The second upload's event stays in the queue: this run does not consume it.
+    second = f"{RAW}second.csv"
+
+    def upload_second_delete_gone() -> None:
+        s3_client.put_object(Bucket=bucket, Key=second, Body=uploaded)
+        s3_client.delete_object(Bucket=bucket, Key=gone)
+
+    messages, dag_run = run_on({first: 2, gone: 1}, upload_second_delete_gone)
+
+    # S3 URL-encodes the object key in its event messages ("The s3 key ... object key name value is URL
+    # encoded"): https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html
+    assert f"{RAW}landed+%E6%97%A5%E6%9C%AC+one.csv" in messages
+    assert task_errors == {}
+    states = task_states(dag_run)
+    assert str(dag_run.state) == "success", states
+    assert states["csv_to_parquet"] == states["publish"] == "success"
+    # Once each, in the order the queue delivered them (SQS standard queues do not keep order).
+    assert sorted(xcom(dag_run, "landed_keys")) == sorted([first, gone])
+    report = xcom(dag_run, "convert_encoding")
+    assert [o["key"] for o in report["converted"]] == [first]
+    assert report["skipped"] == [
+        {"key": gone, "reason": "no longer exists: converted by an earlier run, or deleted"}
+    ]
+    assert xcom(dag_run, "check_new_input") == [f"{INPUT}landed 日本 one.csv"]
+    assert body(s3_client, bucket, f"{INPUT}landed 日本 one.csv") == SEED_TEXT.encode("utf-8")
+    assert body(s3_client, bucket, f"{ARCHIVE}landed 日本 one.csv") == uploaded
+    assert keys(s3_client, bucket, RAW) == [second]
+    assert body(s3_client, bucket, second) == uploaded
+    assert keys(s3_client, bucket, OUTPUT) == [f"{OUTPUT}_MANIFEST.json", f"{OUTPUT}landed 日本 one.parquet"]
+
+    # The next run takes the second upload's event and one for a key deleted before the run: only the
+    # second file is loaded. Then a run whose only object is gone skips the load, like glue_etl_flow.
+    for wanted, loaded in (({second: 1, gone: 1}, [f"{INPUT}second.csv"]), ({gone: 1}, None)):
+        s3_client.put_object(Bucket=bucket, Key=gone, Body=uploaded)
+        _, dag_run = run_on(wanted, lambda: s3_client.delete_object(Bucket=bucket, Key=gone))
+        assert str(dag_run.state) == "success", task_states(dag_run)
+        assert xcom(dag_run, "check_new_input") == loaded
+
+    assert task_errors == {}
+    states = task_states(dag_run)
+    assert states["convert_encoding"] == states["check_new_input"] == "success"
+    assert states["csv_to_parquet"] == states["publish"] == "skipped"
+    assert f"{OUTPUT}earlier.parquet" not in keys(s3_client, bucket, OUTPUT)
+
+
+def _receive_until(trigger: tuple[int, str, Any], wanted: dict[str, int]) -> dict[str, Any]:
+    """Run the watcher's trigger (built from its row, as the triggerer builds it) until the queue has
+    delivered ``wanted`` (key -> number of events), and record each trigger event as the triggerer does.
+
+    :return: ``{"events": [...], <URL-encoded key as S3 sent it>: count, ...}``.
+    """
+    from airflow.models.trigger import Trigger
+    from airflow.sdk._shared.module_loading import import_string
+    from airflow.sdk.serde import deserialize
+    from airflow.utils.session import create_session
+
+    trigger_id, classpath, kwargs = trigger
+    seen: dict[str, Any] = {"events": []}
+    decoded: dict[str, int] = {}
+    while any(decoded.get(key, 0) < count for key, count in wanted.items()):
+        event = asyncio.run(
+            asyncio.wait_for(_first_event(import_string(classpath)(**deserialize(kwargs))), 120)
+        )
+        seen["events"].append(event)
+        for message in event.payload["message_batch"]:
+            for record in json.loads(message["Body"]).get("Records", []):
+                key = record["s3"]["object"]["key"]
+                seen[key] = seen.get(key, 0) + 1
+                decoded[unquote_plus(key)] = decoded.get(unquote_plus(key), 0) + 1
+        with create_session() as session:
+            Trigger.submit_event(trigger_id=trigger_id, event=event, session=session)
+    assert decoded.keys() == wanted.keys(), f"unexpected events: {decoded}"
+    return seen
+
+
+def _asset_triggered_run(events: int, conf: dict[str, Any]) -> str:
+    """The run the scheduler creates for the asset events recorded; it consumes all ``events`` of them."""
+    from airflow.jobs.job import Job
+    from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
+    from airflow.models.dag import DagModel
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.types import DagRunType
+    from sqlalchemy import select
 
     with create_session() as session:
-        Trigger.submit_event(trigger_id=trigger_id, event=event, session=session)
-    with create_session() as session:
+        before = set(session.scalars(select(DagRun.run_id).where(DagRun.dag_id == EVENT_DAG)))
         dag_model = session.get(DagModel, EVENT_DAG)
         SchedulerJobRunner(job=Job())._create_dag_runs_asset_triggered(
             dag_models=[dag_model], session=session
         )
     with create_session() as session:
-        (run,) = session.scalars(select(DagRun).where(DagRun.dag_id == EVENT_DAG)).all()
+        (run,) = session.scalars(
+            select(DagRun).where(DagRun.dag_id == EVENT_DAG, DagRun.run_id.not_in(before))
+        ).all()
         assert run.run_type == DagRunType.ASSET_TRIGGERED
-        (consumed,) = run.consumed_asset_events
-        assert consumed.extra["payload"]["message_batch"][0]["MessageId"] == message["MessageId"]
+        assert len(run.consumed_asset_events) == events
         # The shared local Glue needs this test's own names; a deployment runs with the params' defaults.
         run.conf = conf
-        run_id = run.run_id
-
-    dag_run = _run_existing(dag, run_id)
-
-    assert task_errors == {}
-    states = task_states(dag_run)
-    assert str(dag_run.state) == "success", states
-    assert states["csv_to_parquet"] == states["publish"] == "success"
-    assert dag_run.get_task_instance("landed_keys").xcom_pull(task_ids="landed_keys") == [
-        f"{RAW}landed one.csv"
-    ]
-    assert body(s3_client, bucket, f"{INPUT}landed one.csv") == SEED_TEXT.encode("utf-8")
-    assert body(s3_client, bucket, f"{ARCHIVE}landed one.csv") == uploaded
-    assert keys(s3_client, bucket, RAW) == []
-    assert f"{OUTPUT}landed one.parquet" in keys(s3_client, bucket, OUTPUT)
+        return run.run_id
 
 
 async def _first_event(trigger: Any) -> Any:

@@ -47,7 +47,29 @@ def test_apply_mapping_rejects_values_that_are_not_numbers(script):
         script.apply_mapping(table, [("uuid", "string", "uuid", "long")], "s3://b/k.csv")
 
 
-# The successful run of this script is proven in test_job_scripts.py with the shipped scripts.
+def test_input_keys_are_a_list_of_keys_under_the_input_path_once_each(script):
+    keys = json.dumps(["in/b.csv", "in/日本 a.csv", "in/b.csv"])
+
+    assert script.parse_keys(keys, "s3://bucket/in/") == ["in/b.csv", "in/日本 a.csv"]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('["other/a.csv"]', "not under s3://bucket/in/"),
+        ('["in/"]', "not under s3://bucket/in/"),
+        ("[]", "non-empty JSON list"),
+        ('"in/a.csv"', "non-empty JSON list"),
+        ("[1]", "non-empty JSON list"),
+    ],
+)
+def test_input_keys_outside_the_input_path_or_not_keys_are_refused(script, text, problem):
+    with pytest.raises(ValueError, match=problem):
+        script.parse_keys(text, "s3://bucket/in/")
+
+
+# The successful run of this script is proven in test_job_scripts.py with the shipped scripts; with
+# --INPUT_KEYS in tests/dags/test_glue_etl_event_flow.py.
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_job_with_a_custom_mapping_and_missing_column_fails(glue_client, s3_client, bucket, unique):

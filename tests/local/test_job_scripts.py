@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -104,9 +105,40 @@ def prove_convert_encoding(glue: Any, s3: Any, logs: Any, bucket: str, name: str
     assert any(line.startswith("[INFO] converted") for line in output), output
 
 
+#: A row of the seed as the Spark job writes it.
+AUS_ROW = {"deviceid": "iphone", "uuid": 11114, "appid": 7, "country": "AUS"} | {
+    "year": 2017,
+    "month": 12,
+    "day": 17,
+    "hour": 18,
+}
+
+
+def _create_spark_job(glue: Any, bucket: str, name: str) -> None:
+    """The Spark job as the DAGs deploy it (Glue 5.0 glueetl), its script at s3://bucket/scripts/name.py."""
+    glue.create_job(
+        Name=name,
+        Role="r",
+        GlueVersion="5.0",
+        WorkerType="G.1X",
+        NumberOfWorkers=2,
+        Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/{name}.py"},
+    )
+
+
+def _parquet_rows(s3: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
+    import pyarrow.parquet as pq
+
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]]
+    return [
+        row
+        for key in keys
+        for row in pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())).to_pylist()
+    ]
+
+
 def prove_csv_to_parquet_spark(glue: Any, s3: Any, logs: Any, bucket: str, name: str, script: bytes) -> None:
     """The DAGs' Spark job (the seed's se2_job0 with arguments): Glue 5.0 glueetl, after a crawl."""
-    import pyarrow.parquet as pq
 
     from tests.local_glue import require_spark, wait_for_crawl
 
@@ -123,14 +155,7 @@ def prove_csv_to_parquet_spark(glue: Any, s3: Any, logs: Any, bucket: str, name:
     )
     glue.start_crawler(Name=name)
     assert wait_for_crawl(glue, name)["LastCrawl"]["Status"] == "SUCCEEDED"
-    glue.create_job(
-        Name=name,
-        Role="r",
-        GlueVersion="5.0",
-        WorkerType="G.1X",
-        NumberOfWorkers=2,
-        Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/{name}.py"},
-    )
+    _create_spark_job(glue, bucket, name)
 
     run = _run(
         glue,
@@ -139,21 +164,45 @@ def prove_csv_to_parquet_spark(glue: Any, s3: Any, logs: Any, bucket: str, name:
     )
 
     assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
-    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="se2/out0/")["Contents"]]
-    rows = [
-        row
-        for key in keys
-        for row in pq.read_table(io.BytesIO(s3.get_object(Bucket=bucket, Key=key)["Body"].read())).to_pylist()
-    ]
+    rows = _parquet_rows(s3, bucket, "se2/out0/")
     assert len(rows) == 19
-    assert {"deviceid": "iphone", "uuid": 11114, "appid": 7, "country": "AUS"} | {
-        "year": 2017,
-        "month": 12,
-        "day": 17,
-        "hour": 18,
-    } in rows
+    assert AUS_ROW in rows
     output = log_messages(logs, "/aws-glue/jobs/output", run["Id"])
     assert f"Writing 19 rows to s3://{bucket}/se2/out0/" in output
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(RUN_TIMEOUT + 60)
+def test_spark_job_with_input_keys_reads_only_those_objects(glue_client, s3_client, bucket, unique):
+    """glue_etl_event_flow's load: --INPUT_KEYS names the objects to read instead of the crawled table."""
+    from tests.local_glue import require_spark
+
+    require_spark()
+    name = unique("job")
+    named = "se2/in0/landed 日本 one.csv"
+    for key in (named, "se2/in0/not named.csv"):
+        s3_client.put_object(Bucket=bucket, Key=key, Body=SEED_CSV_PATH.read_bytes())
+    script = REPO_ROOT / "dags" / "scripts" / "csv_to_parquet_spark.py"
+    s3_client.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script.read_bytes())
+    _create_spark_job(glue_client, bucket, name)
+
+    run = _run(
+        glue_client,
+        name,
+        {
+            # The table is not read when --INPUT_KEYS is given (it need not exist).
+            "--DATABASE": "not_read",
+            "--TABLE_NAME": "not_read",
+            "--INPUT_PATH": f"s3://{bucket}/se2/in0/",
+            "--INPUT_KEYS": json.dumps([named, named]),
+            "--OUTPUT_PATH": f"s3://{bucket}/se2/out0/",
+        },
+    )
+
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    rows = _parquet_rows(s3_client, bucket, "se2/out0/")
+    assert len(rows) == 19
+    assert AUS_ROW in rows
 
 
 #: How each shipped script is deployed, run and checked; a new script needs its entry here.

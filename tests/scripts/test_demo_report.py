@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import io
 import sys
@@ -37,19 +38,26 @@ MARKUP_LINES = [
     ("error", "WARNING [red]x[/red] [link=http://example.com]y[/link] [/bold]"),
     ("output", "done: 19 rows written"),
 ]
-#: glue_etl_flow's tasks as the DAG runs them; the report must not list them alphabetically.
-TASKS = [
-    ("deploy", "success", 1.2),
-    ("convert_encoding", "success", 0.8),
-    ("start_crawler", "success", 0.4),
-    ("wait_for_crawler", "success", 3.1),
-    ("check_new_input", "success", 0.2),
-    ("csv_to_parquet", "success", 75.0),
-    ("on_success", "success", 0.6),
-    ("publish", "success", 0.3),
-    ("on_failure", "skipped", None),
-    ("alert", "skipped", None),
-]
+#: How the report's run went: these tasks were skipped, this one took long; the others succeeded.
+SKIPPED = {"on_failure", "alert"}
+DURATIONS = {"csv_to_parquet": 75.0}
+
+
+@functools.cache
+def main_dag_order() -> list[str]:
+    """glue_etl_flow's task ids in the order the DAG runs them, read from the DAG itself."""
+    upstream = demo_report.upstream_of(REPO_ROOT / "dags" / "glue_etl_flow.py", "glue_etl_flow")
+    return demo_report.dag_order(upstream)
+
+
+def dag_tasks() -> list[tuple[str, str, float | None]]:
+    """(task id, state, duration) of every task of glue_etl_flow, in DAG order."""
+    return [
+        (task_id, "skipped", None)
+        if task_id in SKIPPED
+        else (task_id, "success", DURATIONS.get(task_id, 0.5))
+        for task_id in main_dag_order()
+    ]
 
 
 @pytest.fixture
@@ -73,8 +81,11 @@ def result() -> dict:
     }
 
 
-def run_summary(state: str = "success", tasks=TASKS) -> object:
-    rows = [demo_report.TaskRow(task_id, task_state, duration) for task_id, task_state, duration in tasks]
+def run_summary(state: str = "success", tasks=None) -> object:
+    rows = [
+        demo_report.TaskRow(task_id, task_state, duration)
+        for task_id, task_state, duration in (dag_tasks() if tasks is None else tasks)
+    ]
     return demo_report.RunSummary("glue_etl_flow", state, 87.5, rows)
 
 
@@ -136,11 +147,12 @@ def test_only_the_newest_log_lines_are_shown_and_the_rest_counted(result):
 def test_tasks_are_listed_in_dag_order_with_state_and_duration(result):
     lines = render(result, run_summary())
 
-    task_ids = [task_id for task_id, _, _ in TASKS]
-    rows = [line.split() for line in lines if line.split() and line.split()[0] in task_ids]
-    assert [row[0] for row in rows] == task_ids
-    assert rows[5] == ["csv_to_parquet", "success", "1", "min", "15", "s"]
-    assert rows[-1] == ["alert", "skipped", "-"]
+    task_ids = main_dag_order()
+    assert task_ids != sorted(task_ids)  # so the check below tells DAG order from alphabetical order
+    rows = {line.split()[0]: line.split() for line in lines if line.split() and line.split()[0] in task_ids}
+    assert list(rows) == task_ids
+    assert rows["csv_to_parquet"] == ["csv_to_parquet", "success", "1", "min", "15", "s"]
+    assert rows["alert"] == ["alert", "skipped", "-"]
     assert any(line.strip() == "DAG run glue_etl_flow: success in 1 min 28 s" for line in lines)
 
 
@@ -173,21 +185,12 @@ def test_dag_order_of_the_main_dag_is_topological_and_follows_the_flow():
     assert sorted(order) == sorted(upstream)
     for task_id, ups in upstream.items():
         assert all(order.index(up) < order.index(task_id) for up in ups), task_id
-    assert order == [
-        "job_definition",
-        "deploy",
-        "convert_encoding",
-        "start_crawler",
-        "wait_for_crawler",
-        "check_new_input",
-        "csv_to_parquet",
-        "on_success",
-        "publish",
-        "glue_flow_failure_guard",
-        "on_failure",
-        "alert",
-        "stop_left_glue_runs",
-    ]
+    # The flow reads as it runs: a task whose only downstream waits for it alone is followed by that
+    # downstream (on_success by publish, on_failure by alert) before another branch starts.
+    for task_id in upstream:
+        downstream = [child for child, ups in upstream.items() if task_id in ups]
+        if len(downstream) == 1 and upstream[downstream[0]] == {task_id}:
+            assert order[order.index(task_id) + 1] == downstream[0], task_id
 
 
 def test_dag_order_follows_a_branch_then_definition_order_and_refuses_a_cycle():

@@ -17,6 +17,7 @@ import asyncio
 import gc
 import importlib
 import inspect
+import json
 import sys
 import threading
 import time
@@ -156,6 +157,37 @@ def test_the_watch_does_not_charge_garbage_collection_to_a_callback() -> None:
     assert found["longest_s"] < found["gc_s"] / 10, found
 
 
+#: What a trigger module must not import: the triggerer imports it on its event loop (by the class path the
+#: trigger serialized), and these take about half a second of CPU to import there.
+HEAVY_MODULES = (
+    "botocore",
+    "boto3",
+    "aiobotocore",
+    "airflow.providers.amazon.aws",
+    "airflow_glue_flow.hooks",
+)
+
+
+@pytest.mark.parametrize("module", ["airflow_glue_flow.triggers.job", "airflow_glue_flow.triggers.crawler"])
+def test_importing_a_trigger_module_imports_nothing_heavy(module: str) -> None:
+    """In a fresh process with what the triggerer has loaded, the trigger's module adds no heavy import."""
+    import subprocess
+
+    program = f"""
+import json, sys
+import airflow.sdk, airflow.triggers.base
+before = set(sys.modules)
+import {module}
+print(json.dumps(sorted(set(sys.modules) - before)))
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    added = json.loads(done.stdout.strip().splitlines()[-1])
+    assert module in added
+    heavy = [name for name in added if name.split(".")[0] in HEAVY_MODULES or name.startswith(HEAVY_MODULES)]
+    assert heavy == []
+
+
 @pytest.fixture
 def running_job_and_crawl(glue_client: Any, s3_client: Any, bucket: str, unique: Any) -> dict[str, str]:
     """A job run that keeps running and a crawl just started, on the local Glue."""
@@ -218,7 +250,6 @@ def test_a_new_triggerer_process_resumes_the_wait_from_the_serialized_kwargs(
     running_job_and_crawl: dict[str, str], aws_conn_id: str, glue_client: Any
 ) -> None:
     """A triggerer restart: the trigger is rebuilt from ``serialize()`` in a fresh process and waits on."""
-    import json
     import subprocess
 
     where = running_job_and_crawl
