@@ -75,6 +75,16 @@ class AirflowApi:
             str(part.get("event", part)) if isinstance(part, dict) else str(part) for part in content
         )
 
+    def run_report(self, dag_id: str, run_id: str, lines: int = 40) -> str:
+        """Task states of a run and the log tail of each failed or retried task, for assertion messages."""
+        report = [f"{dag_id} run {run_id}: {self.task_states(dag_id, run_id)}"]
+        for task_id, ti in self.task_instances(dag_id, run_id).items():
+            if ti["state"] in ("failed", "up_for_retry", "upstream_failed") or ti["try_number"] > 1:
+                for try_number in range(1, ti["try_number"] + 1):
+                    log = self.task_log(dag_id, run_id, task_id, try_number).splitlines()[-lines:]
+                    report.append(f"--- {task_id} try {try_number} ---\n" + "\n".join(log))
+        return "\n".join(report)
+
     def wait_run(
         self,
         dag_id: str,

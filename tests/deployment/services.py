@@ -1,7 +1,7 @@
 """Run docker-compose.yaml's services without Docker: the same commands, environment and healthchecks.
 
-Only what a container would give differently is replaced: service host names become loopback
-addresses (the API server, the scheduler's health server and the local Glue get free ports), the
+Only what a container would give differently is replaced: service host names become loopback addresses
+(the API server, the scheduler's health server, the log servers and the local Glue get free ports), the
 container paths under ``/opt/airflow`` become folders of one temp dir, and Postgres is a throwaway
 cluster. The named volume of the job environments, which outlives ``docker compose down``, is this
 machine's job-environment folder (built by earlier runs, as the volume is by an earlier ``up``). Every
@@ -71,6 +71,9 @@ class ComposeProcesses:
         self.sql_alchemy_conn = sql_alchemy_conn
         self.api_port = free_port()
         self.scheduler_health_port = free_port()
+        # The scheduler's and the triggerer's log servers, which the API server asks for the logs of running
+        # and deferred tasks: with the default ports, another deployment on this machine would answer.
+        self.log_server_ports = {"worker": free_port(), "trigger": free_port()}
         self.glue_url = ""
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs.mkdir(parents=True)
@@ -124,6 +127,8 @@ class ComposeProcesses:
             AIRFLOW__API__HOST="127.0.0.1",
             AIRFLOW__API__PORT=str(self.api_port),
             AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT=str(self.scheduler_health_port),
+            AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(self.log_server_ports["worker"]),
+            AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(self.log_server_ports["trigger"]),
         )
         return env
 

@@ -258,35 +258,6 @@ def test_a_job_task_killed_before_the_triggerer_started_its_trigger_still_stops_
     assert api.xcom(chain, run_id, "stop_left_glue_runs") == {"run_job": [glue_run]}
 
 
-def test_a_retry_reattaches_to_the_glue_run_of_the_first_try(deployment, started_retry):
-    api, dag_id, job_name = deployment.api, "glue_retry_reattach", started_retry.conf["job_name"]
-
-    state = api.wait_run(dag_id, started_retry.run_id, timeout=180)
-
-    ti = api.task_instances(dag_id, started_retry.run_id)["run_job"]
-    assert (state, ti["state"], ti["try_number"]) == ("success", "success", 2)
-    [run] = deployment.job_runs(job_name)
-    assert run["JobRunState"] == "SUCCEEDED"
-    assert f"Reattaching to Glue job {job_name} run {run['Id']}" in api.task_log(
-        dag_id, started_retry.run_id, "run_job", 2
-    )
-
-
-def test_workflow_flow_deploys_its_jobs_and_succeeds_on_a_fresh_local_glue(deployment, started_workflow):
-    api, dag_id, conf = deployment.api, "glue_workflow_flow", started_workflow.conf
-
-    state = api.wait_run(dag_id, started_workflow.run_id, timeout=240)
-
-    states = api.task_states(dag_id, started_workflow.run_id)
-    runs = {job: deployment.job_runs(job) for job in (conf["encode_job_name"], conf["load_job_name"])}
-    assert state == "success", (states, runs)
-    assert states["load_datalake"] == "success" and states["alert"] == "skipped"
-    for job in (conf["encode_job_name"], conf["load_job_name"]):
-        assert [run["JobRunState"] for run in runs[job]] == ["SUCCEEDED"]
-    lake = deployment.s3.list_objects_v2(Bucket=conf["bucket_name"], Prefix="Processed_CTS_dev/lake/")
-    assert [o["Key"] for o in lake["Contents"]] == ["Processed_CTS_dev/lake/csvlog.parquet"]
-
-
 def test_main_flow_succeeds_with_its_job_waiting_deferred(deployment, started_main_flow):
     api, (started, watch) = deployment.api, started_main_flow
     run_id, conf = started.run_id, started.conf
@@ -294,7 +265,7 @@ def test_main_flow_succeeds_with_its_job_waiting_deferred(deployment, started_ma
     state = watch.state()
 
     states = api.task_states(ETL, run_id)
-    assert state == "success", (states, deployment.job_runs(conf["job_name"]))
+    assert state == "success", (api.run_report(ETL, run_id), deployment.job_runs(conf["job_name"]))
     assert "deferred" in watch.seen["csv_to_parquet"]
     assert states["publish"] == "success" and states["alert"] == "skipped"
     [run] = deployment.job_runs(conf["job_name"])
@@ -333,6 +304,35 @@ def test_unpausing_the_main_dag_starts_no_run(
     assert runs == {started_main_flow[0].run_id: "manual", started_failing_job.run_id: "manual"}
 
 
+def test_a_retry_reattaches_to_the_glue_run_of_the_first_try(deployment, started_retry):
+    api, dag_id, job_name = deployment.api, "glue_retry_reattach", started_retry.conf["job_name"]
+
+    state = api.wait_run(dag_id, started_retry.run_id, timeout=180)
+
+    ti = api.task_instances(dag_id, started_retry.run_id)["run_job"]
+    assert (state, ti["state"], ti["try_number"]) == ("success", "success", 2)
+    [run] = deployment.job_runs(job_name)
+    assert run["JobRunState"] == "SUCCEEDED"
+    assert f"Reattaching to Glue job {job_name} run {run['Id']}" in api.task_log(
+        dag_id, started_retry.run_id, "run_job", 2
+    )
+
+
+def test_workflow_flow_deploys_its_jobs_and_succeeds_on_a_fresh_local_glue(deployment, started_workflow):
+    api, dag_id, conf = deployment.api, "glue_workflow_flow", started_workflow.conf
+
+    state = api.wait_run(dag_id, started_workflow.run_id, timeout=240)
+
+    states = api.task_states(dag_id, started_workflow.run_id)
+    runs = {job: deployment.job_runs(job) for job in (conf["encode_job_name"], conf["load_job_name"])}
+    assert state == "success", (api.run_report(dag_id, started_workflow.run_id), runs)
+    assert states["load_datalake"] == "success" and states["alert"] == "skipped"
+    for job in (conf["encode_job_name"], conf["load_job_name"]):
+        assert [run["JobRunState"] for run in runs[job]] == ["SUCCEEDED"]
+    lake = deployment.s3.list_objects_v2(Bucket=conf["bucket_name"], Prefix="Processed_CTS_dev/lake/")
+    assert [o["Key"] for o in lake["Contents"]] == ["Processed_CTS_dev/lake/csvlog.parquet"]
+
+
 def test_ten_fast_job_runs_in_a_row_each_succeed_with_exactly_one_glue_run(deployment, started_fast_job_runs):
     # Issue: a worker's stale "success" after defer() arriving once the trigger had re-queued the task made
     # the scheduler fail fast job tasks whose Glue run SUCCEEDED (apache/airflow issues 66374, 67287,
@@ -343,7 +343,7 @@ def test_ten_fast_job_runs_in_a_row_each_succeed_with_exactly_one_glue_run(deplo
 
     states = [api.wait_run(FAST, run_id, timeout=180) for run_id in runs]
 
-    assert states == ["success"] * 10, {run_id: api.task_states(FAST, run_id) for run_id in runs}
+    assert states == ["success"] * 10, "\n".join(api.run_report(FAST, run_id) for run_id in runs)
     for run_id in runs:
         assert job_task_ending(api, FAST, run_id, "run_job") == ("success", 1, 1, 1), run_id
     glue_runs: dict[str, list[str]] = {}
