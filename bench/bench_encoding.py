@@ -34,6 +34,7 @@ DATA = REPO / "bench" / "data"
 sys.path.insert(0, str(REPO))
 
 from airflow_glue_flow.encoding import (  # noqa: E402
+    ConversionOptions,
     convert_prefix,
     s3_client_config,
     transcode_file,
@@ -212,7 +213,7 @@ def _child(mode: str, prefix: str) -> None:
         seed_job(BUCKET, prefix, "seed-utf8/", "seed-org/", "cp932")
     else:
         client = boto3.client("s3", config=s3_client_config(8))
-        report = convert_prefix(client, BUCKET, prefix, "utf8/", "org/", max_workers=8)
+        report = convert_prefix(client, ConversionOptions(BUCKET, prefix, "utf8/", "org/", max_workers=8))
         assert report.ok, report.failed_keys
     seconds = time.perf_counter() - start
     print(json.dumps({"seconds": seconds, "peak_rss_mb": peak_rss_mb()}))
@@ -347,7 +348,7 @@ def bench_small(count: int, workers: int, latency_ms: float = 0.0) -> list[tuple
             os.environ.update(env_before)
         load("in/")
         start = time.perf_counter()
-        report = convert_prefix(client, BUCKET, "in/", "utf8/", "org/", max_workers=workers)
+        report = convert_prefix(client, ConversionOptions(BUCKET, "in/", "utf8/", "org/", max_workers=workers))
         t_ours = time.perf_counter() - start
         assert report.ok and len(report.converted) == count, report.failed_keys
         same = all(

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,24 +89,52 @@ def run_flow(env: dict[str, str], params: dict[str, Any], log_path: Path) -> int
         return subprocess.run(test, env=env, stdout=log, stderr=log).returncode
 
 
-def task_states(env: dict[str, str], dags: Path) -> RunSummary:
-    """The newest run's state and duration and its tasks' states and durations in DAG order, read from
-    Airflow's database."""
-    os.environ.update({k: v for k, v in env.items() if k.startswith("AIRFLOW")})
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
+def airflow_json(env: dict[str, str], *command: str) -> list[dict[str, str]]:
+    """What an ``airflow`` CLI command prints with ``--output json``.
 
-    order = dag_order(upstream_of(dags / f"{DAG_ID}.py", DAG_ID))
-    with create_session() as session:
-        run = max(DagRun.find(dag_id=DAG_ID, session=session), key=lambda r: r.run_after)
-        instances = {ti.task_id: ti for ti in run.get_task_instances(session=session)}
+    :param env: the environment of the Airflow commands (:func:`airflow_env`).
+    :param command: the command and its arguments, e.g. ``("dags", "list-runs", "glue_etl_flow")``.
+    """
+    out = subprocess.run(
+        [sys.executable, "-m", "airflow", *command, "--output", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    # The JSON list is the last line; Airflow may print warnings before it.
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _seconds_between(start: str, end: str) -> float | None:
+    if not start or not end:
+        return None
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def task_states(env: dict[str, str], dag_file: Path, dag_id: str = DAG_ID) -> RunSummary:
+    """The newest run's state and duration and its tasks' states and durations in DAG order, read with
+    Airflow's CLI (``dags list-runs``, ``tasks states-for-dag-run``).
+
+    :param env: the environment of the Airflow commands (:func:`airflow_env`).
+    :param dag_file: the file that defines the DAG, for its task order.
+    :param dag_id: the DAG.
+    """
+    order = dag_order(upstream_of(dag_file, dag_id))
+    run = airflow_json(env, "dags", "list-runs", dag_id)[0]  # the newest first
+    instances = {
+        ti["task_id"]: ti for ti in airflow_json(env, "tasks", "states-for-dag-run", dag_id, run["run_id"])
+    }
     rows = [
-        TaskRow(task_id, str(instances[task_id].state), instances[task_id].duration)
+        TaskRow(
+            task_id,
+            instances[task_id]["state"] or "None",
+            _seconds_between(instances[task_id]["start_date"], instances[task_id]["end_date"]),
+        )
         for task_id in [*order, *sorted(instances.keys() - set(order))]
         if task_id in instances
     ]
-    duration = (run.end_date - run.start_date).total_seconds() if run.end_date and run.start_date else None
-    return RunSummary(DAG_ID, str(run.state), duration, rows)
+    return RunSummary(dag_id, run["state"], _seconds_between(run["start_date"], run["end_date"]), rows)
 
 
 def report(glue: LocalGlueProcess, params: dict[str, Any], original: bytes) -> dict[str, Any]:
@@ -186,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         env = airflow_env(home, dags, glue.endpoint_url, glue.credentials)
         code = run_flow(env, params, workdir / "dags-test.log")
         result = report(glue, params, original)
-    run = task_states(env, dags)
+    run = task_states(env, dags / f"{DAG_ID}.py")
     from rich.console import Console
 
     console = Console()

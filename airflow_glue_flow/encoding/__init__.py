@@ -7,6 +7,7 @@ Python-shell job imports. Modules:
 * :mod:`~airflow_glue_flow.encoding.codec`: streaming and parallel re-encoding of bytes;
 * :mod:`~airflow_glue_flow.encoding.s3io`: the streaming S3 writer and the expected-ETag digest;
 * :mod:`~airflow_glue_flow.encoding.steps`: the crash-safe steps for one object;
+* :mod:`~airflow_glue_flow.encoding.options`: :class:`ConversionOptions`, what one run is asked to do;
 * :mod:`~airflow_glue_flow.encoding.plan`: :func:`convert_prefix`, the run over a whole prefix;
 * :mod:`~airflow_glue_flow.encoding.report`: per-object results, the run's report and log lines;
 * :mod:`~airflow_glue_flow.encoding.job`: the Glue job's arguments, checked, and its run;
@@ -21,10 +22,11 @@ from airflow_glue_flow.encoding.codec import (
     transcode_file,
     transcode_stream,
 )
-from airflow_glue_flow.encoding.plan import DEFAULT_MAX_WORKERS, convert_prefix, s3_client_config
+from airflow_glue_flow.encoding.options import DEFAULT_MAX_WORKERS, DEFAULT_PART_SIZE, ConversionOptions
+from airflow_glue_flow.encoding.plan import convert_prefix, s3_client_config
 from airflow_glue_flow.encoding.report import ConversionReport, ObjectResult, log_result, summary_line
 from airflow_glue_flow.encoding.s3io import error_text
-from airflow_glue_flow.encoding.steps import DEFAULT_PART_SIZE, SOURCE_ETAG_METADATA
+from airflow_glue_flow.encoding.steps import SOURCE_ETAG_METADATA
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -32,6 +34,7 @@ __all__ = [
     "DEFAULT_PART_SIZE",
     "LINE_SPLITTABLE",
     "SOURCE_ETAG_METADATA",
+    "ConversionOptions",
     "ConversionReport",
     "DecodeFailure",
     "ObjectResult",

@@ -10,12 +10,12 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from airflow_glue_flow.encoding.codec import check_codecs
 from airflow_glue_flow.encoding.keys import ParameterProblem, check_prefixes
-from airflow_glue_flow.encoding.plan import DEFAULT_MAX_WORKERS, convert_prefix, s3_client_config
+from airflow_glue_flow.encoding.options import DEFAULT_MAX_WORKERS, ConversionOptions
+from airflow_glue_flow.encoding.plan import convert_prefix, s3_client_config
 from airflow_glue_flow.encoding.report import log_result, summary_line
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ OPTIONAL_ARGS = {
     "DELETE_SOURCE": "true",
     "REPLACE_TARGET": "false",
 }
-#: The job argument behind each parameter of :func:`~airflow_glue_flow.encoding.plan.convert_prefix`.
+#: The job argument behind each prefix option of :class:`~airflow_glue_flow.encoding.options.ConversionOptions`.
 ARGUMENT_OF = {
     "source_prefix": "BUCKET_PATH",
     "target_prefix": "BUCKET_PATH_DECODE",
@@ -42,23 +42,7 @@ class ArgumentError(ValueError):
     """A job argument is missing or unusable."""
 
 
-@dataclass(frozen=True)
-class JobOptions:
-    """The checked job arguments, named as :func:`~airflow_glue_flow.encoding.plan.convert_prefix` names them."""
-
-    bucket: str
-    source_prefix: str
-    target_prefix: str
-    archive_prefix: str
-    source_encoding: str
-    target_encoding: str
-    errors: str
-    max_workers: int
-    delete_source: bool
-    replace_target: bool
-
-
-def job_options(args: Mapping[str, str]) -> JobOptions:
+def job_options(args: Mapping[str, str]) -> ConversionOptions:
     """Check the job arguments, as ``getResolvedOptions`` returns them (without their ``--``).
 
     Optional keys missing from ``args`` take their :data:`OPTIONAL_ARGS` default.
@@ -80,7 +64,7 @@ def job_options(args: Mapping[str, str]) -> JobOptions:
         check_prefixes(opts["BUCKET_PATH"], opts["BUCKET_PATH_DECODE"], opts["BUCKET_PATH_ORG"])
     except ParameterProblem as exc:
         raise ArgumentError(f"--{ARGUMENT_OF[exc.name]} {exc.value!r} {exc.problem}") from None
-    return JobOptions(
+    return ConversionOptions(
         bucket=opts["BUCKET_NAME"],
         source_prefix=opts["BUCKET_PATH"],
         target_prefix=opts["BUCKET_PATH_DECODE"],
@@ -128,20 +112,7 @@ def run(args: Mapping[str, str], make_s3_client: Callable[[Any], Any]) -> int:
     except ValueError as exc:
         log.error("bad job arguments: %s", exc)
         return 2
-    report = convert_prefix(
-        make_s3_client(s3_client_config(opts.max_workers)),
-        opts.bucket,
-        opts.source_prefix,
-        opts.target_prefix,
-        opts.archive_prefix,
-        source_encoding=opts.source_encoding,
-        target_encoding=opts.target_encoding,
-        errors=opts.errors,
-        delete_source=opts.delete_source,
-        replace_target=opts.replace_target,
-        max_workers=opts.max_workers,
-        on_result=log_result,
-    )
+    report = convert_prefix(make_s3_client(s3_client_config(opts.max_workers)), opts, on_result=log_result)
     log.info(summary_line(report))
     print(json.dumps(report.to_dict(max_converted=0), ensure_ascii=False), flush=True)
     if not report.ok:

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from airflow_glue_flow.encoding.archive import delete_sources
 from airflow_glue_flow.encoding.codec import DEFAULT_CHUNK_SIZE, check_codecs
 from airflow_glue_flow.encoding.keys import check_prefixes, versioned_key
+from airflow_glue_flow.encoding.options import DEFAULT_MAX_WORKERS, ConversionOptions
 from airflow_glue_flow.encoding.report import ConversionReport, ObjectResult
 from airflow_glue_flow.encoding.s3io import error_text
-from airflow_glue_flow.encoding.steps import DEFAULT_PART_SIZE, Settings, convert_object
+from airflow_glue_flow.encoding.steps import Settings, convert_object
 from airflow_glue_flow.encoding.store import probe_conditions
 
-DEFAULT_MAX_WORKERS = 8
 DELETE_BATCH = 1000
 """Most keys one DeleteObjects request takes."""
 DELETE_BATCH_SECONDS = 10.0
@@ -56,21 +56,10 @@ def _stale_uploads(client: Any, bucket: str, prefixes: tuple[str, ...]) -> dict[
 
 def convert_prefix(
     s3_client: Any,
-    bucket: str,
-    source_prefix: str,
-    target_prefix: str,
-    archive_prefix: str,
-    source_encoding: str = "cp932",
-    target_encoding: str = "utf-8",
-    errors: str = "strict",
-    delete_source: bool = True,
-    max_workers: int = DEFAULT_MAX_WORKERS,
+    options: ConversionOptions,
     *,
-    part_size: int = DEFAULT_PART_SIZE,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
-    replace_target: bool = False,
     on_result: Callable[[ObjectResult], None] | None = None,
-    keys: Sequence[str] | None = None,
 ) -> ConversionReport:
     """Convert every object under ``source_prefix`` and move the originals to ``archive_prefix``.
 
@@ -87,26 +76,19 @@ def convert_prefix(
 
     :param s3_client: a boto3 S3 client; configure its retries (see :func:`s3_client_config`) so
         SlowDown/503 answers are retried with backoff.
-    :param bucket: the bucket holding all three prefixes.
-    :param source_prefix: where the objects to convert are; must not overlap the other two.
-    :param target_prefix: where the converted objects go.
-    :param archive_prefix: where the original bytes go.
-    :param source_encoding: codec of the sources.
-    :param target_encoding: codec of the outputs.
-    :param errors: ``strict`` (an invalid byte fails that object) or ``replace`` (U+FFFD, counted).
-    :param delete_source: delete each source once its conversion and archive copy are verified.
-    :param max_workers: objects converted at the same time.
-    :param part_size: multipart threshold and part size for outputs and archive copies.
+    :param options: what to convert and how (:class:`~airflow_glue_flow.encoding.options.ConversionOptions`).
     :param chunk_size: bytes decoded per step.
-    :param replace_target: overwrite a converted object made from another source version instead of
-        writing the new version under a versioned key (archived originals are never overwritten).
     :param on_result: called (in the calling thread) with each object's result as it finishes.
-    :param keys: convert only these keys (each under ``source_prefix``), e.g. the ones S3 event
-        notifications reported, instead of listing the prefix; a key that no longer exists (converted by
-        an earlier run, or deleted) is reported ``skipped``.
     :return: the report; the caller decides whether failed objects fail the run.
     """
-    check_codecs(source_encoding, target_encoding, errors)
+    bucket, source_prefix, keys, max_workers = (
+        options.bucket,
+        options.source_prefix,
+        options.keys,
+        options.max_workers,
+    )
+    target_prefix, archive_prefix = options.target_prefix, options.archive_prefix
+    check_codecs(options.source_encoding, options.target_encoding, options.errors)
     check_prefixes(source_prefix, target_prefix, archive_prefix)
     if max_workers < 1:
         raise ValueError("max_workers must be at least 1")
@@ -114,11 +96,15 @@ def convert_prefix(
     if outside:
         raise ValueError(f"keys not under source_prefix {source_prefix!r}: {outside}")
     settings = Settings(
-        bucket, source_encoding, target_encoding, errors, part_size, chunk_size, replace_target
+        bucket,
+        options.source_encoding,
+        options.target_encoding,
+        options.errors,
+        options.part_size,
+        chunk_size,
+        options.replace_target,
     )
-    report = ConversionReport(
-        bucket, source_prefix, target_prefix, archive_prefix, source_encoding, target_encoding, errors
-    )
+    report = ConversionReport(options)
     started = time.perf_counter()
     stale = _stale_uploads(s3_client, bucket, (target_prefix, archive_prefix))
 
@@ -165,7 +151,7 @@ def convert_prefix(
 
     def collect(result: ObjectResult) -> None:
         nonlocal oldest
-        if result.status != "converted" or not delete_source:
+        if result.status != "converted" or not options.delete_source:
             finish(result)
             return
         if not to_delete:

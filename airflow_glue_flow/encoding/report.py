@@ -6,6 +6,8 @@ import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from airflow_glue_flow.encoding.options import ConversionOptions
+
 log = logging.getLogger(__name__)
 
 
@@ -34,13 +36,7 @@ class ObjectResult:
 class ConversionReport:
     """What :func:`convert_prefix` did: one :class:`ObjectResult` per listed object, plus totals."""
 
-    bucket: str
-    source_prefix: str
-    target_prefix: str
-    archive_prefix: str
-    source_encoding: str
-    target_encoding: str
-    errors: str
+    options: ConversionOptions
     objects: list[ObjectResult] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -77,13 +73,7 @@ class ConversionReport:
         converted = self.converted
         bytes_in = sum(o.bytes_in for o in converted)
         return {
-            "bucket": self.bucket,
-            "source_prefix": self.source_prefix,
-            "target_prefix": self.target_prefix,
-            "archive_prefix": self.archive_prefix,
-            "source_encoding": self.source_encoding,
-            "target_encoding": self.target_encoding,
-            "errors": self.errors,
+            **self.options.reported(),
             "objects_converted": len(converted),
             "objects_skipped": len(self.skipped),
             "objects_failed": len(self.failed),
@@ -124,7 +114,7 @@ def summary_line(report: ConversionReport) -> str:
     """One line with the totals of a run."""
     data = report.to_dict(max_converted=0)
     return (
-        f"s3://{report.bucket}/{report.source_prefix} ({report.source_encoding} -> {report.target_encoding}): "
+        f"s3://{data['bucket']}/{data['source_prefix']} ({data['source_encoding']} -> {data['target_encoding']}): "
         f"{data['objects_converted']} converted, {data['objects_skipped']} skipped, "
         f"{data['objects_failed']} failed; {data['bytes_in']} bytes in, {data['bytes_out']} bytes out, "
         f"{data['replacements']} replacement(s), {data['seconds']} s, {data['mb_per_s']} MB/s"

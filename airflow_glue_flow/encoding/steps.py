@@ -23,7 +23,6 @@ from airflow_glue_flow.encoding.s3io import (
 )
 from airflow_glue_flow.encoding.store import StoreConditions
 
-DEFAULT_PART_SIZE = 8 << 20
 """Outputs and archive copies at least this large go by multipart upload / multipart copy."""
 MAX_PARTS = 10_000
 SOURCE_ETAG_METADATA = "glueflow-source-etag"

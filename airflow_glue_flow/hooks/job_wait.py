@@ -9,6 +9,7 @@ attempt Glue starts next (``PreviousRunId``), so the wait ends with the last att
 
 from __future__ import annotations
 
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.glue import format_glue_logs
@@ -120,6 +121,7 @@ def log_read_failed(tokens: LogTokens, group: str, error: ClientError | BotoCore
     log.warning("Cannot read Glue job logs from %s (%s); waiting for the run without them", group, reason)
 
 
+@dataclass(eq=False)
 class JobRunWait:
     """Pure decisions of the wait for one job run (and, with ``follow_retries``, Glue's retries of it).
 
@@ -137,23 +139,19 @@ class JobRunWait:
     :param log: logger for progress and log lines (the task's or the trigger's).
     """
 
-    def __init__(
-        self,
-        job_name: str,
-        run_id: str,
-        *,
-        poll_interval: float,
-        max_attempts: int,
-        verbose: bool = False,
-        follow_retries: bool = True,
-        log: WaitLog,
-    ) -> None:
-        self.job_name, self.run_id = job_name, run_id
-        self.poll_interval, self.max_attempts = poll_interval, max_attempts
-        self.verbose, self.follow_retries, self.log = verbose, follow_retries, log
+    job_name: str
+    run_id: str
+    _: KW_ONLY
+    poll_interval: float
+    max_attempts: int
+    verbose: bool = False
+    follow_retries: bool = True
+    log: WaitLog
+
+    def __post_init__(self) -> None:
         self.checks = 0
         self.state = "UNKNOWN"
-        self.job_run: dict[str, Any] = {"Id": run_id, "JobRunState": self.state}
+        self.job_run: dict[str, Any] = {"Id": self.run_id, "JobRunState": self.state}
         self.attempts: dict[str, dict[str, Any]] = {}
         self.tokens = LogTokens()
         self.max_retries: int | None = None

@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from airflow_glue_flow.encoding import (
     DEFAULT_MAX_WORKERS,
     DEFAULT_PART_SIZE,
+    ConversionOptions,
     ObjectResult,
     convert_prefix,
     error_text,
@@ -23,6 +24,7 @@ from airflow_glue_flow.encoding import (
     summary_line,
 )
 from airflow_glue_flow.encoding.keys import ParameterProblem, check_prefixes
+from airflow_glue_flow.encoding.options import REPORTED
 from airflow_glue_flow.exceptions import GlueTaskParameterError, S3EncodingConversionError
 
 #: XCom key of the report when the task fails (on success the report is the return value).
@@ -72,19 +74,11 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     """
 
     aws_hook_class = S3Hook
-    template_fields: Sequence[str] = aws_template_fields(
-        "bucket",
-        "source_prefix",
-        "target_prefix",
-        "archive_prefix",
-        "source_encoding",
-        "target_encoding",
-        "errors",
-        "keys",
-    )
+    # Templated: the options a report names (bucket, prefixes, codecs, errors) and the keys.
+    template_fields: Sequence[str] = aws_template_fields(*REPORTED, "keys")
     ui_color = "#e8f4d4"
 
-    # The parameters mirror convert_prefix's (and the Glue job's JobOptions) on purpose: the task and the
+    # The parameters are ConversionOptions' (bar max_report_objects) on purpose: the task and the Glue
     # job run the same conversion with the same settings.
     def __init__(
         self,
@@ -148,22 +142,8 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     def execute(self, context: Context) -> dict[str, Any]:
         self._check_parameters()
         try:
-            report = convert_prefix(
-                self.hook.get_conn(),
-                self.bucket,
-                self.source_prefix,
-                self.target_prefix,
-                self.archive_prefix,
-                source_encoding=self.source_encoding,
-                target_encoding=self.target_encoding,
-                errors=self.errors,
-                delete_source=self.delete_source,
-                max_workers=self.max_workers,
-                part_size=self.part_size,
-                replace_target=self.replace_target,
-                on_result=self._log_object,
-                keys=None if self.keys is None else list(self.keys),
-            )
+            options = ConversionOptions.of(self)
+            report = convert_prefix(self.hook.get_conn(), options, on_result=self._log_object)
         except ValueError as exc:
             raise GlueTaskParameterError(self.task_id, "parameters", self._describe(), str(exc)) from exc
         except (ClientError, BotoCoreError) as exc:
@@ -177,8 +157,5 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         return result
 
     def _describe(self) -> str:
-        return (
-            f"(bucket={self.bucket!r}, source_prefix={self.source_prefix!r}, target_prefix={self.target_prefix!r}, "
-            f"archive_prefix={self.archive_prefix!r}, source_encoding={self.source_encoding!r}, "
-            f"target_encoding={self.target_encoding!r}, errors={self.errors!r}, max_workers={self.max_workers!r})"
-        )
+        named = (*REPORTED, "max_workers")
+        return "(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in named) + ")"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_glue_flow.encoding.options import ConversionOptions
 from airflow_glue_flow.encoding.plan import convert_prefix
 from airflow_glue_flow.encoding.report import ConversionReport
 
@@ -43,8 +44,10 @@ def expected(
 
 
 def convert(client: Any, bucket: str, **kwargs: Any) -> ConversionReport:
+    """Convert SOURCE to TARGET and ARCHIVE; ``kwargs`` are options and ``convert_prefix``'s own arguments."""
     kwargs.setdefault("max_workers", 4)
-    return convert_prefix(client, bucket, SOURCE, TARGET, ARCHIVE, **kwargs)
+    own = {name: kwargs.pop(name) for name in ("chunk_size", "on_result") if name in kwargs}
+    return convert_prefix(client, ConversionOptions(bucket, SOURCE, TARGET, ARCHIVE, **kwargs), **own)
 
 
 def open_uploads(client: Any, bucket: str) -> list[str]:

@@ -14,6 +14,7 @@ from botocore.awsrequest import AWSResponse
 from moto import mock_aws
 
 from airflow_glue_flow.encoding.keys import versioned_key
+from airflow_glue_flow.encoding.options import ConversionOptions
 from airflow_glue_flow.encoding.plan import convert_prefix, s3_client_config
 from airflow_glue_flow.encoding.steps import SOURCE_ETAG_METADATA
 from airflow_glue_flow.encoding.store import probe_conditions
@@ -246,7 +247,7 @@ def test_target_key_written_by_someone_else_is_not_replaced(s3):
 )
 def test_bad_prefixes_are_refused_before_any_s3_call(prefixes, message):
     with pytest.raises(ValueError, match=message):
-        convert_prefix(object(), BUCKET, *prefixes)
+        convert_prefix(object(), ConversionOptions(BUCKET, *prefixes))
 
 
 def test_slowdown_is_retried_with_backoff(s3):

@@ -31,22 +31,9 @@ class ResolveChoice(GlueTransform):
     """Resolve choice types with ``specs`` or one ``choice`` (``make_struct``, ``make_cols``,
     ``cast:type``, ``project:type``, ``match_catalog``)."""
 
-    def __call__(
-        self,
-        frame: Any,
-        specs: Any = None,
-        choice: str = "",
-        database: str | None = None,
-        table_name: str | None = None,
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,
-        totalThreshold: int = 0,
-        catalog_id: str | None = None,
-    ) -> Any:  # noqa: N803
-        return frame.resolveChoice(
-            specs, choice, database, table_name, transformation_ctx, catalog_id=catalog_id
-        )
+    # AWS's ResolveChoice takes the parameters of DynamicFrame.resolveChoice, which does the work.
+    def __call__(self, frame: Any, *args: Any, **kwargs: Any) -> Any:
+        return frame.resolveChoice(*args, **kwargs)
 
 
 class DropNullFields(GlueTransform):
