@@ -18,6 +18,7 @@ from airflow_glue_flow.local.clients import local_client
 from tests.deployment.api import AirflowApi
 from tests.deployment.postgres import throwaway_cluster
 from tests.deployment.services import BIN, SERVERS, ComposeProcesses, wait_for
+from tests.owner_watch import owner_watch
 
 #: DAGs of the tests themselves, deployed beside the mounted dags/ folder.
 TEST_DAGS = tuple(sorted((Path(__file__).parent / "dags").glob("*.py")))
@@ -65,11 +66,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 STARTER_PREFIX = "started_"
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="module")
 def runs_started_together(request: pytest.FixtureRequest) -> None:
-    """Before a module's first test, start the DAG runs of all its selected tests (their ``started_*``
-    fixtures, in the order the tests ask for them): the runs go on side by side while the tests check them
-    one after another, so the module takes about as long as its longest run, not the sum of all."""
+    """Start the DAG runs of all the module's selected tests (their ``started_*`` fixtures, in the order
+    the tests ask for them) when the first of those tests begins: the runs go on side by side while the
+    tests check them one after another, so they take about as long as the longest, not the sum."""
     wanted: dict[str, None] = {}
     for item in request.session.items:
         if getattr(item, "module", None) is request.module:
@@ -85,6 +86,8 @@ def deployment() -> Iterator[Deployment]:
     # Not under pytest's tmp_path: that folder is private to the user, and Postgres may run as another.
     base = Path(tempfile.mkdtemp(prefix="glue-flow-deployment-"))
     base.chmod(0o755)
+    removal = owner_watch().remove_tree(base)  # if this test run is killed outright
+    print(f"deployment in {base}", flush=True)
     try:
         (base / "postgres").mkdir()
         with throwaway_cluster(base / "postgres") as sql_alchemy_conn:
@@ -95,6 +98,7 @@ def deployment() -> Iterator[Deployment]:
                 processes.stop()
     finally:
         shutil.rmtree(base, ignore_errors=True)
+        owner_watch().cancel(removal)
 
 
 def _start(processes: ComposeProcesses) -> Deployment:

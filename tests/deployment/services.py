@@ -27,6 +27,7 @@ import yaml
 
 from airflow_glue_flow.local.job_env import env_root
 from tests.conftest import REPO_ROOT
+from tests.owner_watch import owner_watch
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yaml").read_text())
 CONTAINER_HOME = "/opt/airflow"
@@ -76,6 +77,7 @@ class ComposeProcesses:
         self.log_server_ports = {"worker": free_port(), "trigger": free_port()}
         self.glue_url = ""
         self.processes: dict[str, subprocess.Popen] = {}
+        self._group_kills: dict[str, int] = {}
         self.logs.mkdir(parents=True)
         self.home.mkdir()
         self._mount_volumes()
@@ -153,6 +155,8 @@ class ComposeProcesses:
             start_new_session=True,
         )
         self.processes[service] = process
+        # Its own session, so its process group can be ended if this test run is killed outright.
+        self._group_kills[service] = owner_watch().kill_group(process.pid)
         return process
 
     def start_local_glue(self) -> str:
@@ -211,13 +215,14 @@ class ComposeProcesses:
         for process in reversed(list(self.processes.values())):
             _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + 30
-        for process in self.processes.values():
+        for service, process in self.processes.items():
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 pass
             # Children (task supervisors, gunicorn/uvicorn workers) share the group: end them too.
             _signal_group(process, signal.SIGKILL)
+            owner_watch().cancel(self._group_kills.pop(service))
             if process.stdout:
                 process.stdout.close()
 

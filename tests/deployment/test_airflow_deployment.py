@@ -2,8 +2,8 @@
 
 One deployment serves every module of this folder (see conftest.py); each test uses its own bucket,
 crawler and job names. Glue runs are read back from the local Glue with boto3, as a user would check
-them in AWS. The DAG runs that tests only wait for (the ``started_*`` fixtures) all start before the
-first test and go on side by side while the tests that act on runs (marking tasks failed) go first.
+them in AWS. The tests that act on runs (marking tasks failed, pausing the triggerer) go first; then the
+runs that the other tests only check (the ``started_*`` fixtures) start together and go on side by side.
 """
 
 from __future__ import annotations
@@ -74,6 +74,11 @@ def python_shell_job(deployment, script: bytes) -> str:
         },
     )
     return job_name
+
+
+#: For a test that checks a run a ``started_*`` fixture started: when the first such test begins, the runs
+#: of all of them start (conftest.runs_started_together); the tests before it act on runs of their own.
+STARTED_TOGETHER = pytest.mark.usefixtures("runs_started_together")
 
 
 @dataclass
@@ -258,6 +263,7 @@ def test_a_job_task_killed_before_the_triggerer_started_its_trigger_still_stops_
     assert api.xcom(chain, run_id, "stop_left_glue_runs") == {"run_job": [glue_run]}
 
 
+@STARTED_TOGETHER
 def test_main_flow_succeeds_with_its_job_waiting_deferred(deployment, started_main_flow):
     api, (started, watch) = deployment.api, started_main_flow
     run_id, conf = started.run_id, started.conf
@@ -278,6 +284,7 @@ def test_main_flow_succeeds_with_its_job_waiting_deferred(deployment, started_ma
     assert utf8.decode("utf-8") == sample_text()
 
 
+@STARTED_TOGETHER
 def test_failing_job_fails_the_run_and_runs_the_alert(deployment, started_failing_job):
     api, run_id, conf = deployment.api, started_failing_job.run_id, started_failing_job.conf
 
@@ -292,6 +299,7 @@ def test_failing_job_fails_the_run_and_runs_the_alert(deployment, started_failin
     assert api.xcom(ETL, run_id, "csv_to_parquet", "glue_state") == "FAILED"
 
 
+@STARTED_TOGETHER
 def test_unpausing_the_main_dag_starts_no_run(
     deployment, etl_unpaused, started_main_flow, started_failing_job
 ):
@@ -304,6 +312,7 @@ def test_unpausing_the_main_dag_starts_no_run(
     assert runs == {started_main_flow[0].run_id: "manual", started_failing_job.run_id: "manual"}
 
 
+@STARTED_TOGETHER
 def test_a_retry_reattaches_to_the_glue_run_of_the_first_try(deployment, started_retry):
     api, dag_id, job_name = deployment.api, "glue_retry_reattach", started_retry.conf["job_name"]
 
@@ -318,6 +327,7 @@ def test_a_retry_reattaches_to_the_glue_run_of_the_first_try(deployment, started
     )
 
 
+@STARTED_TOGETHER
 def test_workflow_flow_deploys_its_jobs_and_succeeds_on_a_fresh_local_glue(deployment, started_workflow):
     api, dag_id, conf = deployment.api, "glue_workflow_flow", started_workflow.conf
 
@@ -333,6 +343,7 @@ def test_workflow_flow_deploys_its_jobs_and_succeeds_on_a_fresh_local_glue(deplo
     assert [o["Key"] for o in lake["Contents"]] == ["Processed_CTS_dev/lake/csvlog.parquet"]
 
 
+@STARTED_TOGETHER
 def test_ten_fast_job_runs_in_a_row_each_succeed_with_exactly_one_glue_run(deployment, started_fast_job_runs):
     # Issue: a worker's stale "success" after defer() arriving once the trigger had re-queued the task made
     # the scheduler fail fast job tasks whose Glue run SUCCEEDED (apache/airflow issues 66374, 67287,
