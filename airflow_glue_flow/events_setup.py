@@ -1,8 +1,8 @@
 """``glue-flow events setup``: the one-time set-up of ``glue_etl_event_flow``'s S3 event notifications.
 
 The event-driven DAG's watcher reads the queue from the moment the DAG is unpaused, so the queue (and the
-bucket's notification configuration that fills it) must exist first. This command creates both,
-idempotently, in the local Glue (``--endpoint-url``) or in AWS (the Airflow connection ``--conn-id``, or
+bucket's notification configuration that fills it) must exist first. This command creates both
+(and the bucket, when missing), idempotently, in the local Glue (``--endpoint-url``) or in AWS (the Airflow connection ``--conn-id``, or
 boto3's usual credentials); the DAG's ``deploy_notifications`` task then keeps them in step on every run.
 """
 
@@ -54,10 +54,12 @@ def run(args: argparse.Namespace) -> int:
         conn_id, env = _LOCAL_CONN_ID, {f"AIRFLOW_CONN_{_LOCAL_CONN_ID.upper()}": json.dumps(connection)}
     with mock.patch.dict(os.environ, env):
         hook = S3EventQueueHook(aws_conn_id=conn_id, region_name=args.region)
+        bucket = hook.ensure_bucket(args.bucket)
         queue_arn, queue = hook.ensure_queue(queue_name_of(args.queue_url), args.bucket)
         notification = hook.ensure_notification(
             args.bucket, DEFAULT_CONFIG_ID, queue_arn, prefix=args.prefix, suffix=args.suffix
         )
+    print(f"bucket s3://{args.bucket}: {bucket}")
     print(f"queue {queue_arn}: {queue}")
     print(f"s3://{args.bucket}/{args.prefix} ObjectCreated events -> queue: {notification}")
     return 0

@@ -23,6 +23,7 @@ from typing import Any
 
 from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
 from airflow.sdk import DAG, Asset, AssetWatcher, Param, task
+from airflow.sdk.exceptions import ParamValidationError
 from airflow.timetables.trigger import CronTriggerTimetable
 
 from airflow_glue_flow.flow_jobs import SCRIPTS, deploy_flow
@@ -44,10 +45,35 @@ SCRIPTS_DIR = Path(__file__).parent / "scripts"
 EVENT_QUEUE_URL = os.environ.get("GLUE_FLOW_EVENT_QUEUE_URL", DEFAULT_QUEUE_URL)
 #: Seconds the watcher waits between two empty receives of the queue (each receive long-polls 10 s).
 EVENT_POLL_SECONDS = int(os.environ.get("GLUE_FLOW_EVENT_POLL_SECONDS", "30"))
+#: Other defaults for the params (a JSON object, e.g. ``{"job_type": "pythonshell"}``), for the runs no
+#: form starts: scheduled and event-driven runs take the defaults. Read when the file is parsed.
+PARAM_DEFAULTS = os.environ.get("GLUE_FLOW_PARAMS", "")
 
 
 def etl_params() -> dict[str, Param]:
-    """The flow's run params (a fresh set per DAG: both DAGs of this file take the same ones)."""
+    """The flow's run params (a fresh set per DAG: both DAGs of this file take the same ones), with the
+    defaults that ``GLUE_FLOW_PARAMS`` sets.
+
+    :raises ValueError: ``GLUE_FLOW_PARAMS`` is not a JSON object of the params' names.
+    :raises ParamValidationError: a default it sets breaks the param's schema.
+    """
+    params = _params()
+    overrides = json.loads(PARAM_DEFAULTS) if PARAM_DEFAULTS else {}
+    if not isinstance(overrides, dict):
+        raise ValueError(f"GLUE_FLOW_PARAMS must be a JSON object of param defaults, got {PARAM_DEFAULTS!r}")
+    unknown = sorted(set(overrides) - set(params))
+    if unknown:
+        raise ValueError(f"GLUE_FLOW_PARAMS: {unknown} are not params of the flow ({', '.join(params)})")
+    for name, value in overrides.items():
+        params[name] = Param(value, description=params[name].description, **params[name].schema)
+        try:
+            params[name].resolve()  # fails when the file is parsed, naming the param, not in every run
+        except ParamValidationError as error:
+            raise ValueError(f"GLUE_FLOW_PARAMS: {name}={value!r} is not valid: {error}") from error
+    return params
+
+
+def _params() -> dict[str, Param]:
     return {
         "bucket": Param("glue-flow-demo", type="string", minLength=3, description="S3 bucket of the flow."),
         "raw_prefix": Param(

@@ -36,7 +36,6 @@ os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_HOME / "aws-credentials")
 
 from collections.abc import Iterator  # noqa: E402
 from typing import Any  # noqa: E402
-from unittest import mock  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -48,9 +47,9 @@ pytest_plugins = ["tests.local_glue", "tests.aws_calls"]
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """Migrate the isolated Airflow metadata database once per test session."""
-    from airflow.utils.db import initdb
+    from tests.airflow_internals import migrate_db
 
-    initdb()
+    migrate_db()
     return _HOME
 
 
@@ -79,18 +78,10 @@ def run_dag(airflow_db):
     ``dag.test()`` needs the DAG serialized in the metadata database; DAGs built inside a test are
     not in any DAG bundle, so they are written there first, as the DAG processor would.
     """
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
-    from airflow.serialization.serialized_objects import LazyDeserializedDAG
-    from airflow.utils.session import create_session
+    from tests.airflow_internals import write_dag_to_db
 
     def _run(dag, conf: dict | None = None):
-        with create_session() as session:
-            DagBundlesManager().sync_bundles_to_db(session=session)
-        with create_session() as session:
-            update_dag_parsing_results_in_db(
-                "dags-folder", None, [LazyDeserializedDAG.from_dag(dag)], {}, None, set(), session=session
-            )
+        write_dag_to_db(dag)
         return dag.test(run_conf=conf)
 
     return _run
@@ -99,18 +90,9 @@ def run_dag(airflow_db):
 @pytest.fixture
 def task_errors() -> Iterator[dict[str, BaseException]]:
     """task_id -> the exception its (last) try ended with, as dag.test's in-process runner saw it."""
-    from airflow.sdk.execution_time import supervisor
+    from tests.airflow_internals import recording_task_errors
 
-    errors: dict[str, BaseException] = {}
-    run_in_process = supervisor.run_task_in_process
-
-    def recording(ti: Any, task: Any, client: Any = None) -> Any:
-        result = run_in_process(ti=ti, task=task, client=client)
-        if result.error is not None:
-            errors[ti.task_id] = result.error
-        return result
-
-    with mock.patch.object(supervisor, "run_task_in_process", recording):
+    with recording_task_errors() as errors:
         yield errors
 
 

@@ -96,6 +96,13 @@ class S3EventQueueHook(AwsBaseHook):
             aws_conn_id=self.aws_conn_id, region_name=self.region_name, verify=self.verify, config=self.config
         ).get_conn()
 
+    def ensure_bucket(self, bucket: str) -> Outcome:
+        """Create ``bucket`` unless it exists (a fresh local Glue or account has none, and S3 refuses a
+        notification configuration for a missing bucket); ``created`` or ``unchanged``."""
+        from airflow_glue_flow.sample import ensure_bucket
+
+        return "created" if ensure_bucket(self._s3(), bucket) else "unchanged"
+
     def ensure_queue(self, name: str, bucket: str) -> tuple[str, Outcome]:
         """Create queue ``name`` if missing and let S3 send ``bucket``'s events to it.
 

@@ -65,7 +65,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
     :param max_workers: objects converted at the same time.
     :param part_size: multipart threshold and part size (bytes) for outputs and archive copies.
     :param max_report_objects: converted objects listed in the returned report (all failures are always
-        listed); keeps XCom small for prefixes with many objects.
+        listed); keeps XCom small for prefixes with many objects. None lists them all.
     :param aws_conn_id: Airflow AWS connection.
     :param region_name: AWS region; the connection's when None.
     :param verify: SSL certificate verification for the client (templated).
@@ -93,7 +93,7 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         delete_source: bool = True,
         max_workers: int = DEFAULT_MAX_WORKERS,
         part_size: int = DEFAULT_PART_SIZE,
-        max_report_objects: int = 1000,
+        max_report_objects: int | None = 1000,
         replace_target: bool = False,
         keys: Sequence[str] | None = None,
         **kwargs: Any,
@@ -101,19 +101,15 @@ class S3EncodingConvertOperator(AwsBaseOperator[S3Hook]):
         # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
         # builds the hook from them (and _hook_parameters) on first use, never at DAG parse time.
         super().__init__(**kwargs)
-        self.bucket = bucket
-        self.source_prefix = source_prefix
-        self.target_prefix = target_prefix
+        # Which objects: the bucket's three folders, or only ``keys`` under the source folder.
+        self.bucket, self.keys = bucket, keys
+        self.source_prefix, self.target_prefix = source_prefix, target_prefix
         self.archive_prefix = archive_prefix
-        self.source_encoding = source_encoding
-        self.target_encoding = target_encoding
-        self.errors = errors
-        self.delete_source = delete_source
-        self.max_workers = max_workers
-        self.part_size = part_size
+        # How: the codecs, then what happens to the sources and to targets that already exist.
+        self.source_encoding, self.target_encoding, self.errors = source_encoding, target_encoding, errors
+        self.delete_source, self.replace_target = delete_source, replace_target
+        self.max_workers, self.part_size = max_workers, part_size
         self.max_report_objects = max_report_objects
-        self.replace_target = replace_target
-        self.keys = keys
 
     @property
     def _hook_parameters(self) -> dict[str, Any]:

@@ -167,21 +167,18 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
         # aws_conn_id="aws_default", region_name, verify and botocore_config are AwsBaseOperator's; it
         # builds the hook from them on first use, never at DAG parse time.
         super().__init__(**kwargs)
-        self.job_name = job_name
-        self.script_args = script_args
-        self.wait_for_completion = wait_for_completion
-        self.poll_interval = poll_interval
-        self.max_attempts = max_attempts
-        self.deferrable = deferrable
-        self.verbose = verbose
-        self.retry_interval = retry_interval
-        self.retry_max_attempts = retry_max_attempts
-        self.retry_backoff_rate = retry_backoff_rate
-        self.reattach_on_retry = reattach_on_retry
-        self.rerun_failed_on_retry = rerun_failed_on_retry
-        self.stop_on_kill = stop_on_kill
-        self.follow_retries = follow_retries
+        self.job_name, self.script_args = job_name, script_args
+        # How the run is waited for: the same settings in the worker and in the trigger.
+        self.wait_for_completion, self.deferrable = wait_for_completion, deferrable
+        self.poll_interval, self.max_attempts = poll_interval, max_attempts
+        self.verbose, self.follow_retries = verbose, follow_retries
         self.end_from_trigger = end_from_trigger
+        # StartJobRun's retry policy, in Step Functions' terms (IntervalSeconds, MaxAttempts, BackoffRate).
+        self.retry_interval, self.retry_max_attempts = retry_interval, retry_max_attempts
+        self.retry_backoff_rate = retry_backoff_rate
+        # What a later try of the task, or a kill, does with the run.
+        self.reattach_on_retry, self.rerun_failed_on_retry = reattach_on_retry, rerun_failed_on_retry
+        self.stop_on_kill = stop_on_kill
         self._run_id: str | None = None
 
     def execute(self, context: Context) -> str:

@@ -46,12 +46,9 @@ class S3EventQueueDeployOperator(AwsBaseOperator[S3EventQueueHook]):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.bucket = bucket
-        self.queue_url = queue_url
-        self.prefix = prefix
-        self.suffix = suffix
-        self.events = list(events)
-        self.config_id = config_id
+        self.bucket, self.queue_url, self.config_id = bucket, queue_url, config_id
+        # The notification's filter: event types and the key's prefix and suffix rules.
+        self.events, self.prefix, self.suffix = list(events), prefix, suffix
 
     def execute(self, context: Context) -> dict[str, str]:
         queue_arn, queue = self.hook.ensure_queue(queue_name_of(self.queue_url), self.bucket)

@@ -110,12 +110,10 @@ class GlueCrawlerReadySensor(AwsBaseOperator[GlueCrawlerFlowHook]):
             coerce_count(self.task_id, "max_attempts", max_attempts)
         if not is_template(started_after):
             coerce_started_after(self.task_id, started_after)
-        self.crawler_name = crawler_name
-        self.wait_time = wait_time
-        self.max_attempts = max_attempts
-        self.started_after = started_after
-        self.deferrable = deferrable
-        self.end_from_trigger = end_from_trigger
+        self.crawler_name, self.started_after = crawler_name, started_after
+        # The seed's bounded loop: max_attempts checks, wait_time seconds apart; here or in the triggerer.
+        self.wait_time, self.max_attempts = wait_time, max_attempts
+        self.deferrable, self.end_from_trigger = deferrable, end_from_trigger
 
     def execute(self, context: Context) -> dict[str, Any]:
         wait_time = coerce_seconds(self.task_id, "wait_time", self.wait_time)

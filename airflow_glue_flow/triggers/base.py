@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sys
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from functools import cached_property
@@ -16,6 +17,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from airflow.triggers.base import BaseTrigger, TaskSuccessEvent, TriggerEvent
+
+from airflow_glue_flow.triggers.gc_freeze import frozen_after
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
@@ -34,11 +37,21 @@ async def import_off_loop(*modules: str) -> list[ModuleType]:
     """Import ``modules`` in a worker thread and return them; the event loop keeps running meanwhile.
 
     Importing the amazon provider, botocore and aiobotocore takes about half a second of CPU, which on
-    the triggerer's loop would stall every other trigger. Modules already imported cost a dict look-up.
+    the triggerer's loop would stall every other trigger. A first import runs under
+    :func:`~airflow_glue_flow.triggers.gc_freeze.frozen_after`, so that the objects it makes do not set off
+    a full garbage collection (which would hold the GIL, and with it the loop); modules already imported
+    cost a dict look-up.
 
     :param modules: dotted module names.
     """
-    return await asyncio.to_thread(lambda: [importlib.import_module(name) for name in modules])
+
+    def import_all() -> list[ModuleType]:
+        if all(name in sys.modules for name in modules):
+            return [sys.modules[name] for name in modules]
+        with frozen_after():
+            return [importlib.import_module(name) for name in modules]
+
+    return await asyncio.to_thread(import_all)
 
 
 def task_aws_fields(task: Any) -> dict[str, Any]:

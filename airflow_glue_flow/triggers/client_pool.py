@@ -30,6 +30,8 @@ from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
 from asgiref.sync import sync_to_async
 from botocore.credentials import RefreshableCredentials
 
+from airflow_glue_flow.triggers.gc_freeze import frozen_after
+
 #: (event loop, service, connection id, region, endpoint URL, verify, botocore config as JSON)
 ClientKey = tuple[asyncio.AbstractEventLoop, str, str | None, str | None, str | None, str, str]
 
@@ -87,8 +89,14 @@ async def _create(hook: AwsGenericHook[Any]) -> tuple[Any, Any]:
 
 
 def _build(hook: AwsGenericHook[Any]) -> tuple[Any, Any]:
-    """Thread body: the session and the client, built where the triggerer's loop cannot feel them."""
-    return asyncio.run(_create(hook))
+    """Thread body: the session and the client, built where the triggerer's loop cannot feel them.
+
+    botocore's endpoint and service models, loaded by a first build, are tens of thousands of objects:
+    :func:`~airflow_glue_flow.triggers.gc_freeze.frozen_after` keeps them from setting off a full garbage
+    collection, which would hold the GIL (and so the loop) for as long as it walks the process's heap.
+    """
+    with frozen_after():
+        return asyncio.run(_create(hook))
 
 
 class AsyncClientPool:

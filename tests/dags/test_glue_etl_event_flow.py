@@ -59,6 +59,40 @@ def test_the_event_flow_shares_the_main_flows_tasks_and_watches_the_queue(airflo
     assert encoded["kwargs"]["aws_conn_id"] == "aws_default"
 
 
+def test_glue_flow_params_sets_the_defaults_that_runs_without_a_form_take(airflow_db, monkeypatch):
+    monkeypatch.setenv("GLUE_FLOW_PARAMS", json.dumps({"job_type": "pythonshell", "wait_time": 4}))
+    dagbag = _dagbag(monkeypatch, "https://sqs.us-east-1.amazonaws.com/123456789012/landing")
+
+    for dag_id in ("glue_etl_flow", EVENT_DAG):
+        params = dagbag.get_dag(dag_id).params
+        assert (params["job_type"], params["wait_time"], params["bucket"]) == (
+            "pythonshell",
+            4,
+            "glue-flow-demo",
+        )
+        # The schema stays: a form (or conf) is still checked against it.
+        assert params.get_param("job_type").schema["enum"] == ["spark", "pythonshell"]
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('{"job_typo": "spark"}', "['job_typo'] are not params of the flow"),
+        ('{"job_type": "gpu"}', "job_type='gpu' is not valid: 'gpu' is not one of"),
+        ('["pythonshell"]', "must be a JSON object of param defaults"),
+    ],
+)
+def test_bad_glue_flow_params_is_an_import_error_naming_it(airflow_db, monkeypatch, value, problem):
+    from airflow.dag_processing.dagbag import DagBag
+
+    monkeypatch.setenv("GLUE_FLOW_PARAMS", value)
+
+    dagbag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False)
+
+    (error,) = dagbag.import_errors.values()
+    assert "GLUE_FLOW_PARAMS" in error and problem in error
+
+
 @pytest.mark.slow
 def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
     airflow_db, monkeypatch, local_glue, local_aws_default, s3_client, bucket, unique, task_errors
@@ -157,10 +191,27 @@ def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
     assert states["csv_to_parquet"] == states["publish"] == "skipped"
     assert f"{OUTPUT}earlier.parquet" not in keys(s3_client, bucket, OUTPUT)
 
+    # Rewriting the configuration sends S3's s3:TestEvent, which starts a run that names no object:
+    # landed_keys skips the rest of the flow (deploy and deploy_notifications still run).
+    assert hook.ensure_notification(bucket, "glue-flow-landing", queue_arn, prefix=RAW, suffix=".csv") == (
+        "updated"
+    )
+    messages, dag_run = run_on({}, lambda: None)
+
+    assert [
+        json.loads(m["Body"])["Event"] for e in messages["events"] for m in e.payload["message_batch"]
+    ] == ["s3:TestEvent"]
+    assert task_errors == {}
+    states = task_states(dag_run)
+    assert str(dag_run.state) == "success", states
+    assert states["landed_keys"] == "success"
+    assert states["deploy"] == states["deploy_notifications"] == "success"
+    assert states["convert_encoding"] == states["csv_to_parquet"] == states["publish"] == "skipped"
+
 
 def _receive_until(trigger: tuple[int, str, Any], wanted: dict[str, int]) -> dict[str, Any]:
-    """Run the watcher's trigger (built from its row, as the triggerer builds it) until the queue has
-    delivered ``wanted`` (key -> number of events), and record each trigger event as the triggerer does.
+    """Run the watcher's trigger (built from its row, as the triggerer builds it) at least once and until
+    the queue has delivered ``wanted`` (key -> number of events), and record each trigger event as the triggerer does.
 
     :return: ``{"events": [...], <URL-encoded key as S3 sent it>: count, ...}``.
     """
@@ -172,7 +223,7 @@ def _receive_until(trigger: tuple[int, str, Any], wanted: dict[str, int]) -> dic
     trigger_id, classpath, kwargs = trigger
     seen: dict[str, Any] = {"events": []}
     decoded: dict[str, int] = {}
-    while any(decoded.get(key, 0) < count for key, count in wanted.items()):
+    while not seen["events"] or any(decoded.get(key, 0) < count for key, count in wanted.items()):
         event = asyncio.run(
             asyncio.wait_for(_first_event(import_string(classpath)(**deserialize(kwargs))), 120)
         )

@@ -3,6 +3,7 @@ of this folder: it starts once, before the first of them, and stops after the la
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import tempfile
@@ -22,7 +23,14 @@ from tests.owner_watch import owner_watch
 
 #: DAGs of the tests themselves, deployed beside the mounted dags/ folder.
 TEST_DAGS = tuple(sorted((Path(__file__).parent / "dags").glob("*.py")))
-READY_DAGS = ("glue_etl_flow", "glue_crawler_job_chain", "glue_workflow_flow")
+READY_DAGS = ("glue_etl_flow", "glue_etl_event_flow", "glue_crawler_job_chain", "glue_workflow_flow")
+#: What dags/glue_etl_flow.py reads when parsed: the event-driven DAG's watcher polls its queue every
+#: second, and the runs S3 events start (which take the params' defaults) use the Python-shell job with
+#: checks every 4 s (the tests' manual runs pass their own params).
+DAG_ENV = {
+    "GLUE_FLOW_EVENT_POLL_SECONDS": "1",
+    "GLUE_FLOW_PARAMS": json.dumps({"job_type": "pythonshell", "wait_time": 4, "max_attempts": 30}),
+}
 
 
 @dataclass
@@ -91,7 +99,9 @@ def deployment() -> Iterator[Deployment]:
     try:
         (base / "postgres").mkdir()
         with throwaway_cluster(base / "postgres") as sql_alchemy_conn:
-            processes = ComposeProcesses(base / "compose", sql_alchemy_conn, extra_dags=TEST_DAGS)
+            processes = ComposeProcesses(
+                base / "compose", sql_alchemy_conn, extra_dags=TEST_DAGS, dag_env=DAG_ENV
+            )
             try:
                 yield _start(processes)
             finally:

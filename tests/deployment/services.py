@@ -62,10 +62,18 @@ class ComposeProcesses:
     :param base: temp dir for Airflow's home (the container's ``/opt/airflow``) and the logs.
     :param sql_alchemy_conn: URL of the Postgres that stands in for the ``postgres`` service.
     :param extra_dags: DAG files of the test itself, put beside the mounted ``dags/`` files.
+    :param dag_env: environment the DAG files read when parsed, given to every Airflow service.
     """
 
-    def __init__(self, base: Path, sql_alchemy_conn: str, extra_dags: tuple[Path, ...] = ()) -> None:
+    def __init__(
+        self,
+        base: Path,
+        sql_alchemy_conn: str,
+        extra_dags: tuple[Path, ...] = (),
+        dag_env: Mapping[str, str] | None = None,
+    ) -> None:
         self.extra_dags = extra_dags
+        self.dag_env = dict(dag_env or {})
         self.base = base
         self.home = base / "airflow"
         self.logs = base / "logs"
@@ -110,6 +118,8 @@ class ComposeProcesses:
             "AIRFLOW_HOME": str(self.home),  # the image's AIRFLOW_HOME
             **compose_env,
         }
+        if not service.startswith("local-glue"):
+            env.update(self.dag_env)
         if service.startswith("local-glue"):
             # What the image gives the job environments (its Pythons, the installer's cache) is this
             # machine's home here: pyenv's Pythons and uv's cache are found through HOME.

@@ -73,21 +73,24 @@ def test_a_second_bucket_gets_its_own_policy_statement_and_the_first_keeps_its_o
     assert sources == [f"arn:aws:s3:::{b}" for b in buckets]
 
 
-def test_the_cli_sets_up_the_local_glue_so_an_upload_reaches_the_queue(local_glue, s3_client, bucket, unique):
+def test_the_cli_sets_up_the_local_glue_so_an_upload_reaches_the_queue(local_glue, s3_client, unique):
     queue_url = _queue_url(unique)
+    # A fresh local Glue has no bucket: the command creates it, as the flow's deploy task would.
+    bucket = unique("events").replace("_", "-")
     command = [*CLI, "events", "setup", "--endpoint-url", local_glue.endpoint_url, "--bucket", bucket]
     command += ["--prefix", "raw/", "--queue-url", queue_url]
 
     def outcomes() -> list[str]:
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout.splitlines()
-        # Airflow's own log lines go to stdout too; the command's report is its last two lines.
+        # Airflow's own log lines go to stdout too; the command's report is its last three lines.
+        assert out[-3].startswith(f"bucket s3://{bucket}: "), out
         assert out[-2].startswith("queue arn:aws:sqs:") and out[-1].startswith(f"s3://{bucket}/raw/ "), out
-        return [line.rsplit(": ", 1)[1] for line in out[-2:]]
+        return [line.rsplit(": ", 1)[1] for line in out[-3:]]
 
     first, second = outcomes(), outcomes()
 
-    assert first == ["created", "created"]
-    assert second == ["unchanged", "unchanged"]
+    assert first == ["created", "created", "created"]
+    assert second == ["unchanged", "unchanged", "unchanged"]
     s3_client.put_object(Bucket=bucket, Key="raw/a.csv", Body=b"x")
     sqs = local_glue.client("sqs")
     bodies = []

@@ -4,11 +4,12 @@ The triggerer runs every trigger in one asyncio loop: a trigger that blocks it s
 (Airflow logs "async thread was blocked ... badly-written trigger"). The checks here do not time the
 loop by the wall clock, which a loaded machine stretches at random (asyncio's debug-mode
 ``slow_callback_duration`` is wall time: on a busy 2-core machine callbacks of 1 ms CPU took up to
-120 ms). Instead :func:`watched_loop` charges every callback on the loop's own thread the CPU time of that
-thread (``time.thread_time``), which other processes cannot inflate, and lists those over 50 ms; an audit
-hook records file opens and DNS look-ups made on the loop's thread. Work done in worker threads (the
-shared clients are built on a private event loop in one) is not the loop's, so it is not charged; nor is
-the interpreter's garbage collection, which runs in whichever thread happens to allocate.
+120 ms). Instead :func:`~tests.triggers.loop_watch.watched_loop` charges every callback on the loop's own
+thread the CPU time of that thread, lists file opens, DNS look-ups and heavy imports made on it, and counts
+the objects each garbage collection walks. Work done in worker threads (the shared clients are built on a
+private event loop in one) is not the loop's, so it is not charged; but a collection holds the GIL in
+whichever thread runs it, so a first wait in a fresh process must not set off one that walks the
+process's whole heap.
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ import gc
 import importlib
 import inspect
 import json
+import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,69 +32,12 @@ from airflow_glue_flow.triggers.base import GlueFlowAwsTrigger
 from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 from tests.local_glue import SEED_CSV_PATH, SLEEPING_SCRIPT, create_python_job
+from tests.triggers.loop_watch import HEAVY_MODULES, MAX_CALLBACK_CPU_S, watched_loop
 
-#: Longest CPU time one loop callback may take.
-MAX_CALLBACK_CPU_S = 0.05
-#: Files the import system opens; importing a module on first use is Python's cost, not a trigger's.
-_CODE_SUFFIXES = (".py", ".pyc", ".so", ".pth")
-
-_watched: dict[str, Any] = {}
-
-
-def _audit(event: str, args: tuple[Any, ...]) -> None:
-    loop_thread = _watched.get("thread")
-    if loop_thread is None or threading.get_ident() != loop_thread:
-        return
-    if event == "open" and isinstance(args[0], str | bytes) and not str(args[0]).endswith(_CODE_SUFFIXES):
-        _watched["io"].append(f"open {args[0]!r}")
-    elif event in ("socket.getaddrinfo", "socket.gethostbyname"):
-        _watched["io"].append(f"{event} {args[0]!r}")
-
-
-sys.addaudithook(_audit)  # audit hooks cannot be removed; it records only while a test watches a loop
-
-
-@contextmanager
-def watched_loop() -> Iterator[dict[str, Any]]:
-    """Record blocking I/O and the CPU time of each callback on the event loop run inside the block.
-
-    Only callbacks on this thread (the loop the test runs) are timed: a worker thread's private loop (the
-    client pool builds clients on one) runs callbacks too, but on its own thread. A garbage collection that
-    starts during a callback is taken out of its time (``gc.callbacks``), being the interpreter's pause.
-    """
-    handle_run = asyncio.events.Handle._run
-    loop_thread = threading.get_ident()
-    found: dict[str, Any] = {"io": [], "slow": [], "gc_s": 0.0, "longest_s": 0.0}
-    collecting: list[float] = []
-
-    def gc_timer(phase: str, info: dict[str, Any]) -> None:
-        if threading.get_ident() != loop_thread:
-            return
-        if phase == "start":
-            collecting.append(time.thread_time())
-        elif collecting:
-            found["gc_s"] += time.thread_time() - collecting.pop()
-
-    def timed_run(handle: asyncio.events.Handle) -> None:
-        if threading.get_ident() != loop_thread:
-            handle_run(handle)
-            return
-        before, gc_before = time.thread_time(), found["gc_s"]
-        handle_run(handle)
-        spent = time.thread_time() - before - (found["gc_s"] - gc_before)
-        found["longest_s"] = max(found["longest_s"], spent)
-        if spent > MAX_CALLBACK_CPU_S:
-            found["slow"].append((round(spent, 3), repr(handle)[:300]))
-
-    asyncio.events.Handle._run = timed_run  # type: ignore[method-assign]
-    gc.callbacks.append(gc_timer)
-    _watched.update(io=found["io"], thread=loop_thread)
-    try:
-        yield found
-    finally:
-        _watched.clear()
-        gc.callbacks.remove(gc_timer)
-        asyncio.events.Handle._run = handle_run  # type: ignore[method-assign]
+REPO = Path(__file__).resolve().parents[2]
+#: Most objects a collection may walk while a fresh process runs its first waits: a full collection of
+#: the whole heap walks about 300,000 (Airflow's triggerer imports), holding the GIL for 0.25 s of CPU.
+MOST_WALKED = 60_000
 
 
 def _burn(seconds: float) -> None:
@@ -157,22 +100,12 @@ def test_the_watch_does_not_charge_garbage_collection_to_a_callback() -> None:
     assert found["longest_s"] < found["gc_s"] / 10, found
 
 
-#: What a trigger module must not import: the triggerer imports it on its event loop (by the class path the
-#: trigger serialized), and these take about half a second of CPU to import there.
-HEAVY_MODULES = (
-    "botocore",
-    "boto3",
-    "aiobotocore",
-    "airflow.providers.amazon.aws",
-    "airflow_glue_flow.hooks",
-)
-
-
 @pytest.mark.parametrize("module", ["airflow_glue_flow.triggers.job", "airflow_glue_flow.triggers.crawler"])
 def test_importing_a_trigger_module_imports_nothing_heavy(module: str) -> None:
-    """In a fresh process with what the triggerer has loaded, the trigger's module adds no heavy import."""
-    import subprocess
+    """In a fresh process with what the triggerer has loaded, the trigger's module adds no heavy import.
 
+    The triggerer imports a trigger's module on its event loop, by the class path the trigger serialized.
+    """
     program = f"""
 import json, sys
 import airflow.sdk, airflow.triggers.base
@@ -250,7 +183,6 @@ def test_a_new_triggerer_process_resumes_the_wait_from_the_serialized_kwargs(
     running_job_and_crawl: dict[str, str], aws_conn_id: str, glue_client: Any
 ) -> None:
     """A triggerer restart: the trigger is rebuilt from ``serialize()`` in a fresh process and waits on."""
-    import subprocess
 
     where = running_job_and_crawl
     first = GlueJobRunTrigger(
@@ -283,3 +215,53 @@ print(json.dumps(asyncio.run(main())))
     assert done.returncode == 0, done.stderr[-2000:]
     (event,) = json.loads(done.stdout.strip().splitlines()[-1])
     assert (event["run_id"], event["state"]) == (where["run_id"], "STOPPED")
+
+
+#: A fresh triggerer process: Airflow's triggerer imported, then the waits' classes imported by their
+#: paths, built and run on the loop, as the triggerer does with its first triggers.
+FIRST_WAITS = """
+import asyncio, importlib, json, sys
+import airflow.jobs.triggerer_job_runner
+from tests.triggers.loop_watch import watched_loop
+
+async def fire(trigger):
+    return [event.payload async for event in trigger.run()]
+
+async def main(serialized):
+    triggers = []
+    for classpath, kwargs in serialized:
+        module, _, name = classpath.rpartition(".")
+        triggers.append(getattr(importlib.import_module(module), name)(**kwargs))
+    return await asyncio.gather(*(fire(t) for t in triggers))
+
+with watched_loop() as found:
+    events = asyncio.run(main(json.loads(sys.stdin.read())))
+print(json.dumps({"events": events, **found}, default=str))
+"""
+
+
+@pytest.mark.slow
+def test_the_first_waits_in_a_fresh_triggerer_process_never_block_the_loop(
+    running_job_and_crawl: dict[str, str], aws_conn_id: str
+) -> None:
+    """Imports and first client builds happen off the loop, and set off no collection of the whole heap.
+
+    A collection holds the GIL in whatever thread runs it: one walking the triggerer's heap stalls the
+    loop for 0.25 s of CPU (Airflow then logs "async thread was blocked"), even when it runs in the
+    worker thread that builds the first client.
+    """
+    serialized = [t.serialize() for t in triggers(running_job_and_crawl, aws_conn_id)]
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_WAITS],
+        input=json.dumps(serialized),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert [len(e) for e in found["events"]] == [1] * 6
+    assert found["io"] == []  # no heavy import, file read or DNS look-up on the loop
+    assert found["slow"] == []
+    assert 0 < found["most_walked"] < MOST_WALKED

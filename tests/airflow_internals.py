@@ -1,0 +1,112 @@
+"""The one place where the tests use Airflow internals, each because no public API does the job.
+
+Every other test module goes through these functions, so an Airflow release that moves one of them
+breaks here, and ``tests/test_airflow_internals.py`` (a fast test, so it runs on the lowest-versions
+lane as well as the latest) shows which.
+
+* :func:`migrate_db`: ``airflow.utils.db.initdb``, the function ``airflow db migrate`` runs; calling
+  it in-process saves starting Airflow's CLI once per test session.
+* :func:`write_dag_to_db`: ``DagBundlesManager``, ``update_dag_parsing_results_in_db`` and
+  ``LazyDeserializedDAG`` (and ``create_session``): ``dag.test()`` runs only DAGs the metadata database
+  holds, and writes only those it finds in a configured DAG bundle; a DAG built inside a test is in
+  none, and no public API writes a DAG object there, so the test does what the DAG processor does.
+* :func:`recording_task_errors`: ``supervisor.run_task_in_process``, which ``dag.test()`` runs each
+  task with; the DagRun it returns holds each task's state but not the exception it failed with.
+* :func:`real_trigger_events`: ``dag.test()`` runs a deferred task's trigger inline and always resumes
+  the task; Airflow's triggerer hands each event to ``airflow.models.trigger.handle_event_submit``
+  instead, which can end the task with no worker. There is no public way to run a trigger the
+  triggerer's way, so this patches ``dag.test()``'s task runner (``airflow.sdk.definitions.dag._run_task``)
+  and uses ``InProcessTestSupervisor.run_trigger_in_process``, ``DeferTask`` (the task's deferral
+  message), ``airflow.sdk.serde.deserialize`` (the trigger's kwargs as the triggerer decodes them),
+  the ``TaskInstance`` model and ``create_session``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+
+def migrate_db() -> None:
+    """Create or upgrade the metadata database of ``AIRFLOW_HOME`` (what ``airflow db migrate`` does)."""
+    from airflow.utils.db import initdb
+
+    initdb()
+
+
+def write_dag_to_db(dag: Any) -> None:
+    """Write a DAG object into the metadata database as the DAG processor would, so ``dag.test()`` runs it."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
+    from airflow.serialization.serialized_objects import LazyDeserializedDAG
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        DagBundlesManager().sync_bundles_to_db(session=session)
+    with create_session() as session:
+        update_dag_parsing_results_in_db(
+            "dags-folder", None, [LazyDeserializedDAG.from_dag(dag)], {}, None, set(), session=session
+        )
+
+
+@contextmanager
+def recording_task_errors() -> Iterator[dict[str, BaseException]]:
+    """While open, ``dag.test()`` records task_id -> the exception its (last) try ended with."""
+    from airflow.sdk.execution_time import supervisor
+
+    errors: dict[str, BaseException] = {}
+    run_in_process = supervisor.run_task_in_process
+
+    def recording(ti: Any, task: Any, client: Any = None) -> Any:
+        result = run_in_process(ti=ti, task=task, client=client)
+        if result.error is not None:
+            errors[ti.task_id] = result.error
+        return result
+
+    with mock.patch.object(supervisor, "run_task_in_process", recording):
+        yield errors
+
+
+@contextmanager
+def real_trigger_events() -> Iterator[list[Any]]:
+    """While open, ``dag.test()`` hands trigger events to the task as Airflow's triggerer does; yields the
+    list of events the triggers fired, in order."""
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.trigger import handle_event_submit
+    from airflow.sdk import TaskInstanceState
+    from airflow.sdk.definitions import dag as dag_module
+    from airflow.sdk.execution_time.comms import DeferTask
+    from airflow.sdk.execution_time.supervisor import InProcessTestSupervisor
+    from airflow.sdk.module_loading import import_string
+    from airflow.sdk.serde import deserialize
+    from airflow.utils.session import create_session
+
+    run_task = dag_module._run_task
+    events: list[Any] = []
+
+    def run_task_with_triggerer(*, ti: Any, task: Any, run_triggerer: bool = False) -> Any:
+        result = run_task(ti=ti, task=task, run_triggerer=False)
+        msg = result.msg if result is not None else None
+        if ti.state != TaskInstanceState.DEFERRED or not isinstance(msg, DeferTask):
+            return result
+        trigger = import_string(msg.classpath)(**deserialize(msg.trigger_kwargs))
+        trigger.task_instance = ti  # as the triggerer does for a task's trigger
+        event = InProcessTestSupervisor.run_trigger_in_process(trigger=trigger, ti=ti)
+        events.append(event)
+        with create_session() as session:
+            db_ti = session.get(TaskInstance, ti.id)
+            if db_ti.dag_model.relative_fileloc is None:
+                # DAGs built inside a test have no file in a bundle; the end-event handler files the task's
+                # callbacks under the DAG's file, so give it the one the DAG was defined in.
+                db_ti.dag_model.relative_fileloc = Path(task.dag.fileloc).name
+            handle_event_submit(event, task_instance=db_ti, session=session)
+        ti.refresh_from_db()
+        if ti.state in (TaskInstanceState.SUCCESS, TaskInstanceState.FAILED, TaskInstanceState.SKIPPED):
+            return result  # ended by the triggerer
+        return run_task(ti=ti, task=task, run_triggerer=True)  # resumes with the event, as a worker would
+
+    with mock.patch.object(dag_module, "_run_task", run_task_with_triggerer):
+        yield events

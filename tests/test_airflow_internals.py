@@ -1,0 +1,50 @@
+"""tests/airflow_internals.py against the installed Airflow (fast, so the lowest-versions lane runs it too).
+
+Each helper stands in for a public API that does not exist; if an Airflow release moves what it uses,
+this test names the helper that broke instead of every DAG test failing at once.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.airflow_internals import real_trigger_events, recording_task_errors
+from tests.conftest import task_states
+
+
+def _dag() -> Any:
+    from airflow.providers.standard.operators.python import PythonOperator
+    from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
+    from airflow.sdk import DAG, BaseOperator
+
+    class Waits(BaseOperator):
+        """Defers once to a trigger that fires at once, then finishes with the event's moment."""
+
+        def execute(self, context: Any) -> None:
+            self.defer(trigger=TimeDeltaTrigger(timedelta(0)), method_name="resumed")
+
+        def resumed(self, context: Any, event: Any = None) -> str:
+            return "resumed"
+
+    def fail() -> None:
+        raise KeyError("the error dag.test's runner saw")
+
+    with DAG("airflow_internals_check", schedule=None) as dag:
+        Waits(task_id="waits") >> PythonOperator(task_id="fails", python_callable=fail)
+    return dag
+
+
+def test_a_test_built_dag_runs_and_hands_its_trigger_event_and_errors_to_the_test(run_dag):
+    # run_dag writes the DAG to the metadata database (write_dag_to_db) after migrate_db created it.
+    with real_trigger_events() as events, recording_task_errors() as errors:
+        dag_run = run_dag(_dag())
+
+    assert task_states(dag_run) == {"waits": "success", "fails": "failed"}
+    assert len(events) == 1  # the one trigger ran the triggerer's way, once
+    assert dag_run.get_task_instance("waits").xcom_pull(task_ids="waits") == "resumed"
+    with pytest.raises(KeyError, match="the error dag.test's runner saw"):
+        raise errors["fails"]
+    assert set(errors) == {"fails"}
