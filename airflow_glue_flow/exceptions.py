@@ -33,7 +33,9 @@ class GlueFlowError(AirflowException):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        dataclasses.dataclass(eq=False, repr=False)(cls)
+        if cls.__dict__.get("__annotations__"):
+            # Only a class that declares fields: one without keeps the constructor it inherits.
+            dataclasses.dataclass(eq=False, repr=False)(cls)
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

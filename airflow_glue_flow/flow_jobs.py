@@ -1,9 +1,11 @@
-"""The ready DAGs' CSV -> Parquet Glue job, in its two variants, and the task that deploys it.
+"""The ready DAGs' CSV -> Parquet Glue job, in its two variants, their shared params, and the tasks that
+deploy it.
 
 ``spark`` is the seed's PySpark job (``dags/scripts/csv_to_parquet_spark.py``: Glue 5.0 ``glueetl``,
 reading the crawled table from the Data Catalog); ``pythonshell`` is the pyarrow job
 (``dags/scripts/csv_to_parquet.py``), for a local Glue on a machine without Java. Both write Parquet
-under the run's ``--OUTPUT_PATH``.
+under ``--OUTPUT_PATH``. The job's DefaultArguments carry its input and output, so a plain
+``StartJobRun`` with the job name alone (as the Step Functions seed runs it) does the whole work.
 """
 
 from __future__ import annotations
@@ -12,18 +14,107 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import task
+from airflow.sdk import Param, task
+from airflow.sdk.exceptions import AirflowSkipException
 
+from airflow_glue_flow.exceptions import GlueTaskParameterError
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
 
 #: The job variants and the script each runs (the file name under ``dags/scripts/``).
 SCRIPTS = {"spark": "csv_to_parquet_spark.py", "pythonshell": "csv_to_parquet.py"}
 #: Where in the flow's bucket the DAGs deploy the scripts.
 SCRIPT_PREFIX = "glue-flow/scripts/"
+#: The params :func:`job_from_params` reads.
+JOB_PARAMS = (
+    "job_type",
+    "job_name",
+    "glue_role",
+    "bucket",
+    "database",
+    "table_prefix",
+    "input_prefix",
+    "output_prefix",
+    "job_timeout",
+)
+#: Glue's NameString (crawlers, jobs, databases): one line, 1-255 characters; tab is the only control
+#: character it allows.
+NAME_PATTERN = "^[^\\x00-\\x08\\x0a-\\x1f]{1,255}$"
+#: An S3 key prefix: a folder, ending in ``/`` (not starting with one, which would give ``s3://bucket//``).
+PREFIX_PATTERN = "^[^/].*/$"
+
+
+def _text_param(default: str, pattern: str, description: str) -> Param:
+    return Param(default, type="string", pattern=pattern, description=description)
+
+
+def prefix_param(default: str, description: str) -> Param:
+    """A param holding an S3 key prefix (:data:`PREFIX_PATTERN`)."""
+    return _text_param(default, PREFIX_PATTERN, description)
+
+
+def flow_params(*, max_attempts: int) -> dict[str, Param]:
+    """The params of a ready DAG that deploys the job with :func:`deploy_flow`, validated in the trigger
+    form: S3's bucket naming rules, prefixes ending in ``/``, Glue's name limits, lower-case catalog
+    names (Athena and Spark SQL fold names to lower case), a role name or role ARN, and the job types.
+
+    :param max_attempts: the default number of crawler checks before ``GlueCrawlTimeoutError``.
+    """
+    return {
+        "bucket": _text_param(
+            "glue-flow-demo",
+            "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+            "S3 bucket of the flow (3-63 characters: a-z, 0-9, '.', '-').",
+        ),
+        "input_prefix": prefix_param("se2/in0/", "UTF-8 CSV files (ending in /); the crawler's target."),
+        "output_prefix": prefix_param("se2/out0/", "Parquet output of the job (ending in /)."),
+        "database": _text_param(
+            "se2", "^[a-z0-9_]{1,255}$", "Catalog database of the crawler (a-z, 0-9, _)."
+        ),
+        "crawler_name": _text_param("se2_in0", NAME_PATTERN, "Glue crawler name."),
+        "table_prefix": _text_param(
+            "se2_", "^[a-z0-9_]{0,128}$", "Crawler TablePrefix (table = prefix + folder; a-z, 0-9, _)."
+        ),
+        "job_name": _text_param("se2_job0", NAME_PATTERN, "Glue job name."),
+        "job_type": Param(
+            "spark",
+            type="string",
+            enum=list(SCRIPTS),
+            description="spark: the seed's PySpark job (Glue 5.0; a local Glue needs Java and the [spark] "
+            "extra); pythonshell: a pyarrow Python-shell job doing the same.",
+        ),
+        "job_timeout": Param(60, type="integer", minimum=1, description="The job's Timeout in minutes."),
+        "glue_role": _text_param(
+            "arn:aws:iam::123456789012:role/AWSGlueServiceRole-glue-flow",
+            # An IAM role name, or a role ARN (with an optional path).
+            "^(arn:aws[a-z-]*:iam::[0-9]{12}:role/([\\w+=,.@-]+/)*)?[\\w+=,.@-]{1,64}$",
+            "IAM role the crawler and the job run as (name or ARN).",
+        ),
+        "wait_time": Param(
+            60,
+            type="integer",
+            minimum=0,
+            description="Seconds between checks of the crawler and the job run.",
+        ),
+        "max_attempts": Param(
+            max_attempts,
+            type="integer",
+            minimum=1,
+            description="Crawler checks before GlueCrawlTimeoutError.",
+        ),
+    }
 
 
 def csv_to_parquet_job(
-    job_type: str, *, name: str, role: str, script_prefix: str, database: str, table: str, timeout: int = 60
+    job_type: str,
+    *,
+    name: str,
+    role: str,
+    script_prefix: str,
+    database: str,
+    table: str,
+    input_path: str,
+    output_path: str,
+    timeout: int = 60,
 ) -> dict[str, Any]:
     """The CreateJob request of one variant.
 
@@ -33,6 +124,8 @@ def csv_to_parquet_job(
     :param script_prefix: ``s3://bucket/prefix/`` holding the scripts of :data:`SCRIPTS`.
     :param database: the catalog database the Spark job reads from.
     :param table: the crawled table the Spark job reads.
+    :param input_path: ``s3://bucket/prefix/`` of the CSV files the Python-shell job reads.
+    :param output_path: ``s3://bucket/prefix/`` the job writes Parquet to.
     :param timeout: the job's Timeout in minutes.
     :raises ValueError: an unknown ``job_type``.
     """
@@ -44,7 +137,11 @@ def csv_to_parquet_job(
             "Name": name,
             "Role": role,
             "Command": {"Name": "pythonshell", "PythonVersion": "3.9", "ScriptLocation": location},
-            "DefaultArguments": {"library-set": "analytics"},
+            "DefaultArguments": {
+                "library-set": "analytics",
+                "--INPUT_PATH": input_path,
+                "--OUTPUT_PATH": output_path,
+            },
             "MaxCapacity": 0.0625,
             "Timeout": timeout,
         }
@@ -60,43 +157,61 @@ def csv_to_parquet_job(
             "--job-bookmark-option": "job-bookmark-enable",
             "--DATABASE": database,
             "--TABLE_NAME": table,
+            "--OUTPUT_PATH": output_path,
         },
         "Timeout": timeout,
     }
 
 
 def job_from_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    """The CreateJob request the ready DAGs deploy, from their params (``job_type``, ``job_name``,
-    ``glue_role``, ``bucket``, ``database``, ``table_prefix``, ``input_prefix``, ``job_timeout``); the
-    scripts are under ``s3://<bucket>/glue-flow/scripts/``.
+    """The CreateJob request the ready DAGs deploy, from their params (:data:`JOB_PARAMS`); the scripts
+    are under ``s3://<bucket>/glue-flow/scripts/``.
 
     :param params: the DAG run's params.
     """
+    bucket = params["bucket"]
     return csv_to_parquet_job(
         params["job_type"],
         name=params["job_name"],
         role=params["glue_role"],
-        script_prefix=f"s3://{params['bucket']}/{SCRIPT_PREFIX}",
+        script_prefix=f"s3://{bucket}/{SCRIPT_PREFIX}",
         database=params["database"],
         # The crawler names the table after the folder it crawled.
         table=params["table_prefix"] + params["input_prefix"].rstrip("/").rsplit("/", 1)[-1],
+        input_path=f"s3://{bucket}/{params['input_prefix']}",
+        output_path=f"s3://{bucket}/{params['output_prefix']}",
         timeout=params["job_timeout"],
     )
 
 
-def deploy_flow(scripts_dir: Path) -> GlueDeployOperator:
-    """In a ready DAG (with :func:`job_from_params`' params and ``crawler_name``): the ``job_definition``
-    task and the ``deploy`` task it feeds, which creates or updates the bucket, database, crawler over
-    ``input_prefix``, the job of the chosen ``job_type``, and uploads both job scripts.
+def deploy_flow(scripts_dir: Path, *, switch: str | None = None) -> GlueDeployOperator:
+    """In a ready DAG (with :func:`flow_params`): the ``job_definition`` task and the ``deploy`` task it
+    feeds, which creates or updates the bucket, database, crawler over ``input_prefix``, the job of the
+    chosen ``job_type``, and uploads both job scripts.
 
     :param scripts_dir: the folder holding the scripts of :data:`SCRIPTS`.
+    :param switch: the name of a boolean param; a run where it is false deploys nothing (both tasks are
+        skipped, saying why), so the flow runs the crawler and job as they already are.
     :returns: the deploy task.
     """
 
     @task
-    def job_definition(params: dict[str, Any] | None = None) -> dict[str, Any]:
+    def job_definition(params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The CreateJob request of the chosen ``job_type``."""
-        assert params is not None  # Airflow passes the run's params
+        if not isinstance(params, Mapping):
+            raise GlueTaskParameterError("job_definition", "params", repr(params), "is not the run's params")
+        missing = [
+            name for name in (*JOB_PARAMS, "crawler_name", *filter(None, [switch])) if name not in params
+        ]
+        if missing:
+            raise GlueTaskParameterError(
+                "job_definition", "params", repr(sorted(params)), f"lack {', '.join(missing)}"
+            )
+        if switch and not params[switch]:
+            raise AirflowSkipException(
+                f"{switch}=false: nothing is deployed; the flow runs crawler {params['crawler_name']!r} "
+                f"and job {params['job_name']!r} as they are"
+            )
         return job_from_params(params)
 
     return GlueDeployOperator(

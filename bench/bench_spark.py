@@ -41,6 +41,7 @@ from airflow_glue_flow.local.s3_mirror import BucketMirror  # noqa: E402
 from airflow_glue_flow.local.settings import ServerOptions  # noqa: E402
 from airflow_glue_flow.local.spark_jobs import pyspark_version, spark_defaults, write_conf_dir  # noqa: E402
 from airflow_glue_flow.local.spark_run import spark_environment  # noqa: E402
+from tests.local_glue import crawl_csv, create_spark_job  # noqa: E402  # the tests' set-up of the seed job
 
 BUCKET, JOB = "test-glue00", "se2_job0"
 
@@ -169,27 +170,9 @@ def main() -> None:
     with LocalGlueProcess.start(state_dir=DATA / "state", options=ServerOptions(min_crawl_seconds=0)) as local:
         s3, glue = local.client("s3"), local.client("glue")
         s3.create_bucket(Bucket=BUCKET)
-        s3.upload_file(str(csv), BUCKET, "se2/in0/cvlog.csv")
-        s3.upload_file(str(SCRIPT), BUCKET, "se2/script/se2_job0.py")
-        glue.create_database(DatabaseInput={"Name": "se2"})
-        glue.create_crawler(
-            Name="se2_in0",
-            Role="r",
-            DatabaseName="se2",
-            TablePrefix="se2_",
-            Targets={"S3Targets": [{"Path": f"s3://{BUCKET}/se2/in0"}]},
-        )
-        glue.start_crawler(Name="se2_in0")
-        while "LastCrawl" not in glue.get_crawler(Name="se2_in0")["Crawler"]:
-            time.sleep(0.2)
-        glue.create_job(
-            Name=JOB,
-            Role="r",
-            GlueVersion="5.0",
-            WorkerType="G.1X",
-            NumberOfWorkers=2,
-            Command={"Name": "glueetl", "ScriptLocation": f"s3://{BUCKET}/se2/script/se2_job0.py"},
-        )
+        body = csv.read_bytes()
+        crawl_csv(glue, s3, BUCKET, database="se2", crawler="se2_in0", body=body, key="se2/in0/cvlog.csv", timeout=600)
+        create_spark_job(glue, s3, BUCKET, JOB, SCRIPT.read_bytes(), key="se2/script/se2_job0.py")
         server = psutil.Process(local.process.pid)
         print(
             f"{args.rows} rows ({csv.stat().st_size / 1e6:.1f} MB); warming the job environment ...",

@@ -1,20 +1,26 @@
 """The Step Functions flow of the Glue crawler -> job chain, as an Airflow DAG.
 
 Submit Crawler Job -> Wait X Seconds -> Get Crawler Job Status -> Job Complete? -> Add Count / Chk Count
--> Run Final Glue Job (startJobRun.sync), without a single Lambda.
+-> Run Final Glue Job (startJobRun.sync), without a single Lambda. By default the flow first deploys its
+bucket, database, crawler, job and scripts (idempotently), so it runs on a fresh local Glue or AWS
+account; with ``deploy=false`` it runs a crawler and job that already exist, as the seed does.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pendulum
-from airflow.sdk import DAG, Param
+from airflow.sdk import DAG, Param, TriggerRule
 
+from airflow_glue_flow.flow_jobs import deploy_flow, flow_params
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
 from airflow_glue_flow.operators.job import GlueJobRunOperator
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
+
+SCRIPTS_DIR = Path(__file__).parent / "scripts"
 
 with DAG(
     dag_id="glue_crawler_job_chain",
@@ -23,32 +29,37 @@ with DAG(
     catchup=False,
     tags=["glue", "glue-flow"],
     params={
-        "crawler_name": Param("se2_in0", type="string", minLength=1, description="Glue crawler to run."),
-        "job_name": Param(
-            "se2_job0", type="string", minLength=1, description="Glue job to run after the crawl."
+        "deploy": Param(
+            True,
+            type="boolean",
+            description="Deploy the crawler, the job of job_type and its scripts first. Off: run the "
+            "existing crawler_name and job_name as they are (the other params are then unused).",
         ),
-        "wait_time": Param(
-            60,
-            type="integer",
-            minimum=0,
-            description="Seconds between checks of the crawler and the job run.",
-        ),
-        "max_attempts": Param(
-            3, type="integer", minimum=1, description="Checks before the crawl counts as timed out."
-        ),
+        # The seed's loop: a crawl still running after its third check is a timeout.
+        **flow_params(max_attempts=3),
     },
     doc_md="""
 ### Crawler -> job chain
 
-Starts the crawler (adopting a crawl already running), checks it every `wait_time` seconds up to
-`max_attempts` times, then runs the job and waits for it. A failed crawl fails with
-`GlueCrawlFailedError`, a crawl that outlives the checks with `GlueCrawlTimeoutError`, a job run that
-ends FAILED/TIMEOUT/STOPPED/ERROR/EXPIRED with `GlueJobRunFailedError`.
+`deploy` (default on) creates or updates, only where they differ, the bucket, the database, the crawler
+over `input_prefix` and the job of `job_type` (`spark`: the seed's PySpark job, Glue 5.0; `pythonshell`:
+the same in pyarrow, for a local Glue without Java) with its scripts; the job's own arguments say where
+it reads and writes. With `deploy` off, nothing is deployed and the existing `crawler_name` and
+`job_name` run as they are.
+
+Then it starts the crawler (adopting a crawl already running), checks it every `wait_time` seconds up
+to `max_attempts` times, and runs the job by name, as the seed's `startJobRun.sync` does, and waits for
+it. A failed crawl fails with `GlueCrawlFailedError`, a crawl that outlives the checks with
+`GlueCrawlTimeoutError`, a job run that ends FAILED/TIMEOUT/STOPPED/ERROR/EXPIRED with
+`GlueJobRunFailedError`.
 """,
 ) as dag:
+    deploy = deploy_flow(SCRIPTS_DIR, switch="deploy")
     start_crawler = GlueCrawlerStartOperator(
         task_id="start_crawler",
         crawler_name="{{ params.crawler_name }}",
+        # Runs after a deploy that succeeded or was skipped (deploy=false), never after a failed one.
+        trigger_rule=TriggerRule.NONE_FAILED,
     )
     wait_for_crawler = GlueCrawlerReadySensor(
         task_id="wait_for_crawler",
@@ -73,4 +84,4 @@ ends FAILED/TIMEOUT/STOPPED/ERROR/EXPIRED with `GlueJobRunFailedError`.
         task_id="stop_left_glue_runs",
         jobs={"run_job": "{{ params.job_name }}"},
     )
-    start_crawler >> wait_for_crawler >> run_job >> stop_left_glue_runs.as_teardown()
+    deploy >> start_crawler >> wait_for_crawler >> run_job >> stop_left_glue_runs.as_teardown()

@@ -26,7 +26,7 @@ from airflow.sdk import DAG, Asset, AssetWatcher, Param, task
 from airflow.sdk.exceptions import ParamValidationError
 from airflow.timetables.trigger import CronTriggerTimetable
 
-from airflow_glue_flow.flow_jobs import SCRIPTS, deploy_flow
+from airflow_glue_flow.flow_jobs import deploy_flow, flow_params, prefix_param
 from airflow_glue_flow.hooks.s3_events import DEFAULT_QUEUE_URL
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
@@ -74,55 +74,21 @@ def etl_params() -> dict[str, Param]:
 
 
 def _params() -> dict[str, Param]:
+    shared = flow_params(max_attempts=10)
     return {
-        "bucket": Param("glue-flow-demo", type="string", minLength=3, description="S3 bucket of the flow."),
-        "raw_prefix": Param(
-            "se2/raw/in0/", type="string", pattern=".+/$", description="Where CP932/Shift_JIS files land."
-        ),
-        "input_prefix": Param(
-            "se2/in0/", type="string", pattern=".+/$", description="UTF-8 copies; the crawler's target."
-        ),
-        "archive_prefix": Param(
-            "se2/archive/in0/", type="string", pattern=".+/$", description="Where the originals are archived."
-        ),
-        "output_prefix": Param(
-            "se2/out0/", type="string", pattern=".+/$", description="Parquet output of the job."
-        ),
+        "bucket": shared["bucket"],
+        "raw_prefix": prefix_param("se2/raw/in0/", "Where CP932/Shift_JIS files land."),
+        "input_prefix": shared["input_prefix"],
+        "archive_prefix": prefix_param("se2/archive/in0/", "Where the originals are archived."),
+        "output_prefix": shared["output_prefix"],
         "source_encoding": Param(
             "cp932",
             type="string",
             enum=["cp932", "shift_jis", "euc-jp", "iso2022_jp", "utf-8-sig"],
             description="Encoding of the landed files.",
         ),
-        "database": Param("se2", type="string", minLength=1, description="Catalog database of the crawler."),
-        "crawler_name": Param("se2_in0", type="string", minLength=1, description="Glue crawler name."),
-        "table_prefix": Param(
-            "se2_", type="string", description="Crawler TablePrefix (table = prefix + folder)."
-        ),
-        "job_name": Param("se2_job0", type="string", minLength=1, description="Glue job name."),
-        "job_type": Param(
-            "spark",
-            type="string",
-            enum=list(SCRIPTS),
-            description="spark: the seed's PySpark job (Glue 5.0; a local Glue needs Java and the [spark] "
-            "extra); pythonshell: a pyarrow Python-shell job doing the same.",
-        ),
-        "job_timeout": Param(60, type="integer", minimum=1, description="The job's Timeout in minutes."),
-        "glue_role": Param(
-            "arn:aws:iam::123456789012:role/AWSGlueServiceRole-glue-flow",
-            type="string",
-            minLength=1,
-            description="IAM role the crawler and the job run as.",
-        ),
-        "wait_time": Param(
-            60,
-            type="integer",
-            minimum=0,
-            description="Seconds between checks of the crawler and the job run.",
-        ),
-        "max_attempts": Param(
-            10, type="integer", minimum=1, description="Crawler checks before GlueCrawlTimeoutError."
-        ),
+        # The rest in flow_params' order: database, crawler, table prefix, job, role, checks.
+        **shared,
     }
 
 

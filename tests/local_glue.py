@@ -1,4 +1,9 @@
-"""Fixtures that start the local Glue the way ``docker compose`` does: ``glue-flow local serve``."""
+"""Fixtures that start the local Glue the way ``docker compose`` does: ``glue-flow local serve``, and
+helpers that set resources up in it.
+
+Importable outside a test session (``bench/bench_spark.py`` uses the set-up helpers): it does not import
+``tests.conftest``, whose import sets up the test session's Airflow home and environment.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -15,8 +21,9 @@ import pytest
 
 from airflow_glue_flow.local import LocalGlueProcess
 from airflow_glue_flow.local.settings import ServerOptions
-from tests.conftest import REPO_ROOT
 from tests.fakes import set_aws_connection
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: The seed's 19-row CSV (UTF-8).
 SEED_CSV_PATH = REPO_ROOT / "dags" / "data" / "csvlog.csv"
@@ -194,6 +201,76 @@ def create_python_job(glue: Any, s3: Any, bucket: str, name: str, script: bytes,
         "PythonVersion": "3.9",
     }
     glue.create_job(Name=name, Role="glue-role", Command=command, MaxCapacity=0.0625, **extra)
+
+
+def crawl_csv(
+    glue: Any,
+    s3: Any,
+    bucket: str,
+    *,
+    database: str,
+    crawler: str,
+    body: bytes | None = None,
+    key: str = "se2/in0/csvlog.csv",
+    table_prefix: str = "se2_",
+    timeout: float = 60.0,
+) -> dict[str, Any]:
+    """Land a CSV object, crawl its folder into the catalog (table ``table_prefix`` + folder name, as
+    the seed's ``se2_in0``), and return the crawler once the crawl SUCCEEDED.
+
+    :param glue: a boto3 Glue client.
+    :param s3: a boto3 S3 client.
+    :param bucket: an existing bucket.
+    :param database: the catalog database, created unless it exists.
+    :param crawler: the name of the crawler to create.
+    :param body: the CSV's bytes; the seed's 19 rows by default.
+    :param key: where the CSV lands; the crawler's target is its folder.
+    :param table_prefix: the crawler's TablePrefix.
+    :param timeout: seconds to wait for the crawl.
+    """
+    s3.put_object(Bucket=bucket, Key=key, Body=SEED_CSV_PATH.read_bytes() if body is None else body)
+    try:
+        glue.create_database(DatabaseInput={"Name": database})
+    except glue.exceptions.AlreadyExistsException:
+        pass
+    glue.create_crawler(
+        Name=crawler,
+        Role="arn:aws:iam::123456789012:role/glue",
+        DatabaseName=database,
+        TablePrefix=table_prefix,
+        Targets={"S3Targets": [{"Path": f"s3://{bucket}/{key.rsplit('/', 1)[0]}/"}]},
+    )
+    glue.start_crawler(Name=crawler)
+    crawled = wait_for_crawl(glue, crawler, timeout)
+    assert crawled["LastCrawl"]["Status"] == "SUCCEEDED", crawled["LastCrawl"]
+    return crawled
+
+
+def create_spark_job(
+    glue: Any, s3: Any, bucket: str, name: str, script: bytes, *, key: str = "", **default_arguments: str
+) -> None:
+    """Upload a script to ``s3://bucket/<key>`` (``scripts/<name>.py`` by default) and create a Glue 5.0
+    Spark (``glueetl``) job running it on two G.1X workers.
+
+    :param glue: a boto3 Glue client.
+    :param s3: a boto3 S3 client.
+    :param bucket: the bucket for the script.
+    :param name: the job name.
+    :param script: the script's bytes.
+    :param key: the script's key.
+    :param default_arguments: the job's DefaultArguments (``**{"--TempDir": "s3://..."}``).
+    """
+    key = key or f"scripts/{name}.py"
+    s3.put_object(Bucket=bucket, Key=key, Body=script)
+    glue.create_job(
+        Name=name,
+        Role="arn:aws:iam::123456789012:role/glue",
+        Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/{key}", "PythonVersion": "3"},
+        GlueVersion="5.0",
+        WorkerType="G.1X",
+        NumberOfWorkers=2,
+        DefaultArguments=default_arguments,
+    )
 
 
 def process_gone(pid: int) -> bool:

@@ -67,3 +67,14 @@ def test_errors_keep_identity_equality_and_hashing_and_expose_their_fields():
     assert (first.job_name, first.run_id, first.state) == ("j", "jr_1", "FAILED")
     with pytest.raises(TypeError):
         exceptions.GlueJobRunFailedError("j")  # the fields without a default are required
+
+
+def test_a_subclass_without_fields_keeps_the_constructor_it_inherits():
+    class Plain(GlueFlowError):
+        pass
+
+    class Narrower(exceptions.GlueJobNotFoundError):
+        pass
+
+    assert str(Plain("as given")) == "as given"
+    assert str(Narrower("j")) == "Glue job 'j' does not exist: EntityNotFoundException"

@@ -1,8 +1,9 @@
 """The glue_crawler_job_chain DAG, loaded from its file and run with dag.test() against scripted Glue.
 
-Start crawler -> wait for the crawl -> run the job: success, each crawl failure, the crawl timeout after
-``max_attempts`` checks and each failed end of the job run, waiting in the worker; success and one of
-each kind of failure waiting in the triggerer.
+Start crawler -> wait for the crawl -> run the job, on an existing crawler and job (``deploy=false``,
+as the seed runs them): success, each crawl failure, the crawl timeout after ``max_attempts`` checks and
+each failed end of the job run, waiting in the worker; success and one of each kind of failure waiting
+in the triggerer. What the DAG deploys is run on the local Glue in test_glue_crawler_job_chain_deploy.py.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from tests.hooks.test_job import JOB, FakeGlue, patch_glue
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_crawler_job_chain.py"
 DAG_ID = "glue_crawler_job_chain"
-TASKS = ("start_crawler", "wait_for_crawler", "run_job", "stop_left_glue_runs")
+TASKS = ("job_definition", "deploy", "start_crawler", "wait_for_crawler", "run_job", "stop_left_glue_runs")
+#: With deploy=false nothing is deployed: both deploy tasks are skipped, the chain runs.
+NOT_DEPLOYED = {"job_definition": "skipped", "deploy": "skipped"}
 MODES = pytest.mark.parametrize("deferrable", [False, True], ids=["sync", "deferrable"])
 JOB_ERROR = "ZeroDivisionError: division by zero"
 
@@ -85,7 +88,7 @@ def crawl(final_status: str | None, checks_before: int = 1) -> ScriptedGlue:
 
 def run_chain(run_dag, deferrable: bool, crawls: ScriptedGlue, job: FakeGlue, max_attempts: int = 3):
     dag = load_dag(deferrable)
-    conf = {"crawler_name": CRAWLER, "job_name": JOB, "wait_time": 0, "max_attempts": max_attempts}
+    conf = {"deploy": False, "crawler_name": CRAWLER, "job_name": JOB, "wait_time": 0, "max_attempts": max_attempts}
     # The teardown that stops left-behind runs reads GetJobRuns, which the scripted Glue does not
     # answer; it is run for real in tests/operators/test_job_cleanup.py and the deployment test.
     teardown = mock.patch.object(GlueJobRunCleanupOperator, "execute", return_value={})
@@ -107,7 +110,7 @@ def test_crawl_succeeded_then_job_succeeded(run_dag, task_errors, deferrable):
     crawls, job = crawl("SUCCEEDED"), FakeGlue(states=["STARTING", "RUNNING", "SUCCEEDED"])
     dag_run = run_chain(run_dag, deferrable, crawls, job)
 
-    assert task_states(dag_run) == dict.fromkeys(TASKS, "success")
+    assert task_states(dag_run) == {**dict.fromkeys(TASKS, "success"), **NOT_DEPLOYED}
     assert str(dag_run.state) == "success"
     assert task_errors == {}
 
@@ -128,7 +131,8 @@ def test_crawl_succeeded_then_job_succeeded(run_dag, task_errors, deferrable):
 
     assert crawls.calls == ["StartCrawler"] + ["GetCrawler"] * 3 + ["GetCrawlerMetrics"]
     [start] = job.calls_to("StartJobRun")
-    # The job starts once, tagged with its task instance so that a retry reattaches instead of restarting.
+    # The job starts once, by name only, as the seed's startJobRun.sync: its own DefaultArguments apply.
+    # The one argument tags the run with its task instance so that a retry reattaches instead of restarting.
     assert start == {
         "JobName": JOB,
         "Arguments": {RUN_TAG_ARGUMENT: f"{DAG_ID}/{dag_run.run_id}/run_job"},
@@ -146,6 +150,7 @@ def test_failed_crawl_fails_the_wait_and_never_starts_the_job(run_dag, task_erro
     dag_run = run_chain(run_dag, deferrable, crawls, job)
 
     assert task_states(dag_run) == {
+        **NOT_DEPLOYED,
         "start_crawler": "success",
         "wait_for_crawler": "failed",
         "run_job": "upstream_failed",
@@ -174,6 +179,7 @@ def test_crawl_still_running_after_max_attempts_checks_times_out(run_dag, task_e
     dag_run = run_chain(run_dag, deferrable, crawls, job, max_attempts=max_attempts)
 
     assert task_states(dag_run) == {
+        **NOT_DEPLOYED,
         "start_crawler": "success",
         "wait_for_crawler": "failed",
         "run_job": "upstream_failed",
@@ -201,6 +207,7 @@ def test_failed_job_run_fails_the_last_task_with_aws_message(run_dag, task_error
     dag_run = run_chain(run_dag, deferrable, crawls, job)
 
     assert task_states(dag_run) == {
+        **NOT_DEPLOYED,
         "start_crawler": "success",
         "wait_for_crawler": "success",
         "run_job": "failed",

@@ -17,7 +17,15 @@ import pytest
 
 from airflow_glue_flow.encoding.bundle import package_zip
 from tests.conftest import REPO_ROOT
-from tests.local_glue import SEED_CSV_PATH, create_python_job, log_messages, wait_for_run
+from tests.local_glue import (
+    SEED_CSV_PATH,
+    crawl_csv,
+    create_python_job,
+    create_spark_job,
+    log_messages,
+    require_spark,
+    wait_for_run,
+)
 
 SCRIPTS = sorted((REPO_ROOT / "dags" / "scripts").glob("*.py"))
 #: The Glue Workflow seed (the flow this project reproduces), stored verbatim.
@@ -114,18 +122,6 @@ AUS_ROW = {"deviceid": "iphone", "uuid": 11114, "appid": 7, "country": "AUS"} | 
 }
 
 
-def _create_spark_job(glue: Any, bucket: str, name: str) -> None:
-    """The Spark job as the DAGs deploy it (Glue 5.0 glueetl), its script at s3://bucket/scripts/name.py."""
-    glue.create_job(
-        Name=name,
-        Role="r",
-        GlueVersion="5.0",
-        WorkerType="G.1X",
-        NumberOfWorkers=2,
-        Command={"Name": "glueetl", "ScriptLocation": f"s3://{bucket}/scripts/{name}.py"},
-    )
-
-
 def _parquet_rows(s3: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
     import pyarrow.parquet as pq
 
@@ -139,23 +135,9 @@ def _parquet_rows(s3: Any, bucket: str, prefix: str) -> list[dict[str, Any]]:
 
 def prove_csv_to_parquet_spark(glue: Any, s3: Any, logs: Any, bucket: str, name: str, script: bytes) -> None:
     """The DAGs' Spark job (the seed's se2_job0 with arguments): Glue 5.0 glueetl, after a crawl."""
-
-    from tests.local_glue import require_spark, wait_for_crawl
-
     require_spark()
-    s3.put_object(Bucket=bucket, Key="se2/in0/csvlog.csv", Body=SEED_CSV_PATH.read_bytes())
-    s3.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script)
-    glue.create_database(DatabaseInput={"Name": name})
-    glue.create_crawler(
-        Name=name,
-        Role="r",
-        DatabaseName=name,
-        TablePrefix="se2_",
-        Targets={"S3Targets": [{"Path": f"s3://{bucket}/se2/in0/"}]},
-    )
-    glue.start_crawler(Name=name)
-    assert wait_for_crawl(glue, name)["LastCrawl"]["Status"] == "SUCCEEDED"
-    _create_spark_job(glue, bucket, name)
+    crawl_csv(glue, s3, bucket, database=name, crawler=name)
+    create_spark_job(glue, s3, bucket, name, script)
 
     run = _run(
         glue,
@@ -175,16 +157,13 @@ def prove_csv_to_parquet_spark(glue: Any, s3: Any, logs: Any, bucket: str, name:
 @pytest.mark.timeout(RUN_TIMEOUT + 60)
 def test_spark_job_with_input_keys_reads_only_those_objects(glue_client, s3_client, bucket, unique):
     """glue_etl_event_flow's load: --INPUT_KEYS names the objects to read instead of the crawled table."""
-    from tests.local_glue import require_spark
-
     require_spark()
     name = unique("job")
     named = "se2/in0/landed 日本 one.csv"
     for key in (named, "se2/in0/not named.csv"):
         s3_client.put_object(Bucket=bucket, Key=key, Body=SEED_CSV_PATH.read_bytes())
     script = REPO_ROOT / "dags" / "scripts" / "csv_to_parquet_spark.py"
-    s3_client.put_object(Bucket=bucket, Key=f"scripts/{name}.py", Body=script.read_bytes())
-    _create_spark_job(glue_client, bucket, name)
+    create_spark_job(glue_client, s3_client, bucket, name, script.read_bytes())
 
     run = _run(
         glue_client,

@@ -13,9 +13,10 @@ from tests.conftest import REPO_ROOT
 from tests.local_glue import (
     SEED_COLUMNS,
     SEED_CSV_PATH,
+    crawl_csv,
+    create_spark_job,
     log_messages,
     require_spark,
-    wait_for_crawl,
     wait_for_run,
 )
 
@@ -27,18 +28,6 @@ SEED_SCRIPT = REPO_ROOT / "tests" / "local" / "data" / "se2_job0.py"
 SPARK_RUN_SECONDS = 600.0
 
 
-def _spark_job(glue: Any, name: str, script: str, **arguments: str) -> None:
-    glue.create_job(
-        Name=name,
-        Role="arn:aws:iam::123456789012:role/glue",
-        Command={"Name": "glueetl", "ScriptLocation": script, "PythonVersion": "3"},
-        GlueVersion="5.0",
-        WorkerType="G.1X",
-        NumberOfWorkers=2,
-        DefaultArguments=arguments,
-    )
-
-
 @pytest.fixture
 def spark() -> None:
     require_spark()
@@ -48,22 +37,16 @@ def test_seed_script_runs_unchanged_after_a_crawl(spark, glue_client, s3_client,
     # The seed's fixed names: bucket test-glue00, database se2, crawler/table se2_in0, job se2_job0.
     s3_client.create_bucket(Bucket="test-glue00")
     s3_client.put_object(Bucket="test-glue00", Key="se2/in0/", Body=b"")
-    s3_client.put_object(Bucket="test-glue00", Key="se2/in0/cvlog.csv", Body=SEED_CSV_PATH.read_bytes())
-    s3_client.put_object(Bucket="test-glue00", Key="se2/script/se2_job0.py", Body=SEED_SCRIPT.read_bytes())
-    glue_client.create_database(DatabaseInput={"Name": "se2"})
-    glue_client.create_crawler(
-        Name="se2_in0",
-        Role="r",
-        DatabaseName="se2",
-        TablePrefix="se2_",
-        Targets={"S3Targets": [{"Path": "s3://test-glue00/se2/in0"}]},
+    crawl_csv(
+        glue_client, s3_client, "test-glue00", database="se2", crawler="se2_in0", key="se2/in0/cvlog.csv"
     )
-    glue_client.start_crawler(Name="se2_in0")
-    assert wait_for_crawl(glue_client, "se2_in0")["LastCrawl"]["Status"] == "SUCCEEDED"
-    _spark_job(
+    create_spark_job(
         glue_client,
+        s3_client,
+        "test-glue00",
         "se2_job0",
-        "s3://test-glue00/se2/script/se2_job0.py",
+        SEED_SCRIPT.read_bytes(),
+        key="se2/script/se2_job0.py",
         **{"--TempDir": "s3://test-glue00/se2/tmp"},
     )
 
@@ -133,12 +116,13 @@ def test_bookmarks_read_only_new_files_until_reset(
 ) -> None:
     # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html
     job = unique("bookmarked")
-    s3_client.put_object(Bucket=bucket, Key="job.py", Body=BOOKMARK_SCRIPT)
     s3_client.put_object(Bucket=bucket, Key="in/a.csv", Body=b"id\n1\n2\n")
-    _spark_job(
+    create_spark_job(
         glue_client,
+        s3_client,
+        bucket,
         job,
-        f"s3://{bucket}/job.py",
+        BOOKMARK_SCRIPT,
         **{"--job-bookmark-option": "job-bookmark-enable", "--SOURCE": f"s3://{bucket}/in/"},
     )
     with pytest.raises(glue_client.exceptions.EntityNotFoundException):
@@ -178,8 +162,7 @@ def test_an_unimplemented_api_fails_the_run_with_its_name_and_the_traceback_reac
     from airflow_glue_flow.hooks.job import GlueJobFlowHook
 
     job = unique("unsupported")
-    s3_client.put_object(Bucket=bucket, Key="job.py", Body=UNSUPPORTED_SCRIPT)
-    _spark_job(glue_client, job, f"s3://{bucket}/job.py")
+    create_spark_job(glue_client, s3_client, bucket, job, UNSUPPORTED_SCRIPT)
     run_id = glue_client.start_job_run(JobName=job)["JobRunId"]
     run = wait_for_run(glue_client, job, run_id, SPARK_RUN_SECONDS)
 
@@ -221,8 +204,7 @@ def test_without_java_or_pyspark_a_spark_run_fails_saying_what_to_install(
     with LocalGlueProcess.start(state_dir=tmp_path / "glue") as glue:
         s3, client = glue.client("s3"), glue.client("glue")
         s3.create_bucket(Bucket="scripts")
-        s3.put_object(Bucket="scripts", Key="job.py", Body=b"print('never runs')\n")
-        _spark_job(client, "no_runtime", "s3://scripts/job.py")
+        create_spark_job(client, s3, "scripts", "no_runtime", b"print('never runs')\n")
         run = wait_for_run(client, "no_runtime", client.start_job_run(JobName="no_runtime")["JobRunId"])
         assert not log_messages(glue.client("logs"), "/aws-glue/jobs/output", run["Id"])
     assert run["JobRunState"] == "FAILED"
@@ -244,22 +226,10 @@ def test_enable_glue_datacatalog_makes_catalog_tables_visible_to_spark_sql(
 ) -> None:
     # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html
     crawler, job = unique("sqlcrawl"), unique("sql")
-    s3_client.put_object(Bucket=bucket, Key="se2/in0/cvlog.csv", Body=SEED_CSV_PATH.read_bytes())
-    s3_client.put_object(Bucket=bucket, Key="job.py", Body=CATALOG_SQL_SCRIPT)
-    try:
-        glue_client.create_database(DatabaseInput={"Name": "sqldb"})
-    except glue_client.exceptions.AlreadyExistsException:
-        pass
-    glue_client.create_crawler(
-        Name=crawler,
-        Role="r",
-        DatabaseName="sqldb",
-        TablePrefix="se2_",
-        Targets={"S3Targets": [{"Path": f"s3://{bucket}/se2/in0"}]},
+    crawl_csv(glue_client, s3_client, bucket, database="sqldb", crawler=crawler, key="se2/in0/cvlog.csv")
+    create_spark_job(
+        glue_client, s3_client, bucket, job, CATALOG_SQL_SCRIPT, **{"--enable-glue-datacatalog": "true"}
     )
-    glue_client.start_crawler(Name=crawler)
-    assert wait_for_crawl(glue_client, crawler)["LastCrawl"]["Status"] == "SUCCEEDED"
-    _spark_job(glue_client, job, f"s3://{bucket}/job.py", **{"--enable-glue-datacatalog": "true"})
 
     run = wait_for_run(
         glue_client, job, glue_client.start_job_run(JobName=job)["JobRunId"], SPARK_RUN_SECONDS
