@@ -146,6 +146,48 @@ def test_bookmarks_read_only_new_files_until_reset(
     assert _rows_printed(logs_client, third) == 5
 
 
+EMPTY_RERUN_SCRIPT = BOOKMARK_SCRIPT.replace(
+    b'print("ROWS", frame.count())',
+    b'glue_context.write_dynamic_frame.from_options(frame, "s3", {"path": args["SOURCE"] + "../out/"}, "parquet")',
+)
+
+
+def test_a_bookmarked_rerun_without_new_files_succeeds_and_writes_nothing(
+    spark, glue_client, s3_client, bucket, unique
+) -> None:
+    # With job bookmarks a run processes only data added since the last run
+    # (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html): with none, the frame has no
+    # fields and the sink writes nothing. Spark's own Parquet writer refused it, so the run ended FAILED.
+    job = unique("rerun")
+    s3_client.put_object(Bucket=bucket, Key="in/a.csv", Body=b"id\n1\n2\n")
+    create_spark_job(
+        glue_client,
+        s3_client,
+        bucket,
+        job,
+        EMPTY_RERUN_SCRIPT,
+        **{"--job-bookmark-option": "job-bookmark-enable", "--SOURCE": f"s3://{bucket}/in/"},
+    )
+
+    def output() -> list[str]:
+        listed = s3_client.list_objects_v2(Bucket=bucket, Prefix="out/").get("Contents", [])
+        return sorted(o["Key"] for o in listed)
+
+    def run() -> dict[str, Any]:
+        return wait_for_run(
+            glue_client, job, glue_client.start_job_run(JobName=job)["JobRunId"], SPARK_RUN_SECONDS
+        )
+
+    first = run()
+    written = output()
+    rerun = run()
+
+    assert (first["JobRunState"], rerun["JobRunState"]) == ("SUCCEEDED", "SUCCEEDED"), rerun.get(
+        "ErrorMessage"
+    )
+    assert written and output() == written
+
+
 UNSUPPORTED_SCRIPT = b"""
 from awsglue.context import GlueContext
 from pyspark.context import SparkContext

@@ -185,3 +185,19 @@ def test_print_schema_prints_the_schema_tree(glue_context: Any, capsys: Any) -> 
         "|-- id: long",
         "|-- name: string",
     ]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "orc", "csv", "json"])
+def test_a_frame_without_fields_writes_nothing(glue_context: Any, tmp_path: Any, fmt: str) -> None:
+    # A bookmarked read with no new file gives a frame without fields; the run goes on, nothing is
+    # written (a job bookmark run processes only new data:
+    # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html). Spark's own writers
+    # refuse it ("Datasource does not support writing empty or nested empty schemas").
+    from awsglue import _s3io  # type: ignore[import-not-found]
+    from pyspark.sql.types import StructType
+
+    empty = glue_context.spark_session.createDataFrame([], StructType([]))
+
+    _s3io.write(empty, str(tmp_path / "out"), fmt)
+
+    assert not (tmp_path / "out").exists()

@@ -155,6 +155,10 @@ def write(
     :param format_options: Glue's format options.
     :param partition_keys: columns that become ``key=value`` folders.
     """
+    if not df.columns:
+        # A frame without fields holds no records (a bookmarked read with no new file gives one): Glue's
+        # sink writes nothing and the run goes on, where Spark's file writers refuse an empty schema.
+        return
     options = format_options or {}
     writer = df.write.mode("append").format(fmt)
     if fmt == "csv":
