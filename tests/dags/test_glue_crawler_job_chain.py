@@ -85,9 +85,22 @@ def crawl(final_status: str | None, checks_before: int = 1) -> ScriptedGlue:
     return ScriptedGlue(replies)
 
 
-def run_chain(run_dag, deferrable: bool, crawls: ScriptedGlue, job: FakeGlue, max_attempts: int = 3):
+def run_chain(
+    run_dag,
+    deferrable: bool,
+    crawls: ScriptedGlue,
+    job: FakeGlue,
+    max_attempts: int = 3,
+    deploy: bool = False,
+):
     dag = load_dag(deferrable)
-    conf = {"deploy": False, "crawler_name": CRAWLER, "job_name": JOB, "wait_time": 0, "max_attempts": max_attempts}
+    conf = {
+        "deploy": deploy,
+        "crawler_name": CRAWLER,
+        "job_name": JOB,
+        "wait_time": 0,
+        "max_attempts": max_attempts,
+    }
     # The teardown that stops left-behind runs reads GetJobRuns, which the scripted Glue does not
     # answer; it is run for real in tests/operators/test_job_cleanup.py and the deployment test.
     teardown = mock.patch.object(GlueJobRunCleanupOperator, "execute", return_value={})
@@ -224,3 +237,30 @@ def test_failed_job_run_fails_the_last_task_with_aws_message(run_dag, task_error
     assert len(job.calls_to("StartJobRun")) == 1
     # A run that ended has nothing left to stop.
     assert job.calls_to("BatchStopJobRun") == []
+
+
+def test_a_failed_deploy_never_starts_the_crawler(run_dag, task_errors):
+    # start_crawler runs after a deploy that succeeded or was skipped (deploy=false), not after a failed one.
+    from botocore.exceptions import ClientError
+
+    from airflow_glue_flow.operators.deploy import GlueDeployOperator
+
+    denied = ClientError(
+        {"Error": {"Code": "AccessDeniedException", "Message": "not authorized to perform glue:CreateJob"}},
+        "CreateJob",
+    )
+    crawls, job = crawl("SUCCEEDED"), FakeGlue()
+    with mock.patch.object(GlueDeployOperator, "execute", side_effect=denied):
+        dag_run = run_chain(run_dag, False, crawls, job, deploy=True)
+
+    assert task_states(dag_run) == {
+        "job_definition": "success",
+        "deploy": "failed",
+        "start_crawler": "upstream_failed",
+        "wait_for_crawler": "upstream_failed",
+        "run_job": "upstream_failed",
+        "stop_left_glue_runs": "success",
+    }
+    assert str(dag_run.state) == "failed"
+    assert task_errors["deploy"] is denied
+    assert crawls.calls == [] and job.calls == []

@@ -156,32 +156,47 @@ def prove_csv_to_parquet_spark(glue: Any, s3: Any, logs: Any, bucket: str, name:
 @pytest.mark.slow
 @pytest.mark.timeout(RUN_TIMEOUT + 60)
 def test_spark_job_with_input_keys_reads_only_those_objects(glue_client, s3_client, bucket, unique):
-    """glue_etl_event_flow's load: --INPUT_KEYS names the objects to read instead of the crawled table."""
+    """glue_etl_event_flow's load: --INPUT_KEYS names the objects to read instead of the crawled table,
+    with the job defined as the DAGs deploy it (job bookmarks on): each run reads the keys it is given."""
+    from airflow_glue_flow.flow_jobs import csv_to_parquet_job
+
     require_spark()
     name = unique("job")
-    named = "se2/in0/landed 日本 one.csv"
-    for key in (named, "se2/in0/not named.csv"):
-        s3_client.put_object(Bucket=bucket, Key=key, Body=SEED_CSV_PATH.read_bytes())
+    first, second = "se2/in0/landed 日本 one.csv", "se2/in0/landed two.csv"
+    s3_client.put_object(Bucket=bucket, Key="se2/in0/never named.csv", Body=SEED_CSV_PATH.read_bytes())
     script = REPO_ROOT / "dags" / "scripts" / "csv_to_parquet_spark.py"
-    create_spark_job(glue_client, s3_client, bucket, name, script.read_bytes())
-
-    run = _run(
-        glue_client,
-        name,
-        {
-            # The table is not read when --INPUT_KEYS is given (it need not exist).
-            "--DATABASE": "not_read",
-            "--TABLE_NAME": "not_read",
-            "--INPUT_PATH": f"s3://{bucket}/se2/in0/",
-            "--INPUT_KEYS": json.dumps([named, named]),
-            "--OUTPUT_PATH": f"s3://{bucket}/se2/out0/",
-        },
+    s3_client.put_object(Bucket=bucket, Key=f"scripts/{script.name}", Body=script.read_bytes())
+    # The table is not read when --INPUT_KEYS is given (it need not exist).
+    definition = csv_to_parquet_job(
+        "spark",
+        name=name,
+        role="r",
+        script_prefix=f"s3://{bucket}/scripts/",
+        database="db",
+        table="t",
+        input_path=f"s3://{bucket}/se2/in0/",
+        output_path=f"s3://{bucket}/se2/out/",
     )
+    glue_client.create_job(**definition)
 
-    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
-    rows = _parquet_rows(s3_client, bucket, "se2/out0/")
-    assert len(rows) == 19
-    assert AUS_ROW in rows
+    for run_number, key in enumerate((first, second)):
+        # As in the flow, the second object is converted (written) after the first run.
+        s3_client.put_object(Bucket=bucket, Key=key, Body=SEED_CSV_PATH.read_bytes())
+        output = f"se2/out{run_number}/"
+        run = _run(
+            glue_client,
+            name,
+            {
+                "--INPUT_PATH": f"s3://{bucket}/se2/in0/",
+                "--INPUT_KEYS": json.dumps([key, key]),
+                "--OUTPUT_PATH": f"s3://{bucket}/{output}",
+            },
+        )
+
+        assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+        rows = _parquet_rows(s3_client, bucket, output)
+        assert len(rows) == 19, key
+        assert AUS_ROW in rows
 
 
 #: How each shipped script is deployed, run and checked; a new script needs its entry here.
