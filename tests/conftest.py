@@ -9,9 +9,13 @@ import signal
 import tempfile
 from pathlib import Path
 
+from tests.owner_watch import owner_watch
+
 # Airflow reads its configuration at import time, so the isolated home must exist before any import.
 _HOME = Path(tempfile.mkdtemp(prefix="glue-flow-airflow-home-"))
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+# Also when the run is killed outright (SIGKILL), which skips atexit.
+owner_watch().remove_tree(_HOME)
 # A run stopped with SIGTERM (a CI timeout, a supervisor) ends as Ctrl-C does: fixtures tear down (local
 # Glue servers stop and remove their folders) and the home above goes at exit. By default SIGTERM ends
 # the process at once and leaves all of them behind.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -18,6 +20,7 @@ class AirflowApi:
     """
 
     def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
         # docker-compose.yaml makes every user an admin, so GET /auth/token issues a token without a
         # password; with users and passwords it would be POST /auth/token {"username", "password"}.
         response = httpx.get(f"{base_url}/auth/token", timeout=30)
@@ -72,6 +75,16 @@ class AirflowApi:
             str(part.get("event", part)) if isinstance(part, dict) else str(part) for part in content
         )
 
+    def run_report(self, dag_id: str, run_id: str, lines: int = 40) -> str:
+        """Task states of a run and the log tail of each failed or retried task, for assertion messages."""
+        report = [f"{dag_id} run {run_id}: {self.task_states(dag_id, run_id)}"]
+        for task_id, ti in self.task_instances(dag_id, run_id).items():
+            if ti["state"] in ("failed", "up_for_retry", "upstream_failed") or ti["try_number"] > 1:
+                for try_number in range(1, ti["try_number"] + 1):
+                    log = self.task_log(dag_id, run_id, task_id, try_number).splitlines()[-lines:]
+                    report.append(f"--- {task_id} try {try_number} ---\n" + "\n".join(log))
+        return "\n".join(report)
+
     def wait_run(
         self,
         dag_id: str,
@@ -92,3 +105,38 @@ class AirflowApi:
                 f"{dag_id} run {run_id} still {state} after {timeout} s: {self.task_states(dag_id, run_id)}"
             )
             time.sleep(interval)
+
+
+class RunWatch:
+    """Wait for a DAG run in a thread, noting every state each of its tasks was seen in, so that a test
+    can check a run that went on while other tests ran.
+
+    :param api: the API of the deployment; the thread uses a client of its own.
+    :param timeout: seconds from now until the run must have finished.
+    """
+
+    def __init__(self, api: AirflowApi, dag_id: str, run_id: str, timeout: float) -> None:
+        self.seen: defaultdict[str, set[str | None]] = defaultdict(set)
+        self._outcome: str | BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._wait, args=(AirflowApi(api.base_url), dag_id, run_id, timeout), daemon=True
+        )
+        self._thread.start()
+
+    def _wait(self, api: AirflowApi, dag_id: str, run_id: str, timeout: float) -> None:
+        def note(states: dict[str, str | None]) -> None:
+            for task_id, state in states.items():
+                self.seen[task_id].add(state)
+
+        try:
+            self._outcome = api.wait_run(dag_id, run_id, timeout=timeout, on_poll=note)
+        except BaseException as error:  # handed to the test by state()
+            self._outcome = error
+
+    def state(self) -> str:
+        """The run's final state, once it has finished; the wait's error if it did not."""
+        self._thread.join()
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
+        assert self._outcome is not None
+        return self._outcome

@@ -19,6 +19,7 @@ from airflow_glue_flow.local.clients import local_client
 from tests.deployment.api import AirflowApi
 from tests.deployment.postgres import throwaway_cluster
 from tests.deployment.services import BIN, SERVERS, ComposeProcesses, wait_for
+from tests.owner_watch import owner_watch
 
 #: DAGs of the tests themselves, deployed beside the mounted dags/ folder.
 TEST_DAGS = tuple(sorted((Path(__file__).parent / "dags").glob("*.py")))
@@ -69,6 +70,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = rest[:at] + last + rest[at:]
 
 
+#: Fixtures whose names start so start DAG runs (see runs_started_together).
+STARTER_PREFIX = "started_"
+
+
+@pytest.fixture(scope="module")
+def runs_started_together(request: pytest.FixtureRequest) -> None:
+    """Start the DAG runs of all the module's selected tests (their ``started_*`` fixtures, in the order
+    the tests ask for them) when the first of those tests begins: the runs go on side by side while the
+    tests check them one after another, so they take about as long as the longest, not the sum."""
+    wanted: dict[str, None] = {}
+    for item in request.session.items:
+        if getattr(item, "module", None) is request.module:
+            wanted.update(dict.fromkeys(n for n in item.fixturenames if n.startswith(STARTER_PREFIX)))
+    for name in wanted:
+        request.getfixturevalue(name)
+
+
 @pytest.fixture(scope="package")
 def deployment() -> Iterator[Deployment]:
     """Postgres, the local Glue, airflow-init, then the four Airflow servers, each healthy by its
@@ -76,6 +94,8 @@ def deployment() -> Iterator[Deployment]:
     # Not under pytest's tmp_path: that folder is private to the user, and Postgres may run as another.
     base = Path(tempfile.mkdtemp(prefix="glue-flow-deployment-"))
     base.chmod(0o755)
+    removal = owner_watch().remove_tree(base)  # if this test run is killed outright
+    print(f"deployment in {base}", flush=True)
     try:
         (base / "postgres").mkdir()
         with throwaway_cluster(base / "postgres") as sql_alchemy_conn:
@@ -88,6 +108,7 @@ def deployment() -> Iterator[Deployment]:
                 processes.stop()
     finally:
         shutil.rmtree(base, ignore_errors=True)
+        owner_watch().cancel(removal)
 
 
 def _start(processes: ComposeProcesses) -> Deployment:

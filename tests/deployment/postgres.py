@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.owner_watch import owner_watch
+
 #: The major version the deployment test runs (Debian 12's package, as named in scripts/dev.py).
 PG_MAJOR = "15"
 #: Database and superuser the Airflow services use, as in docker-compose.yaml's postgres service.
@@ -52,9 +54,14 @@ def throwaway_cluster(base: Path) -> Iterator[str]:
     pg("initdb", "-D", str(data), "-U", DB_USER, "--auth=trust", "-E", "UTF8", "--no-sync")
     # No TCP listener at all: the socket lives in the temp dir, so parallel runs cannot collide.
     options = f"-c listen_addresses='' -k {socket_dir} -c fsync=off"
+    # Registered first: a test run killed outright, even while the server starts, leaves none behind.
+    stop_if_killed = owner_watch().run(
+        [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], user=user
+    )
     pg("pg_ctl", "-D", str(data), "-l", str(base / "postgres.log"), "-o", options, "-w", "start")
     try:
         pg("createdb", "-h", str(socket_dir), "-U", DB_USER, DB_NAME)
         yield f"postgresql+psycopg2://{DB_USER}@/{DB_NAME}?host={socket_dir}"
     finally:
         pg("pg_ctl", "-D", str(data), "-m", "immediate", "-w", "stop")
+        owner_watch().cancel(stop_if_killed)

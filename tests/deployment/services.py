@@ -1,7 +1,7 @@
 """Run docker-compose.yaml's services without Docker: the same commands, environment and healthchecks.
 
-Only what a container would give differently is replaced: service host names become loopback
-addresses (the API server, the scheduler's health server and the local Glue get free ports), the
+Only what a container would give differently is replaced: service host names become loopback addresses
+(the API server, the scheduler's health server, the log servers and the local Glue get free ports), the
 container paths under ``/opt/airflow`` become folders of one temp dir, and Postgres is a throwaway
 cluster. The named volume of the job environments, which outlives ``docker compose down``, is this
 machine's job-environment folder (built by earlier runs, as the volume is by an earlier ``up``). Every
@@ -27,6 +27,7 @@ import yaml
 
 from airflow_glue_flow.local.job_env import env_root
 from tests.conftest import REPO_ROOT
+from tests.owner_watch import owner_watch
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yaml").read_text())
 CONTAINER_HOME = "/opt/airflow"
@@ -79,8 +80,12 @@ class ComposeProcesses:
         self.sql_alchemy_conn = sql_alchemy_conn
         self.api_port = free_port()
         self.scheduler_health_port = free_port()
+        # The scheduler's and the triggerer's log servers, which the API server asks for the logs of running
+        # and deferred tasks: with the default ports, another deployment on this machine would answer.
+        self.log_server_ports = {"worker": free_port(), "trigger": free_port()}
         self.glue_url = ""
         self.processes: dict[str, subprocess.Popen] = {}
+        self._group_kills: dict[str, int] = {}
         self.logs.mkdir(parents=True)
         self.home.mkdir()
         self._mount_volumes()
@@ -134,6 +139,8 @@ class ComposeProcesses:
             AIRFLOW__API__HOST="127.0.0.1",
             AIRFLOW__API__PORT=str(self.api_port),
             AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT=str(self.scheduler_health_port),
+            AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(self.log_server_ports["worker"]),
+            AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT=str(self.log_server_ports["trigger"]),
         )
         return env
 
@@ -158,6 +165,8 @@ class ComposeProcesses:
             start_new_session=True,
         )
         self.processes[service] = process
+        # Its own session, so its process group can be ended if this test run is killed outright.
+        self._group_kills[service] = owner_watch().kill_group(process.pid)
         return process
 
     def start_local_glue(self) -> str:
@@ -216,13 +225,14 @@ class ComposeProcesses:
         for process in reversed(list(self.processes.values())):
             _signal_group(process, signal.SIGTERM)
         deadline = time.monotonic() + 30
-        for process in self.processes.values():
+        for service, process in self.processes.items():
             try:
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 pass
             # Children (task supervisors, gunicorn/uvicorn workers) share the group: end them too.
             _signal_group(process, signal.SIGKILL)
+            owner_watch().cancel(self._group_kills.pop(service))
             if process.stdout:
                 process.stdout.close()
 

@@ -2,7 +2,8 @@
 
 One deployment serves every module of this folder (see conftest.py); each test uses its own bucket,
 crawler and job names. Glue runs are read back from the local Glue with boto3, as a user would check
-them in AWS.
+them in AWS. The tests that act on runs (marking tasks failed, pausing the triggerer) go first; then the
+runs that the other tests only check (the ``started_*`` fixtures) start together and go on side by side.
 """
 
 from __future__ import annotations
@@ -11,27 +12,23 @@ import configparser
 import os
 import signal
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT
 from airflow_glue_flow.sample import sample_text
+from tests.deployment.api import RunWatch
 from tests.deployment.services import wait_for
 from tests.local_glue import SEED_CSV_PATH, SLEEPING_SCRIPT
 
 pytestmark = pytest.mark.slow
 
 ETL = "glue_etl_flow"
+FAST = "glue_fast_job_runs"
 RAW = "se2/raw/in0/"
-#: Not run: glue_etl_flow runs one run at a time (max_active_runs=1) and one run took 100-170 s in this
-#: deployment on the shared 2-core machine (load average about 20), so ten in a row need 15-25 minutes,
-#: beyond the deployment test's budget. What keeps a job task out of the scheduler race is checked by
-#: test_main_flow_succeeds_with_its_job_waiting_deferred: the task ends in the triggerer, never resumed.
-TEN_RUNS_OVER_BUDGET = pytest.mark.skip(
-    reason="ten glue_etl_flow runs in a row take 15-25 min here (max_active_runs=1, 100-170 s per run), "
-    "beyond the deployment test's budget (issue 9 item 11)"
-)
 #: Checks of the crawler and the job every few seconds: short runs, yet far from the stale
 #: "success" a worker reports right after it deferred (apache/airflow issue 66374).
 WAIT_TIME = 4
@@ -53,6 +50,105 @@ def etl_conf(**overrides: Any) -> dict[str, Any]:
     }
 
 
+def job_task_ending(api, dag_id: str, run_id: str, task_id: str) -> tuple[str, int, int, int]:
+    """(state, try number, deferrals, starts of execute) of a job task. A task ended from the triggerer
+    (end_from_trigger) reads ("success", 1, 1, 1): its worker deferred once and no worker resumed it."""
+    ti = api.task_instances(dag_id, run_id)[task_id]
+    log = api.task_log(dag_id, run_id, task_id, ti["try_number"])
+    return ti["state"], ti["try_number"], log.count("Pausing task as DEFERRED"), log.count("Pre Execute")
+
+
+def python_shell_job(deployment, script: bytes) -> str:
+    """Create a Python-shell job running ``script`` (in a bucket of its own); return its name."""
+    suffix = uuid.uuid4().hex[:8]
+    bucket, job_name = f"job-{suffix}", f"job_{suffix}"
+    deployment.s3.create_bucket(Bucket=bucket)
+    deployment.s3.put_object(Bucket=bucket, Key="scripts/job.py", Body=script)
+    deployment.glue.create_job(
+        Name=job_name,
+        Role="glue-role",
+        Command={
+            "Name": "pythonshell",
+            "PythonVersion": "3.9",
+            "ScriptLocation": f"s3://{bucket}/scripts/job.py",
+        },
+    )
+    return job_name
+
+
+#: For a test that checks a run a ``started_*`` fixture started: when the first such test begins, the runs
+#: of all of them start (conftest.runs_started_together); the tests before it act on runs of their own.
+STARTED_TOGETHER = pytest.mark.usefixtures("runs_started_together")
+
+
+@dataclass
+class Started:
+    """A DAG run started before the module's first test (see conftest.runs_started_together)."""
+
+    run_id: str
+    conf: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def etl_unpaused(deployment) -> tuple[dict[str, Any], datetime]:
+    """glue_etl_flow unpaused through the API: the DAG as the API returned it, and when."""
+    return deployment.api.unpause(ETL), datetime.now(UTC)
+
+
+@pytest.fixture(scope="module")
+def started_main_flow(deployment, etl_unpaused) -> tuple[Started, RunWatch]:
+    conf = etl_conf()
+    deployment.land(conf["bucket"], RAW)
+    run_id = deployment.api.trigger(ETL, conf)
+    # Watched from the start, so a task state held only for seconds is seen while other tests run.
+    return Started(run_id, conf), RunWatch(deployment.api, ETL, run_id, timeout=360)
+
+
+@pytest.fixture(scope="module")
+def started_failing_job(deployment, etl_unpaused, tmp_path_factory) -> Started:
+    conf = etl_conf()
+    bad = tmp_path_factory.mktemp("failing-job") / "bad.csv"
+    # Text in a number column: the job's cast to long fails.
+    bad.write_text(SEED_CSV_PATH.read_text().replace("iphone,11113,", "iphone,unknown,", 1), encoding="utf-8")
+    deployment.land(conf["bucket"], RAW, csv=bad)
+    # Queued behind the main flow's run: glue_etl_flow runs one run at a time (max_active_runs=1).
+    return Started(deployment.api.trigger(ETL, conf), conf)
+
+
+@pytest.fixture(scope="module")
+def started_workflow(deployment) -> Started:
+    suffix = uuid.uuid4().hex[:8]
+    conf = {
+        "bucket_name": f"wf-{suffix}",
+        "encode_job_name": f"enc_{suffix}",
+        "load_job_name": f"load_{suffix}",
+    }
+    deployment.land(conf["bucket_name"], prefix="Processed_CTS_dev/input/")
+    deployment.api.unpause("glue_workflow_flow")
+    return Started(deployment.api.trigger("glue_workflow_flow", conf), conf)
+
+
+@pytest.fixture(scope="module")
+def started_retry(deployment) -> Started:
+    # Runs far longer than the first try's two one-second checks, even when the triggerer starts the
+    # trigger late on a busy machine: the first try must give up while the run goes on.
+    conf = {
+        "job_name": python_shell_job(
+            deployment, b"import time\nprint('working', flush=True)\ntime.sleep(30)\n"
+        )
+    }
+    deployment.api.unpause("glue_retry_reattach")
+    return Started(deployment.api.trigger("glue_retry_reattach", conf), conf)
+
+
+@pytest.fixture(scope="module")
+def started_fast_job_runs(deployment) -> list[Started]:
+    conf = {"job_name": python_shell_job(deployment, b"print('done', flush=True)\n")}
+    deployment.api.unpause(FAST)
+    # One after another: the DAG runs one run at a time (max_active_runs=1).
+    return [Started(deployment.api.trigger(FAST, conf), conf) for _ in range(10)]
+
+
 def test_services_share_a_generated_fernet_key_and_parse_every_dag(deployment):
     config = configparser.ConfigParser(interpolation=None)
     config.read(deployment.processes.home / "config" / "airflow.cfg")
@@ -60,61 +156,6 @@ def test_services_share_a_generated_fernet_key_and_parse_every_dag(deployment):
     assert len(fernet_key) == 44 and fernet_key.endswith("=")
     assert config["api_auth"]["jwt_secret"]
     assert deployment.api.call("GET", "/importErrors")["total_entries"] == 0
-
-
-def test_unpausing_the_main_dag_starts_no_run(deployment):
-    api = deployment.api
-
-    dag = api.unpause(ETL)
-
-    assert dag["is_paused"] is False
-    assert datetime.fromisoformat(dag["next_dagrun_run_after"]) > datetime.now(UTC)
-    assert api.runs(ETL) == []
-
-
-def test_main_flow_succeeds_with_its_job_waiting_deferred(deployment):
-    api, conf = deployment.api, etl_conf()
-    deployment.land(conf["bucket"], RAW)
-    run_id = api.trigger(ETL, conf)
-    seen: set[str | None] = set()
-
-    state = api.wait_run(
-        ETL, run_id, timeout=240, on_poll=lambda states: seen.add(states.get("csv_to_parquet"))
-    )
-
-    states = api.task_states(ETL, run_id)
-    assert state == "success", (states, deployment.job_runs(conf["job_name"]))
-    assert "deferred" in seen
-    assert states["publish"] == "success" and states["alert"] == "skipped"
-    [run] = deployment.job_runs(conf["job_name"])
-    assert run["JobRunState"] == "SUCCEEDED"
-    assert api.xcom(ETL, run_id, "csv_to_parquet", "glue_state") == "SUCCEEDED"
-    ti = api.task_instances(ETL, run_id)["csv_to_parquet"]
-    log = api.task_log(ETL, run_id, "csv_to_parquet", ti["try_number"])
-    assert "19 rows" in log  # the job's own output, forwarded from CloudWatch Logs into the task log
-    # Ended from the triggerer (end_from_trigger): the worker deferred once and never resumed the task.
-    assert (ti["try_number"], log.count("Pausing task as DEFERRED"), log.count("Pre Execute")) == (1, 1, 1)
-    utf8 = deployment.s3.get_object(Bucket=conf["bucket"], Key="se2/in0/csvlog.csv")["Body"].read()
-    assert utf8.decode("utf-8") == sample_text()
-
-
-def test_failing_job_fails_the_run_and_runs_the_alert(deployment, tmp_path):
-    api, conf = deployment.api, etl_conf()
-    bad = tmp_path / "bad.csv"
-    # Text in a number column: the job's cast to long fails.
-    bad.write_text(SEED_CSV_PATH.read_text().replace("iphone,11113,", "iphone,unknown,", 1), encoding="utf-8")
-    deployment.land(conf["bucket"], RAW, csv=bad)
-    run_id = api.trigger(ETL, conf)
-
-    state = api.wait_run(ETL, run_id, timeout=240)
-
-    states = api.task_states(ETL, run_id)
-    assert state == "failed", states
-    assert states["csv_to_parquet"] == "failed"
-    assert (states["on_failure"], states["alert"], states["publish"]) == ("success", "success", "skipped")
-    [run] = deployment.job_runs(conf["job_name"])
-    assert run["JobRunState"] == "FAILED"
-    assert api.xcom(ETL, run_id, "csv_to_parquet", "glue_state") == "FAILED"
 
 
 def chain_conf(deployment, script: bytes = SLEEPING_SCRIPT) -> dict[str, Any]:
@@ -224,40 +265,79 @@ def test_a_job_task_killed_before_the_triggerer_started_its_trigger_still_stops_
     assert api.xcom(chain, run_id, "stop_left_glue_runs") == {"run_job": [glue_run]}
 
 
-def test_a_retry_reattaches_to_the_glue_run_of_the_first_try(deployment):
-    api, dag_id = deployment.api, "glue_retry_reattach"
-    conf = chain_conf(deployment, script=b"import time\nprint('working', flush=True)\ntime.sleep(12)\n")
-    api.unpause(dag_id)
-    run_id = api.trigger(dag_id, {"job_name": conf["job_name"]})
+@STARTED_TOGETHER
+def test_main_flow_succeeds_with_its_job_waiting_deferred(deployment, started_main_flow):
+    api, (started, watch) = deployment.api, started_main_flow
+    run_id, conf = started.run_id, started.conf
 
-    state = api.wait_run(dag_id, run_id, timeout=180)
+    state = watch.state()
 
-    ti = api.task_instances(dag_id, run_id)["run_job"]
-    assert (state, ti["state"], ti["try_number"]) == ("success", "success", 2)
+    states = api.task_states(ETL, run_id)
+    assert state == "success", (api.run_report(ETL, run_id), deployment.job_runs(conf["job_name"]))
+    assert "deferred" in watch.seen["csv_to_parquet"]
+    assert states["publish"] == "success" and states["alert"] == "skipped"
     [run] = deployment.job_runs(conf["job_name"])
     assert run["JobRunState"] == "SUCCEEDED"
-    assert f"Reattaching to Glue job {conf['job_name']} run {run['Id']}" in api.task_log(
-        dag_id, run_id, "run_job", 2
+    assert api.xcom(ETL, run_id, "csv_to_parquet", "glue_state") == "SUCCEEDED"
+    # The job's own output, forwarded from CloudWatch Logs into the task log.
+    assert "19 rows" in api.task_log(ETL, run_id, "csv_to_parquet", 1)
+    assert job_task_ending(api, ETL, run_id, "csv_to_parquet") == ("success", 1, 1, 1)
+    utf8 = deployment.s3.get_object(Bucket=conf["bucket"], Key="se2/in0/csvlog.csv")["Body"].read()
+    assert utf8.decode("utf-8") == sample_text()
+
+
+@STARTED_TOGETHER
+def test_failing_job_fails_the_run_and_runs_the_alert(deployment, started_failing_job):
+    api, run_id, conf = deployment.api, started_failing_job.run_id, started_failing_job.conf
+
+    state = api.wait_run(ETL, run_id, timeout=240)
+
+    states = api.task_states(ETL, run_id)
+    assert state == "failed", states
+    assert states["csv_to_parquet"] == "failed"
+    assert (states["on_failure"], states["alert"], states["publish"]) == ("success", "success", "skipped")
+    [run] = deployment.job_runs(conf["job_name"])
+    assert run["JobRunState"] == "FAILED"
+    assert api.xcom(ETL, run_id, "csv_to_parquet", "glue_state") == "FAILED"
+
+
+@STARTED_TOGETHER
+def test_unpausing_the_main_dag_starts_no_run(
+    deployment, etl_unpaused, started_main_flow, started_failing_job
+):
+    api, (dag, unpaused_at) = deployment.api, etl_unpaused
+    assert dag["is_paused"] is False
+    assert datetime.fromisoformat(dag["next_dagrun_run_after"]) > unpaused_at
+    # Checked once the DAG has been unpaused for minutes (the two runs above have ended): only the runs
+    # the tests triggered, no scheduled one.
+    runs = {run["dag_run_id"]: run["run_type"] for run in api.runs(ETL)}
+    assert runs == {started_main_flow[0].run_id: "manual", started_failing_job.run_id: "manual"}
+
+
+@STARTED_TOGETHER
+def test_a_retry_reattaches_to_the_glue_run_of_the_first_try(deployment, started_retry):
+    api, dag_id, job_name = deployment.api, "glue_retry_reattach", started_retry.conf["job_name"]
+
+    state = api.wait_run(dag_id, started_retry.run_id, timeout=180)
+
+    ti = api.task_instances(dag_id, started_retry.run_id)["run_job"]
+    assert (state, ti["state"], ti["try_number"]) == ("success", "success", 2)
+    [run] = deployment.job_runs(job_name)
+    assert run["JobRunState"] == "SUCCEEDED"
+    assert f"Reattaching to Glue job {job_name} run {run['Id']}" in api.task_log(
+        dag_id, started_retry.run_id, "run_job", 2
     )
 
 
-def test_workflow_flow_deploys_its_jobs_and_succeeds_on_a_fresh_local_glue(deployment):
-    api, dag_id = deployment.api, "glue_workflow_flow"
-    suffix = uuid.uuid4().hex[:8]
-    conf = {
-        "bucket_name": f"wf-{suffix}",
-        "encode_job_name": f"enc_{suffix}",
-        "load_job_name": f"load_{suffix}",
-    }
-    deployment.land(conf["bucket_name"], prefix="Processed_CTS_dev/input/")
-    api.unpause(dag_id)
-    run_id = api.trigger(dag_id, conf)
+@STARTED_TOGETHER
+def test_workflow_flow_deploys_its_jobs_and_succeeds_on_a_fresh_local_glue(deployment, started_workflow):
+    api, dag_id, conf = deployment.api, "glue_workflow_flow", started_workflow.conf
 
-    state = api.wait_run(dag_id, run_id, timeout=240)
+    state = api.wait_run(dag_id, started_workflow.run_id, timeout=240)
 
-    states = api.task_states(dag_id, run_id)
+    states = api.task_states(dag_id, started_workflow.run_id)
     runs = {job: deployment.job_runs(job) for job in (conf["encode_job_name"], conf["load_job_name"])}
-    assert state == "success", (states, runs)
+    assert state == "success", (api.run_report(dag_id, started_workflow.run_id), runs)
     assert states["load_datalake"] == "success" and states["alert"] == "skipped"
     for job in (conf["encode_job_name"], conf["load_job_name"]):
         assert [run["JobRunState"] for run in runs[job]] == ["SUCCEEDED"]
@@ -265,27 +345,24 @@ def test_workflow_flow_deploys_its_jobs_and_succeeds_on_a_fresh_local_glue(deplo
     assert [o["Key"] for o in lake["Contents"]] == ["Processed_CTS_dev/lake/csvlog.parquet"]
 
 
-@TEN_RUNS_OVER_BUDGET
-@pytest.mark.timeout(1800)
-def test_ten_fast_job_runs_in_a_row_each_succeed_with_exactly_one_glue_run(deployment):
-    # Issue: a worker's stale "success" after defer() arriving once the trigger re-queued the task made
-    # the scheduler fail fast job tasks (apache/airflow issues 66374, 67287, 72716). wait_time 1 makes
-    # the window likely; the runs must all succeed, none with a second Glue run.
-    api = deployment.api
-    confs = [etl_conf(wait_time=1) for _ in range(10)]
-    for conf in confs:
-        deployment.land(conf["bucket"], RAW)
-    # max_active_runs=1: the scheduler runs them one after another.
-    runs = [api.trigger(ETL, conf) for conf in confs]
+@STARTED_TOGETHER
+def test_ten_fast_job_runs_in_a_row_each_succeed_with_exactly_one_glue_run(deployment, started_fast_job_runs):
+    # Issue: a worker's stale "success" after defer() arriving once the trigger had re-queued the task made
+    # the scheduler fail fast job tasks whose Glue run SUCCEEDED (apache/airflow issues 66374, 67287,
+    # 72716). A job that ends within seconds, checked every second, puts each run in that window (with
+    # end_from_trigger and retries off, the first of these runs failed so); every task must end from the
+    # triggerer at its first try, with one Glue run per DAG run.
+    api, runs = deployment.api, [started.run_id for started in started_fast_job_runs]
 
-    outcomes = []
-    for conf, run_id in zip(confs, runs, strict=True):
-        state = api.wait_run(ETL, run_id, timeout=300)
-        job_ti = api.task_instances(ETL, run_id)["csv_to_parquet"]
-        glue_runs = [run["JobRunState"] for run in deployment.job_runs(conf["job_name"])]
-        outcomes.append((state, job_ti["state"], glue_runs))
+    states = [api.wait_run(FAST, run_id, timeout=180) for run_id in runs]
 
-    assert outcomes == [("success", "success", ["SUCCEEDED"])] * 10
+    assert states == ["success"] * 10, "\n".join(api.run_report(FAST, run_id) for run_id in runs)
+    for run_id in runs:
+        assert job_task_ending(api, FAST, run_id, "run_job") == ("success", 1, 1, 1), run_id
+    glue_runs: dict[str, list[str]] = {}
+    for glue_run in deployment.job_runs(started_fast_job_runs[0].conf["job_name"]):
+        glue_runs.setdefault(glue_run["Arguments"][RUN_TAG_ARGUMENT], []).append(glue_run["JobRunState"])
+    assert glue_runs == {f"{FAST}/{run_id}/run_job": ["SUCCEEDED"] for run_id in runs}
 
 
 #: Airflow's block_watchdog logs "async thread was blocked" when its 0.1 s sleep on the trigger runner's loop
