@@ -298,6 +298,8 @@ with DAG(
         rest of the flow is skipped, as ``check_new_input`` skips it when nothing new was converted.
         """
         log = logging.getLogger("airflow.task")
+        # The run's triggering asset events, from the task context ("Fetching information from a
+        # triggering asset event": https://airflow.apache.org/docs/apache-airflow/stable/authoring-and-scheduling/assets.html).
         events = triggering_asset_events[LANDING_EVENTS] if triggering_asset_events else []
         landed = landed_objects(sqs_messages(events), params["bucket"], params["raw_prefix"])
         for what, why in landed.ignored:

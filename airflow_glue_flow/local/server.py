@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from airflow_glue_flow.local import s3_notifications
 from airflow_glue_flow.local.api import GlueApi
@@ -26,7 +27,28 @@ from airflow_glue_flow.local.s3_conditions import S3Preconditions
 from airflow_glue_flow.local.s3_notification_checks import S3NotificationChecks
 from airflow_glue_flow.local.settings import STATE_DIR_ENV, ServerOptions
 
+if TYPE_CHECKING:
+    from werkzeug.serving import WSGIRequestHandler
+
 DEFAULT_HOST = "127.0.0.1"
+
+
+def one_server_header(handler: type[WSGIRequestHandler]) -> type[WSGIRequestHandler]:
+    """``handler``, sending the application's ``Server`` header only.
+
+    http.server adds its own (``Werkzeug/... Python/...``) to every response, and moto sets one too: a
+    response with two ``Server`` headers is refused by strict HTTP parsers (aiohttp's, in asyncio debug
+    mode, so a deferred wait could not read job logs there).
+    """
+
+    class OneServerHeader(handler):  # type: ignore[valid-type,misc]  # a class made at run time
+        def send_response(self, code: int, message: str | None = None) -> None:
+            # BaseHTTPRequestHandler.send_response without its Server header.
+            self.log_request(code)
+            self.send_response_only(code, message)
+            self.send_header("Date", self.date_time_string())
+
+    return OneServerHeader
 
 
 class LocalGlueServer:
@@ -76,7 +98,9 @@ class LocalGlueServer:
             Console(lambda: self.settings.endpoint_url, self.settings.credentials),
         )
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+        self._server = make_server(
+            host, port, app, threaded=True, request_handler=one_server_header(MotoRequestHandler)
+        )
         self.host = host
         self.port: int = self._server.server_port
         # The server's own crawls and job scripts always call back over loopback.
