@@ -58,7 +58,8 @@ def migrate_db() -> None:
 
 
 def write_dag_to_db(dag: Any) -> None:
-    """Write a DAG object into the metadata database as the DAG processor would, so ``dag.test()`` runs it."""
+    """Write a DAG object into the metadata database as the DAG processor would, so ``dag.test()`` runs it
+    (this also registers, or drops, the triggers of its assets' watchers)."""
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.dag_processing.collection import update_dag_parsing_results_in_db
     from airflow.serialization.serialized_objects import LazyDeserializedDAG
