@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
-from airflow.sdk import DAG, Asset, AssetWatcher, Param, task
+from airflow.sdk import DAG, Asset, AssetWatcher, CronTriggerTimetable, Param, task
 from airflow.sdk.exceptions import ParamValidationError
-from airflow.timetables.trigger import CronTriggerTimetable
 
 from airflow_glue_flow.flow_jobs import deploy_flow, flow_params, prefix_param
 from airflow_glue_flow.hooks.s3_events import DEFAULT_QUEUE_URL
@@ -299,6 +298,8 @@ with DAG(
         rest of the flow is skipped, as ``check_new_input`` skips it when nothing new was converted.
         """
         log = logging.getLogger("airflow.task")
+        # The run's triggering asset events, from the task context ("Fetching information from a
+        # triggering asset event": https://airflow.apache.org/docs/apache-airflow/stable/authoring-and-scheduling/assets.html).
         events = triggering_asset_events[LANDING_EVENTS] if triggering_asset_events else []
         landed = landed_objects(sqs_messages(events), params["bucket"], params["raw_prefix"])
         for what, why in landed.ignored:

@@ -14,8 +14,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from airflow.sdk import DAG, Param, task
-from airflow.timetables.trigger import CronTriggerTimetable
+from airflow.sdk import DAG, CronTriggerTimetable, Param, task
 
 from airflow_glue_flow.encoding.bundle import JOB_PACKAGE, JOB_ZIP_NAME
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator

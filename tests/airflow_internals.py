@@ -4,6 +4,11 @@ Every other test module goes through these functions, so an Airflow release that
 breaks here, and ``tests/test_airflow_internals.py`` (a fast test, so it runs on the lowest-versions
 lane as well as the latest) shows which.
 
+* :func:`parse_dags`: ``airflow.dag_processing.dagbag.DagBag``, the DAG processor's parser: no public API
+  parses a DAG file and reports its import errors the way the DAG processor does.
+* :func:`first_scheduled_run`: ``LazyDeserializedDAG.next_dagrun_info``, which the DAG processor calls
+  on the serialized DAG to set when the scheduler creates the first run; the Task SDK's timetables only
+  describe the schedule and compute nothing.
 * :func:`migrate_db`: ``airflow.utils.db.initdb``, the function ``airflow db migrate`` runs; calling
   it in-process saves starting Airflow's CLI once per test session.
 * :func:`write_dag_to_db`: ``DagBundlesManager``, ``update_dag_parsing_results_in_db`` and
@@ -30,6 +35,21 @@ from typing import Any
 from unittest import mock
 
 
+def parse_dags(path: Path | str) -> Any:
+    """Parse the DAG file or folder at ``path`` as the DAG processor does; returns its ``DagBag``."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(dag_folder=str(path), safe_mode=False)
+
+
+def first_scheduled_run(dag: Any) -> Any:
+    """The ``DagRunInfo`` of the first run the scheduler creates for ``dag`` (none yet), as the DAG
+    processor computes it from the serialized DAG: its timetable, start date and catchup."""
+    from airflow.serialization.serialized_objects import LazyDeserializedDAG
+
+    return LazyDeserializedDAG.from_dag(dag).next_dagrun_info(last_automated_run_info=None)
+
+
 def migrate_db() -> None:
     """Create or upgrade the metadata database of ``AIRFLOW_HOME`` (what ``airflow db migrate`` does)."""
     from airflow.utils.db import initdb
@@ -38,7 +58,8 @@ def migrate_db() -> None:
 
 
 def write_dag_to_db(dag: Any) -> None:
-    """Write a DAG object into the metadata database as the DAG processor would, so ``dag.test()`` runs it."""
+    """Write a DAG object into the metadata database as the DAG processor would, so ``dag.test()`` runs it
+    (this also registers, or drops, the triggers of its assets' watchers)."""
     from airflow.dag_processing.bundles.manager import DagBundlesManager
     from airflow.dag_processing.collection import update_dag_parsing_results_in_db
     from airflow.serialization.serialized_objects import LazyDeserializedDAG

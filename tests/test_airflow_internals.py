@@ -11,7 +11,12 @@ from typing import Any
 
 import pytest
 
-from tests.airflow_internals import real_trigger_events, recording_task_errors
+from tests.airflow_internals import (
+    first_scheduled_run,
+    parse_dags,
+    real_trigger_events,
+    recording_task_errors,
+)
 from tests.conftest import task_states
 
 
@@ -48,3 +53,35 @@ def test_a_test_built_dag_runs_and_hands_its_trigger_event_and_errors_to_the_tes
     with pytest.raises(KeyError, match="the error dag.test's runner saw"):
         raise errors["fails"]
     assert set(errors) == {"fails"}
+
+
+def test_parse_dags_returns_the_dags_and_each_files_import_error(tmp_path, airflow_db):
+    (tmp_path / "good.py").write_text(
+        "from airflow.sdk import DAG\nwith DAG('parsed', schedule=None):\n    pass\n", encoding="utf-8"
+    )
+    (tmp_path / "broken.py").write_text("from airflow.sdk import DAG\nraise KeyError('in the DAG file')\n")
+
+    bag = parse_dags(tmp_path)
+
+    assert set(bag.dag_ids) == {"parsed"}
+    assert list(bag.import_errors) == [str(tmp_path / "broken.py")]
+    assert "KeyError" in bag.import_errors[str(tmp_path / "broken.py")]
+
+
+@pytest.mark.parametrize("run_immediately", [False, True])
+def test_first_scheduled_run_follows_the_sdk_timetable(run_immediately):
+    import pendulum
+    from airflow.sdk import DAG, CronTriggerTimetable
+
+    timetable = CronTriggerTimetable("0 3 * * *", timezone="UTC", run_immediately=run_immediately)
+    with DAG("scheduled", schedule=timetable, catchup=False) as dag:
+        pass
+    now = pendulum.now("UTC")
+
+    first = first_scheduled_run(dag)
+
+    assert (first.run_after.hour, first.run_after.minute) == (3, 0)
+    if run_immediately:  # the last 03:00, at once
+        assert now.subtract(days=1) <= first.run_after <= now
+    else:  # the next 03:00
+        assert now < first.run_after <= now.add(days=1)

@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 
+from tests.airflow_internals import first_scheduled_run, parse_dags
 from tests.conftest import REPO_ROOT
 
 EXPECTED_DAGS = {"glue_etl_flow", "glue_etl_event_flow", "glue_crawler_job_chain", "glue_workflow_flow"}
@@ -13,7 +14,6 @@ EXPECTED_DAGS = {"glue_etl_flow", "glue_etl_event_flow", "glue_crawler_job_chain
 
 @pytest.fixture(scope="module")
 def dagbag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk.definitions.connection import Connection
 
     def forbidden(*args, **kwargs):
@@ -25,7 +25,7 @@ def dagbag(airflow_db):
         mock.patch("airflow.sdk.execution_time.context._get_connection", side_effect=forbidden),
         mock.patch("botocore.client.BaseClient._make_api_call", side_effect=forbidden),
     ):
-        yield DagBag(dag_folder=str(REPO_ROOT / "dags"), safe_mode=False)
+        yield parse_dags(REPO_ROOT / "dags")
 
 
 def test_no_import_errors_and_no_lookups(dagbag):
@@ -45,16 +45,13 @@ def test_dags_are_documented_and_tagged(dagbag, dag_id):
 @pytest.mark.parametrize("dag_id", ["glue_etl_flow", "glue_workflow_flow"])
 def test_unpausing_a_scheduled_dag_starts_no_run_at_once(dagbag, dag_id):
     # A run for the last 03:00 right after unpausing would take the files landed for a manual run.
+    # The scheduler's view: the serialized DAG's timetable with the DAG's start date and catchup.
     import pendulum
-    from airflow.timetables.base import TimeRestriction
 
-    dag = dagbag.get_dag(dag_id)
     now = pendulum.now("UTC")
-    first = dag.timetable.next_dagrun_info(
-        last_automated_data_interval=None,
-        restriction=TimeRestriction(earliest=dag.start_date, latest=None, catchup=dag.catchup),
-    )
+    first = first_scheduled_run(dagbag.get_dag(dag_id))
 
+    assert first is not None, f"{dag_id} gets no scheduled run"
     assert now < first.run_after <= now.add(days=1)
     assert (first.run_after.hour, first.run_after.minute) == (3, 0)
 

@@ -22,6 +22,7 @@ from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
 from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
+from tests.airflow_internals import parse_dags
 from tests.conftest import REPO_ROOT, task_states
 from tests.crawler_responses import CRAWLER, METRICS, AsyncScriptedGlue, ScriptedGlue, crawler, now_plus
 from tests.hooks.test_job import JOB, FakeGlue, patch_glue
@@ -44,9 +45,7 @@ def load_dag(deferrable: bool) -> Any:
     ``deferrable`` defaults from ``[operators] default_deferrable`` when the operator modules are imported,
     so the mode is set on the loaded tasks, as that setting would have.
     """
-    from airflow.dag_processing.dagbag import DagBag
-
-    dagbag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False)
+    dagbag = parse_dags(DAG_FILE)
     assert dagbag.import_errors == {}
     dag = dagbag.get_dag(DAG_ID)
     assert dag is not None and set(dag.task_ids) == set(TASKS)

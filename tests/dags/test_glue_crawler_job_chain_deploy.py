@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT
+from tests.airflow_internals import parse_dags
 from tests.aws_calls import CALLS
 from tests.conftest import REPO_ROOT, task_states
 from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, create_python_job, log_messages, require_spark
@@ -48,9 +49,7 @@ ROW_4 = {"deviceid": "iphone", "uuid": 11114, "appid": 7, "country": "AUS"} | {
 def dag(airflow_db) -> Any:
     """The DAG as the DAG processor loads it, loaded again for each test (dag.test() runs the tasks on
     the DAG's own objects, so a shared DAG would carry one run's rendered fields into the next)."""
-    from airflow.dag_processing.dagbag import DagBag
-
-    dagbag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False)
+    dagbag = parse_dags(DAG_FILE)
     assert dagbag.import_errors == {}
     dag = dagbag.get_dag(DAG_ID)
     assert dag is not None and set(dag.task_ids) == set(TASKS)

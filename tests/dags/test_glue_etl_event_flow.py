@@ -19,6 +19,7 @@ from urllib.parse import unquote_plus
 
 import pytest
 
+from tests.airflow_internals import parse_dags, write_dag_to_db
 from tests.conftest import REPO_ROOT, task_states
 from tests.dags.test_glue_etl_flow import ARCHIVE, INPUT, OUTPUT, RAW, SEED_TEXT, body, keys, xcom
 
@@ -28,11 +29,9 @@ ASSET = "glue_flow_landing_events"
 
 
 def _dagbag(monkeypatch: pytest.MonkeyPatch, queue_url: str) -> Any:
-    from airflow.dag_processing.dagbag import DagBag
-
     monkeypatch.setenv("GLUE_FLOW_EVENT_QUEUE_URL", queue_url)
     monkeypatch.setenv("GLUE_FLOW_EVENT_POLL_SECONDS", "1")
-    dagbag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False)
+    dagbag = parse_dags(DAG_FILE)
     assert dagbag.import_errors == {}
     return dagbag
 
@@ -83,11 +82,9 @@ def test_glue_flow_params_sets_the_defaults_that_runs_without_a_form_take(airflo
     ],
 )
 def test_bad_glue_flow_params_is_an_import_error_naming_it(airflow_db, monkeypatch, value, problem):
-    from airflow.dag_processing.dagbag import DagBag
-
     monkeypatch.setenv("GLUE_FLOW_PARAMS", value)
 
-    dagbag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False)
+    dagbag = parse_dags(DAG_FILE)
 
     (error,) = dagbag.import_errors.values()
     assert "GLUE_FLOW_PARAMS" in error and problem in error
@@ -123,10 +120,10 @@ def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
 
     # Parsed, written and unpaused as in a deployment: the asset's watcher trigger is registered.
     dag = _dagbag(monkeypatch, queue_url).get_dag(EVENT_DAG)
-    _write_to_db(dag)
+    write_dag_to_db(dag)
     with create_session() as session:
         session.get(DagModel, EVENT_DAG).is_paused = False
-    _write_to_db(dag)
+    write_dag_to_db(dag)
     with create_session() as session:
         asset = session.scalar(select(AssetModel).where(AssetModel.name == ASSET))
         (trigger_row,) = asset.triggers
@@ -270,21 +267,6 @@ async def _first_event(trigger: Any) -> Any:
     async for event in trigger.run():
         return event
     raise AssertionError("the trigger ended without an event")
-
-
-def _write_to_db(dag: Any) -> None:
-    """Write the DAG as the DAG processor does (which also keeps asset watcher triggers in step)."""
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.collection import update_dag_parsing_results_in_db
-    from airflow.serialization.serialized_objects import LazyDeserializedDAG
-    from airflow.utils.session import create_session
-
-    with create_session() as session:
-        DagBundlesManager().sync_bundles_to_db(session=session)
-    with create_session() as session:
-        update_dag_parsing_results_in_db(
-            "dags-folder", None, [LazyDeserializedDAG.from_dag(dag)], {}, None, set(), session=session
-        )
 
 
 def _run_existing(dag: Any, run_id: str) -> Any:

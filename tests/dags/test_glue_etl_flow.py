@@ -27,6 +27,7 @@ from airflow_glue_flow.exceptions import (
 )
 from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
+from tests.airflow_internals import parse_dags
 from tests.conftest import REPO_ROOT, task_states
 from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, SLEEPING_SCRIPT, log_messages, require_spark
 
@@ -70,9 +71,7 @@ def dag(airflow_db) -> Any:
     between tests carried one run's ``job_type`` (from its conf) into the next test's run, whose job
     was then deployed with that type instead of the default.
     """
-    from airflow.dag_processing.dagbag import DagBag
-
-    dagbag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False)
+    dagbag = parse_dags(DAG_FILE)
     assert dagbag.import_errors == {}
     dag = dagbag.get_dag(DAG_ID)
     assert dag is not None

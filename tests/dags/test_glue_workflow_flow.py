@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from airflow_glue_flow.sample import sample_text
+from tests.airflow_internals import parse_dags
 from tests.conftest import REPO_ROOT, task_states
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("local_aws_default")]
@@ -22,9 +23,7 @@ GUARD = "glue_flow_failure_guard"
 
 @pytest.fixture(scope="module")
 def dag(airflow_db) -> Any:
-    from airflow.dag_processing.dagbag import DagBag
-
-    dagbag = DagBag(dag_folder=str(DAG_FILE), safe_mode=False)
+    dagbag = parse_dags(DAG_FILE)
     assert dagbag.import_errors == {}
     dag = dagbag.get_dag("glue_workflow_flow")
     for task_id in ("when_encoded", "when_encoding_failed", GUARD):

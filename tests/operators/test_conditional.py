@@ -27,6 +27,7 @@ from airflow_glue_flow.operators.conditional import (
     GlueFlowFailureGuardOperator,
 )
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
+from tests.airflow_internals import parse_dags
 from tests.conftest import task_states
 from tests.fakes import FakeTI
 
@@ -231,8 +232,6 @@ def test_needs_a_dag() -> None:
 
 def test_parse_errors_surface_as_dag_import_errors(tmp_path) -> None:
     """A DAG file with a bad predicate does not load: the DAG processor reports the GlueConditionError."""
-    from airflow.dag_processing.dagbag import DagBag
-
     (tmp_path / "bad_trigger.py").write_text(
         textwrap.dedent(
             """
@@ -247,7 +246,7 @@ def test_parse_errors_surface_as_dag_import_errors(tmp_path) -> None:
             """
         )
     )
-    bag = DagBag(dag_folder=str(tmp_path), safe_mode=False)
+    bag = parse_dags(tmp_path)
     assert not bag.dags
     (error,) = bag.import_errors.values()
     assert "GlueConditionError" in error and "TIMEOUT can only be watched on a Glue job or crawler" in error

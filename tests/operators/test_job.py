@@ -29,6 +29,7 @@ from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
 from airflow_glue_flow.operators.job import GlueJobRunOperator, normalise_script_args
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
+from tests.airflow_internals import parse_dags
 from tests.conftest import task_states
 from tests.fakes import FakeTI, patch_sleep
 from tests.hooks.test_job import JOB, FakeGlue, client_error, patch_glue
@@ -544,11 +545,9 @@ def test_which_earlier_run_a_try_carries_on_with(try_number, max_tries, earlier_
 
 
 def test_the_ready_dags_glue_job_tasks_retry_without_running_a_job_twice():
-    from airflow.dag_processing.dagbag import DagBag
-
     from tests.conftest import REPO_ROOT
 
-    bag = DagBag(dag_folder=str(REPO_ROOT / "dags"), safe_mode=False)
+    bag = parse_dags(REPO_ROOT / "dags")
     jobs = [t for d in bag.dags.values() for t in d.tasks if isinstance(t, GlueJobRunOperator)]
     assert {t.task_id for t in jobs} == {"csv_to_parquet", "run_job", "encode_logs", "load_datalake"}
     for job_task in jobs:
