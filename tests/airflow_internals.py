@@ -24,6 +24,13 @@ lane as well as the latest) shows which.
   and uses ``InProcessTestSupervisor.run_trigger_in_process``, ``DeferTask`` (the task's deferral
   message), ``airflow.sdk.serde.deserialize`` (the trigger's kwargs as the triggerer decodes them),
   the ``TaskInstance`` model and ``create_session``.
+* :func:`unpause_in_db`, :func:`asset_watcher_trigger`, :func:`submit_trigger_event`,
+  :func:`asset_triggered_run` and :func:`run_existing`: an event-driven run as a deployment makes it,
+  in-process. ``DagModel``, ``AssetModel``, ``Trigger.submit_event`` (what the triggerer does with a
+  watcher's event), ``SchedulerJobRunner._create_dag_runs_asset_triggered`` (the scheduler's run for the
+  recorded asset events), ``DagRun`` and a patch of ``airflow.models.dagrun.get_or_create_dagrun`` (so
+  ``dag.test()`` runs the run the scheduler made instead of making its own); the REST API does these
+  only through running services, which tests/deployment/ starts.
 """
 
 from __future__ import annotations
@@ -131,3 +138,87 @@ def real_trigger_events() -> Iterator[list[Any]]:
 
     with mock.patch.object(dag_module, "_run_task", run_task_with_triggerer):
         yield events
+
+
+def unpause_in_db(dag_id: str) -> None:
+    """Unpause a DAG the metadata database holds, as the UI's toggle does."""
+    from airflow.models.dag import DagModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        session.get(DagModel, dag_id).is_paused = False
+
+
+def asset_watcher_trigger(asset_name: str) -> tuple[int, Any]:
+    """The id of the one watcher trigger registered for the asset, and the trigger built from its row
+    the way the triggerer builds it."""
+    from airflow.models.asset import AssetModel
+    from airflow.sdk.module_loading import import_string
+    from airflow.sdk.serde import deserialize
+    from airflow.utils.session import create_session
+    from sqlalchemy import select
+
+    with create_session() as session:
+        asset = session.scalar(select(AssetModel).where(AssetModel.name == asset_name))
+        (row,) = asset.triggers
+        trigger_id, classpath, kwargs = row.id, row.classpath, row.kwargs
+    return trigger_id, import_string(classpath)(**deserialize(kwargs))
+
+
+def submit_trigger_event(trigger_id: int, event: Any) -> None:
+    """Record a watcher trigger's event as the triggerer does (an asset event for each watched asset)."""
+    from airflow.models.trigger import Trigger
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        Trigger.submit_event(trigger_id=trigger_id, event=event, session=session)
+
+
+def asset_triggered_run(dag_id: str, conf: dict[str, Any] | None = None) -> tuple[str, int]:
+    """Create the run the scheduler creates for the asset events recorded since the DAG's last run.
+
+    :param conf: set as the run's conf (the scheduler gives an asset-triggered run none).
+    :return: the new run's id and how many asset events it consumed.
+    """
+    from airflow.jobs.job import Job
+    from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
+    from airflow.models.dag import DagModel
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.types import DagRunType
+    from sqlalchemy import select
+
+    with create_session() as session:
+        before = set(session.scalars(select(DagRun.run_id).where(DagRun.dag_id == dag_id)))
+        SchedulerJobRunner(job=Job())._create_dag_runs_asset_triggered(
+            dag_models=[session.get(DagModel, dag_id)], session=session
+        )
+    with create_session() as session:
+        (run,) = session.scalars(
+            select(DagRun).where(DagRun.dag_id == dag_id, DagRun.run_id.not_in(before))
+        ).all()
+        assert run.run_type == DagRunType.ASSET_TRIGGERED, run.run_type
+        if conf is not None:
+            run.conf = conf
+        return run.run_id, len(run.consumed_asset_events)
+
+
+def run_existing(dag: Any, run_id: str) -> Any:
+    """``dag.test()`` on a run that already exists (made by :func:`asset_triggered_run`), started as the
+    scheduler starts a queued run; returns the finished ``DagRun``."""
+    import airflow.models.dagrun as dagrun_module
+    from airflow.models.dagrun import DagRun
+    from airflow.utils.session import create_session
+    from airflow.utils.state import DagRunState
+
+    def the_existing_run(*, dag: Any, session: Any, **kwargs: Any) -> Any:
+        (run,) = DagRun.find(dag_id=dag.dag_id, run_id=run_id, session=session)
+        run.dag = dag
+        run.set_state(DagRunState.RUNNING)
+        session.commit()
+        return run
+
+    with mock.patch.object(dagrun_module, "get_or_create_dagrun", the_existing_run):
+        dag.test()
+    with create_session() as session:
+        return DagRun.find(dag_id=dag.dag_id, run_id=run_id, session=session)[0]

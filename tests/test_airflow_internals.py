@@ -12,10 +12,16 @@ from typing import Any
 import pytest
 
 from tests.airflow_internals import (
+    asset_triggered_run,
+    asset_watcher_trigger,
     first_scheduled_run,
     parse_dags,
     real_trigger_events,
     recording_task_errors,
+    run_existing,
+    submit_trigger_event,
+    unpause_in_db,
+    write_dag_to_db,
 )
 from tests.conftest import task_states
 
@@ -85,3 +91,30 @@ def test_first_scheduled_run_follows_the_sdk_timetable(run_immediately):
         assert now.subtract(days=1) <= first.run_after <= now
     else:  # the next 03:00
         assert now < first.run_after <= now.add(days=1)
+
+
+def test_an_asset_watchers_event_makes_the_run_that_runs(airflow_db, tmp_path):
+    from airflow.providers.standard.operators.python import PythonOperator
+    from airflow.providers.standard.triggers.file import FileDeleteTrigger
+    from airflow.sdk import DAG, Asset, AssetWatcher
+    from airflow.triggers.base import TriggerEvent
+
+    watched = Asset(
+        "internals_check_asset",
+        watchers=[AssetWatcher(name="landing", trigger=FileDeleteTrigger(filepath=str(tmp_path / "f")))],
+    )
+    with DAG("internals_check_assets", schedule=[watched]) as dag:
+        PythonOperator(task_id="reads_conf", python_callable=lambda params, dag_run: dag_run.conf["marker"])
+    write_dag_to_db(dag)
+    unpause_in_db(dag.dag_id)
+    write_dag_to_db(dag)  # an unpaused DAG's watchers are registered
+
+    trigger_id, trigger = asset_watcher_trigger("internals_check_asset")
+    assert isinstance(trigger, FileDeleteTrigger)
+    submit_trigger_event(trigger_id, TriggerEvent({"file": "f"}))
+    run_id, consumed = asset_triggered_run(dag.dag_id, conf={"marker": "m"})
+    dag_run = run_existing(dag, run_id)
+
+    assert consumed == 1
+    assert (dag_run.run_id, str(dag_run.state)) == (run_id, "success")
+    assert dag_run.get_task_instance("reads_conf").xcom_pull(task_ids="reads_conf") == "m"

@@ -14,12 +14,19 @@ from __future__ import annotations
 import asyncio
 import json
 from typing import Any
-from unittest import mock
 from urllib.parse import unquote_plus
 
 import pytest
 
-from tests.airflow_internals import parse_dags, write_dag_to_db
+from tests.airflow_internals import (
+    asset_triggered_run,
+    asset_watcher_trigger,
+    parse_dags,
+    run_existing,
+    submit_trigger_event,
+    unpause_in_db,
+    write_dag_to_db,
+)
 from tests.conftest import REPO_ROOT, task_states
 from tests.dags.test_glue_etl_flow import ARCHIVE, INPUT, OUTPUT, RAW, SEED_TEXT, body, keys, xcom
 
@@ -94,11 +101,6 @@ def test_bad_glue_flow_params_is_an_import_error_naming_it(airflow_db, monkeypat
 def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
     airflow_db, monkeypatch, local_glue, local_aws_default, s3_client, bucket, unique, task_errors
 ):
-    from airflow.models.asset import AssetModel
-    from airflow.models.dag import DagModel
-    from airflow.utils.session import create_session
-    from sqlalchemy import select
-
     from airflow_glue_flow.hooks.s3_events import S3EventQueueHook
 
     queue_url = f"https://sqs.us-east-1.amazonaws.com/123456789012/{unique('landing')}"
@@ -121,13 +123,9 @@ def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
     # Parsed, written and unpaused as in a deployment: the asset's watcher trigger is registered.
     dag = _dagbag(monkeypatch, queue_url).get_dag(EVENT_DAG)
     write_dag_to_db(dag)
-    with create_session() as session:
-        session.get(DagModel, EVENT_DAG).is_paused = False
+    unpause_in_db(EVENT_DAG)
     write_dag_to_db(dag)
-    with create_session() as session:
-        asset = session.scalar(select(AssetModel).where(AssetModel.name == ASSET))
-        (trigger_row,) = asset.triggers
-        trigger = (trigger_row.id, trigger_row.classpath, trigger_row.kwargs)
+    trigger = asset_watcher_trigger(ASSET)
 
     # A file loaded by an earlier run is already under input_prefix: this run must not load it again.
     s3_client.put_object(Bucket=bucket, Key=f"{INPUT}earlier.csv", Body=SEED_TEXT.encode("utf-8"))
@@ -142,7 +140,9 @@ def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
     def run_on(wanted: dict[str, int], after_receiving: Any) -> tuple[dict[str, Any], Any]:
         messages = _receive_until(trigger, wanted)
         after_receiving()
-        return messages, _run_existing(dag, _asset_triggered_run(len(messages["events"]), conf))
+        run_id, consumed = asset_triggered_run(EVENT_DAG, conf)
+        assert consumed == len(messages["events"])
+        return messages, run_existing(dag, run_id)
 
     # The second upload's event stays in the queue: this run does not consume it.
     second = f"{RAW}second.csv"
@@ -206,84 +206,29 @@ def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
     assert states["convert_encoding"] == states["csv_to_parquet"] == states["publish"] == "skipped"
 
 
-def _receive_until(trigger: tuple[int, str, Any], wanted: dict[str, int]) -> dict[str, Any]:
-    """Run the watcher's trigger (built from its row, as the triggerer builds it) at least once and until
-    the queue has delivered ``wanted`` (key -> number of events), and record each trigger event as the triggerer does.
+def _receive_until(trigger: tuple[int, Any], wanted: dict[str, int]) -> dict[str, Any]:
+    """Run the watcher's trigger at least once and until the queue has delivered ``wanted`` (key -> number
+    of events), and record each trigger event as the triggerer does.
 
     :return: ``{"events": [...], <URL-encoded key as S3 sent it>: count, ...}``.
     """
-    from airflow.models.trigger import Trigger
-    from airflow.sdk._shared.module_loading import import_string
-    from airflow.sdk.serde import deserialize
-    from airflow.utils.session import create_session
-
-    trigger_id, classpath, kwargs = trigger
+    trigger_id, watcher = trigger
     seen: dict[str, Any] = {"events": []}
     decoded: dict[str, int] = {}
     while not seen["events"] or any(decoded.get(key, 0) < count for key, count in wanted.items()):
-        event = asyncio.run(
-            asyncio.wait_for(_first_event(import_string(classpath)(**deserialize(kwargs))), 120)
-        )
+        event = asyncio.run(asyncio.wait_for(_first_event(watcher), 120))
         seen["events"].append(event)
         for message in event.payload["message_batch"]:
             for record in json.loads(message["Body"]).get("Records", []):
                 key = record["s3"]["object"]["key"]
                 seen[key] = seen.get(key, 0) + 1
                 decoded[unquote_plus(key)] = decoded.get(unquote_plus(key), 0) + 1
-        with create_session() as session:
-            Trigger.submit_event(trigger_id=trigger_id, event=event, session=session)
+        submit_trigger_event(trigger_id, event)
     assert decoded.keys() == wanted.keys(), f"unexpected events: {decoded}"
     return seen
-
-
-def _asset_triggered_run(events: int, conf: dict[str, Any]) -> str:
-    """The run the scheduler creates for the asset events recorded; it consumes all ``events`` of them."""
-    from airflow.jobs.job import Job
-    from airflow.jobs.scheduler_job_runner import SchedulerJobRunner
-    from airflow.models.dag import DagModel
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
-    from airflow.utils.types import DagRunType
-    from sqlalchemy import select
-
-    with create_session() as session:
-        before = set(session.scalars(select(DagRun.run_id).where(DagRun.dag_id == EVENT_DAG)))
-        dag_model = session.get(DagModel, EVENT_DAG)
-        SchedulerJobRunner(job=Job())._create_dag_runs_asset_triggered(
-            dag_models=[dag_model], session=session
-        )
-    with create_session() as session:
-        (run,) = session.scalars(
-            select(DagRun).where(DagRun.dag_id == EVENT_DAG, DagRun.run_id.not_in(before))
-        ).all()
-        assert run.run_type == DagRunType.ASSET_TRIGGERED
-        assert len(run.consumed_asset_events) == events
-        # The shared local Glue needs this test's own names; a deployment runs with the params' defaults.
-        run.conf = conf
-        return run.run_id
 
 
 async def _first_event(trigger: Any) -> Any:
     async for event in trigger.run():
         return event
     raise AssertionError("the trigger ended without an event")
-
-
-def _run_existing(dag: Any, run_id: str) -> Any:
-    """``dag.test()`` on the run the scheduler created, started as the scheduler starts a queued run."""
-    import airflow.models.dagrun as dagrun_module
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.session import create_session
-    from airflow.utils.state import DagRunState
-
-    def the_scheduled_run(*, dag: Any, session: Any, **kwargs: Any) -> Any:
-        (run,) = DagRun.find(dag_id=dag.dag_id, run_id=run_id, session=session)
-        run.dag = dag
-        run.set_state(DagRunState.RUNNING)
-        session.commit()
-        return run
-
-    with mock.patch.object(dagrun_module, "get_or_create_dagrun", the_scheduled_run):
-        dag.test()
-    with create_session() as session:
-        return DagRun.find(dag_id=dag.dag_id, run_id=run_id, session=session)[0]
