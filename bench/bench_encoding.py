@@ -348,7 +348,9 @@ def bench_small(count: int, workers: int, latency_ms: float = 0.0) -> list[tuple
             os.environ.update(env_before)
         load("in/")
         start = time.perf_counter()
-        report = convert_prefix(client, ConversionOptions(BUCKET, "in/", "utf8/", "org/", max_workers=workers))
+        report = convert_prefix(
+            client, ConversionOptions(BUCKET, "in/", "utf8/", "org/", max_workers=workers)
+        )
         t_ours = time.perf_counter() - start
         assert report.ok and len(report.converted) == count, report.failed_keys
         same = all(

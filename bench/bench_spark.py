@@ -124,7 +124,9 @@ def run_local(glue, s3, server: psutil.Process) -> tuple[float, int, dict[str, i
     return wall, rss.peak, rss.parts
 
 
-def run_submit(local: LocalGlueProcess, python: str, mirror_root: Path, workdir: Path) -> tuple[float, int, dict[str, int]]:
+def run_submit(
+    local: LocalGlueProcess, python: str, mirror_root: Path, workdir: Path
+) -> tuple[float, int, dict[str, int]]:
     shutil.rmtree(mirror_root / BUCKET / "se2" / "out0", ignore_errors=True)
     env = {
         "PATH": os.environ["PATH"],
@@ -167,11 +169,22 @@ def main() -> None:
     csv = DATA / f"cvlog-{args.rows}.csv"
     if not csv.exists():
         make_csv(csv, args.rows)
-    with LocalGlueProcess.start(state_dir=DATA / "state", options=ServerOptions(min_crawl_seconds=0)) as local:
+    with LocalGlueProcess.start(
+        state_dir=DATA / "state", options=ServerOptions(min_crawl_seconds=0)
+    ) as local:
         s3, glue = local.client("s3"), local.client("glue")
         s3.create_bucket(Bucket=BUCKET)
         body = csv.read_bytes()
-        crawl_csv(glue, s3, BUCKET, database="se2", crawler="se2_in0", body=body, key="se2/in0/cvlog.csv", timeout=600)
+        crawl_csv(
+            glue,
+            s3,
+            BUCKET,
+            database="se2",
+            crawler="se2_in0",
+            body=body,
+            key="se2/in0/cvlog.csv",
+            timeout=600,
+        )
         create_spark_job(glue, s3, BUCKET, JOB, SCRIPT.read_bytes(), key="se2/script/se2_job0.py")
         server = psutil.Process(local.process.pid)
         print(

@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: The demo runs the seed's Spark job where Java is installed (pyspark is a 400 MB download otherwise unused).
 EXTRAS = {"demo": "local,spark" if shutil.which("java") else "local", "test": "test", "lowest": "test"}
+#: What ruff lints and formats in CI.
+LINTED = ("airflow_glue_flow", "dags", "tests", "bench", "scripts")
 #: Debian packages the slow tests need, installed by ``test`` when missing (Java for Spark jobs,
 #: PostgreSQL for the deployment test, Chromium for the local console pages).
 DEBIAN_PACKAGES: list[str] = [
@@ -127,9 +129,8 @@ def main(argv: list[str]) -> int:
     lint = (
         0
         if lowest
-        else subprocess.call(
-            [str(bin_dir / "ruff"), "check", "airflow_glue_flow", "dags", "tests", "bench"], cwd=ROOT
-        )
+        else subprocess.call([str(bin_dir / "ruff"), "check", *LINTED], cwd=ROOT)
+        | subprocess.call([str(bin_dir / "ruff"), "format", "--check", *LINTED], cwd=ROOT)
         | subprocess.call([str(bin_dir / "mypy"), "airflow_glue_flow"], cwd=ROOT)
     )
     tests = subprocess.call([str(python), "-m", "pytest", "-p", "no:cacheprovider", *rest], cwd=ROOT, env=env)

@@ -74,7 +74,9 @@ class BucketMirror:
         try:
             self.s3.download_file(bucket, key, str(path))
         except (IsADirectoryError, NotADirectoryError):
-            raise MirrorError(f"s3://{bucket}/{key} is both an object and a folder of other objects") from None
+            raise MirrorError(
+                f"s3://{bucket}/{key} is both an object and a folder of other objects"
+            ) from None
         # The file's modification time is the object's LastModified, which Spark (and job bookmarks) see.
         os.utime(path, (modified, modified))
 

@@ -375,7 +375,8 @@ def test_job_that_outlives_its_timeout_ends_timeout_and_runs_the_alert(
     script = tmp_path / "slow_job.py"
     script.write_bytes(SLEEPING_SCRIPT)
     scripts = {
-        str(script) if path.endswith("/csv_to_parquet.py") else path: uri for path, uri in deploy.scripts.items()
+        str(script) if path.endswith("/csv_to_parquet.py") else path: uri
+        for path, uri in deploy.scripts.items()
     }
     monkeypatch.setattr(deploy, "scripts", scripts)
     flow["job_timeout"] = 1

@@ -35,7 +35,9 @@ def test_pull_then_push_round_trips_adds_changes_and_deletes(
     assert s3_client.get_object(Bucket=bucket, Key="out/part-0.parquet")["Body"].read() == b"PAR1"
 
 
-def test_a_key_no_hadoop_path_can_name_is_left_out_and_kept(s3_client: Any, bucket: str, tmp_path: Path) -> None:
+def test_a_key_no_hadoop_path_can_name_is_left_out_and_kept(
+    s3_client: Any, bucket: str, tmp_path: Path
+) -> None:
     s3_client.put_object(Bucket=bucket, Key="a//b.csv", Body=b"x")
     mirror = BucketMirror(s3_client, tmp_path / "s3")
     mirror.pull()
