@@ -111,20 +111,27 @@ def _rows_printed(logs_client: Any, run_id: str) -> int:
     return int(lines[-1].split()[1])
 
 
-def test_bookmarks_read_only_new_files_until_reset(
-    spark, glue_client, s3_client, logs_client, bucket, unique
+def _bookmarked_job_over_one_file(
+    glue_client: Any, s3_client: Any, bucket: str, job: str, script: bytes
 ) -> None:
-    # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html
-    job = unique("bookmarked")
+    """A Spark job with bookmarks on, reading s3://<bucket>/in/ (``--SOURCE``), which holds a.csv (2 rows)."""
     s3_client.put_object(Bucket=bucket, Key="in/a.csv", Body=b"id\n1\n2\n")
     create_spark_job(
         glue_client,
         s3_client,
         bucket,
         job,
-        BOOKMARK_SCRIPT,
+        script,
         **{"--job-bookmark-option": "job-bookmark-enable", "--SOURCE": f"s3://{bucket}/in/"},
     )
+
+
+def test_bookmarks_read_only_new_files_until_reset(
+    spark, glue_client, s3_client, logs_client, bucket, unique
+) -> None:
+    # https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html
+    job = unique("bookmarked")
+    _bookmarked_job_over_one_file(glue_client, s3_client, bucket, job, BOOKMARK_SCRIPT)
     with pytest.raises(glue_client.exceptions.EntityNotFoundException):
         glue_client.get_job_bookmark(JobName=job)
 
@@ -159,15 +166,7 @@ def test_a_bookmarked_rerun_without_new_files_succeeds_and_writes_nothing(
     # (https://docs.aws.amazon.com/glue/latest/dg/monitor-continuations.html): with none, the frame has no
     # fields and the sink writes nothing. Spark's own Parquet writer refused it, so the run ended FAILED.
     job = unique("rerun")
-    s3_client.put_object(Bucket=bucket, Key="in/a.csv", Body=b"id\n1\n2\n")
-    create_spark_job(
-        glue_client,
-        s3_client,
-        bucket,
-        job,
-        EMPTY_RERUN_SCRIPT,
-        **{"--job-bookmark-option": "job-bookmark-enable", "--SOURCE": f"s3://{bucket}/in/"},
-    )
+    _bookmarked_job_over_one_file(glue_client, s3_client, bucket, job, EMPTY_RERUN_SCRIPT)
 
     def output() -> list[str]:
         listed = s3_client.list_objects_v2(Bucket=bucket, Prefix="out/").get("Contents", [])
