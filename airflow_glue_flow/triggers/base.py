@@ -44,14 +44,22 @@ async def import_off_loop(*modules: str) -> list[ModuleType]:
 
     :param modules: dotted module names.
     """
+    if all(_imported(name) for name in modules):
+        # Every wait after the first: no thread hop.
+        return [sys.modules[name] for name in modules]
 
     def import_all() -> list[ModuleType]:
-        if all(name in sys.modules for name in modules):
-            return [sys.modules[name] for name in modules]
+        # import_module also waits for a module another thread is still importing.
         with frozen_after():
             return [importlib.import_module(name) for name in modules]
 
     return await asyncio.to_thread(import_all)
+
+
+def _imported(name: str) -> bool:
+    """Whether module ``name`` is imported in full (not still running its body in another thread)."""
+    module = sys.modules.get(name)
+    return module is not None and not getattr(getattr(module, "__spec__", None), "_initializing", False)
 
 
 def task_aws_fields(task: Any) -> dict[str, Any]:
