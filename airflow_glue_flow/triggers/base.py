@@ -10,9 +10,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import sys
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
-from functools import cached_property
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
@@ -120,9 +117,14 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         hook_module = self.hook_path.rpartition(".")[0]
         return (await import_off_loop(*modules, hook_module, *RUNTIME_MODULES))[: len(modules)]
 
-    @cached_property
+    @property
     def hook(self) -> HookT:
-        """The hook, built from the trigger's connection settings in the triggerer (after :meth:`load`)."""
+        """A hook built from the trigger's connection settings (in the triggerer, after :meth:`load`).
+
+        A new one each time, kept by nobody: a wait uses it only to get its clients (and to log a stop),
+        and a hook kept for the whole wait would be a dozen more objects per wait (the hook, its
+        connection wrapper, its retry policy, its logger) for every full garbage collection to walk.
+        """
         module, _, name = self.hook_path.rpartition(".")
         hook_class: type[HookT] = getattr(importlib.import_module(module), name)
         return hook_class(
@@ -132,27 +134,17 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
             config=self.botocore_config,
         )
 
-    @asynccontextmanager
-    async def async_clients(self, *services: Service) -> AsyncIterator[dict[str, Any]]:
-        """Open the aiobotocore clients a wait needs, by service name, and close them afterwards.
+    def async_clients(self, *services: Service) -> WaitClients:
+        """The aiobotocore clients a wait needs, by service name: ``async with trigger.async_clients(...)``.
 
         Every trigger of the package gets its AWS clients here and nowhere else, from the process-wide
         :data:`~airflow_glue_flow.triggers.client_pool.CLIENTS` (one client per service and connection
-        settings, shared by all waits, built off the event loop, closed when the last wait ends): ``"glue"`` from
-        :attr:`hook`, ``"logs"`` from the hook's CloudWatch Logs hook (Glue job hooks have one).
+        settings, shared by all waits, built off the event loop, closed when the last wait ends): ``"glue"``
+        from :attr:`hook`, ``"logs"`` from the hook's CloudWatch Logs hook (Glue job hooks have one).
 
         :param services: ``"glue"`` and/or ``"logs"``.
         """
-        await self.load()
-        from airflow_glue_flow.triggers.client_pool import CLIENTS  # imported off the loop just now
-
-        async with AsyncExitStack() as stack:
-            clients: dict[str, Any] = {}
-            for service in services:
-                # Only the job hook has logs_hook; waits ask for "logs" only on job triggers.
-                hook = self.hook if service == "glue" else self.hook.logs_hook  # type: ignore[attr-defined]
-                clients[service] = await stack.enter_async_context(CLIENTS.client(hook, self.botocore_config))
-            yield clients
+        return WaitClients(self, services)
 
     async def outcome(self, event: dict[str, Any], value: Any, xcoms: dict[str, Any]) -> TriggerEvent:
         """The event to fire for a finished wait.
@@ -182,3 +174,51 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
                 key, pushed, dag_id=ti.dag_id, task_id=ti.task_id, run_id=ti.run_id, map_index=map_index
             )
         return TaskSuccessEvent()
+
+
+class WaitClients:
+    """A wait's shared clients (:meth:`GlueFlowAwsTrigger.async_clients`), held for an ``async with`` block.
+
+    A class with slots rather than an ``@asynccontextmanager``, for the reason
+    :class:`~airflow_glue_flow.triggers.client_pool.ClientLease` gives: it lives as long as the wait.
+    """
+
+    __slots__ = ("_trigger", "_services", "_leases")
+
+    def __init__(self, trigger: GlueFlowAwsTrigger[Any], services: tuple[Service, ...]) -> None:
+        self._trigger: GlueFlowAwsTrigger[Any] | None = trigger
+        self._services = services
+        self._leases: list[Any] = []
+
+    async def __aenter__(self) -> dict[str, Any]:
+        trigger, self._trigger = self._trigger, None
+        if trigger is None:
+            raise RuntimeError("a wait's clients are entered once")
+        await trigger.load()
+        from airflow_glue_flow.triggers.client_pool import CLIENTS  # imported off the loop just now
+
+        hook = trigger.hook
+        clients: dict[str, Any] = {}
+        try:
+            for service in self._services:
+                # Only the job hook has logs_hook; waits ask for "logs" only on job triggers.
+                service_hook = hook if service == "glue" else hook.logs_hook
+                lease = CLIENTS.client(service_hook, trigger.botocore_config)
+                clients[service] = await lease.__aenter__()
+                self._leases.append(lease)
+        except BaseException:
+            await self._leave()
+            raise
+        return clients
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._leave()
+
+    async def _leave(self) -> None:
+        """Give back every client, the last taken first, even when giving one back fails."""
+        if self._leases:
+            lease = self._leases.pop()
+            try:
+                await lease.__aexit__(None, None, None)
+            finally:
+                await self._leave()

@@ -21,8 +21,6 @@ import asyncio
 import functools
 import inspect
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,10 +34,11 @@ from airflow_glue_flow.triggers.gc_freeze import frozen_after
 ClientKey = tuple[asyncio.AbstractEventLoop, str, str | None, str | None, str | None, str, str]
 
 
-@dataclass
+@dataclass(eq=False)
 class _Entry:
-    """One shared client: the task that opens it and how many waits use it now."""
+    """One shared client: its key, the task that opens it and how many waits use it now."""
 
+    key: ClientKey
     opening: asyncio.Task[Any]
     users: int = 0
 
@@ -115,34 +114,35 @@ class AsyncClientPool:
         """Waits holding (or waiting for) a client now."""
         return sum(entry.users for entry in self._entries.values())
 
-    @asynccontextmanager
-    async def client(
-        self, hook: AwsGenericHook[Any], botocore_config: dict[str, Any] | None = None
-    ) -> AsyncIterator[Any]:
-        """Use the shared client for ``hook``'s settings for the duration of the ``async with`` block.
+    def client(self, hook: AwsGenericHook[Any], botocore_config: dict[str, Any] | None = None) -> ClientLease:
+        """The shared client for ``hook``'s settings, for the duration of an ``async with`` block.
 
         The first user starts building the client in a task of its own, so that cancelling that user
         leaves the build to the others; every user waiting for it gets the client, or the build's error.
         A failed build is forgotten, so the next wait tries again. The last user to leave closes it.
 
         :param hook: an amazon-provider AWS hook with a ``client_type``; its connection, region, endpoint,
-            verify and service select the client.
+            verify and service select the client. It is not kept once the client is there.
         :param botocore_config: the botocore config (as a dict) the hook was built with (part of the key).
         """
+        return ClientLease(self, hook, botocore_config)
+
+    async def _enter(self, hook: AwsGenericHook[Any], botocore_config: dict[str, Any] | None) -> _Entry:
+        """Count one more user of the client for ``hook``'s settings, starting its build if it is new."""
         loop = asyncio.get_running_loop()
         key: ClientKey = (loop, *await sync_to_async(_settings)(hook, botocore_config))
         entry = self._entries.get(key)
         if entry is None:
-            entry = self._entries[key] = _Entry(loop.create_task(self._open(hook)))
-            entry.opening.add_done_callback(functools.partial(self._opened, key, entry))
+            entry = self._entries[key] = _Entry(key, loop.create_task(self._open(hook)))
+            entry.opening.add_done_callback(functools.partial(self._opened, entry))
         entry.users += 1
-        try:
-            _, client = await asyncio.shield(entry.opening)
-            yield client
-        finally:
-            entry.users -= 1
-            if entry.users == 0:
-                await self._release(key, entry)
+        return entry
+
+    async def _leave(self, entry: _Entry) -> None:
+        """One user fewer; the last one closes the client."""
+        entry.users -= 1
+        if entry.users == 0:
+            await self._release(entry)
 
     async def _open(self, hook: AwsGenericHook[Any]) -> Any:
         # Not thread-sensitive: a slow build (an STS call) must not hold up the connection lookups of
@@ -151,19 +151,60 @@ class AsyncClientPool:
         self.created += 1
         return opened
 
-    def _opened(self, key: ClientKey, entry: _Entry, task: asyncio.Task[Any]) -> None:
+    def _opened(self, entry: _Entry, task: asyncio.Task[Any]) -> None:
         """Forget a build that failed or was cancelled (its waiters already got the error)."""
         if task.cancelled() or task.exception() is not None:
-            if self._entries.get(key) is entry:
-                del self._entries[key]
+            self._forget(entry)
 
-    async def _release(self, key: ClientKey, entry: _Entry) -> None:
+    def _forget(self, entry: _Entry) -> None:
+        if self._entries.get(entry.key) is entry:
+            del self._entries[entry.key]
+
+    async def _release(self, entry: _Entry) -> None:
         """The last user left: forget the client and close it (once it is built, if it is still building)."""
-        if self._entries.get(key) is entry:
-            del self._entries[key]
+        self._forget(entry)
         closing = asyncio.get_running_loop().create_task(_close_when_open(entry.opening))
         # Shielded: a user cancelled while leaving must not leave the client half closed.
         await asyncio.shield(closing)
+
+
+class ClientLease:
+    """One wait's use of a shared client (:meth:`AsyncClientPool.client`): ``async with lease as client``.
+
+    A class with slots, not an ``@asynccontextmanager``: a wait holds its lease for as long as the Glue
+    run goes on, and a generator-based one would keep its generator, frame and bound methods alive all
+    that time, objects that every full garbage collection of the triggerer walks (with the GIL held).
+    """
+
+    __slots__ = ("_pool", "_hook", "_config", "_entry")
+
+    def __init__(
+        self, pool: AsyncClientPool, hook: AwsGenericHook[Any], botocore_config: dict[str, Any] | None
+    ) -> None:
+        self._pool = pool
+        self._hook: AwsGenericHook[Any] | None = hook
+        self._config = botocore_config
+        self._entry: _Entry | None = None
+
+    async def __aenter__(self) -> Any:
+        if self._hook is None:
+            raise RuntimeError("a client lease is entered once")
+        hook, self._hook = self._hook, None  # only the build needs it, and that holds its own reference
+        entry = self._entry = await self._pool._enter(hook, self._config)
+        try:
+            _, client = await asyncio.shield(entry.opening)
+        except BaseException:
+            await self._exit()
+            raise
+        return client
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._exit()
+
+    async def _exit(self) -> None:
+        entry, self._entry = self._entry, None
+        if entry is not None:
+            await self._pool._leave(entry)
 
 
 async def _close_when_open(opening: asyncio.Task[Any]) -> None:
