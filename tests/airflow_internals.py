@@ -15,6 +15,9 @@ lane as well as the latest) shows which.
   ``LazyDeserializedDAG`` (and ``create_session``): ``dag.test()`` runs only DAGs the metadata database
   holds, and writes only those it finds in a configured DAG bundle; a DAG built inside a test is in
   none, and no public API writes a DAG object there, so the test does what the DAG processor does.
+* :func:`quick_idle_polls`: ``DAG.test``'s own code object: when no task is ready (a skip that the next
+  pass propagates, a teardown waiting for its setup's downstream) its loop sleeps a whole second before
+  checking again, as a scheduler would wait for its next loop; a test has nothing to wait for.
 * :func:`recording_task_errors`: ``supervisor.run_task_in_process``, which ``dag.test()`` runs each
   task with; the DagRun it returns holds each task's state but not the exception it failed with.
 * :func:`real_trigger_events`: ``dag.test()`` runs a deferred task's trigger inline and always resumes
@@ -35,6 +38,8 @@ lane as well as the latest) shows which.
 
 from __future__ import annotations
 
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,6 +83,34 @@ def write_dag_to_db(dag: Any) -> None:
         update_dag_parsing_results_in_db(
             "dags-folder", None, [LazyDeserializedDAG.from_dag(dag)], {}, None, set(), session=session
         )
+
+
+#: How long ``dag.test()`` waits between passes when no task is ready, under :func:`quick_idle_polls`.
+IDLE_POLL_SECONDS = 0.02
+
+
+@contextmanager
+def quick_idle_polls() -> Iterator[list[float]]:
+    """While open, ``dag.test()``'s loop waits :data:`IDLE_POLL_SECONDS` instead of a second when no task
+    is ready; yields the list of the idle waits it asked for (in seconds).
+
+    Only a ``time.sleep`` called by ``DAG.test`` itself is shortened: every other caller, in any thread,
+    gets the ``time.sleep`` that was in place before (a test's own fake included).
+    """
+    from airflow.sdk.definitions.dag import DAG
+
+    dag_test = DAG.test.__code__
+    sleep = time.sleep
+    asked: list[float] = []
+
+    def idle_or_sleep(seconds: float) -> None:
+        if sys._getframe(1).f_code is not dag_test:
+            return sleep(seconds)
+        asked.append(seconds)
+        return sleep(min(seconds, IDLE_POLL_SECONDS))
+
+    with mock.patch.object(time, "sleep", idle_or_sleep):
+        yield asked
 
 
 @contextmanager
@@ -218,7 +251,7 @@ def run_existing(dag: Any, run_id: str) -> Any:
         session.commit()
         return run
 
-    with mock.patch.object(dagrun_module, "get_or_create_dagrun", the_existing_run):
+    with mock.patch.object(dagrun_module, "get_or_create_dagrun", the_existing_run), quick_idle_polls():
         dag.test()
     with create_session() as session:
         return DagRun.find(dag_id=dag.dag_id, run_id=run_id, session=session)[0]

@@ -76,13 +76,15 @@ def run_dag(airflow_db):
     """Run a DAG object with ``dag.test()`` and return the finished DagRun.
 
     ``dag.test()`` needs the DAG serialized in the metadata database; DAGs built inside a test are
-    not in any DAG bundle, so they are written there first, as the DAG processor would.
+    not in any DAG bundle, so they are written there first, as the DAG processor would. When no task is
+    ready, the run checks again at once instead of after dag.test()'s one-second wait.
     """
-    from tests.airflow_internals import write_dag_to_db
+    from tests.airflow_internals import quick_idle_polls, write_dag_to_db
 
     def _run(dag, conf: dict | None = None):
         write_dag_to_db(dag)
-        return dag.test(run_conf=conf)
+        with quick_idle_polls():
+            return dag.test(run_conf=conf)
 
     return _run
 

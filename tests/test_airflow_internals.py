@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 
 from tests.airflow_internals import (
+    IDLE_POLL_SECONDS,
     asset_triggered_run,
     asset_watcher_trigger,
     first_scheduled_run,
     parse_dags,
+    quick_idle_polls,
     real_trigger_events,
     recording_task_errors,
     run_existing,
@@ -24,6 +26,7 @@ from tests.airflow_internals import (
     write_dag_to_db,
 )
 from tests.conftest import task_states
+from tests.fakes import patch_sleep
 
 
 def _dag() -> Any:
@@ -59,6 +62,37 @@ def test_a_test_built_dag_runs_and_hands_its_trigger_event_and_errors_to_the_tes
     with pytest.raises(KeyError, match="the error dag.test's runner saw"):
         raise errors["fails"]
     assert set(errors) == {"fails"}
+
+
+def test_quick_idle_polls_shortens_only_dag_tests_own_wait_when_no_task_is_ready(airflow_db):
+    from airflow.providers.standard.operators.empty import EmptyOperator
+    from airflow.sdk import DAG, task
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    @task
+    def skips() -> None:
+        raise AirflowSkipException("nothing to do")
+
+    # The skip reaches "joins" only on the pass after the one that skipped "skipped_too": in between no
+    # task is ready, and dag.test() waits before its next pass.
+    with DAG("airflow_internals_idle_check", schedule=None) as dag:
+        (
+            skips()
+            >> EmptyOperator(task_id="skipped_too")
+            >> EmptyOperator(task_id="joins", trigger_rule="none_failed")
+        )
+    write_dag_to_db(dag)
+
+    with patch_sleep() as sleep, quick_idle_polls() as idle_waits:
+        import time
+
+        time.sleep(5)  # any other caller gets the time.sleep in place before (here the test's fake)
+        dag_run = dag.test()
+
+    assert task_states(dag_run) == {"skips": "skipped", "skipped_too": "skipped", "joins": "success"}
+    assert idle_waits and set(idle_waits) == {1}  # dag.test()'s one-second wait, seen...
+    # ...and shortened, through the time.sleep in place before, as the other caller's was passed on whole.
+    assert [c.args for c in sleep.call_args_list] == [(5,)] + [(IDLE_POLL_SECONDS,)] * len(idle_waits)
 
 
 def test_parse_dags_returns_the_dags_and_each_files_import_error(tmp_path, airflow_db):
