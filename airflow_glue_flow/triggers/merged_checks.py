@@ -53,11 +53,18 @@ class MergingGlue:
     """
 
     def __init__(self, client: Any) -> None:
-        self.client = client
+        # A weak reference: the client's entry in _MERGING lives as long as the client, which the client
+        # pool closes and lets go when its last wait ends; a strong one would keep both forever.
+        self._client = weakref.ref(client)
         self._runs: dict[str, list[_Call]] = {}
         self._crawlers: list[_Call] = []
         self._denied: set[str] = set()
         self._answering: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
+
+    @property
+    def client(self) -> Any:
+        """The shared client (alive while any wait uses this face)."""
+        return self._client()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)

@@ -10,6 +10,8 @@ AWS pages these tests rely on:
 from __future__ import annotations
 
 import asyncio
+import gc
+import weakref
 from typing import Any
 from unittest import mock
 
@@ -247,10 +249,14 @@ def test_same_turn_crawler_reads_are_batched_and_a_missing_crawler_gets_its_own_
     assert [kw["Name"] for name, kw in glue.calls if name == "GetCrawler"] == ["gone"]
 
 
-def test_one_merging_face_per_shared_client() -> None:
+def test_one_merging_face_per_shared_client_and_it_does_not_keep_the_client() -> None:
     glue = FakeGlueReads()
     assert merging(glue) is merging(glue)
     assert merging(glue).client is glue and merging(FakeGlueReads()) is not merging(glue)
+    gone = weakref.ref(glue)
+    del glue
+    gc.collect()
+    assert gone() is None  # the pool closed and dropped it: nothing here keeps it
 
 
 @pytest.mark.parametrize("end", ["SUCCEEDED", "FAILED"])
