@@ -41,6 +41,13 @@ JOB_PARAMS = (
 NAME_PATTERN = "^[^\\x00-\\x08\\x0a-\\x1f]{1,255}$"
 #: An S3 key prefix: a folder, ending in ``/`` (not starting with one, which would give ``s3://bucket//``).
 PREFIX_PATTERN = "^[^/].*/$"
+#: S3's bucket naming rules: 3-63 characters of a-z, 0-9, '.' and '-', starting and ending with a letter
+#: or digit.
+BUCKET_PATTERN = "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$"
+#: An IAM role name, or a role ARN (with an optional path).
+ROLE_PATTERN = "^(arn:aws[a-z-]*:iam::[0-9]{12}:role/([\\w+=,.@-]+/)*)?[\\w+=,.@-]{1,64}$"
+#: The ready DAGs' default Glue role (AWS's example account id: give yours in the run's params).
+DEFAULT_GLUE_ROLE = "arn:aws:iam::123456789012:role/AWSGlueServiceRole-glue-flow"
 
 
 def _text_param(default: str, pattern: str, description: str) -> Param:
@@ -52,6 +59,21 @@ def prefix_param(default: str, description: str) -> Param:
     return _text_param(default, PREFIX_PATTERN, description)
 
 
+def bucket_param(default: str, description: str) -> Param:
+    """A param holding an S3 bucket name (:data:`BUCKET_PATTERN`)."""
+    return _text_param(default, BUCKET_PATTERN, description)
+
+
+def name_param(default: str, description: str) -> Param:
+    """A param holding a Glue crawler, job or other name (:data:`NAME_PATTERN`)."""
+    return _text_param(default, NAME_PATTERN, description)
+
+
+def role_param(default: str, description: str) -> Param:
+    """A param holding the IAM role Glue runs as, by name or ARN (:data:`ROLE_PATTERN`)."""
+    return _text_param(default, ROLE_PATTERN, description)
+
+
 def flow_params(*, max_attempts: int) -> dict[str, Param]:
     """The params of a ready DAG that deploys the job with :func:`deploy_flow`, validated in the trigger
     form: S3's bucket naming rules, prefixes ending in ``/``, Glue's name limits, lower-case catalog
@@ -60,21 +82,19 @@ def flow_params(*, max_attempts: int) -> dict[str, Param]:
     :param max_attempts: the default number of crawler checks before ``GlueCrawlTimeoutError``.
     """
     return {
-        "bucket": _text_param(
-            "glue-flow-demo",
-            "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
-            "S3 bucket of the flow (3-63 characters: a-z, 0-9, '.', '-').",
+        "bucket": bucket_param(
+            "glue-flow-demo", "S3 bucket of the flow (3-63 characters: a-z, 0-9, '.', '-')."
         ),
         "input_prefix": prefix_param("se2/in0/", "UTF-8 CSV files (ending in /); the crawler's target."),
         "output_prefix": prefix_param("se2/out0/", "Parquet output of the job (ending in /)."),
         "database": _text_param(
             "se2", "^[a-z0-9_]{1,255}$", "Catalog database of the crawler (a-z, 0-9, _)."
         ),
-        "crawler_name": _text_param("se2_in0", NAME_PATTERN, "Glue crawler name."),
+        "crawler_name": name_param("se2_in0", "Glue crawler name."),
         "table_prefix": _text_param(
             "se2_", "^[a-z0-9_]{0,128}$", "Crawler TablePrefix (table = prefix + folder; a-z, 0-9, _)."
         ),
-        "job_name": _text_param("se2_job0", NAME_PATTERN, "Glue job name."),
+        "job_name": name_param("se2_job0", "Glue job name."),
         "job_type": Param(
             "spark",
             type="string",
@@ -83,12 +103,7 @@ def flow_params(*, max_attempts: int) -> dict[str, Param]:
             "extra); pythonshell: a pyarrow Python-shell job doing the same.",
         ),
         "job_timeout": Param(60, type="integer", minimum=1, description="The job's Timeout in minutes."),
-        "glue_role": _text_param(
-            "arn:aws:iam::123456789012:role/AWSGlueServiceRole-glue-flow",
-            # An IAM role name, or a role ARN (with an optional path).
-            "^(arn:aws[a-z-]*:iam::[0-9]{12}:role/([\\w+=,.@-]+/)*)?[\\w+=,.@-]{1,64}$",
-            "IAM role the crawler and the job run as (name or ARN).",
-        ),
+        "glue_role": role_param(DEFAULT_GLUE_ROLE, "IAM role the crawler and the job run as (name or ARN)."),
         "wait_time": Param(
             60,
             type="integer",

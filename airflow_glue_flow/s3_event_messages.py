@@ -51,6 +51,8 @@ def landed_objects(messages: Iterable[Mapping[str, Any]], bucket: str, prefix: s
     :param prefix: the folder new files land in.
     """
     landed = LandedObjects()
+    # The keys already in ``landed.keys``: a membership test in the list made a batch of n events O(n²).
+    seen: set[str] = set()
     for message in messages:
         message_id = str(message.get("MessageId", "?"))
         try:
@@ -71,11 +73,13 @@ def landed_objects(messages: Iterable[Mapping[str, Any]], bucket: str, prefix: s
             landed.ignored.append((f"message {message_id}", "it is not an S3 event message (no Records)"))
             continue
         for record in records:
-            _take(record, message_id, bucket, prefix, landed)
+            _take(record, message_id, bucket, prefix, landed, seen)
     return landed
 
 
-def _take(record: Any, message_id: str, bucket: str, prefix: str, landed: LandedObjects) -> None:
+def _take(
+    record: Any, message_id: str, bucket: str, prefix: str, landed: LandedObjects, seen: set[str]
+) -> None:
     s3 = record.get("s3") if isinstance(record, dict) else None
     if not isinstance(s3, dict) or record.get("eventSource") != "aws:s3":
         landed.ignored.append((f"message {message_id}", "a record that is not an S3 event"))
@@ -94,5 +98,6 @@ def _take(record: Any, message_id: str, bucket: str, prefix: str, landed: Landed
         landed.ignored.append((where, f"not in the flow's bucket {bucket}"))
     elif not key.startswith(prefix) or key == prefix:
         landed.ignored.append((where, f"not under the flow's folder {prefix}"))
-    elif key not in landed.keys:
+    elif key not in seen:
+        seen.add(key)
         landed.keys.append(key)

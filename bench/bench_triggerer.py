@@ -4,14 +4,18 @@ Each case runs N deferred waits in one asyncio event loop, in a process of its o
 the second case would reuse the first one's memory and its RSS would read too low), for a fixed window
 after a warm-up, and prints:
 
-- CPU ms per poll: the process's CPU time in the window / the Glue calls made in it;
+- CPU ms per poll: the process's CPU time in the window / the polls made in it (a poll is one wait's
+  read of its run or crawl: one AWS call for the amazon triggers; ours merge the polls that fall due in
+  the same turn of the loop into one call, see airflow_glue_flow/triggers/merged_checks.py);
+- AWS calls per poll;
 - polls per trigger per second (the target is 1 / interval);
 - RSS per wait: the growth of the process's RSS from before the waits started, / N;
 - longest event-loop stall: the worst lateness of a 10 ms probe timer, and the CPU the process spent in it.
 
 Cases, against the local Glue over HTTP (one Python-shell job run and one crawl kept running, every wait
 watches them): ``GlueJobRunTrigger`` vs amazon ``GlueJobCompleteTrigger``, ``GlueCrawlerReadyTrigger`` vs
-amazon ``GlueCrawlerCompleteTrigger``. Then the scale case: 2,000 job waits polling every 30 s, against
+amazon ``GlueCrawlerCompleteTrigger``, first with the waits deferred at once, then with their starts spread
+over one interval. Then the scale case: 2,000 job waits polling every 30 s, against
 a scripted asyncio endpoint that answers Glue's read calls with runs and crawls that keep running (the
 local Glue, one threaded Python process, is not built to serve thousands of callers; the scripted endpoint
 runs in its own process, so its CPU is not counted); the same run with ``--waits`` waits gives the RSS
@@ -110,15 +114,32 @@ async def _case(
     from aiobotocore.client import AioBaseClient
 
     logging.disable(logging.INFO)  # per-poll progress lines are the task log's business, not the bench's
-    polls = 0
+    # A poll is one wait's read of its run or crawler; calls are the AWS calls made. The amazon triggers
+    # make one call per poll; ours merge the polls that fall due in the same turn of the loop.
+    polls = calls = 0
     make_call = AioBaseClient._make_api_call
+    ours = kind.startswith("ours")
 
     async def counted(self: Any, operation: str, params: Any) -> Any:
-        nonlocal polls
-        polls += 1
+        nonlocal polls, calls
+        calls += 1
+        polls += not ours
         return await make_call(self, operation, params)
 
     AioBaseClient._make_api_call = counted  # type: ignore[method-assign]
+    if ours:
+        from airflow_glue_flow.triggers.merged_checks import MergingGlue
+
+        def counting(read: Any) -> Any:
+            async def poll(self: Any, **kwargs: Any) -> Any:
+                nonlocal polls
+                polls += 1
+                return await read(self, **kwargs)
+
+            return poll
+
+        for name in ("get_job_run", "get_crawler"):
+            setattr(MergingGlue, name, counting(getattr(MergingGlue, name)))
     stall = stall_cpu = 0.0
     # Full garbage collections in the window: each walks every object not frozen, holding the GIL.
     full_collections: list[float] = []
@@ -155,13 +176,15 @@ async def _case(
         tasks.append(asyncio.create_task(_drain(trigger, i * spread / n)))
     await asyncio.sleep(warmup)
     measuring = True
-    polls_before, cpu_before, wall_before = polls, time.process_time(), time.perf_counter()
+    polls_before, calls_before = polls, calls
+    cpu_before, wall_before = time.process_time(), time.perf_counter()
     await asyncio.sleep(window)
     cpu, wall, made = (
         time.process_time() - cpu_before,
         time.perf_counter() - wall_before,
         polls - polls_before,
     )
+    calls_made = calls - calls_before
     rss_after = _rss_mb()
     ended = [t for t in tasks if t.done()]
     first_end = repr(ended[0].exception())[:1000] if ended else None
@@ -173,6 +196,7 @@ async def _case(
         "waits": n,
         "interval_s": interval,
         "polls": made,
+        "calls_per_poll": calls_made / made if made else float("nan"),
         "cpu_ms_per_poll": 1000 * cpu / made if made else float("nan"),
         "polls_per_trigger_per_s": made / n / wall,
         "rss_mb_per_wait": (rss_after - rss_before) / n,
@@ -261,6 +285,7 @@ def _start_waits(glue_endpoint: str, credentials: Credentials) -> dict[str, Any]
 def _row(result: dict[str, Any]) -> str:
     return (
         f"| {result['case']} | {result['waits']} | {result['interval_s']:g} | {result['cpu_ms_per_poll']:.2f} "
+        f"| {result['calls_per_poll']:.2f} "
         f"| {result['polls_per_trigger_per_s']:.3f} | {result['rss_mb_per_wait']:.3f} "
         f"| {result['longest_stall_ms']:.0f} ({result['longest_stall_cpu_ms']:.0f}) |"
     )
@@ -300,22 +325,28 @@ def main() -> None:
     from airflow_glue_flow.local.settings import ServerOptions
 
     print(
-        "| case | waits | interval s | CPU ms per poll | polls per trigger per s | RSS MB per wait "
-        "| longest loop stall ms (process CPU in it) |"
+        "| case | waits | interval s | CPU ms per poll | AWS calls per poll | polls per trigger per s "
+        "| RSS MB per wait | longest loop stall ms (process CPU in it) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     results: dict[str, dict[str, Any]] = {}
     with LocalGlue.start(options=ServerOptions(min_crawl_seconds=RUN_SECONDS)) as glue:
         _off_the_bench_cpus(glue.process.pid)
         waits = _start_waits(glue.endpoint_url, glue.credentials)
         client = waits.pop("glue")
         try:
-            for kind in ("ours-job", "amazon-job", "ours-crawler", "amazon-crawler"):
-                child = [kind, str(args.waits), str(args.interval), str(args.warmup), str(args.seconds)]
-                results[kind] = _child(
-                    [*child, json.dumps(waits)], glue.endpoint_url, credentials=glue.credentials
-                )
-                print(_row(results[kind]), flush=True)
+            # Deferred at once (as mapped tasks do: ours merge their checks), then spread over one
+            # interval (tasks deferring at different times: every check is a call of its own).
+            for spread in (0.0, args.interval):
+                for kind in ("ours-job", "amazon-job", "ours-crawler", "amazon-crawler"):
+                    case = kind + (", spread" if spread else "")
+                    child = [kind, str(args.waits), str(args.interval), str(args.warmup), str(args.seconds)]
+                    results[case] = _child(
+                        [*child, json.dumps({**waits, "spread_s": spread})],
+                        glue.endpoint_url,
+                        credentials=glue.credentials,
+                    )
+                    print(_row({**results[case], "case": case}), flush=True)
         finally:
             client.batch_stop_job_run(JobName=JOB, JobRunIds=[waits["run_id"]])
             client.stop_crawler(Name=CRAWLER)
@@ -348,11 +379,14 @@ def main() -> None:
             server.terminate()
             server.wait()
     for what in ("job", "crawler"):
-        ours, amazon = results[f"ours-{what}"], results[f"amazon-{what}"]
-        print(
-            f"{what}: CPU per poll ours/amazon = {ours['cpu_ms_per_poll'] / amazon['cpu_ms_per_poll']:.2f}; "
-            f"RSS per wait ours/amazon = {ours['rss_mb_per_wait'] / max(amazon['rss_mb_per_wait'], 1e-9):.2f}"
-        )
+        for how in ("", ", spread"):
+            ours, amazon = results[f"ours-{what}{how}"], results[f"amazon-{what}{how}"]
+            print(
+                f"{what}{how or ', at once'}: CPU per poll ours/amazon = "
+                f"{ours['cpu_ms_per_poll'] / amazon['cpu_ms_per_poll']:.2f} (ours made "
+                f"{ours['calls_per_poll']:.2f} calls per poll); RSS per wait ours/amazon = "
+                f"{ours['rss_mb_per_wait'] / max(amazon['rss_mb_per_wait'], 1e-9):.2f}"
+            )
     scale, small = scripted["scale"], scripted["small"]
     expected = args.scale_seconds / args.scale_interval
     print(

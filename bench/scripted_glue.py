@@ -59,7 +59,8 @@ def scripted_answer(target: str, request: dict[str, Any]) -> dict[str, Any]:
         "Version": 1,
     }
     if target == "AWSGlue.GetJobRuns":  # a job with that many runs going on, newest first
-        return {"JobRuns": [{**run, "Id": f"jr_scripted_{i}"} for i in range(request.get("MaxResults", 1))]}
+        ids = ["jr_scripted", *(f"jr_scripted_{i}" for i in range(1, request.get("MaxResults", 1)))]
+        return {"JobRuns": [{**run, "Id": run_id} for run_id in ids]}
     if target == "AWSGlue.GetCrawler":
         return {"Crawler": crawler}
     if target == "AWSGlue.BatchGetCrawlers":

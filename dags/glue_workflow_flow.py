@@ -17,6 +17,7 @@ from pathlib import Path
 from airflow.sdk import DAG, CronTriggerTimetable, Param, task
 
 from airflow_glue_flow.encoding.bundle import JOB_PACKAGE, JOB_ZIP_NAME
+from airflow_glue_flow.flow_jobs import DEFAULT_GLUE_ROLE, bucket_param, name_param, prefix_param, role_param
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY, GlueJobRunOperator
@@ -39,34 +40,20 @@ with DAG(
     schedule=CronTriggerTimetable("0 3 * * *", timezone="UTC", run_immediately=False),
     catchup=False,
     tags=["glue", "glue-flow", "glue-workflow"],
+    # The shared param builders: the form checks names, bucket, prefixes and role as the other flow DAGs'.
     params={
-        "encode_job_name": Param(
-            "log_encoding", type="string", minLength=1, description="Glue job that re-encodes the log files."
+        "encode_job_name": name_param("log_encoding", "Glue job that re-encodes the log files."),
+        "load_job_name": name_param("datalake_load", "Glue job that loads them into the lake."),
+        "bucket_name": bucket_param(
+            "dp-datalake-dev", "Bucket of the logs (3-63 characters: a-z, 0-9, '.', '-')."
         ),
-        "load_job_name": Param(
-            "datalake_load", type="string", minLength=1, description="Glue job that loads them into the lake."
+        "bucket_path": prefix_param("Processed_CTS_dev/input/", "Prefix of new log files (ending in /)."),
+        "bucket_path_decode": prefix_param("Processed_CTS_dev/utf8/", "UTF-8 copies (ending in /)."),
+        "bucket_path_org": prefix_param("Processed_CTS_dev/shif_jis/", "Archived originals (ending in /)."),
+        "bucket_path_lake": prefix_param(
+            "Processed_CTS_dev/lake/", "Parquet in the data lake (ending in /)."
         ),
-        "bucket_name": Param(
-            "dp-datalake-dev", type="string", minLength=1, description="Bucket of the logs."
-        ),
-        "bucket_path": Param(
-            "Processed_CTS_dev/input/", type="string", pattern=".+/$", description="Prefix of new log files."
-        ),
-        "bucket_path_decode": Param(
-            "Processed_CTS_dev/utf8/", type="string", pattern=".+/$", description="UTF-8 copies."
-        ),
-        "bucket_path_org": Param(
-            "Processed_CTS_dev/shif_jis/", type="string", pattern=".+/$", description="Archived originals."
-        ),
-        "bucket_path_lake": Param(
-            "Processed_CTS_dev/lake/", type="string", pattern=".+/$", description="Parquet in the data lake."
-        ),
-        "glue_role": Param(
-            "arn:aws:iam::123456789012:role/AWSGlueServiceRole-glue-flow",
-            type="string",
-            minLength=1,
-            description="IAM role the jobs run as.",
-        ),
+        "glue_role": role_param(DEFAULT_GLUE_ROLE, "IAM role the jobs run as (name or ARN)."),
         "decode_lang": Param(
             "cp932", type="string", minLength=1, description="Encoding of the source files."
         ),

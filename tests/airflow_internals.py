@@ -34,6 +34,12 @@ lane as well as the latest) shows which.
   recorded asset events), ``DagRun`` and a patch of ``airflow.models.dagrun.get_or_create_dagrun`` (so
   ``dag.test()`` runs the run the scheduler made instead of making its own); the REST API does these
   only through running services, which tests/deployment/ starts.
+* :func:`is_event_trigger` and :func:`watcher_trigger_row`: what a DAG's asset watcher becomes in a
+  deployment. ``airflow.triggers.base.BaseEventTrigger`` is the class the triggerer checks to treat a
+  trigger as an asset watcher (the Task SDK exports no such class), and
+  ``airflow.serialization.encoders.encode_trigger`` is what the DAG processor writes into the watcher's
+  trigger row; no public API shows either, and writing the DAG to the database to read the row back
+  (:func:`write_dag_to_db`, :func:`asset_watcher_trigger`) needs the DAG unpaused first.
 """
 
 from __future__ import annotations
@@ -196,6 +202,22 @@ def asset_watcher_trigger(asset_name: str) -> tuple[int, Any]:
         (row,) = asset.triggers
         trigger_id, classpath, kwargs = row.id, row.classpath, row.kwargs
     return trigger_id, import_string(classpath)(**deserialize(kwargs))
+
+
+def is_event_trigger(trigger: Any) -> bool:
+    """Whether the triggerer runs ``trigger`` as an asset watcher (a ``BaseEventTrigger``), whose events
+    become asset events instead of resuming a task."""
+    from airflow.triggers.base import BaseEventTrigger
+
+    return isinstance(trigger, BaseEventTrigger)
+
+
+def watcher_trigger_row(trigger: Any) -> dict[str, Any]:
+    """The ``classpath`` and serialized ``kwargs`` the DAG processor writes into the trigger row of an
+    asset watcher with ``trigger``, which the triggerer builds the trigger from."""
+    from airflow.serialization.encoders import encode_trigger
+
+    return encode_trigger(trigger)
 
 
 def submit_trigger_event(trigger_id: int, event: Any) -> None:

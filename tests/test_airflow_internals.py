@@ -16,6 +16,7 @@ from tests.airflow_internals import (
     asset_triggered_run,
     asset_watcher_trigger,
     first_scheduled_run,
+    is_event_trigger,
     parse_dags,
     quick_idle_polls,
     real_trigger_events,
@@ -23,6 +24,7 @@ from tests.airflow_internals import (
     run_existing,
     submit_trigger_event,
     unpause_in_db,
+    watcher_trigger_row,
     write_dag_to_db,
 )
 from tests.conftest import task_states
@@ -127,6 +129,14 @@ def test_first_scheduled_run_follows_the_sdk_timetable(run_immediately):
         assert now < first.run_after <= now.add(days=1)
 
 
+def test_is_event_trigger_tells_an_asset_watchers_trigger_from_a_tasks():
+    from airflow.providers.standard.triggers.file import FileDeleteTrigger
+    from airflow.providers.standard.triggers.temporal import TimeDeltaTrigger
+
+    assert is_event_trigger(FileDeleteTrigger(filepath="/tmp/landing"))
+    assert not is_event_trigger(TimeDeltaTrigger(timedelta(0)))
+
+
 def test_an_asset_watchers_event_makes_the_run_that_runs(airflow_db, tmp_path):
     from airflow.providers.standard.operators.python import PythonOperator
     from airflow.providers.standard.triggers.file import FileDeleteTrigger
@@ -145,6 +155,12 @@ def test_an_asset_watchers_event_makes_the_run_that_runs(airflow_db, tmp_path):
 
     trigger_id, trigger = asset_watcher_trigger("internals_check_asset")
     assert isinstance(trigger, FileDeleteTrigger)
+    # The row the DAG processor wrote holds what watcher_trigger_row says: the trigger built from it
+    # encodes the same.
+    row = watcher_trigger_row(watched.watchers[0].trigger)
+    assert row == watcher_trigger_row(trigger)
+    assert row["classpath"] == "airflow.providers.standard.triggers.file.FileDeleteTrigger"
+    assert row["kwargs"]["filepath"] == str(tmp_path / "f")
     submit_trigger_event(trigger_id, TriggerEvent({"file": "f"}))
     run_id, consumed = asset_triggered_run(dag.dag_id, conf={"marker": "m"})
     dag_run = run_existing(dag, run_id)

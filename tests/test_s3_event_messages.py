@@ -9,6 +9,7 @@ and SqsSensorTrigger's payload is ``{"status": "success", "message_batch": [<mes
 from __future__ import annotations
 
 import json
+import random
 from types import SimpleNamespace
 from typing import Any
 
@@ -39,6 +40,40 @@ def test_keys_are_decoded_kept_in_order_and_once():
     ]
     landed = landed_objects(messages, "landing", "raw/")
     assert landed.keys == ["raw/year=2024/売上 1.csv", "raw/b.csv"]
+    assert landed.ignored == []
+
+
+def test_a_key_is_kept_once_at_its_first_creation_event():
+    # A key URL-encoded two ways is one key; a removal before the creation does not place it.
+    records = [
+        _record("raw/b.csv", event="ObjectRemoved:Delete"),
+        _record("raw/c.csv"),
+        _record("raw/a+1.csv"),
+        _record("raw/c.csv"),
+        _record("raw/b.csv"),
+        _record("raw/a%201.csv"),
+        _record("raw/c.csv", event="ObjectCreated:Copy"),
+        _record("raw/b.csv"),
+    ]
+    landed = landed_objects(
+        [_message({"Records": records[:4]}), _message({"Records": records[4:]})], "landing", "raw/"
+    )
+    assert landed.keys == ["raw/c.csv", "raw/a 1.csv", "raw/b.csv"]
+    assert landed.ignored == [("s3://landing/raw/b.csv", "ObjectRemoved:Delete is not an object creation")]
+
+
+def test_a_large_batch_with_many_repeated_keys_keeps_each_key_once_in_first_seen_order():
+    # 50,000 records naming 5,000 keys (an object overwritten many times between two runs), 25 per message.
+    rng = random.Random(20241130)
+    names = [f"raw/day={n % 31}/part {n}.csv" for n in range(5_000)]
+    picked = [rng.choice(names) for _ in range(50_000)]
+    records = [_record(name.replace(" ", "+")) for name in picked]
+    messages = [_message({"Records": records[i : i + 25]}, f"m{i}") for i in range(0, len(records), 25)]
+
+    landed = landed_objects(messages, "landing", "raw/")
+
+    assert landed.keys == list(dict.fromkeys(picked))
+    assert len(landed.keys) == len(set(picked)) > 4_900
     assert landed.ignored == []
 
 

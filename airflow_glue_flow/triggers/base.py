@@ -24,8 +24,13 @@ if TYPE_CHECKING:
 
 HookT = TypeVar("HookT", bound="AwsGenericHook[Any]")
 #: What a wait needs in the triggerer besides its own modules: the shared client pool (aiobotocore,
-#: botocore) and the XCom API that ends a task from the triggerer.
-RUNTIME_MODULES = ("airflow_glue_flow.triggers.client_pool", "airflow.sdk.bases.xcom", "asgiref.sync")
+#: botocore), the merged checks and the XCom API that ends a task from the triggerer.
+RUNTIME_MODULES = (
+    "airflow_glue_flow.triggers.client_pool",
+    "airflow_glue_flow.triggers.merged_checks",
+    "airflow.sdk.bases.xcom",
+    "asgiref.sync",
+)
 #: The keyword arguments every trigger of the package takes besides its own: the deferring task's.
 AWS_FIELDS = ("aws_conn_id", "region_name", "verify", "botocore_config", "end_from_trigger")
 
@@ -140,7 +145,9 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         Every trigger of the package gets its AWS clients here and nowhere else, from the process-wide
         :data:`~airflow_glue_flow.triggers.client_pool.CLIENTS` (one client per service and connection
         settings, shared by all waits, built off the event loop, closed when the last wait ends): ``"glue"``
-        from :attr:`hook`, ``"logs"`` from the hook's CloudWatch Logs hook (Glue job hooks have one).
+        from :attr:`hook`, ``"logs"`` from the hook's CloudWatch Logs hook (Glue job hooks have one). The
+        Glue client merges the checks of waits that fall due together
+        (:mod:`~airflow_glue_flow.triggers.merged_checks`).
 
         :param services: ``"glue"`` and/or ``"logs"``.
         """
@@ -195,7 +202,9 @@ class WaitClients:
         if trigger is None:
             raise RuntimeError("a wait's clients are entered once")
         await trigger.load()
-        from airflow_glue_flow.triggers.client_pool import CLIENTS  # imported off the loop just now
+        # Imported off the loop just now.
+        from airflow_glue_flow.triggers.client_pool import CLIENTS
+        from airflow_glue_flow.triggers.merged_checks import merging
 
         hook = trigger.hook
         clients: dict[str, Any] = {}
@@ -204,8 +213,9 @@ class WaitClients:
                 # Only the job hook has logs_hook; waits ask for "logs" only on job triggers.
                 service_hook = hook if service == "glue" else hook.logs_hook
                 lease = CLIENTS.client(service_hook, trigger.botocore_config)
-                clients[service] = await lease.__aenter__()
+                client = await lease.__aenter__()
                 self._leases.append(lease)
+                clients[service] = merging(client) if service == "glue" else client
         except BaseException:
             await self._leave()
             raise

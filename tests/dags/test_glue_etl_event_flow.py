@@ -21,10 +21,12 @@ import pytest
 from tests.airflow_internals import (
     asset_triggered_run,
     asset_watcher_trigger,
+    is_event_trigger,
     parse_dags,
     run_existing,
     submit_trigger_event,
     unpause_in_db,
+    watcher_trigger_row,
     write_dag_to_db,
 )
 from tests.conftest import REPO_ROOT, task_states
@@ -44,9 +46,6 @@ def _dagbag(monkeypatch: pytest.MonkeyPatch, queue_url: str) -> Any:
 
 
 def test_the_event_flow_shares_the_main_flows_tasks_and_watches_the_queue(airflow_db, monkeypatch):
-    from airflow.serialization.encoders import encode_trigger
-    from airflow.triggers.base import BaseEventTrigger
-
     url = "https://sqs.eu-west-1.amazonaws.com/123456789012/landing"
     dagbag = _dagbag(monkeypatch, url)
     main, event = dagbag.get_dag("glue_etl_flow"), dagbag.get_dag(EVENT_DAG)
@@ -58,8 +57,8 @@ def test_the_event_flow_shares_the_main_flows_tasks_and_watches_the_queue(airflo
     (asset,) = event.timetable.asset_condition.objects
     assert asset.name == ASSET
     (watcher,) = asset.watchers
-    assert isinstance(watcher.trigger, BaseEventTrigger)
-    encoded = encode_trigger(watcher.trigger)
+    assert is_event_trigger(watcher.trigger)
+    encoded = watcher_trigger_row(watcher.trigger)
     assert encoded["classpath"] == "airflow.providers.amazon.aws.triggers.sqs.SqsSensorTrigger"
     assert encoded["kwargs"]["sqs_queue"] == url
     assert encoded["kwargs"]["aws_conn_id"] == "aws_default"

@@ -6,6 +6,7 @@ job names no earlier test used), as on a fresh local Glue or a fresh AWS account
 
 from __future__ import annotations
 
+import copy
 import io
 from typing import Any
 
@@ -14,8 +15,6 @@ import pytest
 from airflow_glue_flow.sample import sample_text
 from tests.airflow_internals import parse_dags
 from tests.conftest import REPO_ROOT, task_states
-
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("local_aws_default")]
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_workflow_flow.py"
 GUARD = "glue_flow_failure_guard"
@@ -33,6 +32,53 @@ def dag(airflow_db) -> Any:
     return dag
 
 
+@pytest.mark.parametrize(
+    ("param", "value"),
+    [
+        # S3's bucket naming rules: https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+        ("bucket_name", "Logs_Bucket"),
+        ("bucket_name", "ab"),
+        ("bucket_name", "-logs"),
+        ("glue_role", "arn:aws:iam::123:role/glue"),
+        ("glue_role", "role with spaces"),
+        # A leading "/" gives keys whose first path segment is empty (s3://bucket//...).
+        ("bucket_path", "/Processed_CTS_dev/input/"),
+        ("bucket_path_decode", "/Processed_CTS_dev/utf8/"),
+        ("bucket_path_org", "/shif_jis/"),
+        ("bucket_path_lake", "/"),
+        ("bucket_path_lake", "Processed_CTS_dev/lake"),
+        # Glue's NameString: 1-255 characters, single line (the CreateJob API reference).
+        ("encode_job_name", "two\nlines"),
+        ("load_job_name", "j" * 256),
+    ],
+)
+def test_bad_params_are_refused_naming_the_param(dag, param, value):
+    # The trigger form, the REST API and dag.test() check a run's conf against these params the same way.
+    from airflow.sdk.exceptions import ParamValidationError
+
+    params = copy.deepcopy(dag.params)
+    with pytest.raises(ParamValidationError, match=f"^Invalid input for param {param}: "):
+        params.update({param: value})
+
+
+@pytest.mark.parametrize(
+    "conf",
+    [
+        {},
+        {"glue_role": "glue-role", "bucket_name": "my.logs-1"},
+        {"glue_role": "arn:aws:iam::123456789012:role/service-role/AWSGlueServiceRole-x"},
+    ],
+    ids=["defaults", "role-name", "role-arn-with-path"],
+)
+def test_good_params_pass_the_same_checks(dag, conf):
+    params = copy.deepcopy(dag.params)
+    params.update(conf)
+
+    assert params.validate() | conf == params.validate()
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("local_aws_default")
 def test_workflow_deploys_its_jobs_encodes_and_loads_on_a_fresh_glue(
     dag, run_dag, task_errors, local_glue, s3_client, glue_client, unique
 ):

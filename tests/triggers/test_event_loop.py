@@ -25,6 +25,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 
@@ -175,6 +176,44 @@ def test_job_and_crawler_triggers_never_block_the_loop(
     assert not found["io"], found["io"]
     # CPU of the loop's own thread: a loaded machine cannot push it over the limit (callbacks take about
     # 3 ms here), while a trigger doing blocking work on the loop (a client build, a model load) exceeds it.
+    assert not found["slow"], found["slow"]
+
+
+@pytest.mark.slow
+def test_waits_deferred_together_share_their_checks_and_each_ends_with_its_own_run(
+    glue_client: Any, s3_client: Any, bucket: str, unique: Any, aws_conn_id: str
+) -> None:
+    """Five runs of one job deferred at once: their checks become GetJobRuns calls, each wait its run's."""
+    from aiobotocore.client import AioBaseClient
+
+    job = unique("job")
+    script = b"import sys, time\ntime.sleep(2)\nsys.exit(1 if '--fail' in sys.argv else 0)\n"
+    create_python_job(glue_client, s3_client, bucket, job, script, ExecutionProperty={"MaxConcurrentRuns": 5})
+    run_ids = [
+        glue_client.start_job_run(JobName=job, Arguments={"--fail": "yes"} if i == 2 else {})["JobRunId"]
+        for i in range(5)
+    ]
+    made: list[str] = []
+    make_call = AioBaseClient._make_api_call
+
+    async def recorded(self: Any, operation: str, params: Any) -> Any:
+        made.append(operation)
+        return await make_call(self, operation, params)
+
+    async def main() -> list[list[dict[str, Any]]]:
+        waits = [
+            GlueJobRunTrigger(
+                job_name=job, run_id=r, poll_interval=0.5, max_attempts=240, aws_conn_id=aws_conn_id
+            )
+            for r in run_ids
+        ]
+        return await asyncio.gather(*(fire(t) for t in waits))
+
+    with mock.patch.object(AioBaseClient, "_make_api_call", recorded), watched_loop() as found:
+        events = asyncio.run(main())
+    assert [e[0]["run_id"] for e in events] == run_ids
+    assert [e[0]["state"] for e in events] == ["SUCCEEDED", "SUCCEEDED", "FAILED", "SUCCEEDED", "SUCCEEDED"]
+    assert "GetJobRuns" in made
     assert not found["slow"], found["slow"]
 
 
