@@ -35,6 +35,9 @@ DEBIAN_PACKAGES: list[str] = [
     "awscli",  # the AWS CLI against the local Glue, as users drive it
 ]
 
+#: Bumped when ensure_env installs differently, so that existing venvs are installed again.
+INSTALL_RECIPE = b"2: compiled"
+
 
 def _run(*cmd: str | Path, **kwargs) -> None:
     subprocess.run([str(c) for c in cmd], check=True, **kwargs)
@@ -56,7 +59,8 @@ def ensure_env(extra: str, venv_dir: Path, lowest: bool = False) -> Path:
     bin_dir = _bin(venv_dir)
     python = bin_dir / "python"
     stamp = venv_dir / f".installed-{extra}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # The recipe version is in the digest so that a venv installed by an older recipe is redone once.
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + INSTALL_RECIPE).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return bin_dir
     if not python.exists():
@@ -83,6 +87,12 @@ def ensure_env(extra: str, venv_dir: Path, lowest: bool = False) -> Path:
         if lowest:
             raise
         _run(python, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extra}]")
+    # uv, unlike pip, leaves the installed modules uncompiled; where PYTHONDONTWRITEBYTECODE is set (or
+    # site-packages is read-only) every process, each test's subprocesses included, then compiled the
+    # thousands of modules Airflow imports from source again. Compiled once here, they are only loaded.
+    print(f"Compiling the installed modules of {venv_dir} ...", flush=True)
+    purelib = "compileall.compile_dir(sysconfig.get_path('purelib'), quiet=2, workers=0)"
+    _run(python, "-c", f"import compileall, sysconfig; {purelib}")
     stamp.write_text(digest)
     return bin_dir
 
