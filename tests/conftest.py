@@ -36,6 +36,7 @@ os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(_HOME / "aws-credentials")
 
 from collections.abc import Iterator  # noqa: E402
 from typing import Any  # noqa: E402
+from unittest import mock  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -51,6 +52,29 @@ def airflow_db() -> Path:
 
     migrate_db()
     return _HOME
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_botocore_models() -> Iterator[None]:
+    """One botocore data loader for every botocore session the tests make, per data path.
+
+    moto's mock_aws drops boto3's default session and every Airflow hook makes a session of its own, so
+    each new client parsed botocore's JSON models again (0.1 s a client, seconds over the run). botocore
+    already hands the same loaded models to every client of one session; this shares them between
+    sessions as well. A test that changes a loaded model (monkeypatch) puts it back as before.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    loaders: dict[str | None, Any] = {}
+
+    def create_loader(search_path_string: str | None = None) -> Any:
+        if search_path_string not in loaders:
+            loaders[search_path_string] = botocore.loaders.create_loader(search_path_string)
+        return loaders[search_path_string]
+
+    with mock.patch.object(botocore.session, "create_loader", create_loader):
+        yield
 
 
 @pytest.fixture
