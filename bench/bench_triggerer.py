@@ -128,7 +128,11 @@ async def _case(
 
     AioBaseClient._make_api_call = counted  # type: ignore[method-assign]
     if ours:
-        from airflow_glue_flow.triggers.merged_checks import MergingGlue
+        # Counted where a wait asks its Glue client for a read. The class is reached through the first
+        # wait's clients, not imported here: importing botocore before the waits would keep it out of
+        # the freeze a first wait's loads get (triggers/gc_freeze.py), and every full collection of the
+        # case would walk it, which a triggerer does not.
+        from airflow_glue_flow.triggers.base import WaitClients
 
         def counting(read: Any) -> Any:
             async def poll(self: Any, **kwargs: Any) -> Any:
@@ -138,8 +142,18 @@ async def _case(
 
             return poll
 
-        for name in ("get_job_run", "get_crawler"):
-            setattr(MergingGlue, name, counting(getattr(MergingGlue, name)))
+        enter, counted_classes = WaitClients.__aenter__, set()
+
+        async def counting_enter(self: Any) -> dict[str, Any]:
+            clients = await enter(self)
+            face = type(clients["glue"])
+            if face not in counted_classes:
+                counted_classes.add(face)
+                for name in ("get_job_run", "get_crawler"):
+                    setattr(face, name, counting(getattr(face, name)))
+            return clients
+
+        WaitClients.__aenter__ = counting_enter  # type: ignore[method-assign]
     stall = stall_cpu = 0.0
     # Full garbage collections in the window: each walks every object not frozen, holding the GIL.
     full_collections: list[float] = []
@@ -241,7 +255,13 @@ def _child(
 ) -> dict[str, Any]:
     """Run one case in a process of its own; a case whose waits ended (an error) gives no numbers."""
     connection = _connection(endpoint, credentials or Credentials())
-    env = {**os.environ, f"AIRFLOW_CONN_{CONN_ID.upper()}": connection}
+    # Per-poll progress lines are the task log's business, not the bench's: the amazon triggers log
+    # through the standard library (logging.disable in the case), ours through Airflow's logger.
+    env = {
+        **os.environ,
+        f"AIRFLOW_CONN_{CONN_ID.upper()}": connection,
+        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+    }
     out = subprocess.run(
         [sys.executable, __file__, mode, *args], env=env, capture_output=True, text=True, check=False
     )

@@ -213,21 +213,44 @@ def test_reads_with_predecessors_are_not_merged() -> None:
     assert (glue.count("GetJobRuns"), glue.count("GetJobRun")) == (0, 5)
 
 
-def test_a_cancelled_read_leaves_the_others_answered() -> None:
+def test_a_cancelled_follower_leaves_the_others_answered() -> None:
     glue = FakeGlueReads({f"jr_{i}": "RUNNING" for i in range(6)})
     facade = MergingGlue(glue)
 
     async def main() -> list[Any]:
         reads = [asyncio.create_task(facade.get_job_run(JobName=JOB, RunId=f"jr_{i}")) for i in range(6)]
-        await asyncio.sleep(0)  # every read is queued
-        reads[0].cancel()
+        await asyncio.sleep(0)  # every read has asked: the first leads, the others follow
+        reads[1].cancel()
         return await asyncio.gather(*reads, return_exceptions=True)
+
+    answers = asyncio.run(main())
+
+    assert isinstance(answers[1], asyncio.CancelledError)
+    assert [a["JobRun"]["Id"] for a in [answers[0], *answers[2:]]] == [
+        "jr_0",
+        *(f"jr_{i}" for i in range(2, 6)),
+    ]
+    assert (glue.count("GetJobRuns"), glue.count("GetJobRun")) == (1, 0)
+
+
+def test_when_the_leader_is_cancelled_its_followers_make_their_own_calls() -> None:
+    glue = FakeGlueReads({f"jr_{i}": "RUNNING" for i in range(6)})
+    facade = MergingGlue(glue)
+
+    async def main() -> list[Any]:
+        reads = [asyncio.create_task(facade.get_job_run(JobName=JOB, RunId=f"jr_{i}")) for i in range(6)]
+        await asyncio.sleep(0)
+        reads[0].cancel()
+        answers = await asyncio.gather(*reads, return_exceptions=True)
+        # The face is usable again: the next turn merges.
+        await asyncio.gather(*(facade.get_job_run(JobName=JOB, RunId=f"jr_{i}") for i in range(6)))
+        return answers
 
     answers = asyncio.run(main())
 
     assert isinstance(answers[0], asyncio.CancelledError)
     assert [a["JobRun"]["Id"] for a in answers[1:]] == [f"jr_{i}" for i in range(1, 6)]
-    assert glue.count("GetJobRuns") == 1
+    assert [name for name, _ in glue.calls] == ["GetJobRun"] * 5 + ["GetJobRuns"]
 
 
 def test_same_turn_crawler_reads_are_batched_and_a_missing_crawler_gets_its_own_error() -> None:
