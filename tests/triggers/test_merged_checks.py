@@ -213,17 +213,18 @@ def test_reads_with_predecessors_are_not_merged() -> None:
     assert (glue.count("GetJobRuns"), glue.count("GetJobRun")) == (0, 5)
 
 
+async def _six_reads_one_cancelled(facade: MergingGlue, cancelled: int) -> list[Any]:
+    """Six same-turn reads (the first leads, the others follow); read ``cancelled`` is cancelled."""
+    reads = [asyncio.create_task(facade.get_job_run(JobName=JOB, RunId=f"jr_{i}")) for i in range(6)]
+    await asyncio.sleep(0)  # every read has asked
+    reads[cancelled].cancel()
+    return await asyncio.gather(*reads, return_exceptions=True)
+
+
 def test_a_cancelled_follower_leaves_the_others_answered() -> None:
     glue = FakeGlueReads({f"jr_{i}": "RUNNING" for i in range(6)})
-    facade = MergingGlue(glue)
 
-    async def main() -> list[Any]:
-        reads = [asyncio.create_task(facade.get_job_run(JobName=JOB, RunId=f"jr_{i}")) for i in range(6)]
-        await asyncio.sleep(0)  # every read has asked: the first leads, the others follow
-        reads[1].cancel()
-        return await asyncio.gather(*reads, return_exceptions=True)
-
-    answers = asyncio.run(main())
+    answers = asyncio.run(_six_reads_one_cancelled(MergingGlue(glue), 1))
 
     assert isinstance(answers[1], asyncio.CancelledError)
     assert [a["JobRun"]["Id"] for a in [answers[0], *answers[2:]]] == [
@@ -238,10 +239,7 @@ def test_when_the_leader_is_cancelled_its_followers_make_their_own_calls() -> No
     facade = MergingGlue(glue)
 
     async def main() -> list[Any]:
-        reads = [asyncio.create_task(facade.get_job_run(JobName=JOB, RunId=f"jr_{i}")) for i in range(6)]
-        await asyncio.sleep(0)
-        reads[0].cancel()
-        answers = await asyncio.gather(*reads, return_exceptions=True)
+        answers = await _six_reads_one_cancelled(facade, 0)
         # The face is usable again: the next turn merges.
         await asyncio.gather(*(facade.get_job_run(JobName=JOB, RunId=f"jr_{i}") for i in range(6)))
         return answers
