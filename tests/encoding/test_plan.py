@@ -1,9 +1,8 @@
 """convert_prefix against moto in-process: mapping, failures, the key scheme, crash-and-rerun convergence.
 
-moto in-process is a store that ignores the per-key ETag in DeleteObjects and If-None-Match on
-CopyObject (it honours If-Match / If-None-Match on GetObject and PutObject), so here the converter
-must keep every source and report it. The delete path runs against the local Glue over HTTP, which
-honours them like S3: tests/encoding/test_plan_local_glue.py.
+The ``s3`` fixture is a store without conditional deletes (tests/fakes.store_ignoring_conditional_deletes),
+so here the converter must keep every source and report it. The delete path runs against the local
+Glue over HTTP, which honours them like S3: tests/encoding/test_plan_local_glue.py.
 """
 
 from __future__ import annotations
@@ -29,13 +28,14 @@ from tests.encoding.conversions import (
     open_uploads,
     put,
 )
+from tests.fakes import store_ignoring_conditional_deletes
 
 BUCKET = "conv-bucket"
 
 
 @pytest.fixture
 def s3():
-    with mock_aws():
+    with mock_aws(), store_ignoring_conditional_deletes():
         client = boto3.client("s3", region_name="us-east-1", config=s3_client_config(4))
         client.create_bucket(Bucket=BUCKET)
         yield client
@@ -62,7 +62,7 @@ def test_store_ignoring_conditional_deletes_keeps_every_source_and_says_why(s3):
     put(s3, BUCKET, SOURCES)
     conditions = probe_conditions(s3, BUCKET, "org/")
     assert not conditions.conditional_delete
-    # moto deletes on a wrong ETag (an older botocore cannot even send it): either way, no conditional delete.
+    # The store deletes on a wrong ETag (an older botocore cannot even send it): no conditional delete.
     assert "DeleteObjects with a per-key ETag" in conditions.why_not
     deleted: list[str] = []
     s3.meta.events.register(

@@ -1,7 +1,8 @@
 """S3EncodingConvertOperator: through a DAG run against moto, and its error paths.
 
-moto in-process ignores conditional deletes, so the operator keeps the sources there; the delete
-path runs against the local Glue (tests/encoding/test_plan_local_glue.py, tests/dags).
+The ``s3`` fixture is a store without conditional deletes (tests/fakes.store_ignoring_conditional_deletes),
+so the operator keeps the sources there; the delete path runs against the local Glue
+(tests/encoding/test_plan_local_glue.py, tests/dags).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from airflow.sdk import DAG
 from airflow_glue_flow.exceptions import GlueTaskParameterError, S3EncodingConversionError
 from airflow_glue_flow.operators.encoding import REPORT_XCOM_KEY, S3EncodingConvertOperator
 from tests.conftest import task_states
+from tests.fakes import store_ignoring_conditional_deletes
 
 BUCKET = "op-bucket"
 
@@ -22,7 +24,8 @@ BUCKET = "op-bucket"
 @pytest.fixture
 def s3(moto_s3):
     moto_s3.create_bucket(Bucket=BUCKET)
-    return moto_s3
+    with store_ignoring_conditional_deletes():
+        yield moto_s3
 
 
 def _operator(**kwargs) -> S3EncodingConvertOperator:
