@@ -5,7 +5,9 @@ SUCCEEDED) starts the data-lake load job. Here the schedule is the DAG's ``sched
 trigger is a :class:`GlueConditionalTriggerOperator`, and an alert branch reacts when the encoding job
 ends FAILED or TIMEOUT. Unlike the Glue Workflow run, this DAG run ends ``failed`` when a job failed,
 even though the alert branch ran. Its first task deploys both jobs and their scripts, so it runs on a
-fresh local Glue or a fresh AWS account with only the bucket and the Glue role.
+fresh local Glue or a fresh AWS account with only the bucket and the Glue role. A run on a day with no
+new log files skips both jobs and succeeds (the Glue Workflow's run would convert nothing, then fail the
+load on an empty prefix), as ``glue_etl_flow`` skips its job when nothing new arrived.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from airflow.sdk import DAG, CronTriggerTimetable, Param, task
 
 from airflow_glue_flow.encoding.bundle import JOB_PACKAGE, JOB_ZIP_NAME
+from airflow_glue_flow.encoding.keys import folder_marker
 from airflow_glue_flow.flow_jobs import DEFAULT_GLUE_ROLE, bucket_param, name_param, prefix_param, role_param
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
@@ -65,12 +68,14 @@ with DAG(
 |-------------------------------------------------|--------------------------------------------|
 | jobs and scripts set up in the console          | `deploy` (GlueDeployOperator)              |
 | SCHEDULED trigger                               | `schedule`: 03:00 UTC daily                |
+| (a day with no new files fails the load)        | `check_new_files`: skips both jobs         |
 | encoding job                                    | `encode_logs` (GlueJobRunOperator)         |
 | CONDITIONAL trigger, ALL: encoding SUCCEEDED    | `when_encoded` -> `load_datalake`          |
 | CONDITIONAL trigger, ANY: FAILED, TIMEOUT       | `when_encoding_failed` -> `alert`          |
 
 A failed or timed-out encoding run skips the load, runs the alert, and fails the DAG run through the
 `glue_flow_failure_guard` task (mark a condition `"handled": True` to let the run succeed instead).
+A run that finds no new file under `bucket_path` skips both jobs and succeeds.
 """,
 ) as dag:
     deploy = GlueDeployOperator(
@@ -109,6 +114,34 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
             },
         ],
     )
+
+    @task.short_circuit(ignore_downstream_trigger_rules=False)
+    def check_new_files(params=None) -> bool:
+        """Skip both jobs (so the triggers and the alert too) when no new file landed under bucket_path.
+
+        The encoding job would convert nothing, and the load job would then fail on an empty UTF-8
+        prefix, or reload what an earlier run loaded. Folder markers are not files, as for the converter.
+        """
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        bucket, prefix = params["bucket_name"], params["bucket_path"]
+        s3 = S3Hook(aws_conn_id="aws_default").get_conn()
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            for obj in page.get("Contents", []):
+                if not folder_marker(obj["Key"], obj["Size"], prefix):
+                    log.info(
+                        "New input under s3://%s/%s, e.g. %s: running the jobs", bucket, prefix, obj["Key"]
+                    )
+                    return True
+        log.info(
+            "No new input: no file under s3://%s/%s; skipping %s and %s (the lake stays as it is)",
+            bucket,
+            prefix,
+            params["encode_job_name"],
+            params["load_job_name"],
+        )
+        return False
+
     encode_logs = GlueJobRunOperator(
         task_id="encode_logs",
         # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
@@ -174,7 +207,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
         },
     )
 
-    deploy >> encode_logs
+    deploy >> check_new_files() >> encode_logs
     when_encoded >> load_datalake
     when_encoding_failed >> alert()
     [encode_logs, load_datalake] >> stop_left_glue_runs.as_teardown()

@@ -45,6 +45,19 @@ def check_prefixes(source_prefix: str, target_prefix: str, archive_prefix: str) 
         raise ParameterProblem("archive_prefix", archive_prefix, "is also the target_prefix")
 
 
+def folder_marker(key: str, size: int, source_prefix: str) -> str:
+    """Why the conversion skips this listed object as a folder marker, or ``""`` when it converts it.
+
+    The key equal to the prefix and other zero-byte keys ending in ``/`` (what the S3 console's
+    "Create folder" writes) are markers; zero-byte files are converted.
+    """
+    if key == source_prefix:
+        return "folder marker of the source prefix"
+    if key.endswith("/") and size == 0:
+        return "zero-byte folder marker"
+    return ""
+
+
 def versioned_key(key: str, source_etag: str) -> str:
     """The key for a new version whose plain key already holds other bytes: the source ETag goes in.
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from airflow_glue_flow.encoding.archive import delete_sources
 from airflow_glue_flow.encoding.codec import DEFAULT_CHUNK_SIZE, check_codecs
-from airflow_glue_flow.encoding.keys import check_prefixes, versioned_key
+from airflow_glue_flow.encoding.keys import check_prefixes, folder_marker, versioned_key
 from airflow_glue_flow.encoding.options import DEFAULT_MAX_WORKERS, ConversionOptions
 from airflow_glue_flow.encoding.report import ConversionReport, ObjectResult
 from airflow_glue_flow.encoding.s3io import error_text
@@ -70,8 +70,9 @@ def convert_prefix(
     zero-byte keys ending in ``/`` (console folder markers) are skipped; zero-byte files are converted.
     Per object: stream-convert into the target key, copy the source to the archive key, check that the
     archive's size and ETag match the bytes that were converted, then delete the source, conditional
-    on its ETag. A store that does not honour that condition keeps every source (reported as failed),
-    see :func:`~airflow_glue_flow.encoding.store.probe_conditions`. A failed object keeps its source;
+    on its ETag. A store that does not honour that condition keeps every source (reported as failed):
+    the run learns what the store honours from its first converted copy, before any delete, see
+    :func:`~airflow_glue_flow.encoding.store.probe_conditions`. A failed object keeps its source;
     the others still convert.
 
     :param s3_client: a boto3 S3 client; configure its retries (see :func:`s3_client_config`) so
@@ -116,7 +117,7 @@ def convert_prefix(
         try:
             outputs = (target_key, archive_key)
             for out_key in (*outputs, *(versioned_key(k, obj["ETag"]) for k in outputs)):
-                for upload_id in stale.get(out_key, ()):
+                for upload_id in stale.pop(out_key, ()):  # once: the probe may convert an object again
                     s3_client.abort_multipart_upload(Bucket=bucket, Key=out_key, UploadId=upload_id)
             return convert_object(s3_client, settings, key, obj["Size"], obj["ETag"], target_key, archive_key)
         except Exception as exc:
@@ -149,8 +150,16 @@ def convert_prefix(
             finish(result)
         to_delete.clear()
 
-    def collect(result: ObjectResult) -> None:
+    def collect(obj: dict[str, Any], result: ObjectResult) -> None:
         nonlocal oldest
+        if result.status == "converted" and settings.conditions is None:
+            # Learn what the store honours on the run's first converted copy, before any delete; the
+            # objects converting meanwhile look before they write, as on a store that honours nothing.
+            settings.conditions, deleted = probe_conditions(
+                s3_client, bucket, result.target_key, result.bytes_out, options.part_size
+            )
+            if deleted:  # the store ignored the delete probe's ETag: write the converted copy again
+                result = work(obj)
         if result.status != "converted" or not options.delete_source:
             finish(result)
             return
@@ -160,7 +169,12 @@ def convert_prefix(
         if len(to_delete) >= batch_limit or time.monotonic() - oldest > DELETE_BATCH_SECONDS:
             flush_deletes()
 
-    in_flight: set[Future[ObjectResult]] = set()
+    in_flight: dict[Future[ObjectResult], dict[str, Any]] = {}
+
+    def settle(done: set[Future[ObjectResult]]) -> None:
+        for future in done:
+            collect(in_flight.pop(future), future.result())
+
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="glueflow-convert") as pool:
 
         def gone(key: str) -> None:
@@ -173,25 +187,16 @@ def convert_prefix(
             else _named_objects(s3_client, bucket, list(dict.fromkeys(keys)), gone)
         )
         for obj in listing:
-            key = obj["Key"]
-            if key == source_prefix:
-                finish(ObjectResult(key=key, status="skipped", reason="folder marker of the source prefix"))
+            marker = folder_marker(obj["Key"], obj["Size"], source_prefix)
+            if marker:
+                finish(ObjectResult(key=obj["Key"], status="skipped", reason=marker))
                 continue
-            if key.endswith("/") and obj["Size"] == 0:
-                finish(ObjectResult(key=key, status="skipped", reason="zero-byte folder marker"))
-                continue
-            if settings.conditions is None:  # ask the store once, before the first object is touched
-                settings.conditions = probe_conditions(s3_client, bucket, archive_prefix)
             # Bounded look-ahead keeps memory flat for prefixes with millions of keys.
             if len(in_flight) >= max_workers * 4:
-                done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in done:
-                    collect(future.result())
-            in_flight.add(pool.submit(work, obj))
+                settle(wait(in_flight, return_when=FIRST_COMPLETED).done)
+            in_flight[pool.submit(work, obj)] = obj
         while in_flight:
-            done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
-            for future in done:
-                collect(future.result())
+            settle(wait(in_flight, return_when=FIRST_COMPLETED).done)
     if to_delete:
         flush_deletes()
     report.seconds = time.perf_counter() - started

@@ -145,6 +145,14 @@ def spark_defaults(
         )
     for bucket in buckets:
         conf[f"spark.hadoop.fs.viewfs.mounttable.{bucket}.linkFallback"] = (mirror_root / bucket).as_uri()
+    if "--enable-glue-datacatalog" in arguments:
+        # "It also enables Hive support in the SparkSession object created in the AWS Glue job":
+        # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-data-catalog-hive.html
+        # The metastore (Derby, under derby.system.home) and Hive's scratch folders stay in the run's folder.
+        conf["spark.sql.catalogImplementation"] = "hive"
+        conf["spark.hadoop.hive.exec.scratchdir"] = str(workdir / "hive-scratch")
+        conf["spark.hadoop.hive.exec.local.scratchdir"] = str(workdir / "hive-local")
+        conf["spark.hadoop.hive.downloaded.resources.dir"] = str(workdir / "hive-resources")
     if jars:
         conf["spark.jars"] = ",".join(str(j) for j in jars)
         if arguments.get("--user-jars-first", "").lower() == "true":

@@ -99,6 +99,7 @@ def test_workflow_deploys_its_jobs_encodes_and_loads_on_a_fresh_glue(
     assert task_errors == {}
     assert task_states(dag_run) == {
         "deploy": "success",
+        "check_new_files": "success",
         "encode_logs": "success",
         "when_encoded": "success",
         "load_datalake": "success",
@@ -119,3 +120,46 @@ def test_workflow_deploys_its_jobs_encodes_and_loads_on_a_fresh_glue(
     lake = pq.read_table(io.BytesIO(body("Processed_CTS_dev/lake/csvlog.parquet")))
     assert lake.num_rows == 19
     assert lake.slice(0, 1).to_pylist()[0]["country"] == "日本"
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("local_aws_default")
+def test_day_without_new_files_skips_both_jobs_and_succeeds(
+    dag, run_dag, task_errors, local_glue, s3_client, glue_client, unique, caplog
+):
+    # The defect: the encoding job converted nothing, then the load job failed on the empty UTF-8 prefix
+    # ("no CSV objects under s3://.../utf8/"), failing the run and raising the alert, on every day
+    # without files. Like glue_etl_flow's check_new_input, the run now skips the jobs and succeeds.
+    bucket = unique("wf-empty").replace("_", "-")
+    conf = {
+        "bucket_name": bucket,
+        "encode_job_name": unique("log_encoding"),
+        "load_job_name": unique("datalake_load"),
+    }
+    s3_client.create_bucket(Bucket=bucket)
+    # The S3 console's "Create folder" leaves a zero-byte marker: a folder, not a new file.
+    s3_client.put_object(Bucket=bucket, Key="Processed_CTS_dev/input/", Body=b"")
+
+    dag_run = run_dag(dag, conf=conf)
+
+    assert task_errors == {}
+    assert task_states(dag_run) == {
+        "deploy": "success",
+        "check_new_files": "success",
+        "encode_logs": "skipped",
+        # A skipped job reaches no Glue state: neither conditional trigger fires, and nothing failed.
+        "when_encoded": "skipped",
+        "load_datalake": "skipped",
+        "when_encoding_failed": "skipped",
+        "alert": "skipped",
+        GUARD: "success",
+        "stop_left_glue_runs": "success",
+    }
+    assert str(dag_run.state) == "success"
+    for job in (conf["encode_job_name"], conf["load_job_name"]):
+        assert glue_client.get_job_runs(JobName=job)["JobRuns"] == []
+    assert any(
+        f"No new input: no file under s3://{bucket}/Processed_CTS_dev/input/; skipping "
+        f"{conf['encode_job_name']} and {conf['load_job_name']}" in record.message
+        for record in caplog.records
+    )

@@ -106,6 +106,10 @@ def crash_at_every_call_then_rerun(
         # Whatever the crash left, no source byte is lost: each object is in the source or the archive.
         for key, body in sources.items():
             assert state.get(key) == body or state.get(ARCHIVE + key.removeprefix(SOURCE)) == body, (n, key)
+        # And nothing but the conversion's own objects: no probe or scratch object a rerun may never see
+        # (a run that finds no source does not look for it), each output whole or absent.
+        left = {key: body for key, body in state.items() if key not in sources}
+        assert {key: end.get(key) for key in left} == left, n
         rerun = convert(client, bucket, **kwargs)
         assert rerun.ok, (n, rerun.failed_keys)
         assert contents(client, bucket) == end, n

@@ -60,10 +60,6 @@ def test_converts_and_archives_with_literal_prefix_and_non_ascii_keys(s3):
 def test_store_ignoring_conditional_deletes_keeps_every_source_and_says_why(s3):
     # The defect: a store that ignores the per-key ETag would delete a newer version blind.
     put(s3, BUCKET, SOURCES)
-    conditions = probe_conditions(s3, BUCKET, "org/")
-    assert not conditions.conditional_delete
-    # The store deletes on a wrong ETag (an older botocore cannot even send it): no conditional delete.
-    assert "DeleteObjects with a per-key ETag" in conditions.why_not
     deleted: list[str] = []
     s3.meta.events.register(
         "before-parameter-build.s3.DeleteObjects",
@@ -77,8 +73,37 @@ def test_store_ignoring_conditional_deletes_keeps_every_source_and_says_why(s3):
         "the store does not delete conditionally" in reason and "the source was kept" in reason
         for reason in report.failed_keys.values()
     )
-    # Only the probe's own object was ever deleted.
-    assert deleted and all(key.startswith("org/.glueflow-probe/") for key in deleted)
+    # The store deletes on a wrong ETag (an older botocore cannot even send it): no conditional delete.
+    assert all(
+        "DeleteObjects with a per-key ETag deleted on a wrong ETag" in r for r in report.failed_keys.values()
+    )
+    # Only the probe deleted: one converted copy, which the run then wrote again (contents above).
+    assert len(deleted) == 1 and deleted[0].startswith("utf8/")
+
+
+def test_probe_on_a_store_ignoring_conditional_deletes_says_so_and_that_it_deleted(s3):
+    s3.put_object(Bucket=BUCKET, Key="utf8/a.csv", Body=b"converted")
+    conditions, deleted = probe_conditions(s3, BUCKET, "utf8/a.csv", 9, part_size=1024)
+    assert not conditions.conditional_delete and deleted
+    assert "DeleteObjects with a per-key ETag deleted on a wrong ETag" in conditions.why_not
+    assert contents(s3, BUCKET) == {}
+
+
+def test_probe_never_writes_beside_the_conversions_own_objects(s3):
+    # The defect: the probe put "<archive_prefix>/.glueflow-probe/<uuid>" into the user's archive prefix,
+    # and a crash before its delete left it there for good. It now writes only the converted copy it
+    # probes, with its own bytes (or deletes it, on a store that ignores the ETag, and the run rewrites it).
+    put(s3, BUCKET, SOURCES)
+    written: list[str] = []
+    for operation in ("PutObject", "CopyObject", "CreateMultipartUpload"):
+        s3.meta.events.register(
+            f"before-parameter-build.s3.{operation}", lambda params, **kw: written.append(params["Key"])
+        )
+    report = convert(s3, BUCKET, delete_source=False)
+    assert report.ok, report.failed_keys
+    assert contents(s3, BUCKET) == expected(SOURCES, markers={}, kept=True)
+    outputs = set(expected(SOURCES, markers={}))
+    assert written and set(written) <= outputs
 
 
 def test_botocore_that_cannot_send_per_key_etags_deletes_nothing(s3, monkeypatch):

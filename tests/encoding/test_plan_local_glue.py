@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from airflow_glue_flow.encoding.keys import versioned_key
-from airflow_glue_flow.encoding.store import PROBE_FOLDER, probe_conditions
+from airflow_glue_flow.encoding.store import PROBE_ETAG, probe_conditions
 from tests.encoding.conversions import (
     ARCHIVE,
     MARKERS,
@@ -32,13 +32,23 @@ pytestmark = pytest.mark.slow
 
 
 def test_probe_finds_every_condition_honoured(s3_client, bucket):
-    conditions = probe_conditions(s3_client, bucket, ARCHIVE)
+    s3_client.put_object(Bucket=bucket, Key="utf8/a.csv", Body=b"converted", Metadata={"k": "v"})
+    before = s3_client.head_object(Bucket=bucket, Key="utf8/a.csv")
+    conditions, deleted = probe_conditions(s3_client, bucket, "utf8/a.csv", 9, part_size=1024)
     assert (conditions.conditional_delete, conditions.copy_if_none_match, conditions.put_if_none_match) == (
         True,
         True,
         True,
     ), conditions.why_not
-    assert contents(s3_client, bucket) == {}  # the probe leaves nothing behind
+    assert not deleted
+    # The probed object is untouched, and the probe wrote nothing else.
+    assert contents(s3_client, bucket) == {"utf8/a.csv": b"converted"}
+    after = s3_client.head_object(Bucket=bucket, Key="utf8/a.csv")
+    assert (after["ETag"], after["Metadata"], after["LastModified"]) == (
+        before["ETag"],
+        before["Metadata"],
+        before["LastModified"],
+    )
 
 
 def test_converts_archives_and_deletes_in_one_conditional_batch(s3_client, bucket):
@@ -50,7 +60,7 @@ def test_converts_archives_and_deletes_in_one_conditional_batch(s3_client, bucke
     report = convert(s3_client, bucket)
     assert report.ok, report.failed_keys
     assert contents(s3_client, bucket) == expected(SOURCES)
-    sources = [b for b in batches if not b["Delete"]["Objects"][0]["Key"].startswith(ARCHIVE + PROBE_FOLDER)]
+    sources = [b for b in batches if b["Delete"]["Objects"][0]["ETag"] != PROBE_ETAG]
     assert len(sources) == 1
     etags = {o["Key"]: o["ETag"] for o in sources[0]["Delete"]["Objects"]}
     assert etags == {
@@ -85,18 +95,23 @@ def test_source_overwritten_between_archive_copy_and_delete_is_kept_and_reported
 
 def test_store_answering_not_implemented_keeps_the_sources(s3_client, bucket):
     put(s3_client, bucket, {f"{SOURCE}a.csv": b"abc"})
-    requests: list[list[str]] = []
+    requests: list[tuple[list[str], list[str]]] = []
     s3_client.meta.events.register(
         "before-parameter-build.s3.DeleteObjects",
-        lambda params, **kw: requests.append([o["Key"] for o in params["Delete"]["Objects"]]),
+        lambda params, **kw: requests.append(
+            (
+                [o["Key"] for o in params["Delete"]["Objects"]],
+                [o["ETag"] for o in params["Delete"]["Objects"]],
+            )
+        ),
     )
 
     class _Http:
         status_code = 200
 
     def not_implemented(**kwargs: Any) -> Any:
-        keys = requests[-1]
-        if keys[0].startswith(ARCHIVE + PROBE_FOLDER):
+        keys, etags = requests[-1]
+        if etags == [PROBE_ETAG]:
             return None  # the probe goes to the store
         return _Http(), {"Errors": [{"Key": k, "Code": "NotImplemented", "Message": "no"} for k in keys]}
 
@@ -119,12 +134,11 @@ def test_relanded_original_never_overwrites_its_archived_predecessor(s3_client, 
     )
     report = convert(s3_client, bucket)
     assert report.ok, report.failed_keys
-    # The plain archive key was tried with If-None-Match and refused, then the versioned key was used.
-    assert [
-        (c["Key"], c.get("IfNoneMatch")) for c in calls if not c["Key"].startswith(ARCHIVE + PROBE_FOLDER)
-    ] == [
-        (f"{ARCHIVE}a.csv", "*"),
-        (versioned_key(f"{ARCHIVE}a.csv", second), "*"),
+    # A run's first object converts before the store probe (which runs on its converted copy) says what
+    # the store honours: it looks before it copies, finds the plain archive key holding the earlier
+    # original, and copies to the versioned key. (The probe's copy, the converted copy onto itself, replaces its metadata.)
+    assert [(c["Key"], c.get("IfNoneMatch")) for c in calls if "MetadataDirective" not in c] == [
+        (versioned_key(f"{ARCHIVE}a.csv", second), None),
     ]
     assert contents(s3_client, bucket) == {
         "utf8/a.csv": "初版\n".encode(),

@@ -49,3 +49,16 @@ def test_spark_defaults_map_each_bucket_and_honour_conf_and_jars(tmp_path: Path)
     assert conf["spark.hadoop.fs.viewfs.mounttable.b1.linkFallback"] == (tmp_path / "s3" / "b1").as_uri()
     assert conf["spark.sql.shuffle.partitions"] == "3"
     assert conf["spark.jars"] == str(tmp_path / "x.jar")
+
+
+def test_spark_defaults_enable_hive_support_with_the_data_catalog_only(tmp_path: Path) -> None:
+    # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-data-catalog-hive.html:
+    # --enable-glue-datacatalog "also enables Hive support in the SparkSession object".
+    with_catalog = spark_defaults(tmp_path, tmp_path / "s3", [], {"--enable-glue-datacatalog": ""}, [])
+    assert with_catalog["spark.sql.catalogImplementation"] == "hive"
+    # Hive's scratch folders stay in the run's folder, which is removed when the run ends.
+    assert all(
+        with_catalog[f"spark.hadoop.hive.{name}"].startswith(str(tmp_path))
+        for name in ("exec.scratchdir", "exec.local.scratchdir", "downloaded.resources.dir")
+    )
+    assert "spark.sql.catalogImplementation" not in spark_defaults(tmp_path, tmp_path / "s3", [], {}, [])

@@ -259,6 +259,7 @@ from pyspark.context import SparkContext
 glue_context = GlueContext(SparkContext.getOrCreate())
 row = glue_context.spark_session.sql("SELECT count(*) AS n, max(uuid) AS top FROM sqldb.se2_in0").first()
 print("SQL", row["n"], row["top"])
+print("CATALOG", glue_context.spark_session.conf.get("spark.sql.catalogImplementation"))
 """
 
 
@@ -277,4 +278,8 @@ def test_enable_glue_datacatalog_makes_catalog_tables_visible_to_spark_sql(
     )
 
     assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
-    assert "SQL 19 11129" in log_messages(logs_client, "/aws-glue/jobs/output", run["Id"])
+    output = log_messages(logs_client, "/aws-glue/jobs/output", run["Id"])
+    assert "SQL 19 11129" in output
+    # Hive support, as AWS enables it in the job's SparkSession with the Data Catalog (it read in-memory):
+    # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-data-catalog-hive.html
+    assert "CATALOG hive" in output

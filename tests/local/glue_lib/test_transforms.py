@@ -201,3 +201,135 @@ def test_a_frame_without_fields_writes_nothing(glue_context: Any, tmp_path: Any,
     _s3io.write(empty, str(tmp_path / "out"), fmt)
 
     assert not (tmp_path / "out").exists()
+
+
+# The parameters of awsglue's own transforms and GlueContext methods, as awslabs/aws-glue-libs defines them
+# (commit 0af215e71bba01eaa331b93d19f8d9090db06cb3: awsglue/transforms/*.py, awsglue/context.py, and the
+# create_dynamic_frame / write_dynamic_frame / create_data_frame readers in awsglue/dynamicframe.py and
+# awsglue/dataframereader.py). A script that passes a keyword awsglue does not take fails there with a
+# TypeError, so it must fail here with one too, never run with the keyword ignored.
+AWSGLUE_TRANSFORMS = {
+    "ApplyMapping": "frame, mappings, case_sensitive=False, transformation_ctx='', info='', stageThreshold=0, "
+    "totalThreshold=0",
+    "ResolveChoice": "frame, specs=None, choice='', database=None, table_name=None, transformation_ctx='', "
+    "info='', stageThreshold=0, totalThreshold=0, catalog_id=None",
+    "DropNullFields": "frame, transformation_ctx='', info='', stageThreshold=0, totalThreshold=0",
+    "SelectFields": "frame, paths, transformation_ctx='', info='', stageThreshold=0, totalThreshold=0",
+    "DropFields": "frame, paths, transformation_ctx='', info='', stageThreshold=0, totalThreshold=0",
+    "RenameField": "frame, old_name, new_name, transformation_ctx='', info='', stageThreshold=0, totalThreshold=0",
+    "SplitFields": "frame, paths, name1=None, name2=None, transformation_ctx='', info='', stageThreshold=0, "
+    "totalThreshold=0",
+    "SplitRows": "frame, comparison_dict, name1='frame1', name2='frame2', transformation_ctx='', info=None, "
+    "stageThreshold=0, totalThreshold=0",
+    "Join": "frame1, frame2, keys1, keys2, transformation_ctx=''",
+    "Spigot": "frame, path, options, transformation_ctx=''",
+    "Filter": "frame, f, transformation_ctx='', info='', stageThreshold=0, totalThreshold=0",
+    "Map": "frame, f, preservesPartitioning=False, transformation_ctx='', info='', stageThreshold=0, "
+    "totalThreshold=0",
+    "Relationalize": "frame, staging_path=None, name='roottable', options=None, transformation_ctx='', info='', "
+    "stageThreshold=0, totalThreshold=0",
+    "Repartition": "frame, num_partitions, transformation_ctx='', info='', stageThreshold=0, totalThreshold=0",
+    "Coalesce": "frame, num_partitions, shuffle=False, transformation_ctx='', info='', stageThreshold=0, "
+    "totalThreshold=0",
+    "Union": "frame1, frame2, transformation_ctx='', info='', stageThreshold=0, totalThreshold=0",
+    "SelectFromCollection": "dfc, key, transformation_ctx=''",
+    "MapToCollection": "dfc, callable, transformation_ctx=''",
+    "FlatMap": "dfc, BaseTransform, frame_name, transformation_ctx='', **base_kwargs",
+    "ErrorsAsDynamicFrame": "frame",
+    "Unbox": "frame, path, format, transformation_ctx='', info='', stageThreshold=0, totalThreshold=0, **options",
+    "UnnestFrame": "frame, transformation_ctx='', info='', stageThreshold=0, totalThreshold=0",
+}
+_CATALOG_READ = (
+    "database=None, table_name=None, redshift_tmp_dir='', transformation_ctx='', push_down_predicate='', "
+    "additional_options={}, catalog_id=None, **kwargs"
+)
+_OPTIONS_READ = (
+    "connection_type, connection_options={}, format=None, format_options={}, transformation_ctx='', "
+    "push_down_predicate='', **kwargs"
+)
+_OPTIONS_WRITE = (
+    "frame, connection_type, connection_options={}, format=None, format_options={}, transformation_ctx=''"
+)
+_CATALOG_WRITE = (
+    "frame, database=None, table_name=None, redshift_tmp_dir='', transformation_ctx='', additional_options={}, "
+    "catalog_id=None, **kwargs"
+)
+AWSGLUE_GLUE_CONTEXT = {
+    "getSource": "connection_type, format=None, transformation_ctx='', push_down_predicate='', **options",
+    "getSink": "connection_type, format=None, transformation_ctx='', **options",
+    "get_catalog_schema_as_spark_schema": "database=None, table_name=None, catalog_id=None",
+    "create_dynamic_frame_from_rdd": "data, name, schema=None, sample_ratio=None, transformation_ctx=''",
+    "create_dynamic_frame_from_catalog": _CATALOG_READ,
+    "create_data_frame_from_catalog": _CATALOG_READ,
+    "create_dynamic_frame_from_options": _OPTIONS_READ,
+    "create_data_frame_from_options": _OPTIONS_READ,
+    "write_dynamic_frame_from_options": _OPTIONS_WRITE,
+    "write_dynamic_frame_from_catalog": _CATALOG_WRITE,
+    "get_logger": "",
+    "currentTimeMillis": "",
+    "create_dynamic_frame.from_rdd": "data, name, schema=None, sampleRatio=None",
+    "create_dynamic_frame.from_options": _OPTIONS_READ,
+    "create_dynamic_frame.from_catalog": _CATALOG_READ,
+    "write_dynamic_frame.from_options": _OPTIONS_WRITE,
+    "write_dynamic_frame.from_catalog": _CATALOG_WRITE,
+    "create_data_frame.from_catalog": _CATALOG_READ,
+    "create_data_frame.from_options": _OPTIONS_READ,
+}
+
+
+def _shape(parameters: str) -> list[tuple[str, str, bool]]:
+    """(name, kind, has a default) of each parameter of ``def f(<parameters>)``."""
+    import ast
+
+    args = ast.parse(f"def f({parameters}): pass").body[0].args  # type: ignore[attr-defined]
+    first_default = len(args.args) - len(args.defaults)
+    out = [(a.arg, "POSITIONAL_OR_KEYWORD", i >= first_default) for i, a in enumerate(args.args)]
+    return out + ([(args.kwarg.arg, "VAR_KEYWORD", False)] if args.kwarg else [])
+
+
+def _local_shape(function: Any, skip_self: bool) -> list[tuple[str, str, bool]]:
+    import inspect
+
+    parameters = list(inspect.signature(function).parameters.values())[1 if skip_self else 0 :]
+    return [(p.name, p.kind.name, p.default is not inspect.Parameter.empty) for p in parameters]
+
+
+@pytest.mark.parametrize("name", sorted(AWSGLUE_TRANSFORMS))
+def test_every_transform_takes_awsglues_parameters(glue_context: Any, name: str) -> None:
+    import awsglue.transforms  # type: ignore[import-not-found]
+
+    transform = getattr(awsglue.transforms, name)
+    assert transform in awsglue.transforms.ALL_TRANSFORMS
+    assert _local_shape(transform.__call__, skip_self=True) == _shape(AWSGLUE_TRANSFORMS[name])
+
+
+def test_the_transforms_are_awsglues_set(glue_context: Any) -> None:
+    import awsglue.transforms  # type: ignore[import-not-found]
+
+    assert {t.__name__ for t in awsglue.transforms.ALL_TRANSFORMS} == set(AWSGLUE_TRANSFORMS)
+
+
+@pytest.mark.parametrize("name", sorted(AWSGLUE_GLUE_CONTEXT))
+def test_every_glue_context_method_takes_awsglues_parameters(glue_context: Any, name: str) -> None:
+    owner, _, method = name.rpartition(".")
+    function = getattr(getattr(glue_context, owner) if owner else glue_context, method)
+    assert _local_shape(function, skip_self=False) == _shape(AWSGLUE_GLUE_CONTEXT[name])
+
+
+def test_a_keyword_awsglue_does_not_take_raises_its_type_error(glue_context: Any, tmp_path: Any) -> None:
+    # The issue's probes: Filter ran with stage_threshold ignored, and ApplyMapping(mapping=...)
+    # complained about a missing "mappings" instead of the unexpected "mapping".
+    from awsglue.transforms import ApplyMapping, ErrorsAsDynamicFrame, Filter  # type: ignore[import-not-found]
+
+    frame = _frame(glue_context, [(1,)], "id long")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'stage_threshold'"):
+        Filter.apply(frame=frame, f=lambda r: True, stage_threshold=10)
+    assert Filter.apply(frame=frame, f=lambda r: True, stageThreshold=10).count() == 1  # awsglue's name
+    with pytest.raises(TypeError, match="unexpected keyword argument 'mapping'"):
+        ApplyMapping.apply(frame=frame, mapping=[("id", "long", "id", "long")])
+    with pytest.raises(TypeError, match="unexpected keyword argument 'transformation_ctx'"):
+        ErrorsAsDynamicFrame.apply(frame=frame, transformation_ctx="errors")
+    with pytest.raises(TypeError, match="unexpected keyword argument 'partitionKeys'"):
+        glue_context.write_dynamic_frame.from_options(
+            frame, "s3", {"path": str(tmp_path)}, "json", partitionKeys=["id"]
+        )

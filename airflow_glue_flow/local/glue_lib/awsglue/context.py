@@ -59,10 +59,27 @@ class GlueContext(NamedMissingAttributes):
         return DynamicFrame(df, self, table_name or "")
 
     def create_data_frame_from_catalog(
-        self, database: str | None = None, table_name: str | None = None, **kwargs: Any
+        self,
+        database: str | None = None,
+        table_name: str | None = None,
+        redshift_tmp_dir: str = "",
+        transformation_ctx: str = "",
+        push_down_predicate: str = "",
+        additional_options: dict[str, Any] | None = None,
+        catalog_id: str | None = None,
+        **kwargs: Any,
     ) -> DataFrame:
         """As :meth:`create_dynamic_frame_from_catalog`, as a Spark DataFrame."""
-        return self.create_dynamic_frame_from_catalog(database, table_name, **kwargs).toDF()
+        return self.create_dynamic_frame_from_catalog(
+            database,
+            table_name,
+            redshift_tmp_dir,
+            transformation_ctx,
+            push_down_predicate,
+            additional_options,
+            catalog_id,
+            **kwargs,
+        ).toDF()
 
     def _read_table(
         self,
@@ -165,11 +182,17 @@ class GlueContext(NamedMissingAttributes):
         format: str | None = None,
         format_options: dict[str, Any] | None = None,  # noqa: A002
         transformation_ctx: str = "",
+        push_down_predicate: str = "",
         **kwargs: Any,
     ) -> DataFrame:
         """As :meth:`create_dynamic_frame_from_options`, as a Spark DataFrame."""
         return self.create_dynamic_frame_from_options(
-            connection_type, connection_options, format, format_options, transformation_ctx
+            connection_type,
+            connection_options,
+            format,
+            format_options,
+            transformation_ctx,
+            push_down_predicate,
         ).toDF()
 
     def create_dynamic_frame_from_rdd(
@@ -203,7 +226,6 @@ class GlueContext(NamedMissingAttributes):
         format: str | None = None,
         format_options: dict[str, Any] | None = None,
         transformation_ctx: str = "",  # noqa: A002
-        **kwargs: Any,
     ) -> DynamicFrame:
         """Add the frame's rows as new files under ``connection_options["path"]``."""
         _require_s3(connection_type, "write_dynamic_frame.from_options")
@@ -321,8 +343,17 @@ class _DynamicFrameReader(_Facade):
     _methods = {
         "from_catalog": "create_dynamic_frame_from_catalog",
         "from_options": "create_dynamic_frame_from_options",
-        "from_rdd": "create_dynamic_frame_from_rdd",
     }
+
+    # awsglue's DynamicFrameReader.from_rdd names its last parameter sampleRatio, unlike GlueContext's.
+    def from_rdd(
+        self,
+        data: Any,
+        name: str,
+        schema: StructType | None = None,
+        sampleRatio: float | None = None,  # noqa: N803
+    ) -> DynamicFrame:
+        return self._glue_context.create_dynamic_frame_from_rdd(data, name, schema, sampleRatio)
 
 
 class _DynamicFrameWriter(_Facade):
