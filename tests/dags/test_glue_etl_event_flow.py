@@ -18,7 +18,7 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from tests.airflow_internals import (
+from tests.support.airflow_internals import (
     asset_triggered_run,
     asset_watcher_trigger,
     is_event_trigger,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from airflow_glue_flow.sample import sample_text
-from tests.airflow_internals import parse_dags
+from tests.support.airflow_internals import parse_dags
 from tests.conftest import REPO_ROOT, task_states
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_workflow_flow.py"

@@ -21,7 +21,7 @@ from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
 from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
 from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
 from tests.conftest import task_states
-from tests.crawler_responses import (
+from tests.support.crawler_responses import (
     CRAWLER,
     OUTCOMES,
     T0,
@@ -30,8 +30,8 @@ from tests.crawler_responses import (
     crawler,
     now_plus,
 )
-from tests.fakes import FakeTI, patch_sleep
-from tests.triggerer import real_trigger_events
+from tests.support.fakes import FakeTI, patch_sleep
+from tests.support.triggerer import real_trigger_events
 
 pytestmark = pytest.mark.usefixtures("aws_default")
 

@@ -27,9 +27,9 @@ from airflow_glue_flow.operators.conditional import (
     GlueFlowFailureGuardOperator,
 )
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
-from tests.airflow_internals import parse_dags
+from tests.support.airflow_internals import parse_dags
 from tests.conftest import task_states
-from tests.fakes import FakeTI
+from tests.support.fakes import FakeTI
 
 START = pendulum.datetime(2024, 1, 1, tz="UTC")
 

@@ -13,7 +13,7 @@ from airflow_glue_flow.exceptions import GlueFlowError, GlueJobRunFailedError, G
 from airflow_glue_flow.states import JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 from tests.hooks.test_job import JOB, RUN, FakeAsyncLogs, FakeGlue, patch_glue
-from tests.triggerer import pushed_xcoms
+from tests.support.triggerer import pushed_xcoms
 
 KWARGS: dict[str, Any] = {
     "job_name": JOB,
