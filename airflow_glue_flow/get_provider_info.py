@@ -39,8 +39,10 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": "AWS Glue (Glue Flow)",
                 "python-modules": [
                     "airflow_glue_flow.operators.crawler",
+                    "airflow_glue_flow.operators.crawler_wait",
                     "airflow_glue_flow.operators.job",
-                    "airflow_glue_flow.operators.conditional",
+                    "airflow_glue_flow.operators.job_cleanup",
+                    "airflow_glue_flow.operators.failure_guard",
                     "airflow_glue_flow.operators.encoding",
                     "airflow_glue_flow.operators.deploy",
                     "airflow_glue_flow.operators.s3_events",
@@ -50,7 +52,7 @@ def get_provider_info() -> dict[str, Any]:
         "sensors": [
             {
                 "integration-name": "AWS Glue (Glue Flow)",
-                "python-modules": ["airflow_glue_flow.sensors.crawler"],
+                "python-modules": ["airflow_glue_flow.sensors.conditional"],
             }
         ],
         "triggers": [

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import task_states
 from tests.support.airflow_internals import (
     IDLE_POLL_SECONDS,
     asset_triggered_run,
@@ -27,7 +28,6 @@ from tests.support.airflow_internals import (
     watcher_trigger_row,
     write_dag_to_db,
 )
-from tests.conftest import task_states
 from tests.support.fakes import patch_sleep
 
 

@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import REPO_ROOT
 from tests.support import aws_calls
 from tests.support.aws_calls import CALLS, AwsCall
-from tests.conftest import REPO_ROOT
 
 POLICY = json.loads((REPO_ROOT / "iam" / "glue-flow-policy.json").read_text())
 #: The account the local Glue and moto answer for.

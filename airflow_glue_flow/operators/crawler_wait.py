@@ -43,7 +43,7 @@ def coerce_started_after(task_id: str, value: Any) -> datetime | None:
         ) from None
 
 
-class GlueCrawlerReadySensor(AwsBaseOperator[GlueCrawlerFlowHook]):
+class GlueCrawlerWaitOperator(AwsBaseOperator[GlueCrawlerFlowHook]):
     """Wait for one crawl of a Glue crawler to finish, with a fixed number of checks.
 
     The loop is the seed's: ``max_attempts`` times, wait ``wait_time`` seconds, read the crawler with ONE

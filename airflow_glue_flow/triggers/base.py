@@ -20,7 +20,7 @@ from airflow_glue_flow.triggers.gc_freeze import frozen_after
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
 
-    from airflow_glue_flow.hooks.waits import Service
+    from airflow_glue_flow.waits.drive import Service
 
 HookT = TypeVar("HookT", bound="AwsGenericHook[Any]")
 #: What a wait needs in the triggerer besides its own modules: the shared client pool (aiobotocore,

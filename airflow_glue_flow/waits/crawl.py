@@ -2,8 +2,8 @@
 
 ``max_attempts`` times: wait ``wait_time`` seconds, make ONE GetCrawler call and decide with
 :func:`~airflow_glue_flow.crawl_check.check_crawl`. On success one GetCrawlerMetrics call completes the
-summary. :func:`~airflow_glue_flow.hooks.waits.drive` runs it in the worker, and
-:func:`~airflow_glue_flow.hooks.waits.drive_async` in the triggerer.
+summary. :func:`~airflow_glue_flow.waits.drive.drive` runs it in the worker, and
+:func:`~airflow_glue_flow.waits.drive.drive_async` in the triggerer.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from airflow_glue_flow.crawl_check import (
 )
 from airflow_glue_flow.exceptions import GlueCrawlerNotFoundError, GlueFlowError
 from airflow_glue_flow.hooks.aws_errors import api_call_error, error_code, error_message
-from airflow_glue_flow.hooks.waits import Request, Step, WaitLog
+from airflow_glue_flow.waits.drive import Request, Step, WaitLog
 
 
 def aws_error(crawler_name: str, operation: str, error: ClientError | BotoCoreError) -> GlueFlowError:

@@ -1,7 +1,7 @@
 """The wait for a Glue job run, written once: pure decisions on GetJobRun, GetLogEvents and GetJobRuns answers.
 
-:class:`JobRunWait` is driven by :func:`~airflow_glue_flow.hooks.waits.drive` in the worker and by
-:func:`~airflow_glue_flow.hooks.waits.drive_async` in the triggerer. Per check it reads the run once; with
+:class:`JobRunWait` is driven by :func:`~airflow_glue_flow.waits.drive.drive` in the worker and by
+:func:`~airflow_glue_flow.waits.drive.drive_async` in the triggerer. Per check it reads the run once; with
 ``verbose`` it then pages the run's output and error streams (GetLogEvents) from where it stopped; then
 it decides. With ``follow_retries`` a failed attempt of a job with ``MaxRetries`` is followed to the
 attempt Glue starts next (``PreviousRunId``), so the wait ends with the last attempt of the chain.
@@ -17,8 +17,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from airflow_glue_flow.exceptions import GlueFlowError, GlueJobRunFailedError, GlueJobRunTimeoutError
 from airflow_glue_flow.hooks.aws_errors import api_call_error, error_code, error_message
-from airflow_glue_flow.hooks.waits import Request, Step, WaitLog
 from airflow_glue_flow.states import JOB_RUNNING_STATES, JOB_SUCCESS_STATE
+from airflow_glue_flow.waits.drive import Request, Step, WaitLog
 
 #: Log group of Python-shell jobs, used when a run does not report its LogGroupName.
 DEFAULT_LOG_GROUP = "/aws-glue/python-jobs"
@@ -167,7 +167,7 @@ class JobRunWait:
         return self._call(self._get_run(), self.poll_interval)
 
     def advance(self, response: dict[str, Any] | None, error: ClientError | BotoCoreError | None) -> Step:
-        """Decide from the answer to the last call (see :data:`~airflow_glue_flow.hooks.waits.Advance`)."""
+        """Decide from the answer to the last call (see :data:`~airflow_glue_flow.waits.drive.Advance`)."""
         assert self._request is not None
         handler = {
             "get_job_run": self._on_job_run,

@@ -21,9 +21,9 @@ from airflow_glue_flow.exceptions import (
     GlueJobStartError,
 )
 from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
-from airflow_glue_flow.hooks.job_wait import job_run_error, log_group_names
 from airflow_glue_flow.states import JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
+from airflow_glue_flow.waits.job_run import job_run_error, log_group_names
 from tests.support.fakes import patch_sleep
 
 JOB = "se2_job0"
