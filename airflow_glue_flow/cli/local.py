@@ -17,8 +17,6 @@ import sys
 
 #: The local Glue's console script and its import package (run with ``python -m``, never imported here).
 SCRIPT, PACKAGE = "glue-flow-local", "glue_flow_local"
-#: The local Glue inside the provider's own package, where releases before the split ship it.
-_BUNDLED = "airflow_glue_flow.local"
 INSTALL_HINT = (
     "The local Glue is not installed. Install it with the provider's extra: "
     "pip install 'airflow-glue-flow[local]' (or on its own: pip install glue-flow-local)."
@@ -35,13 +33,8 @@ def local_glue_command() -> list[str] | None:
     script = shutil.which(SCRIPT)
     if script:
         return [script]
-    for package in (PACKAGE, _BUNDLED):
-        try:
-            found = importlib.util.find_spec(package) is not None
-        except ModuleNotFoundError:
-            found = False
-        if found:
-            return [sys.executable, "-m", package]
+    if importlib.util.find_spec(PACKAGE) is not None:  # finds it without importing it
+        return [sys.executable, "-m", PACKAGE]
     return None
 
 
