@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 #: The release in which the old paths go.
-REMOVED_IN = "0.2.0"
+REMOVED_IN = "0.3.0"
 
 
 class Moved:

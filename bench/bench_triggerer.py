@@ -23,6 +23,11 @@ slope, the memory one more wait costs beside the process's fixed costs (the trig
 are left out of every case's RSS; the shared client is in it). Last, merged polls: the CPU one check of N
 waits costs as N single calls (GetJobRun, GetCrawler) vs one merged call (GetJobRuns, BatchGetCrawlers).
 
+Our cases run twice, with the provider's ``[glue_flow] merged_checks`` option on and off, and the ratios
+(ours/amazon, merged on/off) are printed last; ``--local-only`` stops after the cases against the local Glue.
+Set ``AIRFLOW__GLUE_FLOW__TRIGGERER_GC_FREEZE=True`` in the environment to measure with the collector
+freeze on (it is off by default, as in a triggerer).
+
 Run: ``python bench/bench_triggerer.py`` (defaults: 50 waits, 1 s polls, 20 s window) or e.g.
 ``python bench/bench_triggerer.py --waits 100 --seconds 30 --scale-waits 2000 --scale-seconds 95``. On a
 shared machine, pin it to one core with priority (``taskset -c 1 nice -n -5 python ...``): the cases run
