@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import NamedTuple
 
@@ -90,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
 
     :param argv: arguments (default: ``sys.argv[1:]``).
     """
+    # A command's output is its report: the hooks' INFO lines (which connection, which credentials) would
+    # go to stdout between its lines. Warnings and errors still show; Airflow reads the level when it is
+    # first imported, which building the parser or running the command does.
+    os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
     args = parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -13,7 +13,7 @@ import argparse
 import os
 
 from airflow_glue_flow.cli.sample import DEFAULT_BUCKET, DEFAULT_PREFIX
-from airflow_glue_flow.cli.target import add_target_arguments, aws_conn_id
+from airflow_glue_flow.cli.target import add_target_arguments, aws_hook_arguments
 from airflow_glue_flow.hooks.s3_events import DEFAULT_CONFIG_ID, DEFAULT_QUEUE_URL
 
 
@@ -36,8 +36,8 @@ def run(args: argparse.Namespace) -> int:
     """Create the queue, its policy and the bucket's notification configuration; print what changed."""
     from airflow_glue_flow.hooks.s3_events import S3EventQueueHook, queue_name_of
 
-    with aws_conn_id(args) as conn_id:
-        hook = S3EventQueueHook(aws_conn_id=conn_id, region_name=args.region)
+    with aws_hook_arguments(args) as hook_arguments:
+        hook = S3EventQueueHook(**hook_arguments)
         bucket = hook.ensure_bucket(args.bucket)
         queue_arn, queue = hook.ensure_queue(queue_name_of(args.queue_url), args.bucket)
         notification = hook.ensure_notification(

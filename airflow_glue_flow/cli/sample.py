@@ -13,7 +13,7 @@ import importlib.resources
 from pathlib import Path
 from typing import Any
 
-from airflow_glue_flow.cli.target import add_target_arguments, aws_conn_id
+from airflow_glue_flow.cli.target import add_target_arguments, aws_hook_arguments
 
 #: The packaged sample (UTF-8 in the package; re-encoded on upload).
 SAMPLE_NAME = "csvlog_ja.csv"
@@ -70,8 +70,8 @@ def run(args: argparse.Namespace) -> int:
     from airflow_glue_flow.hooks.s3_events import ensure_bucket
 
     body = sample_text(args.file).encode(args.encoding)
-    with aws_conn_id(args) as conn_id:
-        s3 = S3Hook(aws_conn_id=conn_id, region_name=args.region).get_conn()
+    with aws_hook_arguments(args) as hook_arguments:
+        s3 = S3Hook(**hook_arguments).get_conn()
         if ensure_bucket(s3, args.bucket):
             print(f"created bucket {args.bucket}")
         uri = upload(s3, args.bucket, args.prefix, body, args.name)

@@ -2,7 +2,7 @@
 
 Either way the command goes through the amazon provider's hooks and an Airflow AWS connection, as the
 DAGs do: for ``--endpoint-url`` a connection of its own is defined for the command's duration (in the
-environment, as ``AIRFLOW_CONN_<ID>``), with the local Glue's key pair and path-style S3 addressing.
+environment, as ``AIRFLOW_CONN_<ID>``), with the local Glue's key pair, and the hooks address S3 path-style.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from unittest import mock
 
 #: The connection id a command uses for ``--endpoint-url``.
@@ -46,24 +47,26 @@ def endpoint_connection(endpoint_url: str, region: str | None) -> dict[str, obje
         "conn_type": "aws",
         "login": os.environ.get(ACCESS_KEY_ID_ENV) or DEFAULT_KEY,
         "password": os.environ.get(SECRET_ACCESS_KEY_ENV) or DEFAULT_KEY,
-        "extra": {
-            "endpoint_url": endpoint_url,
-            "region_name": region or "us-east-1",
-            # Bucket names stay in the path: a host such as localhost has no bucket subdomains.
-            "config_kwargs": {"s3": {"addressing_style": "path"}},
-        },
+        "extra": {"endpoint_url": endpoint_url, "region_name": region or "us-east-1"},
     }
 
 
 @contextmanager
-def aws_conn_id(args: argparse.Namespace) -> Iterator[str]:
-    """The Airflow connection id the command's hooks use, defined while the block runs for an endpoint.
+def aws_hook_arguments(args: argparse.Namespace) -> Iterator[dict[str, Any]]:
+    """The keyword arguments of the command's amazon-provider hooks, valid while the block runs.
+
+    For ``--endpoint-url`` the connection is defined for the block, and S3 is addressed path-style: a
+    host such as ``localhost`` or ``local-glue`` has no bucket subdomains.
 
     :param args: the command's options (``endpoint_url``, ``conn_id``, ``region``).
     """
     if not args.endpoint_url:
-        yield args.conn_id
+        yield {"aws_conn_id": args.conn_id, "region_name": args.region}
         return
     connection = json.dumps(endpoint_connection(args.endpoint_url, args.region))
     with mock.patch.dict(os.environ, {f"AIRFLOW_CONN_{ENDPOINT_CONN_ID.upper()}": connection}):
-        yield ENDPOINT_CONN_ID
+        yield {
+            "aws_conn_id": ENDPOINT_CONN_ID,
+            "region_name": args.region,
+            "config": {"s3": {"addressing_style": "path"}},
+        }
