@@ -182,10 +182,13 @@ def test_job_and_crawler_triggers_never_block_the_loop(
 
 @pytest.mark.slow
 def test_waits_deferred_together_share_their_checks_and_each_ends_with_its_own_run(
-    glue_client: Any, s3_client: Any, bucket: str, unique: Any, aws_conn_id: str
+    glue_client: Any, s3_client: Any, bucket: str, unique: Any, aws_conn_id: str, monkeypatch: Any
 ) -> None:
-    """Five runs of one job deferred at once: their checks become GetJobRuns calls, each wait its run's."""
+    """Five runs of one job deferred at once, with ``[glue_flow] merged_checks`` on: their checks become
+    GetJobRuns calls, each wait its run's."""
     from aiobotocore.client import AioBaseClient
+
+    monkeypatch.setenv("AIRFLOW__GLUE_FLOW__MERGED_CHECKS", "True")
 
     job = unique("job")
     script = b"import sys, time\ntime.sleep(2)\nsys.exit(1 if '--fail' in sys.argv else 0)\n"
