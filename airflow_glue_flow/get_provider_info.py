@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from airflow_glue_flow import __version__
+from airflow_glue_flow.triggers.options import OPTIONS, SECTION
 
 
 def get_provider_info() -> dict[str, Any]:
-    """Describe this provider: its hooks, operators, sensors, triggers and extra links."""
+    """Describe this provider: its hooks, operators, sensors, triggers, extra links and config options."""
     return {
         "package-name": "airflow-glue-flow",
         "name": "Glue Flow",
@@ -39,8 +40,10 @@ def get_provider_info() -> dict[str, Any]:
                 "integration-name": "AWS Glue (Glue Flow)",
                 "python-modules": [
                     "airflow_glue_flow.operators.crawler",
+                    "airflow_glue_flow.operators.crawler_wait",
                     "airflow_glue_flow.operators.job",
-                    "airflow_glue_flow.operators.conditional",
+                    "airflow_glue_flow.operators.job_cleanup",
+                    "airflow_glue_flow.operators.failure_guard",
                     "airflow_glue_flow.operators.encoding",
                     "airflow_glue_flow.operators.deploy",
                     "airflow_glue_flow.operators.s3_events",
@@ -50,7 +53,7 @@ def get_provider_info() -> dict[str, Any]:
         "sensors": [
             {
                 "integration-name": "AWS Glue (Glue Flow)",
-                "python-modules": ["airflow_glue_flow.sensors.crawler"],
+                "python-modules": ["airflow_glue_flow.sensors.conditional"],
             }
         ],
         "triggers": [
@@ -66,4 +69,19 @@ def get_provider_info() -> dict[str, Any]:
             "airflow_glue_flow.links.glue.GlueCrawlerLink",
             "airflow_glue_flow.links.glue.GlueJobRunLink",
         ],
+        "config": {
+            SECTION: {
+                "description": "Options of the Glue Flow provider's triggers (both act on the whole triggerer).",
+                "options": {
+                    name: {
+                        "description": description,
+                        "version_added": "0.1.0",
+                        "type": "boolean",
+                        "example": "True",
+                        "default": str(default),
+                    }
+                    for name, (description, default) in OPTIONS.items()
+                },
+            }
+        },
     }

@@ -23,6 +23,11 @@ slope, the memory one more wait costs beside the process's fixed costs (the trig
 are left out of every case's RSS; the shared client is in it). Last, merged polls: the CPU one check of N
 waits costs as N single calls (GetJobRun, GetCrawler) vs one merged call (GetJobRuns, BatchGetCrawlers).
 
+Our cases run twice, with the provider's ``[glue_flow] merged_checks`` option on and off, and the ratios
+(ours/amazon, merged on/off) are printed last; ``--local-only`` stops after the cases against the local Glue.
+Set ``AIRFLOW__GLUE_FLOW__TRIGGERER_GC_FREEZE=True`` in the environment to measure with the collector
+freeze on (it is off by default, as in a triggerer).
+
 Run: ``python bench/bench_triggerer.py`` (defaults: 50 waits, 1 s polls, 20 s window) or e.g.
 ``python bench/bench_triggerer.py --waits 100 --seconds 30 --scale-waits 2000 --scale-seconds 95``. On a
 shared machine, pin it to one core with priority (``taskset -c 1 nice -n -5 python ...``): the cases run
@@ -54,6 +59,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 CONN_ID = "bench_glue"
+#: The cases against the local Glue: (kind, [glue_flow] merged_checks for it; None for the amazon triggers).
+MERGE_CASES = (
+    ("ours-job", True),
+    ("ours-job", False),
+    ("amazon-job", None),
+    ("ours-crawler", True),
+    ("ours-crawler", False),
+    ("amazon-crawler", None),
+)
 #: How long the bench's job run and crawl last: longer than any window.
 RUN_SECONDS = 3600
 SLEEPER = f"import time\nprint('sleeping', flush=True)\ntime.sleep({RUN_SECONDS})\n".encode()
@@ -251,9 +265,17 @@ def _connection(endpoint: str, credentials: Credentials) -> str:
 
 
 def _child(
-    args: list[str], endpoint: str, mode: str = "--child", credentials: Credentials | None = None
+    args: list[str],
+    endpoint: str,
+    mode: str = "--child",
+    credentials: Credentials | None = None,
+    merged_checks: bool | None = None,
 ) -> dict[str, Any]:
-    """Run one case in a process of its own; a case whose waits ended (an error) gives no numbers."""
+    """Run one case in a process of its own; a case whose waits ended (an error) gives no numbers.
+
+    ``merged_checks`` sets the provider's ``[glue_flow] merged_checks`` option for the case (None: the
+    default, or the caller's environment).
+    """
     connection = _connection(endpoint, credentials or Credentials())
     # Per-poll progress lines are the task log's business, not the bench's: the amazon triggers log
     # through the standard library (logging.disable in the case), ours through Airflow's logger.
@@ -262,6 +284,8 @@ def _child(
         f"AIRFLOW_CONN_{CONN_ID.upper()}": connection,
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
     }
+    if merged_checks is not None:
+        env["AIRFLOW__GLUE_FLOW__MERGED_CHECKS"] = str(merged_checks)
     out = subprocess.run(
         [sys.executable, __file__, mode, *args], env=env, capture_output=True, text=True, check=False
     )
@@ -328,6 +352,9 @@ def main() -> None:
     )
     parser.add_argument("--merge-rounds", type=int, default=20, help="checks timed per merge case")
     parser.add_argument("--merge-child", nargs=3, metavar=("WHAT", "N", "ROUNDS"))
+    parser.add_argument(
+        "--local-only", action="store_true", help="only the cases against the local Glue (no scale case)"
+    )
     args = parser.parse_args()
     if args.merge_child:
         what, n, rounds = args.merge_child
@@ -357,19 +384,37 @@ def main() -> None:
         try:
             # Deferred at once (as mapped tasks do: ours merge their checks), then spread over one
             # interval (tasks deferring at different times: every check is a call of its own).
+            # Ours with the merged checks on and off ([glue_flow] merged_checks), the amazon ones once.
             for spread in (0.0, args.interval):
-                for kind in ("ours-job", "amazon-job", "ours-crawler", "amazon-crawler"):
-                    case = kind + (", spread" if spread else "")
+                for kind, merged in MERGE_CASES:
+                    case = (
+                        kind + ("" if merged is not False else ", unmerged") + (", spread" if spread else "")
+                    )
                     child = [kind, str(args.waits), str(args.interval), str(args.warmup), str(args.seconds)]
                     results[case] = _child(
                         [*child, json.dumps({**waits, "spread_s": spread})],
                         glue.endpoint_url,
                         credentials=glue.credentials,
+                        merged_checks=merged,
                     )
                     print(_row({**results[case], "case": case}), flush=True)
         finally:
             client.batch_stop_job_run(JobName=JOB, JobRunIds=[waits["run_id"]])
             client.stop_crawler(Name=CRAWLER)
+    for what in ("job", "crawler"):
+        for how in ("", ", spread"):
+            ours, amazon = results[f"ours-{what}{how}"], results[f"amazon-{what}{how}"]
+            unmerged = results[f"ours-{what}, unmerged{how}"]
+            print(
+                f"{what}{how or ', at once'}: CPU per poll ours/amazon = "
+                f"{ours['cpu_ms_per_poll'] / amazon['cpu_ms_per_poll']:.2f} merged checks on "
+                f"({ours['calls_per_poll']:.2f} calls per poll), "
+                f"{unmerged['cpu_ms_per_poll'] / amazon['cpu_ms_per_poll']:.2f} off; merged on/off = "
+                f"{ours['cpu_ms_per_poll'] / unmerged['cpu_ms_per_poll']:.2f}; RSS per wait ours/amazon = "
+                f"{ours['rss_mb_per_wait'] / max(amazon['rss_mb_per_wait'], 1e-9):.2f}"
+            )
+    if args.local_only:
+        return
     scripted: dict[str, dict[str, Any]] = {}
     merges: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -398,15 +443,6 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-    for what in ("job", "crawler"):
-        for how in ("", ", spread"):
-            ours, amazon = results[f"ours-{what}{how}"], results[f"amazon-{what}{how}"]
-            print(
-                f"{what}{how or ', at once'}: CPU per poll ours/amazon = "
-                f"{ours['cpu_ms_per_poll'] / amazon['cpu_ms_per_poll']:.2f} (ours made "
-                f"{ours['calls_per_poll']:.2f} calls per poll); RSS per wait ours/amazon = "
-                f"{ours['rss_mb_per_wait'] / max(amazon['rss_mb_per_wait'], 1e-9):.2f}"
-            )
     scale, small = scripted["scale"], scripted["small"]
     expected = args.scale_seconds / args.scale_interval
     print(

@@ -14,11 +14,11 @@ from pathlib import Path
 import pendulum
 from airflow.sdk import DAG, Param, TriggerRule
 
-from airflow_glue_flow.flow_jobs import deploy_flow, flow_params
+from airflow_glue_flow.cli.flow_jobs import deploy_flow, flow_params
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
+from airflow_glue_flow.operators.crawler_wait import GlueCrawlerWaitOperator
 from airflow_glue_flow.operators.job import GlueJobRunOperator
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
-from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
 
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
 
@@ -61,7 +61,7 @@ it. A failed crawl fails with `GlueCrawlFailedError`, a crawl that outlives the 
         # Runs after a deploy that succeeded or was skipped (deploy=false), never after a failed one.
         trigger_rule=TriggerRule.NONE_FAILED,
     )
-    wait_for_crawler = GlueCrawlerReadySensor(
+    wait_for_crawler = GlueCrawlerWaitOperator(
         task_id="wait_for_crawler",
         crawler_name="{{ params.crawler_name }}",
         wait_time="{{ params.wait_time }}",

@@ -25,17 +25,17 @@ from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTr
 from airflow.sdk import DAG, Asset, AssetWatcher, CronTriggerTimetable, Param, task
 from airflow.sdk.exceptions import ParamValidationError
 
-from airflow_glue_flow.flow_jobs import deploy_flow, flow_params, prefix_param
+from airflow_glue_flow.cli.flow_jobs import deploy_flow, flow_params, prefix_param
 from airflow_glue_flow.hooks.s3_events import DEFAULT_QUEUE_URL
-from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
+from airflow_glue_flow.operators.crawler_wait import GlueCrawlerWaitOperator
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.encoding import S3EncodingConvertOperator
 from airflow_glue_flow.operators.job import GlueJobRunOperator
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.operators.s3_events import S3EventQueueDeployOperator
 from airflow_glue_flow.s3_event_messages import landed_objects, sqs_messages
-from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
+from airflow_glue_flow.sensors.conditional import GlueConditionalTriggerSensor
 
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
 #: The SQS queue that receives the bucket's S3 event notifications. The queue is read by the triggerer
@@ -115,7 +115,7 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
     start_crawler = GlueCrawlerStartOperator(
         task_id="start_crawler", crawler_name="{{ params.crawler_name }}"
     )
-    wait_for_crawler = GlueCrawlerReadySensor(
+    wait_for_crawler = GlueCrawlerWaitOperator(
         task_id="wait_for_crawler",
         crawler_name="{{ params.crawler_name }}",
         wait_time="{{ params.wait_time }}",
@@ -176,13 +176,13 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
         )
         return False
 
-    on_success = GlueConditionalTriggerOperator(
+    on_success = GlueConditionalTriggerSensor(
         task_id="on_success",
         logical="ALL",
         conditions=[{"task_id": "csv_to_parquet", "state": "SUCCEEDED"}],
         poke_interval=10,
     )
-    on_failure = GlueConditionalTriggerOperator(
+    on_failure = GlueConditionalTriggerSensor(
         task_id="on_failure",
         logical="ANY",
         conditions=[

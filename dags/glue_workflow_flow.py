@@ -2,7 +2,7 @@
 
 Glue Workflow: a SCHEDULED trigger starts the encoding job; a CONDITIONAL trigger (ALL: encoding job
 SUCCEEDED) starts the data-lake load job. Here the schedule is the DAG's ``schedule``, each conditional
-trigger is a :class:`GlueConditionalTriggerOperator`, and an alert branch reacts when the encoding job
+trigger is a :class:`GlueConditionalTriggerSensor`, and an alert branch reacts when the encoding job
 ends FAILED or TIMEOUT. Unlike the Glue Workflow run, this DAG run ends ``failed`` when a job failed,
 even though the alert branch ran. Its first task deploys both jobs and their scripts, so it runs on a
 fresh local Glue or a fresh AWS account with only the bucket and the Glue role. A run on a day with no
@@ -18,13 +18,19 @@ from pathlib import Path
 
 from airflow.sdk import DAG, CronTriggerTimetable, Param, task
 
+from airflow_glue_flow.cli.flow_jobs import (
+    DEFAULT_GLUE_ROLE,
+    bucket_param,
+    name_param,
+    prefix_param,
+    role_param,
+)
 from airflow_glue_flow.encoding.bundle import JOB_PACKAGE, JOB_ZIP_NAME
 from airflow_glue_flow.encoding.keys import folder_marker
-from airflow_glue_flow.flow_jobs import DEFAULT_GLUE_ROLE, bucket_param, name_param, prefix_param, role_param
-from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
 from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY, GlueJobRunOperator
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
+from airflow_glue_flow.sensors.conditional import GlueConditionalTriggerSensor
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
 
 log = logging.getLogger(__name__)
@@ -159,7 +165,7 @@ A run that finds no new file under `bucket_path` skips both jobs and succeeds.
             "DECODE_LANG": "{{ params.decode_lang }}",
         },
     )
-    when_encoded = GlueConditionalTriggerOperator(
+    when_encoded = GlueConditionalTriggerSensor(
         task_id="when_encoded",
         logical="ALL",
         conditions=[{"task_id": "encode_logs", "state": "SUCCEEDED"}],
@@ -178,7 +184,7 @@ A run that finds no new file under `bucket_path` skips both jobs and succeeds.
             "OUTPUT_PATH": "s3://{{ params.bucket_name }}/{{ params.bucket_path_lake }}",
         },
     )
-    when_encoding_failed = GlueConditionalTriggerOperator(
+    when_encoding_failed = GlueConditionalTriggerSensor(
         task_id="when_encoding_failed",
         logical="ANY",
         conditions=[

@@ -21,9 +21,10 @@ from typing import Any
 
 from demo_report import RunSummary, TaskRow, dag_order, render, upstream_of  # beside this script
 
+from airflow_glue_flow.cli.sample import sample_text, upload
+from airflow_glue_flow.hooks.s3_events import ensure_bucket
 from airflow_glue_flow.local.process import LocalGlueProcess
 from airflow_glue_flow.local.settings import Credentials
-from airflow_glue_flow.sample import ensure_bucket, sample_text, upload
 
 DAG_ID = "glue_etl_flow"
 PARAMS = {

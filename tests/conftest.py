@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import shutil
 import signal
+import sys
 import tempfile
 from pathlib import Path
 
-from tests.owner_watch import owner_watch
+from tests.support.owner_watch import owner_watch
 
 # Airflow reads its configuration at import time, so the isolated home must exist before any import.
 _HOME = Path(tempfile.mkdtemp(prefix="glue-flow-airflow-home-"))
@@ -41,14 +43,17 @@ from unittest import mock  # noqa: E402
 import pytest  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The local Glue's fixtures (tests/local_glue.py, which move with the local Glue into its own distribution)
+# still import set_aws_connection from the fakes' old module.
+sys.modules.setdefault("tests.fakes", importlib.import_module("tests.support.fakes"))
 # One local Glue server for the whole session, whichever test folder asks for it.
-pytest_plugins = ["tests.local_glue", "tests.aws_calls"]
+pytest_plugins = ["tests.local_glue", "tests.support.aws_calls"]
 
 
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """Migrate the isolated Airflow metadata database once per test session."""
-    from tests.airflow_internals import migrate_db
+    from tests.support.airflow_internals import migrate_db
 
     migrate_db()
     return _HOME
@@ -80,7 +85,7 @@ def shared_botocore_models() -> Iterator[None]:
 @pytest.fixture
 def aws_default(monkeypatch: pytest.MonkeyPatch) -> str:
     """``aws_default`` as an AWS connection without endpoint, for tests that fake or mock the AWS API."""
-    from tests.fakes import set_aws_connection
+    from tests.support.fakes import set_aws_connection
 
     return set_aws_connection(monkeypatch, region_name="us-east-1")
 
@@ -103,7 +108,7 @@ def run_dag(airflow_db):
     not in any DAG bundle, so they are written there first, as the DAG processor would. When no task is
     ready, the run checks again at once instead of after dag.test()'s one-second wait.
     """
-    from tests.airflow_internals import quick_idle_polls, write_dag_to_db
+    from tests.support.airflow_internals import quick_idle_polls, write_dag_to_db
 
     def _run(dag, conf: dict | None = None):
         write_dag_to_db(dag)
@@ -116,7 +121,7 @@ def run_dag(airflow_db):
 @pytest.fixture
 def task_errors() -> Iterator[dict[str, BaseException]]:
     """task_id -> the exception its (last) try ended with, as dag.test's in-process runner saw it."""
-    from tests.airflow_internals import recording_task_errors
+    from tests.support.airflow_internals import recording_task_errors
 
     with recording_task_errors() as errors:
         yield errors

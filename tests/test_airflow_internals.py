@@ -1,4 +1,4 @@
-"""tests/airflow_internals.py against the installed Airflow (fast, so the lowest-versions lane runs it too).
+"""tests/support/airflow_internals.py against the installed Airflow (fast, so the lowest-versions lane runs it too).
 
 Each helper stands in for a public API that does not exist; if an Airflow release moves what it uses,
 this test names the helper that broke instead of every DAG test failing at once.
@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.airflow_internals import (
+from tests.conftest import task_states
+from tests.support.airflow_internals import (
     IDLE_POLL_SECONDS,
     asset_triggered_run,
     asset_watcher_trigger,
@@ -27,8 +28,7 @@ from tests.airflow_internals import (
     watcher_trigger_row,
     write_dag_to_db,
 )
-from tests.conftest import task_states
-from tests.fakes import patch_sleep
+from tests.support.fakes import patch_sleep
 
 
 def _dag() -> Any:

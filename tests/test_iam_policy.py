@@ -1,6 +1,6 @@
 """iam/glue-flow-policy.json grants what the package and its DAGs call, on the resources they call it on.
 
-Every AWS call the package makes in this test session is recorded (tests/aws_calls.py). Each one maps
+Every AWS call the package makes in this test session is recorded (tests/support/aws_calls.py). Each one maps
 to the IAM actions and resource ARNs AWS authorizes it against, and the policy must allow every pair.
 Sources for the action and resource of each operation:
 - Glue: https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsglue.html and
@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from tests import aws_calls
-from tests.aws_calls import CALLS, AwsCall
 from tests.conftest import REPO_ROOT
+from tests.support import aws_calls
+from tests.support.aws_calls import CALLS, AwsCall
 
 POLICY = json.loads((REPO_ROOT / "iam" / "glue-flow-policy.json").read_text())
 #: The account the local Glue and moto answer for.
@@ -213,7 +213,7 @@ def test_the_checker_refuses_what_the_policy_does_not_grant():
 
 @pytest.mark.aws_calls_check
 def test_every_recorded_aws_call_is_allowed_by_the_policy():
-    """Runs last (tests/aws_calls.py orders it): checks the calls of every test before it."""
+    """Runs last (tests/support/aws_calls.py orders it): checks the calls of every test before it."""
     if not CALLS:
         pytest.skip("no test in this run made an AWS call through the package")
     denied = sorted(

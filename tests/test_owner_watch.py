@@ -1,5 +1,5 @@
 """A test run killed outright (SIGKILL skips atexit, finally blocks and fixture teardown) leaves no temp
-dir, server or database behind: tests/owner_watch.py cleans up after it."""
+dir, server or database behind: tests/support/owner_watch.py cleans up after it."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def test_a_killed_owner_has_its_groups_ended_commands_run_and_folders_removed(tm
     owner_script = textwrap.dedent(f"""
         import subprocess, sys, time
         sys.path.insert(0, {str(REPO_ROOT)!r})
-        from tests.owner_watch import owner_watch
+        from tests.support.owner_watch import owner_watch
         watch = owner_watch()
         watch.remove_tree({str(folder)!r})
         watch.cancel(watch.remove_tree({str(kept)!r}))  # the owner cleaned this one up itself

@@ -12,7 +12,7 @@ import shlex
 
 import yaml
 
-from airflow_glue_flow.cli import build_parser
+from airflow_glue_flow.cli import parse_args
 from tests.conftest import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text()
@@ -115,5 +115,5 @@ def test_glue_flow_commands_of_the_walkthrough_parse():
     assert len(glue_flow) == 3
 
     for words in glue_flow:
-        args = build_parser().parse_args(words[1:])
+        args = parse_args(words[1:])
         assert callable(args.func), words

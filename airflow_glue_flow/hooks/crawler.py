@@ -13,9 +13,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from airflow_glue_flow.crawl_check import as_utc
 from airflow_glue_flow.exceptions import GlueCrawlerRunningError
 from airflow_glue_flow.hooks.aws_errors import StandardRetriesMixin, error_code, error_message
-from airflow_glue_flow.hooks.crawl_wait import CrawlWait, aws_error
-from airflow_glue_flow.hooks.waits import drive
 from airflow_glue_flow.states import CRAWL_FAILURE_STATES, CRAWL_SUCCESS_STATE, CRAWLER_READY
+from airflow_glue_flow.waits.crawl import CrawlWait, aws_error
+from airflow_glue_flow.waits.drive import drive
 
 IfRunning = Literal["wait", "fail"]
 _FINISHED_STATUSES = CRAWL_FAILURE_STATES | {CRAWL_SUCCESS_STATE}
@@ -43,7 +43,7 @@ def running_crawl_start(crawler: dict[str, Any], now: datetime) -> datetime:
 class GlueCrawlerFlowHook(StandardRetriesMixin, GlueCrawlerHook):
     """Glue crawler hook that starts crawls idempotently and waits for one crawl with a bounded loop.
 
-    The wait is :class:`~airflow_glue_flow.hooks.crawl_wait.CrawlWait`: :meth:`wait_for_crawl` drives it here,
+    The wait is :class:`~airflow_glue_flow.waits.crawl.CrawlWait`: :meth:`wait_for_crawl` drives it here,
     :class:`~airflow_glue_flow.triggers.crawler.GlueCrawlerReadyTrigger` in the triggerer. Both end with the
     same trigger-event-shaped dict, so the sensor finishes the same way wherever it waited.
     """
@@ -100,7 +100,7 @@ class GlueCrawlerFlowHook(StandardRetriesMixin, GlueCrawlerHook):
     ) -> dict[str, Any]:
         """Wait here for the crawl that started at ``started_after``; return the outcome as an event payload.
 
-        The decisions are :class:`~airflow_glue_flow.hooks.crawl_wait.CrawlWait`'s, shared with the trigger.
+        The decisions are :class:`~airflow_glue_flow.waits.crawl.CrawlWait`'s, shared with the trigger.
 
         :param crawler_name: the crawler.
         :param started_after: UTC start of the crawl (``None``: whatever crawl is last).

@@ -12,8 +12,8 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from airflow_glue_flow.exceptions import GlueJobNotFoundError, GlueJobStartError
 from airflow_glue_flow.hooks.aws_errors import StandardRetriesMixin, error_code, error_message
-from airflow_glue_flow.hooks.job_wait import JobRunWait
-from airflow_glue_flow.hooks.waits import drive
+from airflow_glue_flow.waits.drive import drive
+from airflow_glue_flow.waits.job_run import JobRunWait
 
 #: Job run argument that names the Airflow task instance which started the run, so a retry can find it.
 RUN_TAG_ARGUMENT = "--airflow_ti"
@@ -135,7 +135,7 @@ class GlueJobFlowHook(StandardRetriesMixin, GlueJobHook):
     ) -> dict[str, Any]:
         """Wait here for a run to end; return the wait's event.
 
-        The decisions are :class:`~airflow_glue_flow.hooks.job_wait.JobRunWait`'s, shared with the trigger.
+        The decisions are :class:`~airflow_glue_flow.waits.job_run.JobRunWait`'s, shared with the trigger.
 
         :param job_name: the job's name.
         :param run_id: the run id.

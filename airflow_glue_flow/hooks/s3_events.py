@@ -80,6 +80,27 @@ def _normalised(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def ensure_bucket(s3: Any, bucket: str) -> bool:
+    """Create ``bucket`` unless it exists (a fresh local Glue has none); True when it was created.
+
+    :param s3: a boto3 S3 client.
+    :param bucket: the bucket's name.
+    """
+    try:
+        s3.head_bucket(Bucket=bucket)
+        return False
+    except s3.exceptions.ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
+            raise
+    region = s3.meta.region_name
+    # S3 refuses a LocationConstraint of us-east-1 and needs one everywhere else.
+    location = (
+        {} if region in (None, "us-east-1") else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
+    s3.create_bucket(Bucket=bucket, **location)
+    return True
+
+
 class S3EventQueueHook(AwsBaseHook):
     """Create the SQS queue that receives a bucket's S3 event notifications, and point the bucket at it.
 
@@ -99,8 +120,6 @@ class S3EventQueueHook(AwsBaseHook):
     def ensure_bucket(self, bucket: str) -> Outcome:
         """Create ``bucket`` unless it exists (a fresh local Glue or account has none, and S3 refuses a
         notification configuration for a missing bucket); ``created`` or ``unchanged``."""
-        from airflow_glue_flow.sample import ensure_bucket
-
         return "created" if ensure_bucket(self._s3(), bucket) else "unchanged"
 
     def ensure_queue(self, name: str, bucket: str) -> tuple[str, Outcome]:

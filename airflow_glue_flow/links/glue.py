@@ -15,8 +15,11 @@ from urllib.parse import quote, urlsplit
 
 from airflow.providers.amazon.aws.links.base_aws import BASE_AWS_CONSOLE_LINK, BaseAwsLink
 
-from airflow_glue_flow.local.settings import CONSOLE_PREFIX
-
+#: Where the local Glue serves its console pages on its endpoint's address: a URL contract between the two
+#: distributions (the local Glue serves ``/_console/crawlers/<name>`` and ``/_console/jobs/<job>/runs/<id>``),
+#: so the links need nothing of the local Glue installed. No S3 bucket name holds an underscore, so the
+#: prefix never meets a path-style S3 URL.
+CONSOLE_PREFIX = "/_console"
 #: Environment variable: the base URL of the local Glue console the links open (overrides the endpoint).
 CONSOLE_URL_ENV = "GLUE_FLOW_CONSOLE_URL"
 _LOOPBACK = ("127.0.0.1", "localhost", "::1")

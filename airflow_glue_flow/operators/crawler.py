@@ -30,7 +30,7 @@ class GlueCrawlerStartOperator(AwsBaseOperator[GlueCrawlerFlowHook]):
     """Start a crawl of an existing Glue crawler and return which crawl it is.
 
     The returned XCom ``{"crawler_name", "started_at", "adopted"}`` tells
-    :class:`~airflow_glue_flow.sensors.crawler.GlueCrawlerReadySensor` this crawl from earlier ones
+    :class:`~airflow_glue_flow.operators.crawler_wait.GlueCrawlerWaitOperator` this crawl from earlier ones
     (``started_at`` is the ISO-8601 UTC start time of the crawl started or adopted).
 
     :param crawler_name: name of the crawler (templated).
@@ -44,7 +44,7 @@ class GlueCrawlerStartOperator(AwsBaseOperator[GlueCrawlerFlowHook]):
     """
 
     # No ``glue_resource_type``: starting a crawl has no final crawl state, so a conditional trigger
-    # must watch the GlueCrawlerReadySensor (which pushes SUCCEEDED/FAILED/CANCELLED), not this task.
+    # must watch the GlueCrawlerWaitOperator (which pushes SUCCEEDED/FAILED/CANCELLED), not this task.
     aws_hook_class = GlueCrawlerFlowHook
     template_fields: Sequence[str] = aws_template_fields("crawler_name", "if_running")
     operator_extra_links = (GlueCrawlerLink(),)

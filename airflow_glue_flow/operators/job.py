@@ -19,7 +19,6 @@ from airflow_glue_flow.exceptions import (
     GlueTaskParameterError,
 )
 from airflow_glue_flow.hooks.job import REATTACHABLE_STATES, RUN_TAG_ARGUMENT, GlueJobFlowHook
-from airflow_glue_flow.hooks.job_wait import job_run_error
 from airflow_glue_flow.links.glue import GlueJobRunLink
 from airflow_glue_flow.operators.params import coerce_count, coerce_seconds
 from airflow_glue_flow.states import (
@@ -30,6 +29,7 @@ from airflow_glue_flow.states import (
 )
 from airflow_glue_flow.triggers.base import task_aws_fields
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
+from airflow_glue_flow.waits.job_run import job_run_error
 
 __all__ = ["RUN_ID_XCOM_KEY", "GlueJobRunOperator", "normalise_script_args", "run_tag"]
 
@@ -93,7 +93,7 @@ class GlueJobRunOperator(DeferralTimeoutHook, AwsBaseOperator[GlueJobFlowHook]):
     :class:`~airflow_glue_flow.exceptions.GlueJobRunFailedError` (job, run id, state, ``JobRun.ErrorMessage``);
     a wait that runs out of checks raises :class:`~airflow_glue_flow.exceptions.GlueJobRunTimeoutError`.
     The run's last Glue state is pushed to XCom key ``glue_state`` before either error is raised.
-    Both waiting modes run the same wait (:class:`~airflow_glue_flow.hooks.job_wait.JobRunWait`) and reach
+    Both waiting modes run the same wait (:class:`~airflow_glue_flow.waits.job_run.JobRunWait`) and reach
     the same outcomes with the same errors.
 
     When the job has ``MaxRetries``, Glue starts a new attempt after a failed one (``Attempt`` + 1,

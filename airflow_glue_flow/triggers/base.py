@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 from airflow.triggers.base import BaseTrigger, TaskSuccessEvent, TriggerEvent
 
 from airflow_glue_flow.triggers.gc_freeze import frozen_after
+from airflow_glue_flow.triggers.options import MERGED_CHECKS, option_enabled
 
 if TYPE_CHECKING:
     from airflow.providers.amazon.aws.hooks.base_aws import AwsGenericHook
 
-    from airflow_glue_flow.hooks.waits import Service
+    from airflow_glue_flow.waits.drive import Service
 
 HookT = TypeVar("HookT", bound="AwsGenericHook[Any]")
 #: What a wait needs in the triggerer besides its own modules: the shared client pool (aiobotocore,
@@ -145,8 +146,8 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         Every trigger of the package gets its AWS clients here and nowhere else, from the process-wide
         :data:`~airflow_glue_flow.triggers.client_pool.CLIENTS` (one client per service and connection
         settings, shared by all waits, built off the event loop, closed when the last wait ends): ``"glue"``
-        from :attr:`hook`, ``"logs"`` from the hook's CloudWatch Logs hook (Glue job hooks have one). The
-        Glue client merges the checks of waits that fall due together
+        from :attr:`hook`, ``"logs"`` from the hook's CloudWatch Logs hook (Glue job hooks have one). With
+        ``[glue_flow] merged_checks`` on, the Glue client merges the checks of waits that fall due together
         (:mod:`~airflow_glue_flow.triggers.merged_checks`).
 
         :param services: ``"glue"`` and/or ``"logs"``.
@@ -206,6 +207,7 @@ class WaitClients:
         from airflow_glue_flow.triggers.client_pool import CLIENTS
         from airflow_glue_flow.triggers.merged_checks import merging
 
+        merged = option_enabled(MERGED_CHECKS)
         hook = trigger.hook
         clients: dict[str, Any] = {}
         try:
@@ -215,7 +217,7 @@ class WaitClients:
                 lease = CLIENTS.client(service_hook, trigger.botocore_config)
                 client = await lease.__aenter__()
                 self._leases.append(lease)
-                clients[service] = merging(client) if service == "glue" else client
+                clients[service] = merging(client) if service == "glue" and merged else client
         except BaseException:
             await self._leave()
             raise

@@ -15,11 +15,11 @@ if TYPE_CHECKING:  # imported off the triggerer's loop when a wait runs (see tri
     from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook  # noqa: F401 - the quoted base class names it
 
 #: The modules a crawl wait runs on, imported in a worker thread when it starts.
-WAIT_MODULES = ("airflow_glue_flow.hooks.crawl_wait", "airflow_glue_flow.hooks.waits")
+WAIT_MODULES = ("airflow_glue_flow.waits.crawl", "airflow_glue_flow.waits.drive")
 
 
 class GlueCrawlerReadyTrigger(GlueFlowAwsTrigger["GlueCrawlerFlowHook"]):
-    """Run the sensor's wait (:class:`~airflow_glue_flow.hooks.crawl_wait.CrawlWait`) and fire one event.
+    """Run the sensor's wait (:class:`~airflow_glue_flow.waits.crawl.CrawlWait`) and fire one event.
 
     The event is ``{"status": "success", "glue_state": "SUCCEEDED", "summary": {...}}`` or an error
     payload from :meth:`airflow_glue_flow.exceptions.GlueFlowError.to_event` plus ``glue_state``

@@ -9,6 +9,9 @@ botocore's endpoint and service models), enough on its own. :func:`frozen_after`
 while such a load runs in a worker thread, then moves every object that exists to the permanent
 generation (:func:`gc.freeze`, which Airflow's DAG processor and LocalExecutor use too), so that no later
 collection walks them again: later full collections walk only what the process made since.
+
+It changes the whole triggerer process (every provider's triggers share it), so it is off unless Airflow's
+configuration turns it on: ``[glue_flow] triggerer_gc_freeze = True`` (:mod:`~airflow_glue_flow.triggers.options`).
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import gc
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+from airflow_glue_flow.triggers.options import GC_FREEZE, option_enabled
 
 
 class _Loads:
@@ -36,8 +41,12 @@ def frozen_after() -> Iterator[None]:
     """Run a one-time load with the collector paused, then freeze every tracked object (see the module).
 
     Loads in several threads may overlap: the collector is paused from the first start to the last end,
-    and is left disabled if it was disabled before.
+    and is left disabled if it was disabled before. Without ``[glue_flow] triggerer_gc_freeze`` it only runs
+    the load.
     """
+    if not option_enabled(GC_FREEZE):
+        yield
+        return
     with _LOADS.lock:
         if _LOADS.running == 0:
             _LOADS.collector_was_enabled = gc.isenabled()

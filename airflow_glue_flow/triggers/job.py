@@ -12,10 +12,10 @@ from airflow_glue_flow.triggers.base import GlueFlowAwsTrigger
 
 if TYPE_CHECKING:  # imported off the triggerer's loop when a wait runs (see triggers.base)
     from airflow_glue_flow.hooks.job import GlueJobFlowHook  # noqa: F401 - the quoted base class names it
-    from airflow_glue_flow.hooks.job_wait import JobRunWait
+    from airflow_glue_flow.waits.job_run import JobRunWait
 
 #: The modules a job wait runs on, imported in a worker thread when it starts.
-WAIT_MODULES = ("airflow_glue_flow.hooks.job_wait", "airflow_glue_flow.hooks.waits")
+WAIT_MODULES = ("airflow_glue_flow.waits.job_run", "airflow_glue_flow.waits.drive")
 
 
 def success_xcoms(event: dict[str, Any]) -> dict[str, Any]:

@@ -6,8 +6,8 @@ from unittest import mock
 
 import pytest
 
-from tests.airflow_internals import first_scheduled_run, parse_dags
 from tests.conftest import REPO_ROOT
+from tests.support.airflow_internals import first_scheduled_run, parse_dags
 
 EXPECTED_DAGS = {"glue_etl_flow", "glue_etl_event_flow", "glue_crawler_job_chain", "glue_workflow_flow"}
 

@@ -22,10 +22,17 @@ from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
 from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
-from tests.airflow_internals import parse_dags
 from tests.conftest import REPO_ROOT, task_states
-from tests.crawler_responses import CRAWLER, METRICS, AsyncScriptedGlue, ScriptedGlue, crawler, now_plus
 from tests.hooks.test_job import JOB, FakeGlue, patch_glue
+from tests.support.airflow_internals import parse_dags
+from tests.support.crawler_responses import (
+    CRAWLER,
+    METRICS,
+    AsyncScriptedGlue,
+    ScriptedGlue,
+    crawler,
+    now_plus,
+)
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_crawler_job_chain.py"
 DAG_ID = "glue_crawler_job_chain"

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT
-from tests.airflow_internals import parse_dags
-from tests.aws_calls import CALLS
 from tests.conftest import REPO_ROOT, task_states
 from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, create_python_job, log_messages, require_spark
+from tests.support.airflow_internals import parse_dags
+from tests.support.aws_calls import CALLS
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_crawler_job_chain.py"
 DAG_ID = "glue_crawler_job_chain"

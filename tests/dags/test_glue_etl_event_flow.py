@@ -18,7 +18,9 @@ from urllib.parse import unquote_plus
 
 import pytest
 
-from tests.airflow_internals import (
+from tests.conftest import REPO_ROOT, task_states
+from tests.dags.test_glue_etl_flow import ARCHIVE, INPUT, OUTPUT, RAW, SEED_TEXT, body, keys, xcom
+from tests.support.airflow_internals import (
     asset_triggered_run,
     asset_watcher_trigger,
     is_event_trigger,
@@ -29,8 +31,6 @@ from tests.airflow_internals import (
     watcher_trigger_row,
     write_dag_to_db,
 )
-from tests.conftest import REPO_ROOT, task_states
-from tests.dags.test_glue_etl_flow import ARCHIVE, INPUT, OUTPUT, RAW, SEED_TEXT, body, keys, xcom
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_etl_flow.py"
 EVENT_DAG = "glue_etl_event_flow"

@@ -27,9 +27,9 @@ from airflow_glue_flow.exceptions import (
 )
 from airflow_glue_flow.operators.job import RUN_ID_XCOM_KEY
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
-from tests.airflow_internals import parse_dags
 from tests.conftest import REPO_ROOT, task_states
 from tests.local_glue import SEED_COLUMNS, SEED_CSV_PATH, SLEEPING_SCRIPT, log_messages, require_spark
+from tests.support.airflow_internals import parse_dags
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("local_aws_default")]
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from airflow_glue_flow.sample import sample_text
-from tests.airflow_internals import parse_dags
+from airflow_glue_flow.cli.sample import sample_text
 from tests.conftest import REPO_ROOT, task_states
+from tests.support.airflow_internals import parse_dags
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_workflow_flow.py"
 GUARD = "glue_flow_failure_guard"

@@ -19,7 +19,7 @@ from airflow_glue_flow.local.clients import local_client
 from tests.deployment.api import AirflowApi
 from tests.deployment.postgres import throwaway_cluster
 from tests.deployment.services import BIN, SERVERS, ComposeProcesses, wait_for
-from tests.owner_watch import owner_watch
+from tests.support.owner_watch import owner_watch
 
 #: DAGs of the tests themselves, deployed beside the mounted dags/ folder.
 TEST_DAGS = tuple(sorted((Path(__file__).parent / "dags").glob("*.py")))

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.owner_watch import owner_watch
+from tests.support.owner_watch import owner_watch
 
 #: The major version the deployment test runs (Debian 12's package, as named in scripts/dev.py).
 PG_MAJOR = "15"

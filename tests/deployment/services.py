@@ -27,7 +27,7 @@ import yaml
 
 from airflow_glue_flow.local.job_env import env_root
 from tests.conftest import REPO_ROOT
-from tests.owner_watch import owner_watch
+from tests.support.owner_watch import owner_watch
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yaml").read_text())
 CONTAINER_HOME = "/opt/airflow"

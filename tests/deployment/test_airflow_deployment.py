@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from airflow_glue_flow.cli.sample import sample_text
 from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT
-from airflow_glue_flow.sample import sample_text
 from tests.deployment.api import RunWatch
 from tests.deployment.services import wait_for
 from tests.local_glue import SEED_CSV_PATH, SLEEPING_SCRIPT

@@ -1,6 +1,6 @@
 """convert_prefix against moto in-process: mapping, failures, the key scheme, crash-and-rerun convergence.
 
-The ``s3`` fixture is a store without conditional deletes (tests/fakes.store_ignoring_conditional_deletes),
+The ``s3`` fixture is a store without conditional deletes (tests/support/fakes.store_ignoring_conditional_deletes),
 so here the converter must keep every source and report it. The delete path runs against the local
 Glue over HTTP, which honours them like S3: tests/encoding/test_plan_local_glue.py.
 """
@@ -28,7 +28,7 @@ from tests.encoding.conversions import (
     open_uploads,
     put,
 )
-from tests.fakes import store_ignoring_conditional_deletes
+from tests.support.fakes import store_ignoring_conditional_deletes
 
 BUCKET = "conv-bucket"
 

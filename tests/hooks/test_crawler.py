@@ -19,7 +19,7 @@ from airflow_glue_flow.exceptions import (
 )
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook, running_crawl_start
 from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
-from tests.crawler_responses import (
+from tests.support.crawler_responses import (
     CRAWLER,
     METRICS,
     OUTCOMES,

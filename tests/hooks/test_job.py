@@ -21,10 +21,10 @@ from airflow_glue_flow.exceptions import (
     GlueJobStartError,
 )
 from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
-from airflow_glue_flow.hooks.job_wait import job_run_error, log_group_names
 from airflow_glue_flow.states import JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
-from tests.fakes import patch_sleep
+from airflow_glue_flow.waits.job_run import job_run_error, log_group_names
+from tests.support.fakes import patch_sleep
 
 JOB = "se2_job0"
 RUN = "jr_0123456789abcdef"
@@ -415,7 +415,7 @@ class PuttingGlue(FakeGlue):
     def get_job_run(self, **kwargs: Any) -> dict[str, Any]:
         if lines := self.put_before.get(len(self.calls_to("GetJobRun")) + 1):
             # The job writes them, not the package: put them from another thread, off the package's stack
-            # (tests/aws_calls.py records the calls made from it).
+            # (tests/support/aws_calls.py records the calls made from it).
             writer = threading.Thread(target=self.put, args=lines)
             writer.start()
             writer.join()

@@ -18,8 +18,8 @@ from airflow_glue_flow.exceptions import (
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
 from airflow_glue_flow.links.glue import GlueCrawlerLink
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
-from tests.crawler_responses import CRAWLER, T0, ScriptedGlue, client_error, crawler
-from tests.fakes import FakeTI, set_aws_connection
+from tests.support.crawler_responses import CRAWLER, T0, ScriptedGlue, client_error, crawler
+from tests.support.fakes import FakeTI, set_aws_connection
 
 
 @pytest.fixture(autouse=True)

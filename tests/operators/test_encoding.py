@@ -1,6 +1,6 @@
 """S3EncodingConvertOperator: through a DAG run against moto, and its error paths.
 
-The ``s3`` fixture is a store without conditional deletes (tests/fakes.store_ignoring_conditional_deletes),
+The ``s3`` fixture is a store without conditional deletes (tests/support/fakes.store_ignoring_conditional_deletes),
 so the operator keeps the sources there; the delete path runs against the local Glue
 (tests/encoding/test_plan_local_glue.py, tests/dags).
 """
@@ -16,7 +16,7 @@ from airflow.sdk import DAG
 from airflow_glue_flow.exceptions import GlueTaskParameterError, S3EncodingConversionError
 from airflow_glue_flow.operators.encoding import REPORT_XCOM_KEY, S3EncodingConvertOperator
 from tests.conftest import task_states
-from tests.fakes import store_ignoring_conditional_deletes
+from tests.support.fakes import store_ignoring_conditional_deletes
 
 BUCKET = "op-bucket"
 

@@ -29,12 +29,12 @@ from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
 from airflow_glue_flow.operators.job import GlueJobRunOperator, normalise_script_args
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
-from tests.airflow_internals import parse_dags
 from tests.conftest import task_states
-from tests.fakes import FakeTI, patch_sleep
 from tests.hooks.test_job import JOB, FakeGlue, client_error, patch_glue
 from tests.local_glue import SLEEPING_SCRIPT, create_python_job
-from tests.triggerer import pushed_xcoms, real_trigger_events
+from tests.support.airflow_internals import parse_dags
+from tests.support.fakes import FakeTI, patch_sleep
+from tests.support.triggerer import pushed_xcoms, real_trigger_events
 
 TAG = "glue_flow/manual__1/run_job"
 

@@ -12,7 +12,7 @@ import pytest
 from rich.cells import cell_len
 from rich.console import Console
 
-from airflow_glue_flow.sample import sample_text
+from airflow_glue_flow.cli.sample import sample_text
 from tests.conftest import REPO_ROOT
 from tests.local_glue import create_python_job, wait_for_run
 

@@ -14,9 +14,9 @@ from airflow_glue_flow.exceptions import (
 )
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
 from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
-from tests.crawler_responses import CRAWLER, OUTCOMES, T0, AsyncScriptedGlue, ScriptedGlue
-from tests.fakes import set_aws_connection
-from tests.triggerer import pushed_xcoms
+from tests.support.crawler_responses import CRAWLER, OUTCOMES, T0, AsyncScriptedGlue, ScriptedGlue
+from tests.support.fakes import set_aws_connection
+from tests.support.triggerer import pushed_xcoms
 
 TI = SimpleNamespace(dag_id="crawl_flow", task_id="wait", run_id="manual__1", map_index=-1)
 KWARGS = {

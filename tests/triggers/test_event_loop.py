@@ -19,6 +19,7 @@ import gc
 import importlib
 import inspect
 import json
+import os
 import subprocess
 import sys
 import time
@@ -181,10 +182,13 @@ def test_job_and_crawler_triggers_never_block_the_loop(
 
 @pytest.mark.slow
 def test_waits_deferred_together_share_their_checks_and_each_ends_with_its_own_run(
-    glue_client: Any, s3_client: Any, bucket: str, unique: Any, aws_conn_id: str
+    glue_client: Any, s3_client: Any, bucket: str, unique: Any, aws_conn_id: str, monkeypatch: Any
 ) -> None:
-    """Five runs of one job deferred at once: their checks become GetJobRuns calls, each wait its run's."""
+    """Five runs of one job deferred at once, with ``[glue_flow] merged_checks`` on: their checks become
+    GetJobRuns calls, each wait its run's."""
     from aiobotocore.client import AioBaseClient
+
+    monkeypatch.setenv("AIRFLOW__GLUE_FLOW__MERGED_CHECKS", "True")
 
     job = unique("job")
     script = b"import sys, time\ntime.sleep(2)\nsys.exit(1 if '--fail' in sys.argv else 0)\n"
@@ -283,13 +287,16 @@ print(json.dumps({"events": events, **found}, default=str))
 def test_the_first_waits_in_a_fresh_triggerer_process_never_block_the_loop(
     running_job_and_crawl: dict[str, str], aws_conn_id: str
 ) -> None:
-    """Imports and first client builds happen off the loop, and set off no collection of the whole heap.
+    """Imports and first client builds happen off the loop, and (with ``[glue_flow] triggerer_gc_freeze``)
+    set off no collection of the whole heap.
 
     A collection holds the GIL in whatever thread runs it: one walking the triggerer's heap stalls the
     loop for 0.25 s of CPU (Airflow then logs "async thread was blocked"), even when it runs in the
     worker thread that builds the first client.
     """
     serialized = [t.serialize() for t in triggers(running_job_and_crawl, aws_conn_id)]
+    # The option that keeps first loads from setting off a full collection (off by default).
+    freeze = {**os.environ, "AIRFLOW__GLUE_FLOW__TRIGGERER_GC_FREEZE": "True"}
     done = subprocess.run(
         [sys.executable, "-c", FIRST_WAITS],
         input=json.dumps(serialized),
@@ -297,6 +304,7 @@ def test_the_first_waits_in_a_fresh_triggerer_process_never_block_the_loop(
         text=True,
         timeout=300,
         cwd=REPO,
+        env=freeze,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     found = json.loads(done.stdout.strip().splitlines()[-1])

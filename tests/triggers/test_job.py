@@ -13,7 +13,7 @@ from airflow_glue_flow.exceptions import GlueFlowError, GlueJobRunFailedError, G
 from airflow_glue_flow.states import JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 from tests.hooks.test_job import JOB, RUN, FakeAsyncLogs, FakeGlue, patch_glue
-from tests.triggerer import pushed_xcoms
+from tests.support.triggerer import pushed_xcoms
 
 KWARGS: dict[str, Any] = {
     "job_name": JOB,
@@ -92,7 +92,7 @@ def test_out_of_attempts_yields_the_timeout_error_after_exactly_max_attempts_che
 
 def test_waits_poll_interval_before_each_check():
     glue = glue_with_run(["RUNNING", "SUCCEEDED"])
-    with patch_glue(glue), mock.patch("airflow_glue_flow.hooks.waits.asyncio.sleep") as sleep:
+    with patch_glue(glue), mock.patch("airflow_glue_flow.waits.drive.asyncio.sleep") as sleep:
         run_trigger(GlueJobRunTrigger(**{**KWARGS, "poll_interval": 30}))
     assert [c.args[0] for c in sleep.call_args_list] == [30, 30]
 

@@ -18,10 +18,10 @@ from unittest import mock
 import pytest
 from botocore.exceptions import ClientError
 
-from airflow_glue_flow.hooks.job_wait import JobRunWait
-from airflow_glue_flow.hooks.waits import drive_async
 from airflow_glue_flow.triggers import merged_checks
 from airflow_glue_flow.triggers.merged_checks import MIN_MERGED, MergingGlue, merging
+from airflow_glue_flow.waits.drive import drive_async
+from airflow_glue_flow.waits.job_run import JobRunWait
 
 JOB = "nightly"
 

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from airflow_glue_flow.sample import DEFAULT_PREFIX, sample_text, upload
+from airflow_glue_flow.cli.sample import DEFAULT_PREFIX, sample_text, upload
 from tests.conftest import REPO_ROOT
 
 CLI = [sys.executable, "-m", "airflow_glue_flow.cli"]

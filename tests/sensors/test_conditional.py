@@ -1,4 +1,4 @@
-"""GlueConditionalTriggerOperator: parse-time validation, from_glue_trigger, one check, and whole DAG runs."""
+"""GlueConditionalTriggerSensor: parse-time validation, from_glue_trigger, one check, and whole DAG runs."""
 
 from __future__ import annotations
 
@@ -21,15 +21,12 @@ from airflow_glue_flow.exceptions import (
     GlueFlowFailedStepsError,
     GlueJobRunFailedError,
 )
-from airflow_glue_flow.operators.conditional import (
-    FAILURE_GUARD_TASK_ID,
-    GlueConditionalTriggerOperator,
-    GlueFlowFailureGuardOperator,
-)
+from airflow_glue_flow.operators.failure_guard import FAILURE_GUARD_TASK_ID, GlueFlowFailureGuardOperator
+from airflow_glue_flow.sensors.conditional import GlueConditionalTriggerSensor
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY
-from tests.airflow_internals import parse_dags
 from tests.conftest import task_states
-from tests.fakes import FakeTI
+from tests.support.airflow_internals import parse_dags
+from tests.support.fakes import FakeTI
 
 START = pendulum.datetime(2024, 1, 1, tz="UTC")
 
@@ -84,10 +81,10 @@ class SlowGlueJob(FakeGlueJob):
         raise AirflowRescheduleException(timezone.utcnow() + datetime.timedelta(seconds=0.01))
 
 
-def trigger(**kwargs: Any) -> GlueConditionalTriggerOperator:
+def trigger(**kwargs: Any) -> GlueConditionalTriggerSensor:
     kwargs.setdefault("poke_interval", 0.01)
     kwargs.setdefault("timeout", 60)
-    return GlueConditionalTriggerOperator(**kwargs)
+    return GlueConditionalTriggerSensor(**kwargs)
 
 
 def dag(dag_id: str) -> DAG:
@@ -179,12 +176,12 @@ def test_bad_predicates_fail_when_the_dag_is_built(kwargs: dict[str, Any], messa
 
 
 def test_states_are_checked_against_the_real_glue_operators() -> None:
+    from airflow_glue_flow.operators.crawler_wait import GlueCrawlerWaitOperator
     from airflow_glue_flow.operators.job import GlueJobRunOperator
-    from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
 
     with dag("real_operators"):
         GlueJobRunOperator(task_id="job", job_name="encode")
-        GlueCrawlerReadySensor(task_id="crawl", crawler_name="raw")
+        GlueCrawlerWaitOperator(task_id="crawl", crawler_name="raw")
         ok = trigger(
             task_id="ok",
             logical="ANY",
@@ -238,11 +235,11 @@ def test_parse_errors_surface_as_dag_import_errors(tmp_path) -> None:
             import pendulum
             from airflow.sdk import DAG
             from airflow.providers.standard.operators.empty import EmptyOperator
-            from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator
+            from airflow_glue_flow.sensors.conditional import GlueConditionalTriggerSensor
 
             with DAG("bad_trigger", schedule=None, start_date=pendulum.datetime(2024, 1, 1)):
                 EmptyOperator(task_id="encode")
-                GlueConditionalTriggerOperator(task_id="t", conditions=[{"task_id": "encode", "state": "TIMEOUT"}])
+                GlueConditionalTriggerSensor(task_id="t", conditions=[{"task_id": "encode", "state": "TIMEOUT"}])
             """
         )
     )
@@ -299,7 +296,7 @@ def glue_dag(dag_id: str) -> DAG:
 
 def test_from_glue_trigger_and_with_jobs_and_crawlers() -> None:
     with glue_dag("from_and"):
-        op = GlueConditionalTriggerOperator.from_glue_trigger(AND_TRIGGER, NAMES, poke_interval=5)
+        op = GlueConditionalTriggerSensor.from_glue_trigger(AND_TRIGGER, NAMES, poke_interval=5)
     assert op.task_id == "load-after-encode"
     assert op.logical == "ALL"
     assert op.conditions == [
@@ -313,8 +310,8 @@ def test_from_glue_trigger_and_with_jobs_and_crawlers() -> None:
 
 def test_from_glue_trigger_any_and_task_id_override() -> None:
     with glue_dag("from_any"):
-        op = GlueConditionalTriggerOperator.from_glue_trigger(ANY_TRIGGER, NAMES)
-        named = GlueConditionalTriggerOperator.from_glue_trigger(
+        op = GlueConditionalTriggerSensor.from_glue_trigger(ANY_TRIGGER, NAMES)
+        named = GlueConditionalTriggerSensor.from_glue_trigger(
             {**ANY_TRIGGER, "Actions": []}, NAMES, task_id="x"
         )
     assert op.task_id == "alert_on_failure"
@@ -335,7 +332,7 @@ def test_from_glue_trigger_single_condition_needs_no_logical() -> None:
         "Predicate": {"Conditions": [ANY_TRIGGER["Predicate"]["Conditions"][0]]},
     }
     with glue_dag("from_single"):
-        op = GlueConditionalTriggerOperator.from_glue_trigger(single, NAMES)
+        op = GlueConditionalTriggerSensor.from_glue_trigger(single, NAMES)
     assert op.logical == "ALL" and op.conditions[0]["state"] == "FAILED"
 
 
@@ -392,7 +389,7 @@ GLUE_ERRORS = [
 @pytest.mark.parametrize(("glue_trigger", "message"), GLUE_ERRORS)
 def test_from_glue_trigger_errors(glue_trigger: dict[str, Any], message: str) -> None:
     with glue_dag("from_errors"), pytest.raises(GlueConditionError, match=message):
-        GlueConditionalTriggerOperator.from_glue_trigger(glue_trigger, NAMES)
+        GlueConditionalTriggerSensor.from_glue_trigger(glue_trigger, NAMES)
 
 
 # ---------------------------------------------------------------- one check (execute)

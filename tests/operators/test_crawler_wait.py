@@ -18,10 +18,10 @@ from airflow_glue_flow.exceptions import (
 )
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
-from airflow_glue_flow.sensors.crawler import GlueCrawlerReadySensor
+from airflow_glue_flow.operators.crawler_wait import GlueCrawlerWaitOperator
 from airflow_glue_flow.triggers.crawler import GlueCrawlerReadyTrigger
 from tests.conftest import task_states
-from tests.crawler_responses import (
+from tests.support.crawler_responses import (
     CRAWLER,
     OUTCOMES,
     T0,
@@ -30,18 +30,18 @@ from tests.crawler_responses import (
     crawler,
     now_plus,
 )
-from tests.fakes import FakeTI, patch_sleep
-from tests.triggerer import real_trigger_events
+from tests.support.fakes import FakeTI, patch_sleep
+from tests.support.triggerer import real_trigger_events
 
 pytestmark = pytest.mark.usefixtures("aws_default")
 
 
-def _sensor(**kwargs: Any) -> GlueCrawlerReadySensor:
+def _sensor(**kwargs: Any) -> GlueCrawlerWaitOperator:
     params = {"task_id": "wait_crawler", "crawler_name": CRAWLER, "wait_time": 0, "started_after": T0}
-    return GlueCrawlerReadySensor(**{**params, **kwargs})
+    return GlueCrawlerWaitOperator(**{**params, **kwargs})
 
 
-def _run_sync(sensor: GlueCrawlerReadySensor, glue: ScriptedGlue) -> tuple[Any, FakeTI]:
+def _run_sync(sensor: GlueCrawlerWaitOperator, glue: ScriptedGlue) -> tuple[Any, FakeTI]:
     ti = FakeTI()
     with mock.patch.object(GlueCrawlerFlowHook, "glue_client", glue):
         try:
@@ -50,7 +50,7 @@ def _run_sync(sensor: GlueCrawlerReadySensor, glue: ScriptedGlue) -> tuple[Any, 
             return error, ti
 
 
-def _run_deferred(sensor: GlueCrawlerReadySensor, glue: ScriptedGlue) -> tuple[Any, FakeTI]:
+def _run_deferred(sensor: GlueCrawlerWaitOperator, glue: ScriptedGlue) -> tuple[Any, FakeTI]:
     ti = FakeTI()
     with pytest.raises(TaskDeferred) as deferred:
         sensor.execute({"ti": ti})
@@ -168,7 +168,7 @@ def test_bad_rendered_parameters_fail_at_task_start_before_any_aws_call():
 def test_started_after_defaults_to_the_upstream_start_operator():
     with DAG("crawl_defaults", schedule=None, start_date=pendulum.datetime(2024, 1, 1)):
         start = GlueCrawlerStartOperator(task_id="start_crawler", crawler_name=CRAWLER)
-        sensor = GlueCrawlerReadySensor(task_id="wait_crawler", crawler_name=CRAWLER, wait_time=0)
+        sensor = GlueCrawlerWaitOperator(task_id="wait_crawler", crawler_name=CRAWLER, wait_time=0)
         start >> sensor
     started = {"crawler_name": CRAWLER, "started_at": T0.isoformat(), "adopted": False}
     ti = FakeTI("wait_crawler", upstream={"start_crawler": {"return_value": started}})
@@ -187,7 +187,7 @@ def _flow_dag(dag_id: str, deferrable: bool) -> DAG:
         dag_id, schedule=None, start_date=pendulum.datetime(2024, 1, 1), params={"wait_time": "0"}
     ) as dag:
         start = GlueCrawlerStartOperator(task_id="start_crawler", crawler_name=CRAWLER)
-        wait = GlueCrawlerReadySensor(
+        wait = GlueCrawlerWaitOperator(
             task_id="wait_crawler",
             crawler_name=CRAWLER,
             wait_time="{{ params.wait_time }}",

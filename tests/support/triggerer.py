@@ -5,7 +5,7 @@ even for an event that ends the task (``TaskSuccessEvent``). Airflow's triggerer
 ``airflow.models.trigger.handle_event_submit`` instead: an end event sets the task instance's state and
 pushes its XComs with no worker involved; any other event re-schedules the task to resume.
 :func:`real_trigger_events` makes ``dag.test()`` do the latter, so DAG-level tests see what a deployment
-with a triggerer does (it lives in :mod:`tests.airflow_internals`, as it needs Airflow internals).
+with a triggerer does (it lives in :mod:`tests.support.airflow_internals`, as it needs Airflow internals).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any
 from unittest import mock
 
-from tests.airflow_internals import real_trigger_events
+from tests.support.airflow_internals import real_trigger_events
 
 __all__ = ["pushed_xcoms", "real_trigger_events"]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from airflow_glue_flow.cli.flow_jobs import csv_to_parquet_job, deploy_flow, job_from_params
 from airflow_glue_flow.exceptions import GlueTaskParameterError
-from airflow_glue_flow.flow_jobs import csv_to_parquet_job, deploy_flow, job_from_params
 
 PARAMS = {
     "job_type": "spark",

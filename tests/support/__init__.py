@@ -1,0 +1,1 @@
+"""Fakes, fixtures and helpers shared by the provider's tests."""
