@@ -31,7 +31,7 @@ COMMANDS: list[Command] = [
         "the local Glue (S3, Glue API, CloudWatch Logs on one port)",
         "serve",
         "run the local Glue and print its endpoint URL",
-        "airflow_glue_flow.local.serve",
+        "glue_flow_local.serve",
         "serve",
     ),
     Command(

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     conn_id, env = args.conn_id, {}
     if args.endpoint_url:
         # The local Glue is reached through an Airflow connection of its own, as the DAGs reach it.
-        from airflow_glue_flow.local.settings import Credentials
+        from glue_flow_local.settings import Credentials
 
         credentials = Credentials.from_env()
         extra = {"endpoint_url": args.endpoint_url, "region_name": args.region or "us-east-1"}

@@ -35,7 +35,7 @@ def s3_client(endpoint_url: str | None, conn_id: str | None, region: str | None)
     Without that connection the amazon provider's hook falls back to boto3's credential chain.
     """
     if endpoint_url:
-        from airflow_glue_flow.local.clients import local_client
+        from glue_flow_local.clients import local_client
 
         return local_client(endpoint_url, "s3", region or "us-east-1")
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook

@@ -35,12 +35,12 @@ DATA = REPO / "bench" / "data" / "spark"
 SCRIPT = REPO / "tests" / "local" / "data" / "se2_job0.py"
 sys.path.insert(0, str(REPO))
 
-from airflow_glue_flow.local import LocalGlueProcess  # noqa: E402
-from airflow_glue_flow.local.job_args import GLUE_LIB  # noqa: E402
-from airflow_glue_flow.local.s3_mirror import BucketMirror  # noqa: E402
-from airflow_glue_flow.local.settings import ServerOptions  # noqa: E402
-from airflow_glue_flow.local.spark_jobs import pyspark_version, spark_defaults, write_conf_dir  # noqa: E402
-from airflow_glue_flow.local.spark_run import spark_environment  # noqa: E402
+from glue_flow_local import LocalGlueProcess  # noqa: E402
+from glue_flow_local.glue.jobs.args import GLUE_LIB  # noqa: E402
+from glue_flow_local.glue.jobs.spark.prepare import spark_environment  # noqa: E402
+from glue_flow_local.glue.jobs.spark.runtime import pyspark_version, spark_defaults, write_conf_dir  # noqa: E402
+from glue_flow_local.s3.mirror import BucketMirror  # noqa: E402
+from glue_flow_local.settings import ServerOptions  # noqa: E402
 from tests.local_glue import crawl_csv, create_spark_job  # noqa: E402  # the tests' set-up of the seed job
 
 BUCKET, JOB = "test-glue00", "se2_job0"

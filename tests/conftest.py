@@ -42,7 +42,7 @@ import pytest  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 # One local Glue server for the whole session, whichever test folder asks for it.
-pytest_plugins = ["tests.local_glue", "tests.aws_calls"]
+pytest_plugins = ["glue_flow_local.pytest_plugin", "tests.local_glue", "tests.aws_calls"]
 
 
 @pytest.fixture(scope="session")

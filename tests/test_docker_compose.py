@@ -14,8 +14,8 @@ import pytest
 import yaml
 from jsonschema.validators import validator_for
 
-from airflow_glue_flow.local import LocalGlueProcess
-from airflow_glue_flow.local.clients import local_client
+from glue_flow_local import LocalGlueProcess
+from glue_flow_local.clients import local_client
 from tests.conftest import REPO_ROOT
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yaml").read_text())
@@ -119,11 +119,11 @@ def test_logs_and_generated_config_live_in_volumes():
 
 
 def test_local_glue_serves_only_after_its_job_environments_are_built_in_a_volume():
-    from airflow_glue_flow.local.job_env import ENV_DIR_ENV
+    from glue_flow_local.glue.jobs.env import ENV_DIR_ENV
 
     init, glue = COMPOSE["services"]["local-glue-init"], COMPOSE["services"]["local-glue"]
 
-    assert init["command"] == ["python", "-m", "airflow_glue_flow.local", "warm"]
+    assert init["command"] == ["python", "-m", "glue_flow_local", "warm"]
     assert glue["depends_on"] == {"local-glue-init": {"condition": "service_completed_successfully"}}
     # Both see the same named volume where the job environments are kept, so the server finds them built.
     assert init["volumes"] == glue["volumes"]
@@ -220,7 +220,7 @@ def test_glue_flow_local_serve_console_script_prints_its_url(tmp_path):
 
 @pytest.mark.slow
 def test_local_glue_init_command_builds_the_job_environments_the_server_reuses():
-    from airflow_glue_flow.local.job_env import ENV_DIR_ENV, env_root
+    from glue_flow_local.glue.jobs.env import ENV_DIR_ENV, env_root
 
     init = COMPOSE["services"]["local-glue-init"]
     # The volume outlives `docker compose down`: here, the folder the test session's own warm-up filled

@@ -15,7 +15,7 @@ from urllib.parse import quote, urlsplit
 
 from airflow.providers.amazon.aws.links.base_aws import BASE_AWS_CONSOLE_LINK, BaseAwsLink
 
-from airflow_glue_flow.local.settings import CONSOLE_PREFIX
+from glue_flow_local.settings import CONSOLE_PREFIX
 
 #: Environment variable: the base URL of the local Glue console the links open (overrides the endpoint).
 CONSOLE_URL_ENV = "GLUE_FLOW_CONSOLE_URL"

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from airflow_glue_flow.local.job_env import env_root
+from glue_flow_local.glue.jobs.env import env_root
 from tests.conftest import REPO_ROOT
 from tests.owner_watch import owner_watch
 
