@@ -12,23 +12,18 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from glue_flow_local.console.pages import Console, with_console
-from glue_flow_local.glue.api import GlueApi
-from glue_flow_local.glue.crawler.runs import CrawlerRuns
-from glue_flow_local.glue.jobs.runs import JobRuns
-from glue_flow_local.logs.streams import LogPages
-from glue_flow_local.protocol.auth import FrontDoor
-from glue_flow_local.protocol.json_protocol import JsonProtocol
-from glue_flow_local.s3 import notifications as s3_notifications
-from glue_flow_local.s3.conditions import S3Preconditions
-from glue_flow_local.s3.notification_checks import S3NotificationChecks
-from glue_flow_local.settings import STATE_DIR_ENV, ServerOptions
+from glue_flow_local.settings import CONSOLE_PREFIX, STATE_DIR_ENV, ServerOptions
 
 if TYPE_CHECKING:
     from werkzeug.serving import WSGIRequestHandler
+
+    from glue_flow_local.glue.jobs.runs import JobRuns
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 DEFAULT_HOST = "127.0.0.1"
 
@@ -74,12 +69,7 @@ class LocalGlueServer:
         options: ServerOptions | None = None,
         remove_state_dir: bool = False,
     ) -> None:
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
-        from werkzeug.serving import make_server
+        from werkzeug.serving import WSGIRequestHandler, make_server
 
         given = state_dir or os.environ.get(STATE_DIR_ENV)
         directory = given or tempfile.mkdtemp(prefix="glue-flow-local-")
@@ -87,19 +77,14 @@ class LocalGlueServer:
         self._owns_state_dir = not given or remove_state_dir
         Path(directory).mkdir(parents=True, exist_ok=True)
         self.settings = (options or ServerOptions()).settings("", Path(directory).resolve())
-        self.crawls = CrawlerRuns(self.settings)
-        self.jobs = JobRuns(self.settings)
-        moto = DomainDispatcherApplication(create_backend_app)
-        s3_notifications.install()
-        api = GlueApi(LogPages(S3Preconditions(S3NotificationChecks(moto))), self.crawls, self.jobs)
-        # The console's read-only pages are opened by a browser: they answer before the front door.
-        app = with_console(
-            FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins),
-            Console(lambda: self.settings.endpoint_url, self.settings.credentials),
-        )
+        # Each service's machinery (moto and the API layers; the console) loads on its first request, so
+        # the server listens, and ``serve`` prints its URL, before any of it is imported.
+        self._api = _OnFirstUse(self._build_api)
+        self._console = _OnFirstUse(self._build_console)
+        self._jobs: JobRuns | None = None
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(
-            host, port, app, threaded=True, request_handler=one_server_header(MotoRequestHandler)
+            host, port, self._dispatch, threaded=True, request_handler=_first_use_handler(WSGIRequestHandler)
         )
         self.host = host
         self.port: int = self._server.server_port
@@ -112,6 +97,40 @@ class LocalGlueServer:
     def endpoint_url(self) -> str:
         """The URL to give boto3 as ``endpoint_url``."""
         return self.settings.endpoint_url
+
+    def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        # The console's read-only pages are opened by a browser: they answer before the front door.
+        path = environ.get("PATH_INFO", "")
+        if path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/"):
+            return self._console.get()(environ, start_response)
+        return self._api.get()(environ, start_response)
+
+    def _build_api(self) -> WsgiApp:
+        """moto behind the local Glue's layers: what every S3, Glue, Logs and SQS request goes through."""
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        from glue_flow_local.glue.api import GlueApi
+        from glue_flow_local.glue.crawler.runs import CrawlerRuns
+        from glue_flow_local.glue.jobs.runs import JobRuns
+        from glue_flow_local.logs.streams import LogPages
+        from glue_flow_local.protocol.auth import FrontDoor
+        from glue_flow_local.protocol.json_protocol import JsonProtocol
+        from glue_flow_local.s3 import notifications as s3_notifications
+        from glue_flow_local.s3.conditions import S3Preconditions
+        from glue_flow_local.s3.notification_checks import S3NotificationChecks
+
+        self._jobs = JobRuns(self.settings)
+        moto = DomainDispatcherApplication(create_backend_app)
+        s3_notifications.install()
+        api = GlueApi(
+            LogPages(S3Preconditions(S3NotificationChecks(moto))), CrawlerRuns(self.settings), self._jobs
+        )
+        return FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins)
+
+    def _build_console(self) -> WsgiApp:
+        from glue_flow_local.console.pages import Console
+
+        return Console(lambda: self.settings.endpoint_url, self.settings.credentials)
 
     def serve_forever(self) -> None:
         """Serve on the calling thread until :meth:`stop` (or an interrupt)."""
@@ -136,6 +155,63 @@ class LocalGlueServer:
 
     def release(self) -> None:
         """Kill running job scripts and remove the state folder the server made itself (idempotent)."""
-        self.jobs.shutdown()
+        self._api.close()  # a request arriving now finds no API to load
+        if self._jobs is not None:
+            self._jobs.shutdown()
         if self._owns_state_dir:
             shutil.rmtree(self.settings.state_dir, ignore_errors=True)
+
+
+class _OnFirstUse:
+    """A value built by ``build`` on the first :meth:`get`, once, whichever request thread asks first."""
+
+    def __init__(self, build: Callable[[], WsgiApp]) -> None:
+        self._build = build
+        self._value: WsgiApp | None = None
+        self._closed = False
+        self._lock = threading.Lock()
+
+    def get(self) -> WsgiApp:
+        """The value, built now if this is the first use.
+
+        :raises RuntimeError: the server is stopping (after :meth:`close`) and had not built it.
+        """
+        if self._value is None:
+            with self._lock:
+                if self._value is None:
+                    if self._closed:
+                        raise RuntimeError("the local Glue is stopping")
+                    self._value = self._build()
+        return self._value
+
+    def close(self) -> None:
+        """Build nothing from now on."""
+        with self._lock:
+            self._closed = True
+
+
+def _first_use_handler(handler: type[WSGIRequestHandler]) -> type[WSGIRequestHandler]:
+    """A request handler that becomes moto's (with the ``Server`` header fix) on its first request.
+
+    moto's handler keeps S3 metadata headers that contain underscores, which werkzeug's drops; its module
+    imports all of moto's core (most of the start-up time), so it is imported when the first connection
+    is handled, and each connection's handler takes its class before reading the request.
+    """
+    lock = threading.Lock()
+    loaded: list[type[WSGIRequestHandler]] = []
+
+    def moto_handler() -> type[WSGIRequestHandler]:
+        with lock:
+            if not loaded:
+                from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+                loaded.append(one_server_header(MotoRequestHandler))
+        return loaded[0]
+
+    class FirstUse(handler):  # type: ignore[valid-type,misc]  # a class made at run time
+        def handle(self) -> None:
+            # Both classes derive from werkzeug's handler and keep their state in the instance dict.
+            self.__class__ = moto_handler()  # type: ignore[assignment]  # the same layout, see above
+            self.handle()
+
+    return FirstUse

@@ -13,7 +13,6 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-from glue_flow_local.glue.crawler import columnar
 from glue_flow_local.glue.crawler.csv_json import (
     ClassifyError,
     CsvOptions,
@@ -92,6 +91,9 @@ def classify_object(uri: str, body: bytes, custom: list[CustomCsv]) -> ObjectSch
     :param custom: the crawler's custom CSV classifiers, in the crawler's order.
     :raises CrawlError: for formats AWS reads that the local Glue does not (named in the message).
     """
+    # pyarrow and fastavro load with the first crawl, not with the server.
+    from glue_flow_local.glue.crawler import columnar
+
     kind = columnar.sniff(body)
     if kind:
         return columnar.classify_columnar(kind, body) or _unknown()
