@@ -51,7 +51,12 @@ class LocalGlueProcess:
         self.region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
 
     @staticmethod
-    def command(host: str = DEFAULT_HOST, port: int = 0, state_dir: str | Path | None = None) -> list[str]:
+    def command(
+        host: str = DEFAULT_HOST,
+        port: int = 0,
+        state_dir: str | Path | None = None,
+        python: str | None = None,
+    ) -> list[str]:
         """The server command line, the docker-compose service's with this Python as ``python``.
 
         ``python -m glue_flow_local serve`` is ``glue-flow-local serve`` without the console script.
@@ -59,8 +64,18 @@ class LocalGlueProcess:
         :param host: the address to bind.
         :param port: the port (0: a free one).
         :param state_dir: the state folder, or None for the server's default.
+        :param python: the interpreter whose ``glue_flow_local`` runs (default: this one).
         """
-        argv = [sys.executable, "-m", "glue_flow_local", "serve", "--host", host, "--port", str(port)]
+        argv = [
+            python or sys.executable,
+            "-m",
+            "glue_flow_local",
+            "serve",
+            "--host",
+            host,
+            "--port",
+            str(port),
+        ]
         if state_dir is not None:
             argv += ["--state-dir", str(state_dir)]
         return argv
@@ -76,6 +91,7 @@ class LocalGlueProcess:
         state_dir: str | Path | None = None,
         options: ServerOptions | None = None,
         startup_timeout: float = 60.0,
+        python: str | None = None,
     ) -> LocalGlueProcess:
         """Start ``glue-flow-local serve`` and wait until it prints its endpoint URL.
 
@@ -86,6 +102,8 @@ class LocalGlueProcess:
         :param options: the settings the caller chooses, passed in the server's environment; it takes the
             environment's or the defaults for the others.
         :param startup_timeout: seconds to wait for the URL.
+        :param python: the interpreter whose ``glue_flow_local`` runs (default: this one), e.g. another
+            environment's.
         :raises RuntimeError: when the server exits or stays silent.
         """
         directory = Path(state_dir or tempfile.mkdtemp(prefix="glue-flow-local-"))
@@ -101,7 +119,7 @@ class LocalGlueProcess:
                 # The server stops with this process even if it is killed outright, and then removes
                 # the folder made for it here.
                 [
-                    *cls.command(host, port, directory),
+                    *cls.command(host, port, directory, python),
                     "--exit-with-parent",
                     *(["--remove-state-dir"] if owned else []),
                 ],
