@@ -96,22 +96,12 @@ class _MovedModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 if not any(isinstance(finder, _MovedModules) for finder in sys.meta_path):
     sys.meta_path.insert(0, _MovedModules())
 
-from glue_flow_local import (  # noqa: E402
-    MIN_CRAWL_SECONDS_ENV,
-    STATE_DIR_ENV,
-    TIMEOUT_UNIT_SECONDS_ENV,
-)
+import glue_flow_local  # noqa: E402
 
-__all__ = [
-    "MIN_CRAWL_SECONDS_ENV",
-    "STATE_DIR_ENV",
-    "TIMEOUT_UNIT_SECONDS_ENV",
-    "LocalGlueProcess",
-    "LocalGlueServer",
-]
+__all__ = [*glue_flow_local.__all__]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("LocalGlueProcess", "LocalGlueServer"):
-        return getattr(importlib.import_module("glue_flow_local"), name)
+    if name in __all__:
+        return getattr(glue_flow_local, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -69,6 +69,15 @@ class LocalGlue:
     :param port: the port (0: a free one).
     """
 
+    #: Once started: the URL to give boto3 as ``endpoint_url``.
+    endpoint_url: str
+    #: Once started: the region its clients use (``AWS_DEFAULT_REGION``, else us-east-1).
+    region: str
+    #: Once started: the server's state folder.
+    state_dir: Path
+    #: Once started: what requests to it must be signed with.
+    credentials: Credentials
+
     def __init__(
         self,
         *,
@@ -95,6 +104,10 @@ class LocalGlue:
             self._process = LocalGlueProcess.start(
                 host=self._host, port=self._port, state_dir=self._state_dir, options=self._options
             )
+            self.endpoint_url = self._process.endpoint_url
+            self.region = self._process.region
+            self.state_dir = self._process.state_dir
+            self.credentials = self._process.credentials
         return self
 
     def stop(self) -> None:
@@ -112,26 +125,6 @@ class LocalGlue:
         if self._process is None:
             raise RuntimeError("the local Glue is not started: call LocalGlue.start() first")
         return self._process
-
-    @property
-    def endpoint_url(self) -> str:
-        """The URL to give boto3 as ``endpoint_url``."""
-        return self.process.endpoint_url
-
-    @property
-    def region(self) -> str:
-        """The region its clients use (``AWS_DEFAULT_REGION``, else us-east-1)."""
-        return self.process.region
-
-    @property
-    def state_dir(self) -> Path:
-        """The server's state folder."""
-        return self.process.state_dir
-
-    @property
-    def credentials(self) -> Credentials:
-        """What requests to it must be signed with."""
-        return self.process.credentials
 
     def client(
         self, service: str, region: str | None = None, session: boto3.session.Session | None = None
