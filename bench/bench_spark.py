@@ -29,11 +29,6 @@ from pathlib import Path
 
 import psutil
 
-REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "bench" / "data" / "spark"
-#: The seed's Spark job script, word for word (the local Glue's tests run it too).
-SCRIPT = REPO / "local-glue" / "tests" / "data" / "se2_job0.py"
-
 from glue_flow_local import LocalGlueProcess
 from glue_flow_local.glue.jobs.args import GLUE_LIB
 from glue_flow_local.glue.jobs.spark.prepare import spark_environment
@@ -41,6 +36,12 @@ from glue_flow_local.glue.jobs.spark.runtime import pyspark_version, spark_defau
 from glue_flow_local.s3.mirror import BucketMirror
 from glue_flow_local.settings import ServerOptions
 from glue_flow_local.testing import crawl_csv, create_spark_job
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "bench" / "data" / "spark"
+#: The seed's Spark job script, word for word (the local Glue's tests run it too).
+SCRIPT = REPO / "local-glue" / "tests" / "data" / "se2_job0.py"
+
 
 BUCKET, JOB = "test-glue00", "se2_job0"
 
