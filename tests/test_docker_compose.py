@@ -248,7 +248,7 @@ def test_local_glue_init_command_builds_the_job_environments_the_server_reuses()
 
     init = COMPOSE["services"]["local-glue-init"]
     # The volume outlives `docker compose down`: here, the folder the test session's own warm-up filled
-    # (a build from nothing takes minutes; what it builds is tested in tests/local/test_job_env.py).
+    # (a build from nothing takes minutes; what it builds is tested in local-glue/tests/test_glue/jobs/test_env.py).
     env = {**os.environ, **init["environment"], ENV_DIR_ENV: str(env_root())}
 
     done = subprocess.run(

@@ -1,7 +1,7 @@
 """The AWS CLI against the local Glue: definition checks, workflow refusals and log paging as a user sees them.
 
-The AWS facts are cited where the boto3 tests rely on them (test_job_validation.py, test_workflows.py,
-test_log_pages.py). The CLI prints AWS's error code and message and exits non-zero on a service error (254 in CLI v2, 255 in
+The AWS facts are cited where the boto3 tests rely on them (test_glue/jobs/test_validation.py, test_glue/workflows/test_refusals.py,
+test_logs/test_streams.py). The CLI prints AWS's error code and message and exits non-zero on a service error (254 in CLI v2, 255 in
 v1): https://docs.aws.amazon.com/cli/latest/topic/return-codes.html
 """
 

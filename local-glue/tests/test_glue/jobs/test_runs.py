@@ -79,7 +79,7 @@ def test_run_succeeds_with_run_arguments_overriding_defaults(
     assert run["LogGroupName"] == "/aws-glue/python-jobs"
     assert run["Arguments"] == {"--MODE": "override"}
     output = log_messages(logs_client, "/aws-glue/python-jobs/output", run_id)
-    # Glue's reserved arguments first (see test_job_runtime.py), then the job's, run overriding default.
+    # Glue's reserved arguments first (see test_runtime.py), then the job's, run overriding default.
     assert output[0].startswith(f"argv --JOB_NAME {name} --JOB_ID j_")
     assert output[0].endswith(
         f"--JOB_RUN_ID {run_id} --job-bookmark-option job-bookmark-disable "
