@@ -143,7 +143,7 @@ class LocalS3:
     S3's conditional requests, so the conversion runs its full path, deletes included."""
 
     def __init__(self) -> None:
-        from airflow_glue_flow.local import LocalGlueProcess
+        from glue_flow_local import LocalGlueProcess
 
         self._state = tempfile.mkdtemp(prefix="bench-local-glue-")
         self._glue = LocalGlueProcess.start(state_dir=self._state)

@@ -20,7 +20,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from airflow_glue_flow.local import LocalGlueProcess  # noqa: E402
+from glue_flow_local import LocalGlueProcess  # noqa: E402
 
 SCRIPT = b"""
 import sys

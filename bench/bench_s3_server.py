@@ -30,8 +30,8 @@ from botocore.exceptions import ClientError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from airflow_glue_flow.local import LocalGlueProcess  # noqa: E402
-from airflow_glue_flow.local.clients import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY  # noqa: E402
+from glue_flow_local import LocalGlueProcess  # noqa: E402
+from glue_flow_local.clients import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY  # noqa: E402
 
 Case = Callable[[Any, str], str]
 

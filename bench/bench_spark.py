@@ -22,7 +22,6 @@ import random
 import shutil
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -30,18 +29,19 @@ from pathlib import Path
 
 import psutil
 
+from glue_flow_local import LocalGlueProcess
+from glue_flow_local.glue.jobs.args import GLUE_LIB
+from glue_flow_local.glue.jobs.spark.prepare import spark_environment
+from glue_flow_local.glue.jobs.spark.runtime import pyspark_version, spark_defaults, write_conf_dir
+from glue_flow_local.s3.mirror import BucketMirror
+from glue_flow_local.settings import ServerOptions
+from glue_flow_local.testing import crawl_csv, create_spark_job
+
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "bench" / "data" / "spark"
-SCRIPT = REPO / "tests" / "local" / "data" / "se2_job0.py"
-sys.path.insert(0, str(REPO))
+#: The seed's Spark job script, word for word (the local Glue's tests run it too).
+SCRIPT = REPO / "local-glue" / "tests" / "data" / "se2_job0.py"
 
-from airflow_glue_flow.local import LocalGlueProcess  # noqa: E402
-from airflow_glue_flow.local.job_args import GLUE_LIB  # noqa: E402
-from airflow_glue_flow.local.s3_mirror import BucketMirror  # noqa: E402
-from airflow_glue_flow.local.settings import ServerOptions  # noqa: E402
-from airflow_glue_flow.local.spark_jobs import pyspark_version, spark_defaults, write_conf_dir  # noqa: E402
-from airflow_glue_flow.local.spark_run import spark_environment  # noqa: E402
-from tests.local_glue import crawl_csv, create_spark_job  # noqa: E402  # the tests' set-up of the seed job
 
 BUCKET, JOB = "test-glue00", "se2_job0"
 

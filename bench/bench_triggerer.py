@@ -53,7 +53,7 @@ from typing import Any
 
 from scripted_glue import BUCKET, CRAWLER, JOB, merge_case  # bench/ is on sys.path when this runs
 
-from airflow_glue_flow.local.settings import Credentials
+from glue_flow_local.settings import Credentials
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -299,7 +299,7 @@ def _child(
 
 
 def _start_waits(glue_endpoint: str, credentials: Credentials) -> dict[str, Any]:
-    from airflow_glue_flow.local.clients import local_client
+    from glue_flow_local.clients import local_client
 
     glue, s3 = (
         local_client(glue_endpoint, "glue", "us-east-1", credentials),
@@ -368,8 +368,8 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from airflow_glue_flow.local import LocalGlueProcess as LocalGlue
-    from airflow_glue_flow.local.settings import ServerOptions
+    from glue_flow_local import LocalGlueProcess as LocalGlue
+    from glue_flow_local.settings import ServerOptions
 
     print(
         "| case | waits | interval s | CPU ms per poll | AWS calls per poll | polls per trigger per s "

@@ -23,8 +23,8 @@ from demo_report import RunSummary, TaskRow, dag_order, render, upstream_of  # b
 
 from airflow_glue_flow.cli.sample import sample_text, upload
 from airflow_glue_flow.hooks.s3_events import ensure_bucket
-from airflow_glue_flow.local.process import LocalGlueProcess
-from airflow_glue_flow.local.settings import Credentials
+from glue_flow_local.process import LocalGlueProcess
+from glue_flow_local.settings import Credentials
 
 DAG_ID = "glue_etl_flow"
 PARAMS = {
@@ -190,7 +190,7 @@ def report(glue: LocalGlueProcess, params: dict[str, Any], original: bytes) -> d
 def job_type() -> tuple[str, str]:
     """The flow's job variant on this machine and why: the seed's Spark job where the local Glue can run
     Spark (Java and pyspark), else the Python-shell job, with what is missing."""
-    from airflow_glue_flow.local.spark_jobs import SparkRunError, check_runtime
+    from glue_flow_local.glue.jobs.spark.runtime import SparkRunError, check_runtime
 
     try:
         check_runtime(PARAMS["job_name"], "5.0")

@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The demo runs the seed's Spark job where Java is installed (pyspark is a 400 MB download otherwise unused).
 EXTRAS = {"demo": "local,spark" if shutil.which("java") else "local", "test": "test", "lowest": "test"}
 #: What ruff lints and formats in CI.
-LINTED = ("airflow_glue_flow", "dags", "tests", "bench", "scripts")
+LINTED = ("airflow_glue_flow", "local-glue", "dags", "tests", "bench", "scripts")
+#: The two distributions, installed editable together: the local Glue first, then the provider.
+LOCAL_GLUE = ROOT / "local-glue"
 #: Debian packages the slow tests need, installed by ``test`` when missing (Java for Spark jobs,
 #: PostgreSQL for the deployment test, Chromium for the local console pages).
 DEBIAN_PACKAGES: list[str] = [
@@ -60,7 +62,9 @@ def ensure_env(extra: str, venv_dir: Path, lowest: bool = False) -> Path:
     python = bin_dir / "python"
     stamp = venv_dir / f".installed-{extra}"
     # The recipe version is in the digest so that a venv installed by an older recipe is redone once.
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + INSTALL_RECIPE).hexdigest()
+    digest = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + (LOCAL_GLUE / "pyproject.toml").read_bytes() + INSTALL_RECIPE
+    ).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return bin_dir
     if not python.exists():
@@ -81,12 +85,14 @@ def ensure_env(extra: str, venv_dir: Path, lowest: bool = False) -> Path:
             "--python",
             python,
             "-e",
+            LOCAL_GLUE,
+            "-e",
             f"{ROOT}[{extra}]",
         )
     except (OSError, subprocess.CalledProcessError):
         if lowest:
             raise
-        _run(python, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[{extra}]")
+        _run(python, "-m", "pip", "install", "--quiet", "-e", LOCAL_GLUE, "-e", f"{ROOT}[{extra}]")
     # uv, unlike pip, leaves the installed modules uncompiled; where PYTHONDONTWRITEBYTECODE is set (or
     # site-packages is read-only) every process, each test's subprocesses included, then compiled the
     # thousands of modules Airflow imports from source again. Compiled once here, they are only loaded.
@@ -120,6 +126,19 @@ def ensure_debian_packages(packages: list[str]) -> None:
     _run("apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing, env=quiet)
 
 
+def build_wheels(bin_dir: Path) -> int:
+    """Build both distributions' wheels (into a temporary folder), as a release would; 0 when both build."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="glue-flow-wheels-") as out:
+        return max(
+            subprocess.call(
+                [str(bin_dir / "uv"), "build", "--wheel", "--quiet", "--out-dir", out, str(source)]
+            )
+            for source in (LOCAL_GLUE, ROOT)
+        )
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in EXTRAS:
         print(__doc__)
@@ -142,6 +161,8 @@ def main(argv: list[str]) -> int:
         else subprocess.call([str(bin_dir / "ruff"), "check", *LINTED], cwd=ROOT)
         | subprocess.call([str(bin_dir / "ruff"), "format", "--check", *LINTED], cwd=ROOT)
         | subprocess.call([str(bin_dir / "mypy"), "airflow_glue_flow"], cwd=ROOT)
+        | subprocess.call([str(bin_dir / "mypy"), "glue_flow_local"], cwd=LOCAL_GLUE)
+        | build_wheels(bin_dir)
     )
     tests = subprocess.call([str(python), "-m", "pytest", "-p", "no:cacheprovider", *rest], cwd=ROOT, env=env)
     return tests or lint

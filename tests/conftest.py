@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import atexit
-import importlib
 import os
 import shutil
 import signal
-import sys
 import tempfile
 from pathlib import Path
 
@@ -43,11 +41,8 @@ from unittest import mock  # noqa: E402
 import pytest  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-# The local Glue's fixtures (tests/local_glue.py, which move with the local Glue into its own distribution)
-# still import set_aws_connection from the fakes' old module.
-sys.modules.setdefault("tests.fakes", importlib.import_module("tests.support.fakes"))
 # One local Glue server for the whole session, whichever test folder asks for it.
-pytest_plugins = ["tests.local_glue", "tests.support.aws_calls"]
+pytest_plugins = ["glue_flow_local.pytest_plugin", "tests.local_glue", "tests.support.aws_calls"]
 
 
 @pytest.fixture(scope="session")

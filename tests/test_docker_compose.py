@@ -14,8 +14,8 @@ import pytest
 import yaml
 from jsonschema.validators import validator_for
 
-from airflow_glue_flow.local import LocalGlueProcess
-from airflow_glue_flow.local.clients import local_client
+from glue_flow_local import LocalGlueProcess
+from glue_flow_local.clients import local_client
 from tests.conftest import REPO_ROOT
 
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yaml").read_text())
@@ -28,6 +28,7 @@ AIRFLOW_SERVICES = (
     "airflow-dag-processor",
     "airflow-triggerer",
 )
+LOCAL_GLUE_SERVICES = ("local-glue-init", "local-glue")
 
 
 def _compose_schema() -> dict:
@@ -51,32 +52,54 @@ def test_compose_has_airflow_postgres_and_the_local_glue():
         assert "./dags:/opt/airflow/dags" in COMPOSE["services"][name]["volumes"]
 
 
-def test_image_installs_the_package_from_the_repository():
+def _copied_sources(build: dict, target: str) -> list[Path]:
+    """The repository paths a dockerfile_inline's COPY lines take into ``target``."""
+    copied = re.findall(rf"^COPY (?:--chown=\S+ )?(.+) {target}/?\S*$", build["dockerfile_inline"], re.M)
+    return [REPO_ROOT / build["context"] / source for sources in copied for source in sources.split()]
+
+
+def test_airflow_image_installs_the_provider_without_the_local_glue():
+    build = COMPOSE["services"]["airflow-scheduler"]["build"]
+    sources = _copied_sources(build, "/opt/airflow/glue-flow")
+
+    assert sorted(source.name for source in sources) == ["README.md", "airflow_glue_flow", "pyproject.toml"]
+    assert all(source.exists() for source in sources), sources
+    # The provider alone: no [local] extra, and nothing of the local Glue's folder.
+    assert re.search(r"pip install .*/opt/airflow/glue-flow$", build["dockerfile_inline"], re.M)
+    assert "[local]" not in build["dockerfile_inline"] and "local-glue" not in build["dockerfile_inline"]
+    assert {COMPOSE["services"][name]["image"] for name in AIRFLOW_SERVICES} == {"airflow-glue-flow:local"}
+
+
+def test_local_glue_image_installs_only_the_local_glue_distribution():
     build = COMPOSE["services"]["local-glue"]["build"]
-    copied = re.findall(
-        r"^COPY --chown=\S+ (.+) /opt/airflow/glue-flow/?\S*$", build["dockerfile_inline"], re.M
+    sources = _copied_sources(build, "/opt/glue-flow-local")
+
+    assert (REPO_ROOT / build["context"]).resolve() == REPO_ROOT / "local-glue"
+    assert sorted(source.name for source in sources) == ["README.md", "glue_flow_local", "pyproject.toml"]
+    assert all(source.exists() for source in sources), sources
+    assert re.search(
+        r"^RUN pip install --no-cache-dir /opt/glue-flow-local$", build["dockerfile_inline"], re.M
     )
-
-    assert len(copied) == 2
-    for sources in copied:
-        for source in sources.split():
-            assert (REPO_ROOT / build["context"] / source).exists(), source
-    assert '"/opt/airflow/glue-flow[local]"' in build["dockerfile_inline"]
-    assert {
-        COMPOSE["services"][name]["image"] for name in (*INIT_SERVICES, "local-glue", *AIRFLOW_SERVICES)
-    } == {"airflow-glue-flow:local"}
+    # Not Airflow's image: a plain Python one, where no Airflow is installed.
+    assert "airflow" not in build["dockerfile_inline"].split("\n", 1)[0].lower()
+    assert {COMPOSE["services"][name]["image"] for name in LOCAL_GLUE_SERVICES} == {"glue-flow-local:local"}
 
 
-def test_one_common_block_for_every_airflow_service():
-    assert [key for key in COMPOSE if key.startswith("x-")] == ["x-airflow-common"]
+def test_one_common_block_for_the_airflow_services_and_one_for_the_local_glue():
+    assert [key for key in COMPOSE if key.startswith("x-")] == ["x-local-glue-common", "x-airflow-common"]
+    for block, names in (
+        ("x-airflow-common", AIRFLOW_SERVICES),
+        ("x-local-glue-common", LOCAL_GLUE_SERVICES),
+    ):
+        common = COMPOSE[block]
+        for name in names:
+            service = COMPOSE["services"][name]
+            assert (service["image"], service["build"], service["user"]) == (
+                common["image"],
+                common["build"],
+                common["user"],
+            )
     common = COMPOSE["x-airflow-common"]
-    for name in (*AIRFLOW_SERVICES, "local-glue-init", "local-glue"):
-        service = COMPOSE["services"][name]
-        assert (service["image"], service["build"], service["user"]) == (
-            common["image"],
-            common["build"],
-            common["user"],
-        )
     for name in AIRFLOW_SERVICES:
         assert COMPOSE["services"][name]["environment"] == common["environment"]
         assert COMPOSE["services"][name]["volumes"] == common["volumes"]
@@ -119,11 +142,11 @@ def test_logs_and_generated_config_live_in_volumes():
 
 
 def test_local_glue_serves_only_after_its_job_environments_are_built_in_a_volume():
-    from airflow_glue_flow.local.job_env import ENV_DIR_ENV
+    from glue_flow_local.glue.jobs.env import ENV_DIR_ENV
 
     init, glue = COMPOSE["services"]["local-glue-init"], COMPOSE["services"]["local-glue"]
 
-    assert init["command"] == ["python", "-m", "airflow_glue_flow.local", "warm"]
+    assert init["command"] == ["glue-flow-local", "warm"]
     assert glue["depends_on"] == {"local-glue-init": {"condition": "service_completed_successfully"}}
     # Both see the same named volume where the job environments are kept, so the server finds them built.
     assert init["volumes"] == glue["volumes"]
@@ -132,7 +155,7 @@ def test_local_glue_serves_only_after_its_job_environments_are_built_in_a_volume
     assert name in COMPOSE["volumes"]
     assert init["environment"][ENV_DIR_ENV] == glue["environment"][ENV_DIR_ENV] == target
     # The image creates the mount point writable, so the volume starts writable for any AIRFLOW_UID.
-    assert target in COMPOSE["x-airflow-common"]["build"]["dockerfile_inline"]
+    assert target in COMPOSE["x-local-glue-common"]["build"]["dockerfile_inline"]
 
 
 def test_glue_waits_are_deferrable_by_default():
@@ -184,10 +207,11 @@ def test_local_glue_service_command_is_the_server_the_tests_start(tmp_path):
     command = COMPOSE["services"]["local-glue"]["command"]
     host, port = command[command.index("--host") + 1], int(command[command.index("--port") + 1])
     assert COMPOSE["services"]["local-glue"]["ports"] == [f"127.0.0.1:{port}:{port}"]
-    assert command == ["python", *LocalGlueProcess.command(host, port)[1:]]
+    # The console script runs what LocalGlueProcess starts with ``python -m glue_flow_local``.
+    assert command == ["glue-flow-local", *LocalGlueProcess.command(host, port)[3:]]
 
     # The same command outside Docker, on loopback and a free port.
-    local = [sys.executable, *command[1:]]
+    local = [str(Path(sys.executable).parent / "glue-flow-local"), *command[1:]]
     local[local.index("--host") + 1], local[local.index("--port") + 1] = "127.0.0.1", "0"
     process = subprocess.Popen(local, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
@@ -220,15 +244,19 @@ def test_glue_flow_local_serve_console_script_prints_its_url(tmp_path):
 
 @pytest.mark.slow
 def test_local_glue_init_command_builds_the_job_environments_the_server_reuses():
-    from airflow_glue_flow.local.job_env import ENV_DIR_ENV, env_root
+    from glue_flow_local.glue.jobs.env import ENV_DIR_ENV, env_root
 
     init = COMPOSE["services"]["local-glue-init"]
     # The volume outlives `docker compose down`: here, the folder the test session's own warm-up filled
-    # (a build from nothing takes minutes; what it builds is tested in tests/local/test_job_env.py).
+    # (a build from nothing takes minutes; what it builds is tested in local-glue/tests/test_glue/jobs/test_env.py).
     env = {**os.environ, **init["environment"], ENV_DIR_ENV: str(env_root())}
 
     done = subprocess.run(
-        [sys.executable, *init["command"][1:]], env=env, capture_output=True, text=True, timeout=600
+        [str(Path(sys.executable).parent / init["command"][0]), *init["command"][1:]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
     assert done.returncode == 0, done.stderr

@@ -1,7 +1,8 @@
 """The provider never imports the local Glue, and installs and runs without it and without any extra.
 
-The local Glue is a distribution of its own (``glue_flow_local``); until it has moved out, its old home
-``airflow_glue_flow/local/`` is not a provider module and is left out of these checks.
+The local Glue is a distribution of its own (``glue_flow_local``). Its old home ``airflow_glue_flow/local/``
+holds only the deprecated aliases a user's old import path loads (nothing in the provider imports them),
+so it is left out of these checks.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ LOCAL_GLUE = ("airflow_glue_flow.local", "glue_flow_local")
 
 
 def provider_modules() -> list[Path]:
-    """Every module of the provider package (the local Glue's old home left out)."""
+    """Every module of the provider package (the deprecated aliases of the local Glue's old home left out)."""
     return sorted(p for p in PACKAGE.rglob("*.py") if PACKAGE / "local" not in p.parents)
 
 

@@ -23,7 +23,7 @@ import time
 
 import pytest
 
-from airflow_glue_flow.local import LocalGlueProcess
+from glue_flow_local import LocalGlueProcess
 
 
 @pytest.fixture

@@ -58,7 +58,7 @@ def test_unpausing_a_scheduled_dag_starts_no_run_at_once(dagbag, dag_id):
 
 def test_every_job_script_the_dags_deploy_is_a_shipped_glue_script(dagbag):
     # The shipped scripts read their arguments with awsglue.utils.getResolvedOptions, like every real Glue
-    # script, and each is run in the local Glue by tests/local/test_job_scripts.py.
+    # script, and each is run in the local Glue by tests/dags/test_job_scripts.py.
     from airflow_glue_flow.operators.deploy import GlueDeployOperator
 
     shipped = {path.resolve() for path in (REPO_ROOT / "dags" / "scripts").glob("*.py")}

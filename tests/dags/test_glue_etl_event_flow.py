@@ -109,7 +109,7 @@ def test_a_run_converts_and_loads_exactly_the_objects_its_events_name(
         "crawler_name": unique("crawler"),
         "job_name": unique("job"),
         # The Python-shell job, which writes one <name>.parquet per object it loads (the Spark job, the
-        # default, reads --INPUT_KEYS the same way: tests/local/test_job_scripts.py).
+        # default, reads --INPUT_KEYS the same way: tests/dags/test_job_scripts.py).
         "job_type": "pythonshell",
         "wait_time": 1,
         "max_attempts": 30,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from airflow_glue_flow.local.clients import local_client
+from glue_flow_local.clients import local_client
 from tests.deployment.api import AirflowApi
 from tests.deployment.postgres import throwaway_cluster
 from tests.deployment.services import BIN, SERVERS, ComposeProcesses, wait_for

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from airflow_glue_flow.local.job_env import env_root
+from glue_flow_local.glue.jobs.env import env_root
 from tests.conftest import REPO_ROOT
 from tests.support.owner_watch import owner_watch
 
@@ -146,7 +146,11 @@ class ComposeProcesses:
 
     def command(self, argv: list[str]) -> list[str]:
         """A compose command or healthcheck as run here: the venv's ``airflow``/``python``, local ports."""
-        programs = {"airflow": str(BIN / "airflow"), "python": sys.executable}
+        programs = {
+            "airflow": str(BIN / "airflow"),
+            "python": sys.executable,
+            "glue-flow-local": str(BIN / "glue-flow-local"),
+        }
         glue_port = self.glue_url.rsplit(":", 1)[-1] if self.glue_url else "4566"
         ports = {"8080": str(self.api_port), "8974": str(self.scheduler_health_port), "4566": glue_port}
         return [programs.get(argv[0], argv[0])] + [

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from airflow_glue_flow.encoding.bundle import JOB_ZIP_NAME, job_zip, write_job_zip
 from airflow_glue_flow.encoding.job import ArgumentError, job_options, run
-from airflow_glue_flow.local.job_args import GLUE_LIB
+from glue_flow_local.glue.jobs.args import GLUE_LIB
 from tests.conftest import REPO_ROOT
 
 #: The job's arguments as getResolvedOptions returns them (names without ``--``).

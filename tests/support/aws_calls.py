@@ -21,8 +21,6 @@ import pytest
 _ROOT = Path(__file__).resolve().parent.parent.parent
 #: The provider's modules, by module name: the local Glue (which stands in for AWS) is a package of its own.
 _PACKAGE = "airflow_glue_flow"
-#: The local Glue's package while it still lives inside the provider's; it goes when that move lands.
-_EMULATOR = "airflow_glue_flow.local"
 _DAGS = str(_ROOT / "dags") + "/"
 #: Code of other packages whose calls are the DAGs' own: glue_etl_event_flow's AssetWatcher runs the
 #: amazon provider's SQS trigger in the triggerer (ReceiveMessage, DeleteMessageBatch on its queue).
@@ -31,8 +29,7 @@ _RUN_FOR_THE_DAGS = ("/airflow/providers/amazon/aws/triggers/sqs.py",)
 
 def _is_provider(module: str) -> bool:
     """Whether ``module`` (a frame's ``__name__``) is one of the provider's modules."""
-    in_package = module == _PACKAGE or module.startswith(_PACKAGE + ".")
-    return in_package and not (module == _EMULATOR or module.startswith(_EMULATOR + "."))
+    return module == _PACKAGE or module.startswith(_PACKAGE + ".")
 
 
 @dataclass(frozen=True)

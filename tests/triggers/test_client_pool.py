@@ -18,10 +18,10 @@ from airflow.providers.amazon.aws.hooks.glue import GlueJobHook
 from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
 from botocore.exceptions import UnknownServiceError
 
-from airflow_glue_flow.local import LocalGlueProcess as LocalGlue
-from airflow_glue_flow.local.clients import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 from airflow_glue_flow.triggers import client_pool
 from airflow_glue_flow.triggers.client_pool import CLIENTS, AsyncClientPool
+from glue_flow_local import LocalGlueProcess as LocalGlue
+from glue_flow_local.clients import DEFAULT_ACCESS_KEY_ID, DEFAULT_SECRET_ACCESS_KEY
 
 #: Nothing listens here: building and opening a client makes no request.
 ENDPOINT = "http://127.0.0.1:9"

@@ -1,0 +1,1 @@
+"""The Glue API the local Glue serves: its requests and validation, definitions, job runs, crawls and workflows."""

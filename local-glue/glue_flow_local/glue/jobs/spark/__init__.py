@@ -1,0 +1,1 @@
+"""What a Spark (``glueetl``) run needs beyond a Python-shell run: its runtime checks and its preparation."""

@@ -1,0 +1,1 @@
+"""Glue workflows and triggers: kept as definitions; what would set them going is refused, naming the feature."""

@@ -1,0 +1,1 @@
+"""CloudWatch Logs: the lines crawls and job runs write, and reading them in pages."""
