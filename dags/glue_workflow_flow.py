@@ -73,6 +73,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
 `glue_flow_failure_guard` task (mark a condition `"handled": True` to let the run succeed instead).
 """,
 ) as dag:
+    # [START howto_operator_glue_deploy]
     deploy = GlueDeployOperator(
         task_id="deploy",
         buckets=["{{ params.bucket_name }}"],
@@ -109,6 +110,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
             },
         ],
     )
+    # [END howto_operator_glue_deploy]
     encode_logs = GlueJobRunOperator(
         task_id="encode_logs",
         # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
@@ -126,11 +128,13 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
             "DECODE_LANG": "{{ params.decode_lang }}",
         },
     )
+    # [START howto_operator_glue_conditional_trigger_all]
     when_encoded = GlueConditionalTriggerOperator(
         task_id="when_encoded",
         logical="ALL",
         conditions=[{"task_id": "encode_logs", "state": "SUCCEEDED"}],
     )
+    # [END howto_operator_glue_conditional_trigger_all]
     load_datalake = GlueJobRunOperator(
         task_id="load_datalake",
         # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
@@ -145,6 +149,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
             "OUTPUT_PATH": "s3://{{ params.bucket_name }}/{{ params.bucket_path_lake }}",
         },
     )
+    # [START howto_operator_glue_conditional_trigger_any]
     when_encoding_failed = GlueConditionalTriggerOperator(
         task_id="when_encoding_failed",
         logical="ANY",
@@ -153,7 +158,9 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
             {"task_id": "encode_logs", "state": "TIMEOUT"},
         ],
     )
+    # [END howto_operator_glue_conditional_trigger_any]
 
+    # [START howto_glue_state_xcom]
     @task
     def alert(**context) -> str:
         """Say which encoding run ended how (replace with a Slack/SNS/e-mail notifier)."""
@@ -163,6 +170,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
         message = f"Glue job {context['params']['encode_job_name']} run {run_id} ended {state}; load skipped"
         log.warning(message)
         return message
+    # [END howto_glue_state_xcom]
 
     # A task marked failed before the triggerer started its trigger leaves its Glue run behind (the
     # trigger's on_kill never runs); this teardown stops such runs.
@@ -174,7 +182,9 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
         },
     )
 
+    # [START howto_conditional_trigger_actions]
     deploy >> encode_logs
     when_encoded >> load_datalake
     when_encoding_failed >> alert()
     [encode_logs, load_datalake] >> stop_left_glue_runs.as_teardown()
+    # [END howto_conditional_trigger_actions]

@@ -1,0 +1,206 @@
+"""Sphinx directives that render facts from the code, and the API pages discovered at build time.
+
+- ``glue-flow-params``: a class's parameters (name, default, templated, meaning) from its signature,
+  its ``template_fields`` and the ``:param:`` fields of its docstrings. A documented parameter the
+  signature lacks, or a signature parameter without a description, is a build warning (an error with
+  ``-W``).
+- ``glue-flow-dag-params``: a ready DAG's ``params`` (default, type and allowed values, description),
+  from the DAG object itself.
+- ``glue-flow-envvars``: every ``GLUE_FLOW_*`` variable the code reads, with its description from
+  ``docs/environment-variables.toml``; one read but not described, or described but not read, is a
+  build warning.
+- ``builder-inited`` writes one API page per public module (``docs/api/generated``), so a module that
+  moves or appears is picked up without editing the docs.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+sys.path.insert(0, str(Path(__file__).parent))
+import glue_flow_facts as facts  # noqa: E402
+
+log = logging.getLogger(__name__)
+PARAM = re.compile(r"^\s*:param\s+(?:[\w\[\], .|]+\s+)?(\w+):\s*(.*)$")
+FIELD = re.compile(r"^\s*:\w+")
+
+
+def docstring_params(cls: type) -> dict[str, str]:
+    """``:param name: text`` fields of the class's and its ``__init__``'s docstrings, joined lines."""
+    found: dict[str, str] = {}
+    for doc in (cls.__doc__ or "", cls.__dict__.get("__init__", object).__doc__ or ""):
+        name = None
+        for line in inspect.cleandoc(doc).splitlines():
+            match = PARAM.match(line)
+            if match:
+                name = match.group(1)
+                found[name] = match.group(2).strip()
+            elif name and line.startswith(" ") and not FIELD.match(line):
+                found[name] += " " + line.strip()
+            else:
+                name = None
+    return found
+
+
+def _cell(text: str) -> str:
+    return text.replace("\n", " ").strip() or " "
+
+
+def _table(header: list[str], rows: list[list[str]], widths: str) -> list[str]:
+    lines = [".. list-table::", "   :header-rows: 1", f"   :widths: {widths}", ""]
+    for row in [header, *rows]:
+        lines.append(f"   * - {_cell(row[0])}")
+        lines += [f"     - {_cell(cell)}" for cell in row[1:]]
+    return lines
+
+
+class _TableDirective(SphinxDirective):
+    def render(self, lines: list[str]) -> list[nodes.Node]:
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source=self.get_source_info()[0]), 0, container)
+        return list(container.children)
+
+
+class ClassParamsDirective(_TableDirective):
+    """``.. glue-flow-params:: package.module.Class``"""
+
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        module_name, _, class_name = self.arguments[0].rpartition(".")
+        cls = getattr(importlib.import_module(module_name), class_name)
+        described = docstring_params(cls)
+        signature = inspect.signature(cls.__init__)
+        templated = set(getattr(cls, "template_fields", ()))
+        rows: list[list[str]] = []
+        where = f"{self.env.docname}: {self.arguments[0]}"
+        for name, parameter in signature.parameters.items():
+            if name == "self" or parameter.kind in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
+                continue
+            if name not in described:
+                log.warning(
+                    f"{where}: parameter {name!r} has no :param: description", location=self.get_location()
+                )
+            default = "required" if parameter.default is parameter.empty else f"``{parameter.default!r}``"
+            if name == "deferrable":  # read from Airflow's config when the class is defined
+                default = "``[operators] default_deferrable``"
+            flag = "yes" if name in templated else ""
+            rows.append([f"``{name}``", default, flag, described.get(name, "")])
+        passes_on = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+        for name in [n for n in described if n not in signature.parameters and n != "kwargs"]:
+            if not passes_on:
+                log.warning(
+                    f"{where}: :param {name}: names no parameter of __init__", location=self.get_location()
+                )
+                continue
+            # Taken through **kwargs by a base class (the amazon provider's AWS arguments, for one).
+            default = "the base class's"
+            rows.append([f"``{name}``", default, "yes" if name in templated else "", described[name]])
+        lines = _table(["parameter", "default", "templated", "meaning"], rows, "20 15 10 55")
+        return self.render(lines)
+
+
+def _load_dags() -> dict[str, Any]:
+    """Every DAG object of the ``dags/`` files, by dag_id (the files are imported, never run)."""
+    from airflow.sdk import DAG
+
+    found: dict[str, Any] = {}
+    for path in sorted((facts.ROOT / "dags").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"glue_flow_docs_dag_{path.stem}", path)
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        found |= {value.dag_id: value for value in vars(module).values() if isinstance(value, DAG)}
+    return found
+
+
+class DagParamsDirective(_TableDirective):
+    """``.. glue-flow-dag-params:: dag_id``"""
+
+    required_arguments = 1
+    _dags: dict[str, Any] | None = None
+
+    def run(self) -> list[nodes.Node]:
+        if DagParamsDirective._dags is None:
+            DagParamsDirective._dags = _load_dags()
+        dag = DagParamsDirective._dags.get(self.arguments[0])
+        if dag is None:
+            log.warning(f"no DAG {self.arguments[0]!r} in dags/", location=self.get_location())
+            return []
+        rows = []
+        for name in dag.params:
+            param = dag.params.get_param(name)
+            schema = {k: v for k, v in param.schema.items() if k != "description"}
+            kind = schema.pop("type", "")
+            rule = ", ".join(f"``{k}: {json.dumps(v, ensure_ascii=False)}``" for k, v in schema.items())
+            rows.append(
+                [
+                    f"``{name}``",
+                    f"``{json.dumps(param.value, ensure_ascii=False)}``",
+                    kind,
+                    rule,
+                    param.description or "",
+                ]
+            )
+        return self.render(_table(["param", "default", "type", "rules", "meaning"], rows, "18 22 8 22 30"))
+
+
+class EnvVarsDirective(_TableDirective):
+    """``.. glue-flow-envvars::``"""
+
+    def run(self) -> list[nodes.Node]:
+        for problem in facts.env_var_problems():
+            log.warning(problem, location=self.get_location())
+        documented = facts.env_vars_documented()
+        rows = [
+            [
+                f"``{name}``",
+                documented.get(name, {}).get("default", ""),
+                documented.get(name, {}).get("meaning", ""),
+                ", ".join(f"``{file}``" for file in files),
+            ]
+            for name, files in facts.env_vars_read().items()
+        ]
+        return self.render(_table(["variable", "default", "meaning", "read by"], rows, "22 15 43 20"))
+
+
+def write_api_pages(app: Sphinx) -> None:
+    """One page per public module under ``api/generated`` (rewritten on every build)."""
+    folder = Path(app.srcdir) / "api" / "generated"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for name in facts.api_modules():
+        title = f"``{name}``"
+        body = [
+            title,
+            "=" * len(title),
+            "",
+            f".. automodule:: {name}",
+            "   :members:",
+            "   :undoc-members:",
+            "   :show-inheritance:",
+            "",
+        ]
+        (folder / f"{name}.rst").write_text("\n".join(body), encoding="utf-8")
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive("glue-flow-params", ClassParamsDirective)
+    app.add_directive("glue-flow-dag-params", DagParamsDirective)
+    app.add_directive("glue-flow-envvars", EnvVarsDirective)
+    app.connect("builder-inited", write_api_pages)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
