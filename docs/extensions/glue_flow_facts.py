@@ -11,6 +11,7 @@ import ast
 import importlib
 import importlib.metadata
 import importlib.util
+import inspect
 import pkgutil
 import re
 import shlex
@@ -134,6 +135,43 @@ def provider_classes() -> dict[str, list[str]]:
     return {kind: sorted(set(names)) for kind, names in classes.items()}
 
 
+PARAM = re.compile(r"^\s*:param\s+(?:[\w\[\], .|]+\s+)?(\w+):\s*(.*)$")
+FIELD = re.compile(r"^\s*:\w+")
+
+
+def docstring_params(cls: type) -> dict[str, str]:
+    """``:param name: text`` fields of the class's and its own ``__init__``'s docstrings, lines joined."""
+    found: dict[str, str] = {}
+    for doc in (cls.__doc__ or "", cls.__dict__.get("__init__", object).__doc__ or ""):
+        name = None
+        for line in inspect.cleandoc(doc).splitlines():
+            match = PARAM.match(line)
+            if match:
+                name = match.group(1)
+                found[name] = match.group(2).strip()
+            elif name and line.startswith(" ") and not FIELD.match(line):
+                found[name] += " " + line.strip()
+            else:
+                name = None
+    return found
+
+
+def param_problems(cls: type) -> list[str]:
+    """Parameters of ``cls.__init__`` without a ``:param:`` description, and descriptions of parameters
+    it does not take (allowed when it passes ``**kwargs`` on to a base class that takes them)."""
+    described = docstring_params(cls)
+    parameters = inspect.signature(cls.__init__).parameters
+    own = [
+        n for n, p in parameters.items() if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+    ]
+    problems = [f"parameter {name!r} has no :param: description" for name in own if name not in described]
+    if not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+        problems += [
+            f":param {name}: names no parameter of __init__" for name in described if name not in parameters
+        ]
+    return problems
+
+
 def dag_ids() -> set[str]:
     """The ``dag_id`` of every DAG in ``dags/``, read from the files without running them."""
     ids: set[str] = set()
@@ -191,6 +229,8 @@ def _dev_script() -> Any:
 def command_problem(words: list[str]) -> str | None:
     """Why a documented command no longer exists in the code, or None when it does."""
     program, args = words[0], [word for word in words[1:] if word not in ("...", "…")]
+    if not args or args == ["dags", "test"]:  # the program named in prose (`python3 scripts/dev.py ...`)
+        return None
     if program == "glue-flow":
         from airflow_glue_flow.cli import build_parser
 

@@ -19,7 +19,6 @@ import importlib
 import importlib.util
 import inspect
 import json
-import re
 import shutil
 import sys
 from pathlib import Path
@@ -35,25 +34,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 import glue_flow_facts as facts  # noqa: E402
 
 log = logging.getLogger(__name__)
-PARAM = re.compile(r"^\s*:param\s+(?:[\w\[\], .|]+\s+)?(\w+):\s*(.*)$")
-FIELD = re.compile(r"^\s*:\w+")
-
-
-def docstring_params(cls: type) -> dict[str, str]:
-    """``:param name: text`` fields of the class's and its ``__init__``'s docstrings, joined lines."""
-    found: dict[str, str] = {}
-    for doc in (cls.__doc__ or "", cls.__dict__.get("__init__", object).__doc__ or ""):
-        name = None
-        for line in inspect.cleandoc(doc).splitlines():
-            match = PARAM.match(line)
-            if match:
-                name = match.group(1)
-                found[name] = match.group(2).strip()
-            elif name and line.startswith(" ") and not FIELD.match(line):
-                found[name] += " " + line.strip()
-            else:
-                name = None
-    return found
 
 
 def _cell(text: str) -> str:
@@ -83,33 +63,26 @@ class ClassParamsDirective(_TableDirective):
     def run(self) -> list[nodes.Node]:
         module_name, _, class_name = self.arguments[0].rpartition(".")
         cls = getattr(importlib.import_module(module_name), class_name)
-        described = docstring_params(cls)
+        described = facts.docstring_params(cls)
         signature = inspect.signature(cls.__init__)
         templated = set(getattr(cls, "template_fields", ()))
         rows: list[list[str]] = []
         where = f"{self.env.docname}: {self.arguments[0]}"
+        for problem in facts.param_problems(cls):
+            log.warning(f"{where}: {problem}", location=self.get_location())
         for name, parameter in signature.parameters.items():
             if name == "self" or parameter.kind in (parameter.VAR_KEYWORD, parameter.VAR_POSITIONAL):
                 continue
-            if name not in described:
-                log.warning(
-                    f"{where}: parameter {name!r} has no :param: description", location=self.get_location()
-                )
             default = "required" if parameter.default is parameter.empty else f"``{parameter.default!r}``"
             if name == "deferrable":  # read from Airflow's config when the class is defined
                 default = "``[operators] default_deferrable``"
             flag = "yes" if name in templated else ""
             rows.append([f"``{name}``", default, flag, described.get(name, "")])
-        passes_on = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
+        # Documented, and taken through **kwargs by a base class (the amazon provider's AWS arguments).
         for name in [n for n in described if n not in signature.parameters and n != "kwargs"]:
-            if not passes_on:
-                log.warning(
-                    f"{where}: :param {name}: names no parameter of __init__", location=self.get_location()
-                )
-                continue
-            # Taken through **kwargs by a base class (the amazon provider's AWS arguments, for one).
-            default = "the base class's"
-            rows.append([f"``{name}``", default, "yes" if name in templated else "", described[name]])
+            rows.append(
+                [f"``{name}``", "the base class's", "yes" if name in templated else "", described[name]]
+            )
         lines = _table(["parameter", "default", "templated", "meaning"], rows, "20 15 10 55")
         return self.render(lines)
 
