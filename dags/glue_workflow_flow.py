@@ -170,6 +170,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
         message = f"Glue job {context['params']['encode_job_name']} run {run_id} ended {state}; load skipped"
         log.warning(message)
         return message
+
     # [END howto_glue_state_xcom]
 
     # A task marked failed before the triggerer started its trigger leaves its Glue run behind (the

@@ -6,6 +6,7 @@
   ``-W``).
 - ``glue-flow-dag-params``: a ready DAG's ``params`` (default, type and allowed values, description),
   from the DAG object itself.
+- ``glue-flow-command``: the options of a command (``glue-flow local serve``) from its argument parser.
 - ``glue-flow-envvars``: every ``GLUE_FLOW_*`` variable the code reads, with its description from
   ``docs/environment-variables.toml``; one read but not described, or described but not read, is a
   build warning.
@@ -16,6 +17,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import importlib.util
 import inspect
 import json
@@ -151,6 +153,32 @@ class EnvVarsDirective(_TableDirective):
         return self.render(_table(["variable", "default", "meaning", "read by"], rows, "22 15 43 20"))
 
 
+class CommandOptionsDirective(_TableDirective):
+    """``.. glue-flow-command:: glue-flow local serve``: the options of an installed command, from its
+    argument parser (the console script's module must have ``build_parser()``)."""
+
+    required_arguments = 1
+    final_argument_whitespace = True
+
+    def run(self) -> list[nodes.Node]:
+        program, *words = self.arguments[0].split()
+        [script] = importlib.metadata.entry_points(group="console_scripts", name=program)
+        parser = importlib.import_module(script.module).build_parser()
+        for word in words:
+            [choices] = [a.choices for a in parser._actions if isinstance(getattr(a, "choices", None), dict)]
+            parser = choices[word]
+        rows = []
+        for action in parser._actions:
+            if not action.option_strings or "-h" in action.option_strings:
+                continue
+            metavar = "" if action.nargs == 0 else f" {action.metavar or action.dest.upper()}"
+            flags = ", ".join(f"``{flag}{metavar}``" for flag in action.option_strings)
+            default = "" if action.default in (None, False) else f"``{action.default}``"
+            help_text = (action.help or "").replace("%(default)s", str(action.default))
+            rows.append([flags, "yes" if action.required else "", default, help_text])
+        return self.render(_table(["option", "required", "default", "meaning"], rows, "28 10 12 50"))
+
+
 def write_api_pages(app: Sphinx) -> None:
     """One page per public module under ``api/generated`` (rewritten on every build)."""
     folder = Path(app.srcdir) / "api" / "generated"
@@ -175,5 +203,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("glue-flow-params", ClassParamsDirective)
     app.add_directive("glue-flow-dag-params", DagParamsDirective)
     app.add_directive("glue-flow-envvars", EnvVarsDirective)
+    app.add_directive("glue-flow-command", CommandOptionsDirective)
     app.connect("builder-inited", write_api_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
