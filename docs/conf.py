@@ -39,6 +39,8 @@ exclude_patterns = ["_build", "extensions", "README.md"]
 myst_heading_anchors = 4
 myst_enable_extensions = ["colon_fence", "deflist"]
 suppress_warnings: list[str] = []
+# Option names (--state-dir), quotes and apostrophes in code-like text stay as written.
+smartquotes = False
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"

@@ -52,8 +52,13 @@ def _table(header: list[str], rows: list[list[str]], widths: str) -> list[str]:
 
 class _TableDirective(SphinxDirective):
     def render(self, lines: list[str]) -> list[nodes.Node]:
+        """Parse the generated reStructuredText; in a Markdown page through MyST's ``eval-rst``."""
+        if str(self.env.doc2path(self.env.docname)).endswith(".md"):
+            lines = ["``````{eval-rst}", *lines, "``````"]
         container = nodes.container()
         self.state.nested_parse(StringList(lines, source=self.get_source_info()[0]), 0, container)
+        if not any(isinstance(node, nodes.table) for node in container.findall()):
+            log.warning(f"{self.name} rendered no table", location=self.get_location())
         return list(container.children)
 
 
@@ -173,7 +178,11 @@ class CommandOptionsDirective(_TableDirective):
                 continue
             metavar = "" if action.nargs == 0 else f" {action.metavar or action.dest.upper()}"
             flags = ", ".join(f"``{flag}{metavar}``" for flag in action.option_strings)
-            default = "" if action.default in (None, False) else f"``{action.default}``"
+            default = (
+                ""
+                if action.default is None or action.default is False or action.default == ""
+                else f"``{action.default}``"
+            )
             help_text = (action.help or "").replace("%(default)s", str(action.default))
             rows.append([flags, "yes" if action.required else "", default, help_text])
         return self.render(_table(["option", "required", "default", "meaning"], rows, "28 10 12 50"))
