@@ -134,7 +134,8 @@ def build_docs(bin_dir: Path, serve: bool) -> int:
     :param serve: serve the built site on loopback until interrupted.
     """
     html = ROOT / "docs" / "_build" / "html"
-    build = [str(bin_dir / "sphinx-build"), "-W", "--keep-going", "-q", "-b", "html"]
+    # -E: read every page again, since generated tables change with the code, not with the pages.
+    build = [str(bin_dir / "sphinx-build"), "-E", "-W", "--keep-going", "-q", "-b", "html"]
     code = subprocess.call([*build, "-d", str(html.parent / "doctrees"), "docs", str(html)], cwd=ROOT)
     if code or not serve:
         print(f"Docs built into {html}" if not code else "The docs build failed (warnings are errors).")
