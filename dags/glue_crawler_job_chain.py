@@ -67,6 +67,7 @@ it. A failed crawl fails with `GlueCrawlFailedError`, a crawl that outlives the 
         wait_time="{{ params.wait_time }}",
         max_attempts="{{ params.max_attempts }}",
     )
+    # [START howto_operator_glue_job_run_by_name]
     run_job = GlueJobRunOperator(
         task_id="run_job",
         # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
@@ -78,6 +79,7 @@ it. A failed crawl fails with `GlueCrawlFailedError`, a crawl that outlives the 
         job_name="{{ params.job_name }}",
         poll_interval="{{ params.wait_time }}",
     )
+    # [END howto_operator_glue_job_run_by_name]
     # A task marked failed before the triggerer started its trigger leaves its Glue run behind (the
     # trigger's on_kill never runs); this teardown stops such runs.
     stop_left_glue_runs = GlueJobRunCleanupOperator(

@@ -101,6 +101,7 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
     """
     by_events = landed_keys is not None
     deploy = deploy_flow(SCRIPTS_DIR)
+    # [START howto_operator_s3_encoding_convert]
     convert = S3EncodingConvertOperator(
         task_id="convert_encoding",
         bucket="{{ params.bucket }}",
@@ -112,6 +113,8 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
         # The job loads the converted objects the report lists: all of them, when events name the keys.
         max_report_objects=None if by_events else 1000,
     )
+    # [END howto_operator_s3_encoding_convert]
+    # [START howto_operator_glue_crawler_start]
     start_crawler = GlueCrawlerStartOperator(
         task_id="start_crawler", crawler_name="{{ params.crawler_name }}"
     )
@@ -121,6 +124,7 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
         wait_time="{{ params.wait_time }}",
         max_attempts="{{ params.max_attempts }}",
     )
+    # [END howto_operator_glue_crawler_start]
     script_args = {
         "INPUT_PATH": "s3://{{ params.bucket }}/{{ params.input_prefix }}",
         "OUTPUT_PATH": "s3://{{ params.bucket }}/{{ params.output_prefix }}",
@@ -128,6 +132,7 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
     if by_events:
         # check_new_input returns the keys this run converted; the job reads only those.
         script_args["INPUT_KEYS"] = "{{ ti.xcom_pull(task_ids='check_new_input') | tojson }}"
+    # [START howto_operator_glue_job_run]
     csv_to_parquet = GlueJobRunOperator(
         task_id="csv_to_parquet",
         # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
@@ -141,6 +146,7 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
         poll_interval="{{ params.wait_time }}",
         verbose=True,
     )
+    # [END howto_operator_glue_job_run]
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)
     def check_new_input(converted: dict, crawl: dict, params=None) -> bool | list[str]:
@@ -176,6 +182,7 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
         )
         return False
 
+    # [START howto_operator_glue_conditional_trigger]
     on_success = GlueConditionalTriggerSensor(
         task_id="on_success",
         logical="ALL",
@@ -191,6 +198,7 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
         ],
         poke_interval=10,
     )
+    # [END howto_operator_glue_conditional_trigger]
 
     @task
     def publish(bucket: str, output_prefix: str, run_id: str | None = None) -> str:
@@ -213,6 +221,7 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
 
     # A task marked failed before the triggerer started its trigger leaves its Glue run behind (the
     # trigger's on_kill never runs); this teardown stops such runs.
+    # [START howto_operator_glue_job_run_cleanup]
     stop_left_glue_runs = GlueJobRunCleanupOperator(
         task_id="stop_left_glue_runs",
         jobs={"csv_to_parquet": "{{ params.job_name }}"},
@@ -224,6 +233,7 @@ def etl_flow(landed_keys: Any = None) -> GlueDeployOperator:
     on_success >> publish("{{ params.bucket }}", "{{ params.output_prefix }}")
     on_failure >> alert("{{ params.job_name }}")
     csv_to_parquet >> stop_left_glue_runs.as_teardown()
+    # [END howto_operator_glue_job_run_cleanup]
     return deploy
 
 
@@ -315,11 +325,13 @@ with DAG(
             log.info("No new input: nothing to convert, crawl or load; skipping the rest of the flow")
         return landed.keys
 
+    # [START howto_operator_s3_event_queue_deploy]
     notifications = S3EventQueueDeployOperator(
         task_id="deploy_notifications",
         bucket="{{ params.bucket }}",
         queue_url=EVENT_QUEUE_URL,
         prefix="{{ params.raw_prefix }}",
     )
+    # [END howto_operator_s3_event_queue_deploy]
     # The bucket exists once deploy has run; then its notification configuration can name the queue.
     etl_flow(landed_keys()) >> notifications

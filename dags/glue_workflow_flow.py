@@ -84,6 +84,7 @@ A failed or timed-out encoding run skips the load, runs the alert, and fails the
 A run that finds no new file under `bucket_path` skips both jobs and succeeds.
 """,
 ) as dag:
+    # [START howto_operator_glue_deploy]
     deploy = GlueDeployOperator(
         task_id="deploy",
         buckets=["{{ params.bucket_name }}"],
@@ -120,6 +121,7 @@ A run that finds no new file under `bucket_path` skips both jobs and succeeds.
             },
         ],
     )
+    # [END howto_operator_glue_deploy]
 
     @task.short_circuit(ignore_downstream_trigger_rules=False)
     def check_new_files(params=None) -> bool:
@@ -165,11 +167,13 @@ A run that finds no new file under `bucket_path` skips both jobs and succeeds.
             "DECODE_LANG": "{{ params.decode_lang }}",
         },
     )
+    # [START howto_operator_glue_conditional_trigger_all]
     when_encoded = GlueConditionalTriggerSensor(
         task_id="when_encoded",
         logical="ALL",
         conditions=[{"task_id": "encode_logs", "state": "SUCCEEDED"}],
     )
+    # [END howto_operator_glue_conditional_trigger_all]
     load_datalake = GlueJobRunOperator(
         task_id="load_datalake",
         # A retry heals a task failed outside Glue (a lost worker, or the scheduler failing a deferred task
@@ -184,6 +188,7 @@ A run that finds no new file under `bucket_path` skips both jobs and succeeds.
             "OUTPUT_PATH": "s3://{{ params.bucket_name }}/{{ params.bucket_path_lake }}",
         },
     )
+    # [START howto_operator_glue_conditional_trigger_any]
     when_encoding_failed = GlueConditionalTriggerSensor(
         task_id="when_encoding_failed",
         logical="ANY",
@@ -192,7 +197,9 @@ A run that finds no new file under `bucket_path` skips both jobs and succeeds.
             {"task_id": "encode_logs", "state": "TIMEOUT"},
         ],
     )
+    # [END howto_operator_glue_conditional_trigger_any]
 
+    # [START howto_glue_state_xcom]
     @task
     def alert(**context) -> str:
         """Say which encoding run ended how (replace with a Slack/SNS/e-mail notifier)."""
@@ -202,6 +209,8 @@ A run that finds no new file under `bucket_path` skips both jobs and succeeds.
         message = f"Glue job {context['params']['encode_job_name']} run {run_id} ended {state}; load skipped"
         log.warning(message)
         return message
+
+    # [END howto_glue_state_xcom]
 
     # A task marked failed before the triggerer started its trigger leaves its Glue run behind (the
     # trigger's on_kill never runs); this teardown stops such runs.
@@ -213,7 +222,9 @@ A run that finds no new file under `bucket_path` skips both jobs and succeeds.
         },
     )
 
+    # [START howto_conditional_trigger_actions]
     deploy >> check_new_files() >> encode_logs
     when_encoded >> load_datalake
     when_encoding_failed >> alert()
     [encode_logs, load_datalake] >> stop_left_glue_runs.as_teardown()
+    # [END howto_conditional_trigger_actions]

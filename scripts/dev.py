@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Bootstrap and run: ``python3 scripts/dev.py demo``, ``test [--fast] [pytest args]`` or ``lowest``.
+"""Bootstrap and run: ``python3 scripts/dev.py demo``, ``test [--fast] [pytest args]``, ``lowest`` or
+``docs [--serve]``.
 
 Creates ``.venv`` beside the project with the interpreter that runs this script, installs the project
 with the extras the command needs (with uv when it can, which is several times faster than pip), then
@@ -8,7 +9,8 @@ pyproject.toml changes.
 ``test`` also installs the Debian packages the end-to-end tests need when they are missing and this
 runs as root (as CI does); ``--fast`` leaves out the tests marked slow. ``lowest`` installs the lowest
 versions that pyproject.toml's direct dependencies allow into ``.venv-lowest`` and runs the fast tests
-there, so the declared floors stay true.
+there, so the declared floors stay true. ``docs`` builds the docs site into ``docs/_build/html`` with
+warnings as errors; ``--serve`` then serves it on http://127.0.0.1:8000.
 """
 
 from __future__ import annotations
@@ -23,9 +25,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The demo runs the seed's Spark job where Java is installed (pyspark is a 400 MB download otherwise unused).
-EXTRAS = {"demo": "local,spark" if shutil.which("java") else "local", "test": "test", "lowest": "test"}
+EXTRAS = {
+    "demo": "local,spark" if shutil.which("java") else "local",
+    "test": "test",
+    "lowest": "test",
+    "docs": "docs",
+}
 #: What ruff lints and formats in CI.
-LINTED = ("airflow_glue_flow", "local-glue", "dags", "tests", "bench", "scripts")
+LINTED = ("airflow_glue_flow", "local-glue", "dags", "tests", "bench", "scripts", "docs")
 #: The two distributions, installed editable together: the local Glue first, then the provider.
 LOCAL_GLUE = ROOT / "local-glue"
 #: Debian packages the slow tests need, installed by ``test`` when missing (Java for Spark jobs,
@@ -139,6 +146,27 @@ def build_wheels(bin_dir: Path) -> int:
         )
 
 
+def build_docs(bin_dir: Path, serve: bool) -> int:
+    """Build the docs site with warnings as errors (a broken link or include fails it), then serve it.
+
+    :param bin_dir: the venv's bin dir (Sphinx installed by the ``docs`` extra).
+    :param serve: serve the built site on loopback until interrupted.
+    """
+    html = ROOT / "docs" / "_build" / "html"
+    # -E: read every page again, since generated tables change with the code, not with the pages.
+    build = [str(bin_dir / "sphinx-build"), "-E", "-W", "--keep-going", "-q", "-b", "html"]
+    code = subprocess.call([*build, "-d", str(html.parent / "doctrees"), "docs", str(html)], cwd=ROOT)
+    if code or not serve:
+        print(f"Docs built into {html}" if not code else "The docs build failed (warnings are errors).")
+        return code
+    print("Serving the docs on http://127.0.0.1:8000 (Ctrl-C stops)", flush=True)
+    serve_cmd = [str(bin_dir / "python"), "-m", "http.server", "8000", "--bind", "127.0.0.1", "-d", str(html)]
+    try:
+        return subprocess.call(serve_cmd)
+    except KeyboardInterrupt:
+        return 0
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in EXTRAS:
         print(__doc__)
@@ -150,6 +178,8 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     if command == "demo":
         return subprocess.call([str(python), str(ROOT / "scripts" / "demo.py"), *rest], cwd=ROOT, env=env)
+    if command == "docs":
+        return build_docs(bin_dir, serve="--serve" in rest)
     if lowest or "--fast" in rest:
         rest = ["-m", "not slow", *(arg for arg in rest if arg != "--fast")]
     else:

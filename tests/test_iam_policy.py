@@ -231,7 +231,7 @@ def test_every_recorded_aws_call_is_allowed_by_the_policy():
         granted = {
             a.lower()
             for s in POLICY["Statement"]
-            if not s["Sid"].startswith("Optional")  # SSE-KMS buckets, tagged specs: see the README
+            if not s["Sid"].startswith("Optional")  # SSE-KMS buckets, tagged specs: see docs/iam.md
             for a in _listed(s["Action"])
         }
         assert granted - used == set(), "granted but never used"

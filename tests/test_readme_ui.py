@@ -1,4 +1,4 @@
-"""README's quickstart and "Run it in the Airflow UI" walkthrough: the commands it gives stay true.
+"""README's quickstart and the docs' "Run it in the Airflow UI" walkthrough: the commands they give stay true.
 
 The walkthrough itself needs Docker or a running Airflow (it was followed by hand); this checks what can
 drift without anyone noticing: option names, the connection, ports and command-line arguments.
@@ -16,12 +16,15 @@ from airflow_glue_flow.cli import parse_args
 from tests.conftest import REPO_ROOT
 
 README = (REPO_ROOT / "README.md").read_text()
+#: The ready DAGs' page holds the walkthrough.
+DAGS_PAGE = (REPO_ROOT / "docs" / "dags.md").read_text()
 COMPOSE = yaml.safe_load((REPO_ROOT / "docker-compose.yaml").read_text())
 
 
-def _section(title: str) -> str:
-    start = README.index(f"## {title}\n")
-    return README[start : README.index("\n## ", start + 1)]
+def _section(title: str, text: str = README) -> str:
+    start = text.index(f"## {title}\n")
+    end = text.find("\n## ", start + 1)
+    return text[start:] if end < 0 else text[start:end]
 
 
 def _bash_blocks(text: str) -> list[str]:
@@ -45,7 +48,7 @@ def _commands(text: str) -> list[list[str]]:
     return commands
 
 
-UI = _section("Run it in the Airflow UI")
+UI = _section("Run it in the Airflow UI", DAGS_PAGE)
 UI_COMMANDS = _commands(UI)
 EXPORTS = dict(
     word.split("=", 1) for words in UI_COMMANDS if words[0] == "export" for word in words[1:] if "=" in word
