@@ -7,6 +7,7 @@ sensors, hooks and triggers the provider declares, and whether a documented comm
 
 from __future__ import annotations
 
+import argparse
 import ast
 import importlib
 import importlib.metadata
@@ -30,10 +31,24 @@ CODE_ROOTS = ("airflow_glue_flow", "dags", "scripts", "local-glue")
 #: The descriptions of the environment variables; which ones exist comes from the code.
 ENVIRONMENT_FILE = DOCS / "environment-variables.toml"
 ENV_NAME = re.compile(r"GLUE_FLOW_[A-Z0-9_]+")
-#: Packages whose modules get an API page. ``airflow_glue_flow.local`` is the local Glue server, which is
-#: documented by what it emulates, not by its internals.
+#: Packages whose modules get an API page. ``airflow_glue_flow.local`` is the deprecated alias of the local
+#: Glue's distribution.
 API_PACKAGES = ("airflow_glue_flow",)
 API_SKIPPED = ("airflow_glue_flow.local",)
+#: The local Glue's public Python API (its distribution ``glue-flow-local``): the modules a user starts,
+#: configures and tests it with. Its services' internals are documented by what they emulate, and its
+#: ``inside_jobs`` library runs only inside job runs (importing ``sitecustomize`` here would patch this
+#: process).
+LOCAL_GLUE_API = (
+    "glue_flow_local",
+    "glue_flow_local.cli",
+    "glue_flow_local.clients",
+    "glue_flow_local.process",
+    "glue_flow_local.pytest_plugin",
+    "glue_flow_local.server",
+    "glue_flow_local.settings",
+    "glue_flow_local.testing",
+)
 #: The provider's kinds of classes and the name suffixes that say a class is one of them.
 PROVIDER_KINDS = {"operators": ("Operator", "Sensor"), "sensors": ("Sensor", "Operator")}
 PROVIDER_KINDS |= {"hooks": ("Hook",), "triggers": ("Trigger",)}
@@ -86,21 +101,54 @@ def env_var_problems() -> list[str]:
     return sorted(problems)
 
 
+def config_options() -> list[tuple[str, str, str, dict[str, str]]]:
+    """The provider's Airflow config options, as ``get_provider_info()`` declares them: section, name,
+    the environment variable that sets it (``AIRFLOW__SECTION__NAME``) and the declaration."""
+    from airflow_glue_flow.get_provider_info import get_provider_info
+
+    return [
+        (section, name, f"AIRFLOW__{section.upper()}__{name.upper()}", option)
+        for section, declared in get_provider_info().get("config", {}).items()
+        for name, option in declared["options"].items()
+    ]
+
+
+CONFIG_MENTION = re.compile(r"`\[(\w+)\] (\w+)|\b(AIRFLOW__GLUE_FLOW__\w+)")
+
+
+def config_problems(text: str) -> list[str]:
+    """The options a text names in code (`` `[glue_flow] name` ``) and the ``AIRFLOW__GLUE_FLOW__*``
+    variables it names that the provider does not declare (other sections are Airflow's own)."""
+    declared = {(section, name) for section, name, _, _ in config_options()}
+    variables = {env for _, _, env, _ in config_options()}
+    problems = []
+    for section, name, variable in CONFIG_MENTION.findall(text):
+        if section == "glue_flow" and (section, name) not in declared:
+            problems.append(f"[glue_flow] {name} is not a config option of the provider")
+        if variable and variable not in variables:
+            problems.append(f"{variable} sets no config option of the provider")
+    return problems
+
+
 def _imports_without_deprecation(name: str) -> ModuleType | None:
-    """The module, or None when importing it warns that it moved (a shim for an old import path)."""
+    """The module, or None when it is a shim for an old import path: importing it warns that it moved,
+    or (imported earlier, so it does not warn again) it forwards its names with ``deprecations.Moved``."""
+    from airflow_glue_flow.deprecations import Moved
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         module = importlib.import_module(name)
     moved = any(issubclass(w.category, DeprecationWarning) and name in str(w.message) for w in caught)
-    return None if moved else module
+    return None if moved or isinstance(vars(module).get("_MOVED"), Moved) else module
 
 
 def api_modules() -> list[str]:
     """The public modules the API reference covers, discovered in the installed packages.
 
-    A module whose import warns that it moved is left out: its page is that of its new place.
+    A module whose import warns that it moved is left out: its page is that of its new place. The local
+    Glue's public modules (:data:`LOCAL_GLUE_API`) are listed, not discovered.
     """
-    names: list[str] = []
+    names: list[str] = list(LOCAL_GLUE_API)
     for package_name in API_PACKAGES:
         package = importlib.import_module(package_name)
         names.append(package_name)
@@ -237,7 +285,12 @@ def command_problem(words: list[str]) -> str | None:
         return _argparse_problem(build_parser(), args)
     if program == "glue-flow-local":
         scripts = importlib.metadata.entry_points(group="console_scripts", name=program)
-        return None if scripts else "no installed distribution provides the console script glue-flow-local"
+        if not scripts:
+            return "no installed distribution provides the console script glue-flow-local"
+        action, options = (args[0], args[1:]) if not args[0].startswith("-") else ("serve", args)
+        if action not in LOCAL_GLUE_ACTIONS:
+            return f"glue-flow-local has no command {action!r} (it has {', '.join(LOCAL_GLUE_ACTIONS)})"
+        return _argparse_problem(local_glue_parser(action), options)
     if program == "scripts/dev.py":
         dev = _dev_script()
         if not args or args[0] not in dev.EXTRAS:
@@ -259,6 +312,38 @@ def command_problem(words: list[str]) -> str | None:
     return f"unknown program {program}"
 
 
+#: ``glue-flow-local``'s commands (``serve`` is also what it runs without one).
+LOCAL_GLUE_ACTIONS = ("serve", "warm")
+
+
+def local_glue_parser(action: str) -> argparse.ArgumentParser:
+    """The parser of ``glue-flow-local ACTION``, built as ``glue_flow_local.cli.main`` builds it: ``serve``
+    takes the options of ``glue_flow_local.serve.add_arguments``, ``warm`` none."""
+    parser = argparse.ArgumentParser(prog=f"glue-flow-local {action}")
+    if action == "serve":
+        from glue_flow_local.serve import add_arguments
+
+        add_arguments(parser)
+    return parser
+
+
+def command_parser(command: str) -> argparse.ArgumentParser:
+    """The parser of a documented command (``glue-flow sample upload``, ``glue-flow-local serve``).
+
+    ``glue-flow local serve`` passes its options on to ``glue-flow-local serve``, so its parser is that one.
+    """
+    program, *words = command.split()
+    if program == "glue-flow-local":
+        return local_glue_parser(words[0] if words else "serve")
+    from airflow_glue_flow.cli import build_parser
+
+    parser = build_parser()
+    for word in words:
+        [choices] = [a.choices for a in parser._actions if isinstance(getattr(a, "choices", None), dict)]
+        parser = choices[word]
+    return local_glue_parser(words[-1]) if parser.get_default("forwards") else parser
+
+
 def _argparse_problem(parser: Any, args: list[str]) -> str | None:
     """Whether ``args`` name existing subcommands and options of ``parser`` (values are not checked)."""
     current = parser
@@ -274,4 +359,6 @@ def _argparse_problem(parser: Any, args: list[str]) -> str | None:
             if word not in choices[0]:
                 return f"no subcommand {word!r} (there are {', '.join(choices[0])})"
             current = choices[0][word]
+            if current.get_default("forwards"):  # glue-flow local serve: glue-flow-local serve's options
+                return _argparse_problem(local_glue_parser(word), args[index + 1 :])
     return None

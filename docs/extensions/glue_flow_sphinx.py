@@ -6,7 +6,8 @@
   ``-W``).
 - ``glue-flow-dag-params``: a ready DAG's ``params`` (default, type and allowed values, description),
   from the DAG object itself.
-- ``glue-flow-command``: the options of a command (``glue-flow local serve``) from its argument parser.
+- ``glue-flow-command``: the options of a command (``glue-flow-local serve``) from its argument parser.
+- ``glue-flow-config``: the provider's ``[glue_flow]`` Airflow config options, from its provider metadata.
 - ``glue-flow-envvars``: every ``GLUE_FLOW_*`` variable the code reads, with its description from
   ``docs/environment-variables.toml``; one read but not described, or described but not read, is a
   build warning.
@@ -28,7 +29,9 @@ from typing import Any
 
 from docutils import nodes
 from docutils.statemachine import StringList
+from sphinx import addnodes
 from sphinx.application import Sphinx
+from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -158,20 +161,34 @@ class EnvVarsDirective(_TableDirective):
         return self.render(_table(["variable", "default", "meaning", "read by"], rows, "22 15 43 20"))
 
 
+class ConfigOptionsDirective(_TableDirective):
+    """``.. glue-flow-config::``: the provider's Airflow config options, from ``get_provider_info()``."""
+
+    def run(self) -> list[nodes.Node]:
+        rows = [
+            [f"``[{section}] {name}``", f"``{env}``", f"``{option['default']}``", option["description"]]
+            for section, name, env, option in facts.config_options()
+        ]
+        if not rows:
+            log.warning("the provider declares no config options", location=self.get_location())
+        return self.render(
+            _table(["option", "environment variable", "default", "meaning"], rows, "20 28 8 44")
+        )
+
+
 class CommandOptionsDirective(_TableDirective):
-    """``.. glue-flow-command:: glue-flow local serve``: the options of an installed command, from its
-    argument parser (the console script's module must have ``build_parser()``)."""
+    """``.. glue-flow-command:: glue-flow-local serve``: the options of an installed command, from its
+    own argument parser (``glue_flow_facts.command_parser``)."""
 
     required_arguments = 1
     final_argument_whitespace = True
 
     def run(self) -> list[nodes.Node]:
-        program, *words = self.arguments[0].split()
-        [script] = importlib.metadata.entry_points(group="console_scripts", name=program)
-        parser = importlib.import_module(script.module).build_parser()
-        for word in words:
-            [choices] = [a.choices for a in parser._actions if isinstance(getattr(a, "choices", None), dict)]
-            parser = choices[word]
+        program = self.arguments[0].split()[0]
+        if not importlib.metadata.entry_points(group="console_scripts", name=program):
+            log.warning(f"no installed console script {program}", location=self.get_location())
+            return []
+        parser = facts.command_parser(self.arguments[0])
         rows = []
         for action in parser._actions:
             if not action.option_strings or "-h" in action.option_strings:
@@ -186,6 +203,28 @@ class CommandOptionsDirective(_TableDirective):
             help_text = (action.help or "").replace("%(default)s", str(action.default))
             rows.append([flags, "yes" if action.required else "", default, help_text])
         return self.render(_table(["option", "required", "default", "meaning"], rows, "28 10 12 50"))
+
+
+class OwnPackageReferences(SphinxPostTransform):
+    """An unqualified name in a package's API (a type hint such as ``Settings`` imported only for type
+    checking) that several documented packages define resolves to the one in the referring package.
+
+    The provider and the local Glue each have a ``Settings`` class; without this, Sphinx finds both and
+    warns that the reference is ambiguous.
+    """
+
+    default_priority = 5  # before Sphinx resolves references (10)
+
+    def run(self, **kwargs: Any) -> None:
+        objects = self.env.get_domain("py").objects
+        for node in self.document.findall(addnodes.pending_xref):
+            target, module = node.get("reftarget", ""), node.get("py:module") or ""
+            if node.get("refdomain") != "py" or "." in target or not module:
+                continue
+            matches = [name for name in objects if name.endswith(f".{target}")]
+            own = [name for name in matches if name.split(".")[0] == module.split(".")[0]]
+            if len(matches) > 1 and len(own) == 1:
+                node["reftarget"] = own[0]
 
 
 def write_api_pages(app: Sphinx) -> None:
@@ -213,5 +252,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("glue-flow-dag-params", DagParamsDirective)
     app.add_directive("glue-flow-envvars", EnvVarsDirective)
     app.add_directive("glue-flow-command", CommandOptionsDirective)
+    app.add_directive("glue-flow-config", ConfigOptionsDirective)
+    app.add_post_transform(OwnPackageReferences)
     app.connect("builder-inited", write_api_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

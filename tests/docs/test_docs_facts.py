@@ -7,22 +7,17 @@ these tests check what it cannot see, with the same discovery functions
 
 from __future__ import annotations
 
+import argparse
+import importlib
 import re
-import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.docs.pages import PAGES, README, facts
 
-sys.path.insert(0, str(REPO_ROOT / "docs" / "extensions"))
-import glue_flow_facts as facts  # noqa: E402
-
-DOCS = REPO_ROOT / "docs"
-README = (REPO_ROOT / "README.md").read_text()
-PAGES = {path.relative_to(REPO_ROOT).as_posix(): path.read_text() for path in sorted(DOCS.rglob("*.md"))}
-PAGES = {name: text for name, text in PAGES.items() if "/_build/" not in name and "/generated/" not in name}
 HOWTOS = {
     name: text for name, text in PAGES.items() if name.startswith("docs/howto/") or name == "docs/encoding.md"
 }
@@ -40,7 +35,13 @@ def _all_commands() -> list[tuple[str, list[str]]]:
 def test_every_documented_command_exists():
     commands = _all_commands()
     # The extractor finds the commands of each kind (an extractor that finds nothing would pass silently).
-    assert {words[0] for _, words in commands} >= {"glue-flow", "scripts/dev.py", "-m", "airflow"}
+    assert {words[0] for _, words in commands} >= {
+        "glue-flow",
+        "glue-flow-local",
+        "scripts/dev.py",
+        "-m",
+        "airflow",
+    }
 
     problems = [(name, " ".join(words), facts.command_problem(words)) for name, words in commands]
     assert [problem for problem in problems if problem[2]] == []
@@ -51,6 +52,12 @@ def test_every_documented_command_exists():
     [
         ["glue-flow", "local", "start"],
         ["glue-flow", "sample", "upload", "--no-such-option", "x"],
+        # glue-flow local serve passes its options on to glue-flow-local serve, which must know them.
+        ["glue-flow", "local", "serve", "--no-such-option", "x"],
+        ["glue-flow-local", "start"],
+        ["glue-flow-local", "serve", "--no-such-option"],
+        ["glue-flow-local", "--no-such-option"],
+        ["glue-flow-local", "warm", "--port", "1"],
         ["scripts/dev.py", "publish"],
         ["scripts/dev.py", "docs", "--open"],
         ["-m", "airflow_glue_flow.no_such_module"],
@@ -60,6 +67,29 @@ def test_every_documented_command_exists():
 )
 def test_a_command_that_no_longer_exists_is_reported(words):
     assert facts.command_problem(words)
+
+
+def test_a_command_that_exists_is_not_reported():
+    for words in (
+        ["glue-flow", "local", "serve", "--port", "4566", "--min-crawl-seconds", "1"],
+        ["glue-flow-local", "serve", "--port", "4566"],
+        ["glue-flow-local", "--port", "4566"],
+        ["glue-flow-local", "warm"],
+    ):
+        assert facts.command_problem(words) is None, words
+
+
+def test_the_option_table_of_glue_flow_local_serve_is_its_own_parser():
+    """``glue-flow local serve`` forwards its options, so both names give the local Glue's parser."""
+    from glue_flow_local.serve import add_arguments
+
+    expected = argparse.ArgumentParser()
+    add_arguments(expected)
+    options = {o for action in expected._actions for o in action.option_strings} - {"-h", "--help"}
+
+    for command in ("glue-flow-local serve", "glue-flow local serve"):
+        parser = facts.command_parser(command)
+        assert {o for action in parser._actions for o in action.option_strings} >= options >= {"--port"}
 
 
 def test_commands_are_found_in_code_blocks_and_inline_code():
@@ -117,8 +147,6 @@ def test_every_operator_sensor_hook_and_trigger_has_a_howto_and_an_api_page():
 @pytest.mark.parametrize("kind", ["operators", "sensors", "triggers"])
 def test_every_parameter_is_described_and_every_description_names_a_parameter(kind):
     """The parameter tables are generated from these descriptions, so a missing or stale one would show."""
-    import importlib
-
     for dotted in facts.provider_classes()[kind]:
         module, _, name = dotted.rpartition(".")
         assert facts.param_problems(getattr(importlib.import_module(module), name)) == [], dotted
@@ -173,7 +201,7 @@ def test_every_operator_and_sensor_appears_in_an_included_example():
     for dotted in classes["operators"] + classes["sensors"]:
         name = dotted.rpartition(".")[2]
         if name == "GlueFlowFailureGuardOperator":  # added by the first conditional trigger of a DAG
-            assert "GlueConditionalTriggerOperator(" in shown
+            assert "GlueConditionalTriggerSensor(" in shown
             continue
         assert f"{name}(" in shown, f"no included DAG example builds {name}"
 
