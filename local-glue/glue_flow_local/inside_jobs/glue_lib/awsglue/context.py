@@ -16,7 +16,7 @@ from pyspark.context import SparkContext
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
-from . import _catalog, _s3io
+from . import _catalog, _catalog_sink, _s3io
 from ._unsupported import NamedMissingAttributes, unsupported
 from .dynamicframe import DynamicFrame
 
@@ -104,8 +104,27 @@ class GlueContext(NamedMissingAttributes):
         columns = list(descriptor.get("Columns") or [])
         partitions = list(table.get("PartitionKeys") or [])
         options = dict(additional_options or {})
-        df = (
-            _s3io.read(
+        ddl = _catalog.columns_ddl(columns + partitions) if columns else None
+        exclusions = _s3io.connection_paths({"paths": [location], **options})[1]
+        if fmt == "csv":
+            df = self._read_csv_table(table, location, columns, transformation_ctx, options)
+        elif fmt == "json":
+            # Schema-on-read: each JSON record keeps its own fields, under their own names (a crawled
+            # table's columns are lower-case, the records' keys need not be) and types; the catalog's
+            # columns only shape a read that finds no file. AWS's DynamicFrame page:
+            # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-crawler-pyspark-extensions-dynamic-frame.html
+            df = _s3io.read(
+                self.spark_session,
+                [location],
+                fmt,
+                {},
+                transformation_ctx=transformation_ctx,
+                base_path=location,
+                exclusions=exclusions,
+                empty_schema=ddl,
+            )
+        else:
+            df = _s3io.read(
                 self.spark_session,
                 [location],
                 fmt,
@@ -113,11 +132,8 @@ class GlueContext(NamedMissingAttributes):
                 transformation_ctx=transformation_ctx,
                 schema=_catalog.columns_ddl(columns) if columns else None,
                 base_path=location,
-                exclusions=_s3io.connection_paths({"paths": [location], **options})[1],
+                exclusions=exclusions,
             )
-            if fmt != "csv"
-            else self._read_csv_table(table, location, columns, transformation_ctx, options)
-        )
         for key in partitions:
             if key["Name"] in df.columns:
                 df = df.withColumn(key["Name"], df[f"`{key['Name']}`"].cast(key.get("Type") or "string"))
@@ -252,10 +268,10 @@ class GlueContext(NamedMissingAttributes):
         catalog_id: str | None = None,
         **kwargs: Any,
     ) -> DynamicFrame:
-        """Add the frame's rows to a catalog table's location, in its format and partitions."""
+        """Add the frame's rows to a catalog table's location, in its format and partitions; with
+        ``additional_options={"enableUpdateCatalog": True, ...}`` then update the table's schema and add its
+        new partitions (see :mod:`._catalog_sink`)."""
         options = dict(additional_options or {})
-        if options.get("enableUpdateCatalog"):
-            unsupported("write_dynamic_frame.from_catalog with enableUpdateCatalog")
         table = _catalog.get_table(database or "", table_name or "", catalog_id)
         location = (table.get("StorageDescriptor") or {}).get("Location") or ""
         fmt = _catalog.table_format(table)
@@ -266,7 +282,26 @@ class GlueContext(NamedMissingAttributes):
             else {}
         )
         keys = [k["Name"] for k in table.get("PartitionKeys") or []] or options.get("partitionKeys")
-        _s3io.write(_as_df(frame), location, fmt, format_options, keys)
+        update = _catalog_sink.enabled(options)
+        if update:
+            behavior = _catalog_sink.update_behavior(options)
+            _catalog_sink.classification(fmt, database or "", table_name or "")
+            _catalog_sink.check_partition_keys(table, list(options.get("partitionKeys") or keys or []))
+        df = _as_df(frame)
+        _s3io.write(df, location, fmt, format_options, keys)
+        if update:
+            _catalog_sink.update_catalog(
+                df,
+                database=database or "",
+                table_name=table_name or "",
+                catalog_id=catalog_id,
+                location=location,
+                fmt=fmt,
+                partition_keys=list(keys or []),
+                behavior=behavior,
+                header=bool(format_options.get("writeHeader")),
+                table=table,
+            )
         return frame
 
     def getSource(
