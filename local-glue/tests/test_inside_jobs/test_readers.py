@@ -194,3 +194,19 @@ def test_numbers_of_one_field_widen_and_make_no_choice(glue_context: Any, tmp_pa
     write_json_lines(folder / "n" / "a.json", [{"v": 1}, {"v": 2.5}])
     frame = glue_context.create_dynamic_frame.from_options("s3", {"paths": [f"s3://{bucket}/n/"]}, "json")
     assert [r["v"] for r in _rows(frame)] == [1.0, 2.5]
+
+
+def test_filter_and_map_see_a_choice_fields_own_value(glue_context: Any, tmp_path: Any) -> None:
+    from awsglue.transforms import Filter, Map  # type: ignore[import-not-found]
+
+    frame = _provider_frame(glue_context, tmp_path)
+    assert [r["id"] for r in _rows(Filter.apply(frame=frame, f=lambda r: r["provider"] == 12))] == [1]
+
+    def kind(record: Any) -> Any:
+        record["kind"] = type(record["provider"]).__name__
+        return record
+
+    mapped = Map.apply(frame=frame, f=kind)
+    assert [(r["id"], r["kind"]) for r in _rows(mapped)] == [(1, "int"), (2, "str"), (3, "NoneType")]
+    # The field Map passed on is still a choice.
+    assert _rows(mapped.resolveChoice(specs=[("provider", "cast:string")]))[0]["provider"] == "12"

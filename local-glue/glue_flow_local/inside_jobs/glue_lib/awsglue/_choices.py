@@ -112,8 +112,20 @@ def find_choices(spark: SparkSession, files: list[str], multi_line: bool) -> dic
 def _member(value: Any, kinds: list[str]) -> str:
     kind = glue_type(value) or "string"
     if kind in ("int", "long", "double"):
-        return next(k for k in ("int", "long", "double") if k in kinds)
+        return next((k for k in ("int", "long", "double") if k in kinds), kind)
     return kind
+
+
+def wrap(value: Any, kinds: list[str]) -> dict[str, Any] | None:
+    """A value as a choice's members: under its own type, the other members null (None stays None).
+
+    :param value: a record's value of the field.
+    :param kinds: the choice's members.
+    """
+    if value is None:
+        return None
+    member = _member(value, kinds) if glue_type(value) else "string"
+    return {k: value if k == member else None for k in [*kinds, *([member] if member not in kinds else [])]}
 
 
 def read_with_choices(

@@ -9,7 +9,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import NullType, StructType
 
-from ._choices import cast, choice_columns, make_cols, project
+from ._choices import cast, choice_columns, make_cols, project, wrap
 from ._paths import column, drop, find, leaf_paths, nest, spark_type, split_path
 from ._unsupported import unsupported
 
@@ -250,19 +250,42 @@ def map_records(df: DataFrame, f: Callable[[Any], Any]) -> DataFrame:
     :param df: the frame.
     :param f: record -> record.
     """
-    from .dynamicframe import DynamicRecord
+    choices = choice_columns(df)
 
     def apply(row: Any) -> list[dict[str, Any]]:
         try:
-            result = f(DynamicRecord(row.asDict(recursive=True)))
+            result = f(_record(row, list(choices)))
         except Exception:  # noqa: BLE001 - Glue turns a failing record into an error record
             return []
-        return [dict(result)] if result else []
+        if not result:
+            return []
+        record = dict(result)
+        for name, kinds in choices.items():
+            if name in record and not isinstance(record[name], dict):
+                record[name] = wrap(record[name], kinds)  # still a choice: its members again
+        return [record]
 
     rdd = df.rdd.flatMap(apply)
     if rdd.isEmpty():
         return df.sparkSession.createDataFrame([], StructType([]))
-    return df.sparkSession.createDataFrame(rdd.map(_to_row))
+    # With choices, every record decides the members' types (a member may be null in the first ones).
+    out = df.sparkSession.createDataFrame(rdd.map(_to_row), samplingRatio=1.0 if choices else None)
+    for name in choices:
+        if name in out.columns and isinstance(out.schema[name].dataType, StructType):
+            out = out.withColumn(name, F.col(f"`{name}`").alias(name, metadata={"glueChoice": True}))
+    return out
+
+
+def _record(row: Any, choices: list[str]) -> Any:
+    """The record a function sees: a choice field holds its own value, not the struct of its members."""
+    from .dynamicframe import DynamicRecord
+
+    record = DynamicRecord(row.asDict(recursive=True))
+    for name in choices:
+        members = record.get(name)
+        if isinstance(members, dict):
+            record[name] = next((v for v in members.values() if v is not None), None)
+    return record
 
 
 def _to_row(record: dict[str, Any]) -> Any:
@@ -278,11 +301,11 @@ def filter_records(df: DataFrame, f: Callable[[Any], bool]) -> DataFrame:
     :param df: the frame.
     :param f: record -> bool.
     """
-    from .dynamicframe import DynamicRecord
+    choices = list(choice_columns(df))
 
     def keep(row: Any) -> bool:
         try:
-            return bool(f(DynamicRecord(row.asDict(recursive=True))))
+            return bool(f(_record(row, choices)))
         except Exception:  # noqa: BLE001 - Glue drops a failing record as an error record
             return False
 

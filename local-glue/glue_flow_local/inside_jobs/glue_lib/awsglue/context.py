@@ -17,6 +17,8 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
 from . import _catalog, _catalog_sink, _s3io
+from ._facades import _DataFrameReader, _DynamicFrameReader, _DynamicFrameWriter
+from ._runtime import write_note
 from ._unsupported import NamedMissingAttributes, unsupported
 from .dynamicframe import DynamicFrame
 
@@ -34,6 +36,7 @@ class GlueContext(NamedMissingAttributes):
         self.create_dynamic_frame = _DynamicFrameReader(self)
         self.write_dynamic_frame = _DynamicFrameWriter(self)
         self.create_data_frame = _DataFrameReader(self)
+        write_note(self._sc.version)
         if "--enable-glue-datacatalog" in sys.argv:
             from ._spark_catalog import register_catalog
 
@@ -355,53 +358,3 @@ def _as_df(frame: Any) -> DataFrame:
     if isinstance(frame, DataFrame):
         return frame
     raise TypeError(f"Expected a DynamicFrame, got {type(frame).__name__}")
-
-
-class _Facade:
-    """``glueContext.create_dynamic_frame.from_catalog(...)`` style access to GlueContext methods."""
-
-    _methods: dict[str, str] = {}
-
-    def __init__(self, glue_context: GlueContext) -> None:
-        self._glue_context = glue_context
-
-    def __getattr__(self, name: str) -> Any:
-        if name in self._methods:
-            return getattr(self._glue_context, self._methods[name])
-        unsupported(f"{self._label}.{name}")
-
-    _label = ""
-
-
-class _DynamicFrameReader(_Facade):
-    _label = "create_dynamic_frame"
-    _methods = {
-        "from_catalog": "create_dynamic_frame_from_catalog",
-        "from_options": "create_dynamic_frame_from_options",
-    }
-
-    # awsglue's DynamicFrameReader.from_rdd names its last parameter sampleRatio, unlike GlueContext's.
-    def from_rdd(
-        self,
-        data: Any,
-        name: str,
-        schema: StructType | None = None,
-        sampleRatio: float | None = None,  # noqa: N803
-    ) -> DynamicFrame:
-        return self._glue_context.create_dynamic_frame_from_rdd(data, name, schema, sampleRatio)
-
-
-class _DynamicFrameWriter(_Facade):
-    _label = "write_dynamic_frame"
-    _methods = {
-        "from_options": "write_dynamic_frame_from_options",
-        "from_catalog": "write_dynamic_frame_from_catalog",
-    }
-
-
-class _DataFrameReader(_Facade):
-    _label = "create_data_frame"
-    _methods = {
-        "from_catalog": "create_data_frame_from_catalog",
-        "from_options": "create_data_frame_from_options",
-    }
