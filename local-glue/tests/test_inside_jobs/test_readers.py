@@ -210,3 +210,51 @@ def test_filter_and_map_see_a_choice_fields_own_value(glue_context: Any, tmp_pat
     assert [(r["id"], r["kind"]) for r in _rows(mapped)] == [(1, "int"), (2, "str"), (3, "NoneType")]
     # The field Map passed on is still a choice.
     assert _rows(mapped.resolveChoice(specs=[("provider", "cast:string")]))[0]["provider"] == "12"
+
+
+def test_csv_columns_of_numbers_and_text_make_a_choice(
+    glue_context: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # AWS's Medicare example: a crawled bigint "provider id" column whose records also hold text reads as
+    # choice<long,string> (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-python-samples-medicaid.html);
+    # Spark's reader with the catalog schema read the text as null.
+    bucket, folder = mount_bucket(glue_context, tmp_path)
+    (folder / "providers").mkdir()
+    (folder / "providers" / "a.csv").write_text("provider id,name\n10001,ann\nABC,bob\n10002,cy\n")
+    inferred = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": [f"s3://{bucket}/providers/"]}, "csv", {"withHeader": True}
+    )
+    assert inferred.resolveChoice(specs=[("provider id", "make_cols")]).toDF().columns == [
+        "provider id_long",
+        "provider id_string",
+        "name",
+    ]
+    with moto_catalog(monkeypatch) as client:
+        client.create_table(
+            DatabaseName="db",
+            TableInput={
+                "Name": "providers",
+                "Parameters": {"classification": "csv", "skip.header.line.count": "1"},
+                "StorageDescriptor": {
+                    "Location": f"s3://{bucket}/providers/",
+                    "Columns": [
+                        {"Name": "provider id", "Type": "bigint"},
+                        {"Name": "name", "Type": "string"},
+                    ],
+                    "SerdeInfo": {
+                        "SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe",
+                        "Parameters": {"field.delim": ","},
+                    },
+                },
+            },
+        )
+        frame = glue_context.create_dynamic_frame.from_catalog(database="db", table_name="providers")
+        rows = [r.asDict(recursive=True) for r in frame.toDF().collect()]
+    assert rows == [
+        {"provider id": {"long": 10001, "string": None}, "name": "ann"},
+        {"provider id": {"long": None, "string": "ABC"}, "name": "bob"},
+        {"provider id": {"long": 10002, "string": None}, "name": "cy"},
+    ]
+    cast = frame.resolveChoice(specs=[("provider id", "cast:long")])
+    assert [r["provider id"] for r in cast.toDF().collect()] == [10001, None, 10002]
+    assert cast.schema()["provider id"].dataType.typeName() == "long"

@@ -23,7 +23,6 @@ from ._paths import spark_type
 
 #: Glue's names of the primitive types a JSON value has, in the order a choice lists them.
 _ORDER = ("boolean", "int", "long", "double", "string")
-_SPARK = {"boolean": "boolean", "int": "int", "long": "bigint", "double": "double", "string": "string"}
 
 
 def glue_type(value: Any) -> str | None:
@@ -189,7 +188,7 @@ def choice_struct(kinds: list[str]) -> StructType:
     """
     from pyspark.sql.types import _parse_datatype_string
 
-    return StructType([StructField(k, _parse_datatype_string(_SPARK[k]), True) for k in kinds])
+    return StructType([StructField(k, _parse_datatype_string(spark_type(k)), True) for k in kinds])
 
 
 def cast(value: Column, kinds: list[str], target: str) -> Column:

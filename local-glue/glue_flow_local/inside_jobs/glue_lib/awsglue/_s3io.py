@@ -128,6 +128,10 @@ def read(
         # no partition folders below it, and Spark takes only a folder as basePath.
         reader = reader.option("basePath", base_path)
     df = reader.load(chosen)
+    if fmt == "csv" and schema is None:
+        from ._csv_choices import with_inferred_choices
+
+        df = with_inferred_choices(df)
     if fmt == "json" and schema is None:
         from ._choices import find_choices, read_with_choices
 

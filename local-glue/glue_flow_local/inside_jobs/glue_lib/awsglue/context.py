@@ -17,6 +17,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
 from . import _catalog, _catalog_sink, _s3io
+from ._csv_choices import with_catalog_types
 from ._facades import _DataFrameReader, _DynamicFrameReader, _DynamicFrameWriter
 from ._runtime import write_note
 from ._unsupported import NamedMissingAttributes, unsupported
@@ -158,16 +159,19 @@ class GlueContext(NamedMissingAttributes):
             "withHeader": spark_options["header"] == "true",
             "quoteChar": spark_options.get("quote", '"'),
         }
-        return _s3io.read(
+        # The values are read as text, then typed by the catalog; numbers mixed with text make a choice.
+        text = [{"Name": c["Name"], "Type": "string"} for c in columns]
+        df = _s3io.read(
             self.spark_session,
             [location],
             "csv",
             format_options,
             transformation_ctx=ctx,
-            schema=_catalog.columns_ddl(columns) if columns else None,
+            schema=_catalog.columns_ddl(text) if columns else None,
             base_path=location,
             exclusions=_s3io.connection_paths({"paths": [location], **options})[1],
         )
+        return with_catalog_types(df, [(c["Name"], c.get("Type") or "string") for c in columns])
 
     def create_dynamic_frame_from_options(
         self,
