@@ -258,3 +258,21 @@ def test_csv_columns_of_numbers_and_text_make_a_choice(
     cast = frame.resolveChoice(specs=[("provider id", "cast:long")])
     assert [r["provider id"] for r in cast.toDF().collect()] == [10001, None, 10002]
     assert cast.schema()["provider id"].dataType.typeName() == "long"
+
+
+def test_apply_mapping_converts_a_choice_and_text_sinks_write_each_records_value(
+    glue_context: Any, tmp_path: Any
+) -> None:
+    # ApplyMapping with a target type converts each record's own value (casting the struct of members
+    # failed); CSV and JSON sinks write the value, not the struct.
+    from awsglue.transforms import ApplyMapping  # type: ignore[import-not-found]
+
+    frame = _provider_frame(glue_context, tmp_path)
+    mapped = ApplyMapping.apply(
+        frame=frame, mappings=[("id", "long", "id", "long"), ("provider", "string", "provider", "string")]
+    )
+    assert [r["provider"] for r in _rows(mapped)] == ["12", "acme", None]
+    out = tmp_path / "csv-out"
+    glue_context.write_dynamic_frame.from_options(frame, "s3", {"path": str(out)}, "csv")
+    lines = sorted(line for f in out.glob("part-*") for line in f.read_text().splitlines())
+    assert lines == ["1,12", "2,acme", "3,", "id,provider"]

@@ -229,3 +229,22 @@ def make_cols(df: DataFrame, name: str, kinds: list[str]) -> DataFrame:
         else:
             columns.append(F.col(f"`{field}`"))
     return df.select(*columns)
+
+
+def as_text(df: DataFrame) -> DataFrame:
+    """The frame with each choice column as the text of each record's own value, for text sinks (CSV,
+    JSON), which write a record's value, not the struct of its members.
+
+    :param df: the frame.
+    """
+    choices = choice_columns(df)
+    if not choices:
+        return df
+    return df.select(
+        *[
+            F.coalesce(*[F.col(f"`{n}`").getField(k).cast("string") for k in choices[n]]).alias(n)
+            if n in choices
+            else F.col(f"`{n}`")
+            for n in df.columns
+        ]
+    )

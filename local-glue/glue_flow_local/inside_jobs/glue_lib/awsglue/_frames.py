@@ -34,6 +34,7 @@ def apply_mapping(df: DataFrame, mappings: list[tuple[Any, ...]], case_sensitive
     if isinstance(mappings, tuple):
         mappings = [mappings]
     targets: list[tuple[list[str], Any]] = []
+    choices = choice_columns(df)
     for mapping in mappings:
         if not isinstance(mapping, tuple):
             raise TypeError(f"Mapping must be specified as a tuple. Got {mapping!r}")
@@ -51,7 +52,10 @@ def apply_mapping(df: DataFrame, mappings: list[tuple[Any, ...]], case_sensitive
         if names is None:
             continue
         value = column(names)
-        if target_type:
+        members = choices.get(names[0]) if len(names) == 1 else None
+        if target_type and members:
+            value = cast(value, members, target_type)  # each record's own value, converted
+        elif target_type:
             value = value.cast(spark_type(target_type))
         targets.append((split_path(target), value))
     return df.select(*nest(targets))

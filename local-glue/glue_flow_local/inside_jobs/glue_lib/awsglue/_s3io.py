@@ -188,6 +188,10 @@ def write(
         # sink writes nothing and the run goes on, where Spark's file writers refuse an empty schema.
         return
     options = format_options or {}
+    if fmt in ("csv", "json"):
+        from ._choices import as_text
+
+        df = as_text(df)
     writer = df.write.mode("append").format(fmt)
     if fmt == "csv":
         writer = writer.option("sep", str(options.get("separator", ","))).option(
