@@ -157,11 +157,11 @@ def test_spigot_writes_a_sample_and_passes_the_frame(glue_context: Any, tmp_path
 
 def test_unimplemented_apis_name_themselves(glue_context: Any) -> None:
     from awsglue._unsupported import NotSupportedLocally  # type: ignore[import-not-found]
-    from awsglue.transforms import Unbox  # type: ignore[import-not-found]
+    from awsglue.transforms import ErrorsAsDynamicFrame  # type: ignore[import-not-found]
 
     frame = _frame(glue_context, [(1,)], "id long")
-    with pytest.raises(NotSupportedLocally, match=r"awsglue\.transforms\.Unbox is not implemented"):
-        Unbox.apply(frame, "id", "json")
+    with pytest.raises(NotSupportedLocally, match=r"awsglue\.transforms\.ErrorsAsDynamicFrame is not"):
+        ErrorsAsDynamicFrame.apply(frame)
     with pytest.raises(NotSupportedLocally, match=r"DynamicFrame\.unnest_ddb_json is not implemented"):
         frame.unnest_ddb_json()
     with pytest.raises(NotSupportedLocally, match=r"GlueContext\.purge_s3_path is not implemented"):

@@ -92,6 +92,8 @@ def prepare_spark(
     argv = [str(python), "-u", *script_argv(script, location, arguments, run.region, job["Name"], run.id)]
     env = job_environment(settings, run.region, python, workdir, python_path)
     env.update(launch.env)
+    # The job-side library notes in the driver log when this Spark or Python is not the version's.
+    env["GLUE_LOCAL_GLUE_VERSION"] = str(job.get("GlueVersion"))
     return argv, env, workdir, launch.finish
 
 

@@ -9,6 +9,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import NullType, StructType
 
+from ._choices import cast, choice_columns, make_cols, project, wrap
 from ._paths import column, drop, find, leaf_paths, nest, spark_type, split_path
 from ._unsupported import unsupported
 
@@ -33,6 +34,7 @@ def apply_mapping(df: DataFrame, mappings: list[tuple[Any, ...]], case_sensitive
     if isinstance(mappings, tuple):
         mappings = [mappings]
     targets: list[tuple[list[str], Any]] = []
+    choices = choice_columns(df)
     for mapping in mappings:
         if not isinstance(mapping, tuple):
             raise TypeError(f"Mapping must be specified as a tuple. Got {mapping!r}")
@@ -50,7 +52,10 @@ def apply_mapping(df: DataFrame, mappings: list[tuple[Any, ...]], case_sensitive
         if names is None:
             continue
         value = column(names)
-        if target_type:
+        members = choices.get(names[0]) if len(names) == 1 else None
+        if target_type and members:
+            value = cast(value, members, target_type)  # each record's own value, converted
+        elif target_type:
             value = value.cast(spark_type(target_type))
         targets.append((split_path(target), value))
     return df.select(*nest(targets))
@@ -65,9 +70,11 @@ def resolve_choice(
     """Resolve choice types by spec (``cast:type``, ``project:type``, ``make_cols``, ``make_struct``) or for
     every field (``choice``, including ``match_catalog``).
 
-    A DataFrame-backed frame holds no choice types (each column has one type), so ``make_cols`` and
-    ``make_struct`` leave it unchanged, as Glue does for fields that are not choices; ``cast`` and
-    ``project`` convert the field; ``match_catalog`` casts each field to its catalog column's type.
+    A choice column (see :mod:`._choices`) gets Glue's shapes: ``make_cols`` splits it into
+    ``name_type`` columns, ``make_struct`` keeps one struct of its members, ``cast`` converts every
+    member, ``project`` keeps one member's values. A field that is not a choice is left as it is by
+    ``make_cols`` and ``make_struct``, and converted by ``cast`` and ``project``; ``match_catalog`` casts
+    each field to its catalog column's type.
 
     :param df: the frame.
     :param specs: ``[(path, action), ...]``.
@@ -89,27 +96,45 @@ def resolve_choice(
         kind = kind.lower()
         if kind not in _RESOLVE_ACTIONS or kind == "match_catalog":
             raise ValueError(f"Unknown ResolveChoice action {action!r} for {path}")
-        names = find(df.schema, split_path(path))
-        if names is None or kind in ("make_cols", "make_struct"):
-            continue
-        if not target:
+        if kind in ("cast", "project") and not target:
             raise ValueError(f"ResolveChoice action {action!r} for {path} needs a type, e.g. {kind}:long")
-        df = _replace(df, names, column(names).cast(spark_type(target)))
+        names = find(df.schema, split_path(path))
+        if names is None:
+            continue
+        members = choice_columns(df).get(names[0]) if len(names) == 1 else None
+        if members is not None:
+            df = _resolve_member(df, names[0], members, kind, target)
+        elif kind in ("cast", "project"):
+            df = _replace(df, names, column(names).cast(spark_type(target)))
     return df
+
+
+def _resolve_member(df: DataFrame, name: str, members: list[str], kind: str, target: str) -> DataFrame:
+    value = F.col(f"`{name}`")
+    if kind == "make_cols":
+        return make_cols(df, name, members)
+    if kind == "make_struct":
+        return df.withColumn(name, value.alias(name, metadata={}))
+    resolved = cast(value, members, target) if kind == "cast" else project(value, members, target)
+    return df.withColumn(name, resolved)
 
 
 def _match_catalog(df: DataFrame, catalog_columns: list[dict[str, Any]] | None) -> DataFrame:
     if catalog_columns is None:
         raise ValueError("ResolveChoice with match_catalog needs database and table_name")
     types = {c["Name"].lower(): c.get("Type") or "string" for c in catalog_columns}
-    return df.select(
-        *[
-            F.col(f"`{name}`").cast(types[name.lower()]).alias(name)
-            if name.lower() in types
-            else F.col(f"`{name}`")
-            for name in df.columns
-        ]
-    )
+    choices = choice_columns(df)
+    out = []
+    for name in df.columns:
+        value = F.col(f"`{name}`")
+        target = types.get(name.lower())
+        if target is None:
+            out.append(value)
+        elif name in choices:
+            out.append(cast(value, choices[name], target).alias(name))
+        else:
+            out.append(value.cast(target).alias(name))
+    return df.select(*out)
 
 
 def _replace(df: DataFrame, names: list[str], value: Any) -> DataFrame:
@@ -229,19 +254,42 @@ def map_records(df: DataFrame, f: Callable[[Any], Any]) -> DataFrame:
     :param df: the frame.
     :param f: record -> record.
     """
-    from .dynamicframe import DynamicRecord
+    choices = choice_columns(df)
 
     def apply(row: Any) -> list[dict[str, Any]]:
         try:
-            result = f(DynamicRecord(row.asDict(recursive=True)))
+            result = f(_record(row, list(choices)))
         except Exception:  # noqa: BLE001 - Glue turns a failing record into an error record
             return []
-        return [dict(result)] if result else []
+        if not result:
+            return []
+        record = dict(result)
+        for name, kinds in choices.items():
+            if name in record and not isinstance(record[name], dict):
+                record[name] = wrap(record[name], kinds)  # still a choice: its members again
+        return [record]
 
     rdd = df.rdd.flatMap(apply)
     if rdd.isEmpty():
         return df.sparkSession.createDataFrame([], StructType([]))
-    return df.sparkSession.createDataFrame(rdd.map(_to_row))
+    # With choices, every record decides the members' types (a member may be null in the first ones).
+    out = df.sparkSession.createDataFrame(rdd.map(_to_row), samplingRatio=1.0 if choices else None)
+    for name in choices:
+        if name in out.columns and isinstance(out.schema[name].dataType, StructType):
+            out = out.withColumn(name, F.col(f"`{name}`").alias(name, metadata={"glueChoice": True}))
+    return out
+
+
+def _record(row: Any, choices: list[str]) -> Any:
+    """The record a function sees: a choice field holds its own value, not the struct of its members."""
+    from .dynamicframe import DynamicRecord
+
+    record = DynamicRecord(row.asDict(recursive=True))
+    for name in choices:
+        members = record.get(name)
+        if isinstance(members, dict):
+            record[name] = next((v for v in members.values() if v is not None), None)
+    return record
 
 
 def _to_row(record: dict[str, Any]) -> Any:
@@ -257,11 +305,11 @@ def filter_records(df: DataFrame, f: Callable[[Any], bool]) -> DataFrame:
     :param df: the frame.
     :param f: record -> bool.
     """
-    from .dynamicframe import DynamicRecord
+    choices = list(choice_columns(df))
 
     def keep(row: Any) -> bool:
         try:
-            return bool(f(DynamicRecord(row.asDict(recursive=True))))
+            return bool(f(_record(row, choices)))
         except Exception:  # noqa: BLE001 - Glue drops a failing record as an error record
             return False
 

@@ -54,6 +54,18 @@ def list_files(spark: SparkSession, paths: list[str]) -> list[tuple[str, int]]:
     return sorted(found)
 
 
+def is_file(spark: SparkSession, path: str) -> bool:
+    """Whether ``path`` is one file (not a folder, not missing).
+
+    :param spark: the session.
+    :param path: a file or folder.
+    """
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None, "the SparkContext is stopped"
+    hpath = jvm.org.apache.hadoop.fs.Path(path)
+    return bool(hpath.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).isFile(hpath))
+
+
 def _reader_options(fmt: str, options: dict[str, Any]) -> dict[str, str]:
     if fmt == "csv":
         out = {
@@ -83,6 +95,7 @@ def read(
     schema: StructType | str | None = None,
     base_path: str | None = None,
     exclusions: list[str] | None = None,
+    empty_schema: str | None = None,
 ) -> DataFrame:
     """Read the files under ``paths`` that the job's bookmark has not seen yet.
 
@@ -94,12 +107,14 @@ def read(
     :param schema: the schema (a catalog table's); inferred when None.
     :param base_path: the root that partition folders (``key=value``) are found below.
     :param exclusions: glob patterns of files to leave out.
+    :param empty_schema: the schema of the frame when there is no file to read and ``schema`` is None.
     """
     files = list_files(spark, paths)
     if exclusions:
         files = [f for f in files if not any(fnmatch.fnmatch(f[0], pattern) for pattern in exclusions)]
     chosen = current().select(transformation_ctx, files)
     if not chosen:
+        schema = schema if schema is not None else empty_schema
         if schema is None:
             return spark.createDataFrame([], StructType([]))
         return spark.createDataFrame([], schema if isinstance(schema, StructType) else _ddl(spark, schema))
@@ -108,9 +123,22 @@ def read(
         reader = reader.option("inferSchema", "true")
     if schema is not None:
         reader = reader.schema(schema)
-    if base_path:
+    if base_path and not is_file(spark, base_path):
+        # A table whose location is one file (the crawler makes them for a folder of mixed formats) has
+        # no partition folders below it, and Spark takes only a folder as basePath.
         reader = reader.option("basePath", base_path)
     df = reader.load(chosen)
+    if fmt == "csv" and schema is None:
+        from ._csv_choices import with_inferred_choices
+
+        df = with_inferred_choices(df)
+    if fmt == "json" and schema is None:
+        from ._choices import find_choices, read_with_choices
+
+        multi_line = _reader_options(fmt, format_options or {})["multiLine"] == "true"
+        choices = find_choices(spark, chosen, multi_line)
+        if choices:
+            df = read_with_choices(spark, chosen, df, choices, multi_line)
     if fmt == "csv" and not (format_options or {}).get("withHeader") and schema is None:
         # Glue names header-less CSV columns col0, col1, ...
         df = df.toDF(*[f"col{i}" for i in range(len(df.columns))])
@@ -160,6 +188,10 @@ def write(
         # sink writes nothing and the run goes on, where Spark's file writers refuse an empty schema.
         return
     options = format_options or {}
+    if fmt in ("csv", "json"):
+        from ._choices import as_text
+
+        df = as_text(df)
     writer = df.write.mode("append").format(fmt)
     if fmt == "csv":
         writer = writer.option("sep", str(options.get("separator", ","))).option(

@@ -16,7 +16,10 @@ from pyspark.context import SparkContext
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import StructType
 
-from . import _catalog, _s3io
+from . import _catalog, _catalog_sink, _s3io
+from ._csv_choices import with_catalog_types
+from ._facades import _DataFrameReader, _DynamicFrameReader, _DynamicFrameWriter
+from ._runtime import write_note
 from ._unsupported import NamedMissingAttributes, unsupported
 from .dynamicframe import DynamicFrame
 
@@ -34,6 +37,7 @@ class GlueContext(NamedMissingAttributes):
         self.create_dynamic_frame = _DynamicFrameReader(self)
         self.write_dynamic_frame = _DynamicFrameWriter(self)
         self.create_data_frame = _DataFrameReader(self)
+        write_note(self._sc.version)
         if "--enable-glue-datacatalog" in sys.argv:
             from ._spark_catalog import register_catalog
 
@@ -104,8 +108,27 @@ class GlueContext(NamedMissingAttributes):
         columns = list(descriptor.get("Columns") or [])
         partitions = list(table.get("PartitionKeys") or [])
         options = dict(additional_options or {})
-        df = (
-            _s3io.read(
+        ddl = _catalog.columns_ddl(columns + partitions) if columns else None
+        exclusions = _s3io.connection_paths({"paths": [location], **options})[1]
+        if fmt == "csv":
+            df = self._read_csv_table(table, location, columns, transformation_ctx, options)
+        elif fmt == "json":
+            # Schema-on-read: each JSON record keeps its own fields, under their own names (a crawled
+            # table's columns are lower-case, the records' keys need not be) and types; the catalog's
+            # columns only shape a read that finds no file. AWS's DynamicFrame page:
+            # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-crawler-pyspark-extensions-dynamic-frame.html
+            df = _s3io.read(
+                self.spark_session,
+                [location],
+                fmt,
+                {},
+                transformation_ctx=transformation_ctx,
+                base_path=location,
+                exclusions=exclusions,
+                empty_schema=ddl,
+            )
+        else:
+            df = _s3io.read(
                 self.spark_session,
                 [location],
                 fmt,
@@ -113,11 +136,8 @@ class GlueContext(NamedMissingAttributes):
                 transformation_ctx=transformation_ctx,
                 schema=_catalog.columns_ddl(columns) if columns else None,
                 base_path=location,
-                exclusions=_s3io.connection_paths({"paths": [location], **options})[1],
+                exclusions=exclusions,
             )
-            if fmt != "csv"
-            else self._read_csv_table(table, location, columns, transformation_ctx, options)
-        )
         for key in partitions:
             if key["Name"] in df.columns:
                 df = df.withColumn(key["Name"], df[f"`{key['Name']}`"].cast(key.get("Type") or "string"))
@@ -139,16 +159,19 @@ class GlueContext(NamedMissingAttributes):
             "withHeader": spark_options["header"] == "true",
             "quoteChar": spark_options.get("quote", '"'),
         }
-        return _s3io.read(
+        # The values are read as text, then typed by the catalog; numbers mixed with text make a choice.
+        text = [{"Name": c["Name"], "Type": "string"} for c in columns]
+        df = _s3io.read(
             self.spark_session,
             [location],
             "csv",
             format_options,
             transformation_ctx=ctx,
-            schema=_catalog.columns_ddl(columns) if columns else None,
+            schema=_catalog.columns_ddl(text) if columns else None,
             base_path=location,
             exclusions=_s3io.connection_paths({"paths": [location], **options})[1],
         )
+        return with_catalog_types(df, [(c["Name"], c.get("Type") or "string") for c in columns])
 
     def create_dynamic_frame_from_options(
         self,
@@ -252,10 +275,10 @@ class GlueContext(NamedMissingAttributes):
         catalog_id: str | None = None,
         **kwargs: Any,
     ) -> DynamicFrame:
-        """Add the frame's rows to a catalog table's location, in its format and partitions."""
+        """Add the frame's rows to a catalog table's location, in its format and partitions; with
+        ``additional_options={"enableUpdateCatalog": True, ...}`` then update the table's schema and add its
+        new partitions (see :mod:`._catalog_sink`)."""
         options = dict(additional_options or {})
-        if options.get("enableUpdateCatalog"):
-            unsupported("write_dynamic_frame.from_catalog with enableUpdateCatalog")
         table = _catalog.get_table(database or "", table_name or "", catalog_id)
         location = (table.get("StorageDescriptor") or {}).get("Location") or ""
         fmt = _catalog.table_format(table)
@@ -266,7 +289,26 @@ class GlueContext(NamedMissingAttributes):
             else {}
         )
         keys = [k["Name"] for k in table.get("PartitionKeys") or []] or options.get("partitionKeys")
-        _s3io.write(_as_df(frame), location, fmt, format_options, keys)
+        update = _catalog_sink.enabled(options)
+        if update:
+            behavior = _catalog_sink.update_behavior(options)
+            _catalog_sink.classification(fmt, database or "", table_name or "")
+            _catalog_sink.check_partition_keys(table, list(options.get("partitionKeys") or keys or []))
+        df = _as_df(frame)
+        _s3io.write(df, location, fmt, format_options, keys)
+        if update:
+            _catalog_sink.update_catalog(
+                df,
+                database=database or "",
+                table_name=table_name or "",
+                catalog_id=catalog_id,
+                location=location,
+                fmt=fmt,
+                partition_keys=list(keys or []),
+                behavior=behavior,
+                header=bool(format_options.get("writeHeader")),
+                table=table,
+            )
         return frame
 
     def getSource(
@@ -320,53 +362,3 @@ def _as_df(frame: Any) -> DataFrame:
     if isinstance(frame, DataFrame):
         return frame
     raise TypeError(f"Expected a DynamicFrame, got {type(frame).__name__}")
-
-
-class _Facade:
-    """``glueContext.create_dynamic_frame.from_catalog(...)`` style access to GlueContext methods."""
-
-    _methods: dict[str, str] = {}
-
-    def __init__(self, glue_context: GlueContext) -> None:
-        self._glue_context = glue_context
-
-    def __getattr__(self, name: str) -> Any:
-        if name in self._methods:
-            return getattr(self._glue_context, self._methods[name])
-        unsupported(f"{self._label}.{name}")
-
-    _label = ""
-
-
-class _DynamicFrameReader(_Facade):
-    _label = "create_dynamic_frame"
-    _methods = {
-        "from_catalog": "create_dynamic_frame_from_catalog",
-        "from_options": "create_dynamic_frame_from_options",
-    }
-
-    # awsglue's DynamicFrameReader.from_rdd names its last parameter sampleRatio, unlike GlueContext's.
-    def from_rdd(
-        self,
-        data: Any,
-        name: str,
-        schema: StructType | None = None,
-        sampleRatio: float | None = None,  # noqa: N803
-    ) -> DynamicFrame:
-        return self._glue_context.create_dynamic_frame_from_rdd(data, name, schema, sampleRatio)
-
-
-class _DynamicFrameWriter(_Facade):
-    _label = "write_dynamic_frame"
-    _methods = {
-        "from_options": "write_dynamic_frame_from_options",
-        "from_catalog": "write_dynamic_frame_from_catalog",
-    }
-
-
-class _DataFrameReader(_Facade):
-    _label = "create_data_frame"
-    _methods = {
-        "from_catalog": "create_data_frame_from_catalog",
-        "from_options": "create_data_frame_from_options",
-    }

@@ -12,7 +12,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame
 
-from . import _frames
+from . import _frames, _reshape
 from ._relationalize import relationalize
 from ._unsupported import NamedMissingAttributes
 
@@ -189,6 +189,45 @@ class DynamicFrame(NamedMissingAttributes):
         sample.coalesce(1).write.mode("append").json(path)
         return self
 
+    def unbox(
+        self,
+        path: str,
+        format: str,  # noqa: A002
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,  # noqa: N803
+        **options: Any,
+    ) -> DynamicFrame:
+        """The JSON string field at ``path`` as a struct (see :class:`awsglue.transforms.Unbox`)."""
+        return self._new(_reshape.unbox(self._df, path, format))
+
+    def unnest(
+        self,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,  # noqa: N803
+    ) -> DynamicFrame:
+        """Nested struct fields as top-level fields named ``a.b``."""
+        return self._new(_reshape.unnest(self._df))
+
+    def split_rows(
+        self,
+        comparison_dict: dict[str, dict[str, Any]],
+        name1: str,
+        name2: str,
+        transformation_ctx: str = "",
+        info: str = "",
+        stageThreshold: int = 0,  # noqa: N803
+        totalThreshold: int = 0,  # noqa: N803
+    ) -> DynamicFrameCollection:
+        """``name1``: the rows meeting every comparison; ``name2``: the others."""
+        first, second = _reshape.split_rows(self._df, comparison_dict)
+        return DynamicFrameCollection(
+            {name1: self._new(first, name1), name2: self._new(second, name2)}, self.glue_ctx
+        )
+
     def union(self, other_frame: DynamicFrame, transformation_ctx: str = "", **_: Any) -> DynamicFrame:
         """All records of both frames (fields matched by name)."""
         return self._new(self._df.unionByName(other_frame._df, allowMissingColumns=True))
@@ -244,8 +283,29 @@ class DynamicFrameCollection(NamedMissingAttributes):
     def map(
         self, callable: Callable[[DynamicFrame, str], DynamicFrame], transformation_ctx: str = ""
     ) -> DynamicFrameCollection:  # noqa: A002
-        """Each frame through ``callable(frame, transformation_ctx)``."""
-        return DynamicFrameCollection(
-            {name: callable(frame, f"{transformation_ctx}:{name}") for name, frame in self._df_dict.items()},
-            self.glue_ctx,
-        )
+        """Each frame through ``callable(frame, transformation_ctx)``, which must return a DynamicFrame."""
+        out = {}
+        for name, frame in self._df_dict.items():
+            result = callable(frame, f"{transformation_ctx}:{name}")
+            if not isinstance(result, DynamicFrame):
+                raise TypeError(f"callable must return a DynamicFrame. Got {type(result)}")
+            out[name] = result
+        return DynamicFrameCollection(out, self.glue_ctx)
+
+    def flatmap(
+        self, f: Callable[[DynamicFrame, str], Any], transformation_ctx: str = ""
+    ) -> DynamicFrameCollection:
+        """Each frame through ``f``; the frames and collections it returns gathered in one collection."""
+        out: dict[str, DynamicFrame] = {}
+        for frame in self._df_dict.values():
+            result = f(frame, f"{transformation_ctx}:{frame.name}")
+            if isinstance(result, DynamicFrame):
+                out[result.name] = result
+            elif isinstance(result, DynamicFrameCollection):
+                out.update(result._df_dict)
+            else:
+                raise TypeError(
+                    f"Function argument to flatmap must return DynamicFrame or DynamicFrameCollection. "
+                    f"Got {type(result)}"
+                )
+        return DynamicFrameCollection(out, self.glue_ctx)

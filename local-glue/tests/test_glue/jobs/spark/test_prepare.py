@@ -276,3 +276,56 @@ def test_enable_glue_datacatalog_makes_catalog_tables_visible_to_spark_sql(
     # Hive support, as AWS enables it in the job's SparkSession with the Data Catalog (it read in-memory):
     # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-data-catalog-hive.html
     assert "CATALOG hive" in output
+
+
+GLUE4_SCRIPT = b"""
+import sys
+from awsglue.context import GlueContext
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "SOURCE"])
+glue_context = GlueContext(SparkContext.getOrCreate())
+frame = glue_context.create_dynamic_frame.from_options("s3", {"paths": [args["SOURCE"]]}, "json")
+print("ROWS", frame.count())
+"""
+
+
+def test_a_glue_4_spark_job_runs_and_its_log_names_the_spark_and_python_it_ran_on(
+    spark, glue_client, s3_client, logs_client
+) -> None:
+    # Glue 4.0 declares Spark 3.3 and Python 3.10 (https://docs.aws.amazon.com/glue/latest/dg/release-notes.html);
+    # the local Glue runs it on its own Spark and closest Python, and says so first in the driver log.
+    import pyspark
+
+    bucket = "glue4-jobs"
+    s3_client.create_bucket(Bucket=bucket)
+    s3_client.put_object(Bucket=bucket, Key="in/a.json", Body=b'{"id": 1}\n{"id": 2}\n')
+    s3_client.put_object(Bucket=bucket, Key="scripts/glue4.py", Body=GLUE4_SCRIPT)
+    glue_client.create_job(
+        Name="glue4",
+        Role="arn:aws:iam::123456789012:role/glue",
+        Command={
+            "Name": "glueetl",
+            "ScriptLocation": f"s3://{bucket}/scripts/glue4.py",
+            "PythonVersion": "3",
+        },
+        GlueVersion="4.0",
+        WorkerType="G.1X",
+        NumberOfWorkers=2,
+        DefaultArguments={"--SOURCE": f"s3://{bucket}/in/"},
+    )
+    run_id = glue_client.start_job_run(JobName="glue4")["JobRunId"]
+    run = wait_for_run(glue_client, "glue4", run_id, SPARK_RUN_SECONDS)
+    assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+    assert _rows_printed(logs_client, run_id) == 2
+    notes = [
+        m
+        for m in log_messages(logs_client, "/aws-glue/jobs/error", run_id)
+        if m.startswith("GlueVersion 4.0")
+    ]
+    assert len(notes) == 1
+    assert notes[0].startswith(
+        f"GlueVersion 4.0 declares Spark 3.3 and Python 3.10; this local run uses Spark {pyspark.__version__} "
+        "and Python 3."
+    )

@@ -1,7 +1,8 @@
 """The Glue transforms scripts import with ``from awsglue.transforms import *``.
 
 Each delegates to the DynamicFrame method of the same meaning; a transform AWS has that this library
-lacks (Unbox, UnnestFrame, SplitRows, FlatMap, ...) raises NotSupportedLocally naming it when called.
+lacks (ErrorsAsDynamicFrame: a local run keeps no error records) raises NotSupportedLocally naming it when
+called.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .._unsupported import unsupported
+from .reshape import FlatMap, MapToCollection, SplitRows, Unbox, UnnestFrame
 from .transform import GlueTransform
 
 
@@ -292,21 +294,7 @@ def _not_local(name: str, parameters: str) -> type[GlueTransform]:
     return type(name, (GlueTransform,), {"__call__": call, "__doc__": f"{name}: not available locally."})
 
 
-# Each with the parameters of its class in awslabs/aws-glue-libs' awsglue/transforms.
-Unbox = _not_local(
-    "Unbox",
-    "frame, path, format, transformation_ctx='', info='', stageThreshold=0, totalThreshold=0, **options",
-)
-UnnestFrame = _not_local(
-    "UnnestFrame", "frame, transformation_ctx='', info='', stageThreshold=0, totalThreshold=0"
-)
-SplitRows = _not_local(
-    "SplitRows",
-    "frame, comparison_dict, name1='frame1', name2='frame2', transformation_ctx='', info=None, stageThreshold=0, "
-    "totalThreshold=0",
-)
-MapToCollection = _not_local("MapToCollection", "dfc, callable, transformation_ctx=''")
-FlatMap = _not_local("FlatMap", "dfc, BaseTransform, frame_name, transformation_ctx='', **base_kwargs")
+# With the parameters of its class in awslabs/aws-glue-libs' awsglue/transforms.
 ErrorsAsDynamicFrame = _not_local("ErrorsAsDynamicFrame", "frame")
 
 ALL_TRANSFORMS: set[type[GlueTransform]] = {
