@@ -57,16 +57,22 @@ def alone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return python
 
 
-def test_the_environment_holds_no_airflow_and_no_provider(alone: Path) -> None:
+def test_the_environment_holds_no_airflow_and_no_provider(alone: Path, tmp_path: Path) -> None:
+    # Run outside the repository: ``python -c`` puts the working folder first on sys.path, and the
+    # repository's root holds the provider's source.
     probe = (
         "import importlib.util as u; "
         "print([m for m in ('airflow', 'airflow_glue_flow', 'glue_flow_local') if u.find_spec(m)])"
     )
 
-    out = subprocess.run([str(alone), "-c", probe], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [str(alone), "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout
 
     assert out.strip() == "['glue_flow_local']"
-    failed = subprocess.run([str(alone), "-c", "import airflow"], capture_output=True, text=True)
+    failed = subprocess.run(
+        [str(alone), "-c", "import airflow"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert failed.returncode != 0 and "No module named 'airflow'" in failed.stderr
 
 

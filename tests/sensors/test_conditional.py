@@ -767,10 +767,13 @@ def test_ready_dag_parses_without_touching_aws() -> None:
         ("STOPPED", {"when_encoded": "skipped", "load_datalake": "skipped", "alert": "skipped"}, "failed"),
     ],
 )
-def test_ready_dag_runs_with_scripted_job_outcomes(run_dag, encode, expected, run_state) -> None:
+def test_ready_dag_runs_with_scripted_job_outcomes(run_dag, moto_s3, encode, expected, run_state) -> None:
     from airflow_glue_flow.hooks.job import GlueJobFlowHook
     from airflow_glue_flow.operators.deploy import GlueDeployOperator
 
+    # A new log file under the default bucket_path, so that check_new_files lets the jobs run.
+    moto_s3.create_bucket(Bucket="dp-datalake-dev")
+    moto_s3.put_object(Bucket="dp-datalake-dev", Key="Processed_CTS_dev/input/a.log", Body=b"log")
     glue = ScriptedGlue({"log_encoding": encode, "datalake_load": "SUCCEEDED"})
     # Only the job calls are scripted here; the DAG's deploy step is run for real in
     # tests/dags/test_glue_workflow_flow.py.
