@@ -57,6 +57,8 @@ class CrawlerRuns:
         self._status: dict[tuple[str, str], _CrawlerStatus] = {}
         self._catalog_lock = threading.Lock()
         self.classifiers = ClassifierStore()
+        #: Called with (region, crawler name, LastCrawl.Status, ErrorMessage) when a crawl ends.
+        self.on_end: list[Callable[[str, str, str, str | None], None]] = []
 
     def start(self, region: str, crawler: dict[str, Any]) -> None:
         """Start a crawl of a crawler definition (as GetCrawler returns it).
@@ -218,6 +220,8 @@ class CrawlerRuns:
             status.outcome = outcome
             status.last_crawl = last_crawl
             status.state = "READY"
+        for listener in self.on_end:
+            listener(region, name, final, last_crawl.get("ErrorMessage"))
 
     def _plan(
         self,
