@@ -61,6 +61,10 @@ class WorkflowApi:
         check_trigger(request)
         if request.get("WorkflowName"):
             self._moto(environ, "GetWorkflow", {"Name": request["WorkflowName"]})
+        predicate = request.get("Predicate")
+        if predicate and not predicate.get("Logical"):
+            # One condition, Logical left out: AWS's AND (moto needs it stated).
+            request = {**request, "Predicate": {**predicate, "Logical": "AND"}}
         answer = self._moto(environ, "CreateTrigger", request)
         if request.get("StartOnCreation"):
             self.engine.watch_schedules(region, request)
