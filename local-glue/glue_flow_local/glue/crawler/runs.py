@@ -7,6 +7,7 @@ FAILED (with ``ErrorMessage``) or CANCELLED, as in AWS. Crawl log lines go to Cl
 
 from __future__ import annotations
 
+import logging
 import statistics
 import threading
 import time
@@ -221,7 +222,10 @@ class CrawlerRuns:
             status.last_crawl = last_crawl
             status.state = "READY"
         for listener in self.on_end:
-            listener(region, name, final, last_crawl.get("ErrorMessage"))
+            try:
+                listener(region, name, final, last_crawl.get("ErrorMessage"))
+            except Exception:  # noqa: BLE001 - a listener must not undo the run's end
+                logging.getLogger(__name__).exception("after a crawl of crawler %s ended", name)
 
     def _plan(
         self,

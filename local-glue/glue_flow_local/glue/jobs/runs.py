@@ -11,6 +11,7 @@ run (``Attempt`` + 1, ``PreviousRunId``, id ``<first id>_attempt_<n>``), as Glue
 
 from __future__ import annotations
 
+import logging
 import secrets
 import shutil
 import subprocess
@@ -278,7 +279,10 @@ class JobRuns:
         if retry is not None:
             self._launch(retry)
         for listener in self.on_end:
-            listener(run.region, run.job["Name"], run.as_dict(), retry is not None)
+            try:
+                listener(run.region, run.job["Name"], run.as_dict(), retry is not None)
+            except Exception:  # noqa: BLE001 - a listener must not undo the run's end
+                logging.getLogger(__name__).exception("after job run %s of %s ended", run.id, run.job["Name"])
 
     def _run_script(self, run: _Run) -> tuple[str, str | None]:
         def launch(spawn: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes] | None:

@@ -253,7 +253,7 @@ class WorkflowEngine:
                 for action in run.actions:
                     if action.kind == "CRAWLER" and action.name == crawler and not action.done:
                         self._finish(action, status, error)
-        self._ended(region, "CRAWLER", crawler, status, list(dict.fromkeys(owners)))
+        self._ended(region, "CRAWLER", crawler, status, list({id(run): run for run in owners}.values()))
 
     def _ended(self, region: str, kind: str, name: str, state: str, runs: list[WorkflowRun]) -> None:
         with self._lock:
