@@ -62,9 +62,12 @@ class WorkflowApi:
         if request.get("WorkflowName"):
             self._moto(environ, "GetWorkflow", {"Name": request["WorkflowName"]})
         predicate = request.get("Predicate")
-        if predicate and not predicate.get("Logical"):
-            # One condition, Logical left out: AWS's AND (moto needs it stated).
-            request = {**request, "Predicate": {**predicate, "Logical": "AND"}}
+        if predicate:
+            # AWS's defaults where the request leaves them out (moto needs them stated): Logical AND
+            # with one condition, LogicalOperator EQUALS.
+            conditions = [{"LogicalOperator": "EQUALS", **c} for c in predicate.get("Conditions") or []]
+            filled = {**predicate, "Logical": predicate.get("Logical") or "AND", "Conditions": conditions}
+            request = {**request, "Predicate": filled}
         answer = self._moto(environ, "CreateTrigger", request)
         if request.get("StartOnCreation"):
             self.engine.watch_schedules(region, request)
