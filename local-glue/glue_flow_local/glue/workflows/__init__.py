@@ -17,8 +17,12 @@ def workflow_engine(settings: Settings) -> WorkflowEngine:
     from glue_flow_local.clients import server_client
     from glue_flow_local.glue.workflows.clock import GlueClock
     from glue_flow_local.glue.workflows.engine import WorkflowEngine
+    from glue_flow_local.s3.eventbridge import workflow_targets
 
-    return WorkflowEngine(
+    engine = WorkflowEngine(
         lambda region: server_client(settings.endpoint_url, "glue", region, settings.credentials),
         GlueClock(settings.timeout_unit_seconds),
     )
+    # EventBridge rules whose target is a workflow notify it (one server per process, as moto's state is).
+    workflow_targets[:] = [engine.event_target]
+    return engine

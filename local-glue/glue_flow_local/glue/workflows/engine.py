@@ -216,6 +216,13 @@ class WorkflowEngine:
             if full is not None:
                 self.start_run(region, workflow, refuse_when_busy=False, batch=full)
 
+    def event_target(self, region: str, workflow: str, event: dict[str, Any]) -> None:
+        """An EventBridge rule's delivery to a workflow target (what ``glue:notifyEvent`` does)."""
+        try:
+            self.notify_event(region, workflow, str(event.get("id") or ""))
+        except (GlueApiError, ClientError) as err:  # as on AWS, a delivery that fails is lost, not raised
+            _log.warning("EventBridge event %s for workflow %s: %s", event.get("id"), workflow, err)
+
     def shutdown(self) -> None:
         """Stop the clock thread."""
         self._stopped.set()

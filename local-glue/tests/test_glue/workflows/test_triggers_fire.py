@@ -207,3 +207,52 @@ def test_create_trigger_is_checked_as_aws_checks_it(glue_client, unique):
         glue_client.create_trigger(
             Name=unique("t"), WorkflowName=unique("missing"), Type="ON_DEMAND", Actions=[{"JobName": "j"}]
         )
+
+
+def test_s3_object_created_reaches_the_workflow_through_an_eventbridge_rule(
+    local_glue, glue_client, s3_client, bucket, unique
+):
+    # S3 -> EventBridge (bucket EventBridgeConfiguration) -> rule -> workflow target -> EVENT trigger:
+    # https://docs.aws.amazon.com/glue/latest/dg/starting-workflow-eventbridge.html
+    # https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
+    wf, job = unique("wf"), unique("job")
+    create_python_job(glue_client, s3_client, bucket, job, OK_SCRIPT)
+    glue_client.create_workflow(Name=wf)
+    glue_client.create_trigger(
+        Name=unique("on-upload"),
+        WorkflowName=wf,
+        Type="EVENT",
+        StartOnCreation=True,
+        EventBatchingCondition={"BatchSize": 1},
+        Actions=[{"JobName": job}],
+    )
+    events = local_glue.client("events")
+    rule = unique("landed")
+    pattern = {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": [bucket]}, "object": {"key": [{"prefix": "landing/"}]}},
+    }
+    events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+    events.put_targets(
+        Rule=rule,
+        Targets=[
+            {
+                "Id": "workflow",
+                "Arn": f"arn:aws:glue:{local_glue.region}:123456789012:workflow/{wf}",
+                "RoleArn": "arn:aws:iam::123456789012:role/events",
+            }
+        ],
+    )
+    s3_client.put_bucket_notification_configuration(
+        Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
+    )
+
+    s3_client.put_object(Bucket=bucket, Key="elsewhere/a.csv", Body=b"a\n")  # the rule does not match it
+    s3_client.put_object(Bucket=bucket, Key="landing/a.csv", Body=b"a\n")
+    [summary] = glue_client.get_workflow_runs(Name=wf)["Runs"]
+    run = wait_for_workflow_run(glue_client, wf, summary["WorkflowRunId"])
+
+    [event_id] = json.loads(run["WorkflowRunProperties"]["aws:eventIds"])
+    assert event_id
+    assert (run["Status"], run["Statistics"]["SucceededActions"]) == ("COMPLETED", 1)
