@@ -12,10 +12,12 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from glue_flow_local.glue.definitions import glue_backend, update_trigger
 from glue_flow_local.glue.workflows.engine import WorkflowEngine
 from glue_flow_local.glue.workflows.resume import resume_run
 from glue_flow_local.glue.workflows.runs import WorkflowRun, workflow_graph
 from glue_flow_local.glue.workflows.triggers import check_trigger
+from glue_flow_local.protocol.auth import access_key_of
 from glue_flow_local.protocol.errors import GlueApiError
 from glue_flow_local.protocol.paging import paged
 
@@ -23,6 +25,8 @@ from glue_flow_local.protocol.paging import paged
 CallMoto = Callable[[dict[str, Any], str, dict[str, Any]], dict[str, Any]]
 #: (region, job name, run id) -> GetJobRun's JobRun.
 JobRunLookup = Callable[[str, str, str], dict[str, Any]]
+#: TriggerUpdate's fields: https://docs.aws.amazon.com/glue/latest/webapi/API_TriggerUpdate.html
+_UPDATABLE = ("Name", "Description", "Schedule", "Actions", "Predicate", "EventBatchingCondition")
 Handler = Callable[[dict[str, Any], str, dict[str, Any]], dict[str, Any]]
 
 
@@ -44,6 +48,7 @@ class WorkflowApi:
         return {
             "CreateTrigger": self._create_trigger,
             "StartTrigger": self._start_trigger,
+            "UpdateTrigger": self._update_trigger,
             "GetWorkflow": self._get_workflow,
             "StartWorkflowRun": self._start_workflow_run,
             "GetWorkflowRun": self._get_workflow_run,
@@ -61,13 +66,7 @@ class WorkflowApi:
         check_trigger(request)
         if request.get("WorkflowName"):
             self._moto(environ, "GetWorkflow", {"Name": request["WorkflowName"]})
-        predicate = request.get("Predicate")
-        if predicate:
-            # AWS's defaults where the request leaves them out (moto needs them stated): Logical AND
-            # with one condition, LogicalOperator EQUALS.
-            conditions = [{"LogicalOperator": "EQUALS", **c} for c in predicate.get("Conditions") or []]
-            filled = {**predicate, "Logical": predicate.get("Logical") or "AND", "Conditions": conditions}
-            request = {**request, "Predicate": filled}
+        request = _with_defaults(request)
         answer = self._moto(environ, "CreateTrigger", request)
         if request.get("StartOnCreation"):
             self.engine.watch_schedules(region, request)
@@ -78,6 +77,23 @@ class WorkflowApi:
         if self.engine.start_trigger(region, trigger):
             self._moto(environ, "StartTrigger", {"Name": trigger["Name"]})
         return {"Name": trigger["Name"]}
+
+    def _update_trigger(
+        self, environ: dict[str, Any], region: str, request: dict[str, Any]
+    ) -> dict[str, Any]:
+        name = request.get("Name", "")
+        current = self._moto(environ, "GetTrigger", {"Name": name})["Trigger"]
+        update = {k: v for k, v in (request.get("TriggerUpdate") or {}).items() if k in _UPDATABLE}
+        if update.get("Name", name) != name:
+            raise GlueApiError(
+                "InvalidInputException", f"Trigger {name}: UpdateTrigger cannot rename a trigger"
+            )
+        merged = _with_defaults({**current, **update})
+        check_trigger(merged)
+        update_trigger(glue_backend(access_key_of(environ), region), name, merged)
+        if current.get("State") == "ACTIVATED":
+            self.engine.watch_schedules(region, merged)
+        return {"Trigger": self._moto(environ, "GetTrigger", {"Name": name})["Trigger"]}
 
     def _get_workflow(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
         workflow = self._moto(environ, "GetWorkflow", {"Name": request.get("Name")})["Workflow"]
@@ -171,3 +187,14 @@ class WorkflowApi:
         return run.as_dict(
             workflow_graph(run.workflow, self.engine.triggers(region, run.workflow), run, job_runs)
         )
+
+
+def _with_defaults(trigger: dict[str, Any]) -> dict[str, Any]:
+    """AWS's defaults where a trigger leaves them out (moto needs them stated): Logical AND with one
+    condition, LogicalOperator EQUALS."""
+    predicate = trigger.get("Predicate")
+    if not predicate:
+        return trigger
+    conditions = [{"LogicalOperator": "EQUALS", **c} for c in predicate.get("Conditions") or []]
+    filled = {**predicate, "Logical": predicate.get("Logical") or "AND", "Conditions": conditions}
+    return {**trigger, "Predicate": filled}

@@ -256,3 +256,30 @@ def test_s3_object_created_reaches_the_workflow_through_an_eventbridge_rule(
     [event_id] = json.loads(run["WorkflowRunProperties"]["aws:eventIds"])
     assert event_id
     assert (run["Status"], run["Statistics"]["SucceededActions"]) == ("COMPLETED", 1)
+
+
+def test_update_trigger_changes_what_it_watches_and_starts(glue_client, s3_client, bucket, unique):
+    # UpdateTrigger / TriggerUpdate: https://docs.aws.amazon.com/glue/latest/webapi/API_UpdateTrigger.html
+    first, second, third = unique("first"), unique("second"), unique("third")
+    for job in (first, second, third):
+        create_python_job(glue_client, s3_client, bucket, job, OK_SCRIPT)
+    trigger = unique("after")
+    conditional(glue_client, trigger, None, {"JobName": second}, "AND", on_job(first, "FAILED"))
+
+    updated = glue_client.update_trigger(
+        Name=trigger,
+        TriggerUpdate={
+            "Actions": [{"JobName": third}],
+            "Predicate": {"Conditions": [on_job(first, "SUCCEEDED")]},
+        },
+    )["Trigger"]
+    wait_for_run(glue_client, first, glue_client.start_job_run(JobName=first)["JobRunId"])
+    wait_for_runs(glue_client, third, 1)
+
+    assert updated["Actions"] == [{"JobName": third}]
+    assert updated["State"] == "ACTIVATED"
+    assert glue_client.get_job_runs(JobName=second)["JobRuns"] == []
+    with pytest.raises(glue_client.exceptions.InvalidInputException, match="cannot be watched"):
+        glue_client.update_trigger(
+            Name=trigger, TriggerUpdate={"Predicate": {"Conditions": [on_job(first, "RUNNING")]}}
+        )

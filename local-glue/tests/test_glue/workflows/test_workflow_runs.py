@@ -180,3 +180,25 @@ def test_resume_reruns_the_failed_node_and_what_follows(glue_client, s3_client, 
     assert [r["JobRunState"] for r in glue_client.get_job_runs(JobName=names["encode"])["JobRuns"]] == [
         "SUCCEEDED"
     ]
+
+
+def test_seed_004_workflow_alerts_when_encode_times_out(glue_client, s3_client, bucket, unique):
+    names = seed_004_workflow(glue_client, s3_client, bucket, unique, OK_SCRIPT)
+    # The encode job now sleeps past its Timeout (one test-server minute): ANY(FAILED, TIMEOUT) fires.
+    s3_client.put_object(Bucket=bucket, Key=f"scripts/{names['encode']}.py", Body=SLEEP_SCRIPT)
+    job = glue_client.get_job(JobName=names["encode"])["Job"]
+    glue_client.update_job(
+        JobName=names["encode"],
+        JobUpdate={"Role": job["Role"], "Command": job["Command"], "MaxCapacity": 0.0625, "Timeout": 1},
+    )
+
+    run = wait_for_workflow_run(
+        glue_client, names["wf"], glue_client.start_workflow_run(Name=names["wf"])["RunId"]
+    )
+
+    runs = job_runs_of(run)
+    assert [r["JobRunState"] for r in runs[names["encode"]]] == ["TIMEOUT"]
+    assert [r["JobRunState"] for r in runs[names["alert"]]] == ["SUCCEEDED"]
+    assert runs[names["load"]] == []
+    assert run["Status"] == "COMPLETED"
+    assert (run["Statistics"]["TimeoutActions"], run["Statistics"]["SucceededActions"]) == (1, 1)
