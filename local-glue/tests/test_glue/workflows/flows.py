@@ -50,6 +50,27 @@ def conditional(
     )
 
 
+def event_workflow(glue: Any, s3: Any, bucket: str, unique: Any, batch: dict[str, int]) -> tuple[str, str]:
+    """A workflow whose ACTIVATED EVENT trigger (with this EventBatchingCondition) starts one stand-in job.
+
+    :returns: the workflow and job names.
+    """
+    from local_glue_support import create_python_job
+
+    workflow, job = unique("wf"), unique("job")
+    create_python_job(glue, s3, bucket, job, OK_SCRIPT)
+    glue.create_workflow(Name=workflow)
+    glue.create_trigger(
+        Name=unique("on-upload"),
+        WorkflowName=workflow,
+        Type="EVENT",
+        StartOnCreation=True,
+        EventBatchingCondition=batch,
+        Actions=[{"JobName": job}],
+    )
+    return workflow, job
+
+
 def wait_for_workflow_run(glue: Any, workflow: str, run_id: str, timeout: float = 90.0) -> dict[str, Any]:
     """Poll GetWorkflowRun until the run is no longer RUNNING or STOPPING, and return it with its graph."""
     deadline = time.monotonic() + timeout

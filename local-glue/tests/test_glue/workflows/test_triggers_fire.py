@@ -25,6 +25,7 @@ from local_glue_support import SEED_CSV_PATH, create_python_job, wait_for_crawl,
 from test_glue.workflows.flows import (
     OK_SCRIPT,
     conditional,
+    event_workflow,
     job_runs_of,
     on_crawl,
     on_job,
@@ -116,17 +117,7 @@ def test_scheduled_trigger_fires_on_its_cron_only_while_activated(glue_client, s
 def test_event_trigger_starts_a_run_per_full_batch_with_the_event_ids(
     local_glue, glue_client, s3_client, bucket, unique
 ):
-    wf, job = unique("wf"), unique("job")
-    create_python_job(glue_client, s3_client, bucket, job, OK_SCRIPT)
-    glue_client.create_workflow(Name=wf)
-    glue_client.create_trigger(
-        Name=unique("on-upload"),
-        WorkflowName=wf,
-        Type="EVENT",
-        StartOnCreation=True,
-        EventBatchingCondition={"BatchSize": 2, "BatchWindow": 900},
-        Actions=[{"JobName": job}],
-    )
+    wf, _ = event_workflow(glue_client, s3_client, bucket, unique, {"BatchSize": 2, "BatchWindow": 900})
 
     notify_event(local_glue, wf, "event-1")
     assert glue_client.get_workflow_runs(Name=wf)["Runs"] == []
@@ -215,17 +206,7 @@ def test_s3_object_created_reaches_the_workflow_through_an_eventbridge_rule(
     # S3 -> EventBridge (bucket EventBridgeConfiguration) -> rule -> workflow target -> EVENT trigger:
     # https://docs.aws.amazon.com/glue/latest/dg/starting-workflow-eventbridge.html
     # https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html
-    wf, job = unique("wf"), unique("job")
-    create_python_job(glue_client, s3_client, bucket, job, OK_SCRIPT)
-    glue_client.create_workflow(Name=wf)
-    glue_client.create_trigger(
-        Name=unique("on-upload"),
-        WorkflowName=wf,
-        Type="EVENT",
-        StartOnCreation=True,
-        EventBatchingCondition={"BatchSize": 1},
-        Actions=[{"JobName": job}],
-    )
+    wf, _ = event_workflow(glue_client, s3_client, bucket, unique, {"BatchSize": 1})
     events = local_glue.client("events")
     rule = unique("landed")
     pattern = {
