@@ -14,7 +14,9 @@ from glue_flow_local.settings import CONSOLE_PREFIX
 
 def workflow_list(glue: Any, region: str) -> str:
     """The index page's section: every workflow with its last run's status."""
-    names = glue.list_workflows().get("Workflows", [])
+    names = [
+        name for page in glue.get_paginator("list_workflows").paginate() for name in page.get("Workflows", [])
+    ]
     q = f"?region={quote(region)}"
     rows = []
     for name in names:
