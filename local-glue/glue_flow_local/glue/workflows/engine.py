@@ -237,8 +237,10 @@ class WorkflowEngine:
             if owner is not None:
                 workflow_run, action = owner
                 if retrying:
+                    # Glue's next attempt (id: the first run's + _attempt_N) belongs to the same action.
+                    action.attempts.append(f"{root}_attempt_{int(run.get('Attempt') or 0) + 1}")
                     return
-                if run["Id"] != action.run_id:
+                if run["Id"] != action.run_id and run["Id"] not in action.attempts:
                     action.attempts.append(run["Id"])
                 self._finish(action, run["JobRunState"], run.get("ErrorMessage"))
             elif retrying:

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from local_glue_support import create_python_job, wait_for_run
 
@@ -202,3 +204,53 @@ def test_seed_004_workflow_alerts_when_encode_times_out(glue_client, s3_client, 
     assert runs[names["load"]] == []
     assert run["Status"] == "COMPLETED"
     assert (run["Statistics"]["TimeoutActions"], run["Statistics"]["SucceededActions"]) == (1, 1)
+
+
+RETRIED_SCRIPT = b"""
+import sys, time, boto3
+from awsglue.utils import getResolvedOptions
+
+args = getResolvedOptions(sys.argv, ["MARKER_BUCKET"])
+s3 = boto3.client("s3")
+if s3.list_objects_v2(Bucket=args["MARKER_BUCKET"], Prefix="marker/").get("KeyCount"):
+    print("second attempt", flush=True)
+    time.sleep(60)
+s3.put_object(Bucket=args["MARKER_BUCKET"], Key="marker/first", Body=b"")
+raise SystemExit("first attempt fails")
+"""
+
+
+def test_stop_workflow_run_stops_the_retry_attempt_of_its_job(glue_client, s3_client, bucket, unique):
+    # MaxRetries: a FAILED run starts a new attempt of the same job; the workflow's action is the job.
+    wf, job = unique("wf"), unique("retried")
+    create_python_job(
+        glue_client,
+        s3_client,
+        bucket,
+        job,
+        RETRIED_SCRIPT,
+        MaxRetries=1,
+        DefaultArguments={"--MARKER_BUCKET": bucket},
+    )
+    glue_client.create_workflow(Name=wf)
+    glue_client.create_trigger(
+        Name=unique("start"), WorkflowName=wf, Type="ON_DEMAND", Actions=[{"JobName": job}]
+    )
+    run_id = glue_client.start_workflow_run(Name=wf)["RunId"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        runs = glue_client.get_job_runs(JobName=job)["JobRuns"]
+        if len(runs) == 2 and runs[0]["JobRunState"] == "RUNNING":
+            break
+        time.sleep(0.1)
+    assert glue_client.get_workflow_run(Name=wf, RunId=run_id)["Run"]["Status"] == "RUNNING"
+
+    glue_client.stop_workflow_run(Name=wf, RunId=run_id)
+    run = wait_for_workflow_run(glue_client, wf, run_id)
+
+    assert run["Status"] == "STOPPED"
+    assert [r["JobRunState"] for r in glue_client.get_job_runs(JobName=job)["JobRuns"]] == [
+        "STOPPED",
+        "FAILED",
+    ]
+    assert (run["Statistics"]["TotalActions"], run["Statistics"]["StoppedActions"]) == (1, 1)
