@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from glue_flow_local.glue.workflows.clock import GlueClock
 from glue_flow_local.glue.workflows.cron import parse_schedule
@@ -269,9 +269,10 @@ class WorkflowEngine:
             self._latest[(region, kind, name)] = state
         try:
             triggers = self.triggers(region)
-        except ClientError as err:
+        except (ClientError, BotoCoreError) as err:
+            # Nothing can fire without the definitions; the runs still end when nothing else runs.
             _log.warning("reading triggers after %s %s ended: %s", kind, name, err)
-            return
+            triggers = []
         with self._lock:
             for trigger in triggers:
                 if trigger.get("Type") != "CONDITIONAL" or trigger.get("State") != "ACTIVATED":
