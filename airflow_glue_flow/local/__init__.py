@@ -40,7 +40,7 @@ MOVED = {
     "paging": "protocol.paging",
     "api": "glue.api",
     "definitions": "glue.definitions",
-    "workflows": "glue.workflows.refusals",
+    "workflows": "glue.workflows",
     "jobs": "glue.jobs.runs",
     "job_validation": "glue.jobs.validation",
     "job_process": "glue.jobs.process",

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from werkzeug.serving import WSGIRequestHandler
 
     from glue_flow_local.glue.jobs.runs import JobRuns
+    from glue_flow_local.glue.workflows.engine import WorkflowEngine
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -82,6 +83,7 @@ class LocalGlueServer:
         self._api = _OnFirstUse(self._build_api)
         self._console = _OnFirstUse(self._build_console)
         self._jobs: JobRuns | None = None
+        self._workflows: WorkflowEngine | None = None
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(
             host, port, self._dispatch, threaded=True, request_handler=_first_use_handler(WSGIRequestHandler)
@@ -112,6 +114,7 @@ class LocalGlueServer:
         from glue_flow_local.glue.api import GlueApi
         from glue_flow_local.glue.crawler.runs import CrawlerRuns
         from glue_flow_local.glue.jobs.runs import JobRuns
+        from glue_flow_local.glue.workflows import workflow_engine
         from glue_flow_local.logs.streams import LogPages
         from glue_flow_local.protocol.auth import FrontDoor
         from glue_flow_local.protocol.json_protocol import JsonProtocol
@@ -120,10 +123,14 @@ class LocalGlueServer:
         from glue_flow_local.s3.notification_checks import S3NotificationChecks
 
         self._jobs = JobRuns(self.settings)
+        self._workflows = workflow_engine(self.settings)
         moto = DomainDispatcherApplication(create_backend_app)
         s3_notifications.install()
         api = GlueApi(
-            LogPages(S3Preconditions(S3NotificationChecks(moto))), CrawlerRuns(self.settings), self._jobs
+            LogPages(S3Preconditions(S3NotificationChecks(moto))),
+            CrawlerRuns(self.settings),
+            self._jobs,
+            self._workflows,
         )
         return FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins)
 
@@ -156,6 +163,8 @@ class LocalGlueServer:
     def release(self) -> None:
         """Kill running job scripts and remove the state folder the server made itself (idempotent)."""
         self._api.close()  # a request arriving now finds no API to load
+        if self._workflows is not None:
+            self._workflows.shutdown()
         if self._jobs is not None:
             self._jobs.shutdown()
         if self._owns_state_dir:

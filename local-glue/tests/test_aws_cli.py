@@ -1,6 +1,6 @@
-"""The AWS CLI against the local Glue: definition checks, workflow refusals and log paging as a user sees them.
+"""The AWS CLI against the local Glue: definition checks, workflow runs and log paging as a user sees them.
 
-The AWS facts are cited where the boto3 tests rely on them (test_glue/jobs/test_validation.py, test_glue/workflows/test_refusals.py,
+The AWS facts are cited where the boto3 tests rely on them (test_glue/jobs/test_validation.py, test_glue/workflows/test_workflow_runs.py,
 test_logs/test_streams.py). The CLI prints AWS's error code and message and exits non-zero on a service error (254 in CLI v2, 255 in
 v1): https://docs.aws.amazon.com/cli/latest/topic/return-codes.html
 """
@@ -62,15 +62,21 @@ def test_cli_create_job_with_python_shell_capacity_10_fails_as_on_aws(local_glue
     assert json.loads(accepted.stdout) == {"Name": name}
 
 
-def test_cli_start_workflow_run_is_refused(local_glue, unique):
+def test_cli_start_workflow_run_starts_a_run_with_its_properties(local_glue, unique):
     name = unique("workflow")
     assert _aws(local_glue, "glue", "create-workflow", "--name", name).returncode == 0
 
-    refused = _aws(local_glue, "glue", "start-workflow-run", "--name", name)
+    started = _aws(
+        local_glue, "glue", "start-workflow-run", "--name", name, "--run-properties", "day=2026-12-07"
+    )
+    assert started.returncode == 0, started.stderr
+    run_id = json.loads(started.stdout)["RunId"]
+    shown = _aws(local_glue, "glue", "get-workflow-run", "--name", name, "--run-id", run_id)
 
-    assert refused.returncode != 0
-    assert "(OperationNotSupportedException) when calling the StartWorkflowRun operation" in refused.stderr
-    assert "Glue workflows do not run on the local Glue" in refused.stderr
+    assert shown.returncode == 0, shown.stderr
+    run = json.loads(shown.stdout)["Run"]
+    # No trigger: the run has nothing to start and is COMPLETED at once.
+    assert (run["Status"], run["WorkflowRunProperties"]) == ("COMPLETED", {"day": "2026-12-07"})
 
 
 def test_cli_filter_log_events_pages_through_more_than_1_mb(local_glue, logs_client, unique):

@@ -1,8 +1,9 @@
 """A small read-only console for the local Glue: the pages the extra links of Airflow tasks open.
 
-Plain HTML, served by the local Glue on its own address under ``/_console/``: the crawlers, jobs and
-tables of a region, a crawler with its last crawl, a job with its runs, a run with its log lines, and a
-table with its schema and partitions. Every value comes from the local Glue's own API (the same answers
+Plain HTML, served by the local Glue on its own address under ``/_console/``: the crawlers, jobs,
+tables and workflows of a region, a crawler with its last crawl, a job with its runs, a run with its log
+lines, a table with its schema and partitions, and a workflow with its runs and each run's graph state
+(:mod:`.workflows`). Every value comes from the local Glue's own API (the same answers
 boto3 gets), and every value is HTML-escaped. It only reads: GET, no forms, no scripts.
 """
 
@@ -32,6 +33,8 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/jobs/(?P<name>[^/]+)$"), "_job"),
     (re.compile(r"^/jobs/(?P<name>[^/]+)/runs/(?P<run_id>[^/]+)$"), "_run"),
     (re.compile(r"^/tables/(?P<database>[^/]+)/(?P<table>[^/]+)$"), "_table"),
+    (re.compile(r"^/workflows/(?P<name>[^/]+)$"), "_workflow"),
+    (re.compile(r"^/workflows/(?P<name>[^/]+)/runs/(?P<run_id>[^/]+)$"), "_workflow_run"),
 ]
 Page = tuple[str, str]  # (title, body HTML)
 
@@ -123,6 +126,8 @@ class Console:
     # Pages
 
     def _index(self, region: str) -> Page:
+        from glue_flow_local.console.workflows import workflow_list
+
         glue = self._client("glue", region)
         crawlers = glue.get_crawlers().get("Crawlers", [])
         jobs = glue.get_jobs().get("Jobs", [])
@@ -163,6 +168,7 @@ class Console:
                     for db, t in tables
                 ),
             )
+            + workflow_list(glue, region)
         )
 
     def _crawler(self, region: str, name: str) -> Page:
@@ -258,6 +264,16 @@ class Console:
             + "<h2>Parameters</h2>"
             + _fields(sorted(params.items()))
         )
+
+    def _workflow(self, region: str, name: str) -> Page:
+        from glue_flow_local.console.workflows import workflow_page
+
+        return workflow_page(self._client("glue", region), region, name)
+
+    def _workflow_run(self, region: str, name: str, run_id: str) -> Page:
+        from glue_flow_local.console.workflows import workflow_run_page
+
+        return workflow_run_page(self._client("glue", region), region, name, run_id)
 
 
 def with_console(app: Callable[..., Iterable[bytes]], console: Console) -> Callable[..., Iterable[bytes]]:

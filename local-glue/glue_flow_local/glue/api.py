@@ -4,8 +4,8 @@ moto keeps S3, the Data Catalog, crawler and job definitions and CloudWatch Logs
 takes over the actions whose behaviour moto only pretends (crawls, job runs) or lacks (UpdateCrawler,
 UpdateJob, BatchStopJobRun, GetCrawlerMetrics), and reads definitions from moto by calling it with
 GetCrawler / GetJob, so errors for unknown names are moto's own (``EntityNotFoundException``).
-CreateJob, UpdateJob and StartJobRun are checked first (:mod:`.job_validation`); the workflow and trigger
-calls that would start something are refused (:mod:`.workflows`).
+CreateJob, UpdateJob and StartJobRun are checked first (:mod:`.job_validation`); workflow runs and trigger
+firing are the workflow engine's (:mod:`.workflows`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,8 @@ from glue_flow_local.glue.crawler.validation import check_crawler
 from glue_flow_local.glue.definitions import glue_backend, update_crawler, update_job
 from glue_flow_local.glue.jobs.runs import JobRuns
 from glue_flow_local.glue.jobs.validation import validate_job, validate_run
-from glue_flow_local.glue.workflows.refusals import (
-    check_trigger_creation,
-    refuse_trigger_start,
-    refuse_workflow_run,
-)
+from glue_flow_local.glue.workflows.api import WorkflowApi
+from glue_flow_local.glue.workflows.engine import WorkflowEngine
 from glue_flow_local.protocol.auth import access_key_of, region_of
 from glue_flow_local.protocol.errors import GlueApiError
 from glue_flow_local.protocol.paging import paged
@@ -40,9 +37,12 @@ class GlueApi:
     :param inner: moto's WSGI application.
     :param crawls: the crawler state.
     :param jobs: the job runs.
+    :param workflows: the workflow engine (none: workflow and trigger calls go to moto unchanged).
     """
 
-    def __init__(self, inner: WsgiApp, crawls: CrawlerRuns, jobs: JobRuns) -> None:
+    def __init__(
+        self, inner: WsgiApp, crawls: CrawlerRuns, jobs: JobRuns, workflows: WorkflowEngine | None = None
+    ) -> None:
         self._inner = inner
         self.crawls = crawls
         self.jobs = jobs
@@ -62,22 +62,18 @@ class GlueApi:
             "BatchStopJobRun": self._batch_stop_job_run,
             "GetJobBookmark": self._get_job_bookmark,
             "ResetJobBookmark": self._reset_job_bookmark,
-            "StartWorkflowRun": lambda environ, region, request: refuse_workflow_run(
-                "StartWorkflowRun", request
-            ),
-            "ResumeWorkflowRun": lambda environ, region, request: refuse_workflow_run(
-                "ResumeWorkflowRun", request
-            ),
-            "StartTrigger": lambda environ, region, request: refuse_trigger_start(request),
         }
         # Definitions checked as AWS checks them, then stored by moto.
         checks: dict[str, Callable[[dict[str, Any]], None]] = {
             "CreateCrawler": check_crawler,
             "CreateJob": validate_job,
-            "CreateTrigger": check_trigger_creation,
         }
         for action, check in checks.items():
             self._actions[action] = self._checked(action, check)
+        if workflows is not None:
+            jobs.on_end.append(workflows.job_ended)
+            crawls.on_end.append(workflows.crawl_ended)
+            self._actions.update(WorkflowApi(workflows, self.call_moto, jobs.get).actions())
         # Custom classifiers (moto has none) are kept with the crawls that use them.
         for action, handler in crawls.classifiers.actions().items():
             self._actions[action] = _regional(handler)

@@ -1,7 +1,8 @@
-"""UpdateCrawler and UpdateJob, which moto does not implement: they edit moto's stored definitions.
+"""UpdateCrawler, UpdateJob and UpdateTrigger, which moto does not implement: they edit moto's stored definitions.
 
 AWS semantics: UpdateCrawler changes only the fields given; UpdateJob replaces the whole job definition
-with ``JobUpdate`` (fields left out go back to their defaults).
+with ``JobUpdate`` (fields left out go back to their defaults); UpdateTrigger changes the fields of
+``TriggerUpdate`` it is given.
 """
 
 from __future__ import annotations
@@ -105,3 +106,21 @@ def _lookup(getter: Any, name: str) -> Any:
         return getter(name)
     except JsonRESTError as err:
         raise GlueApiError(err.relative_error_type, err.message, err.code) from err
+
+
+def update_trigger(backend: Any, name: str, trigger: dict[str, Any]) -> None:
+    """Apply an UpdateTrigger (merged onto the stored trigger and checked) to moto's trigger.
+
+    :param backend: moto's Glue backend.
+    :param name: the trigger name.
+    :param trigger: the whole trigger after the update.
+    :raises GlueApiError: EntityNotFoundException for an unknown trigger.
+    """
+    from moto.glue.utils import Action, Predicate
+
+    stored = _lookup(backend.get_trigger, name)
+    stored.description = trigger.get("Description")
+    stored.schedule = trigger.get("Schedule")
+    stored.predicate = Predicate(trigger["Predicate"]) if trigger.get("Predicate") else None
+    stored.actions = [Action(action) for action in trigger.get("Actions") or []]
+    stored.event_batching_condition = trigger.get("EventBatchingCondition")

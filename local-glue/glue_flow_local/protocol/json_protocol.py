@@ -31,6 +31,8 @@ _TOKEN_RESPONSE_FIELDS = ("NextToken", "nextToken", "nextForwardToken", "nextBac
 _BAD_TOKEN_CODE = {"glue": "InvalidInputException", "logs": "InvalidParameterException"}
 _INTERNAL_CODE = {"glue": "InternalServiceException", "logs": "ServiceUnavailableException"}
 _JSON = "application/x-amz-json-1.1"
+#: Operations AWS serves that no SDK models: EventBridge calls ``glue:NotifyEvent`` on a workflow.
+_UNMODELED = {"glue": frozenset({"NotifyEvent"})}
 log = logging.getLogger(__name__)
 
 
@@ -39,7 +41,8 @@ def operation_names(service: str) -> frozenset[str]:
     """The operations AWS defines for a service (from botocore's service model)."""
     import botocore.session
 
-    return frozenset(botocore.session.get_session().get_service_model(service).operation_names)
+    modeled = botocore.session.get_session().get_service_model(service).operation_names
+    return frozenset(modeled) | _UNMODELED.get(service, frozenset())
 
 
 class IssuedTokens:

@@ -5,8 +5,8 @@ must exist in the bucket's Region, must be a standard (not FIFO) queue, and its 
 ``s3.amazonaws.com`` send messages from this bucket (``InvalidArgument``: "Unable to validate the
 following destination configurations", with one ``ArgumentName``/``ArgumentValue`` pair per queue).
 Filter rules are ``prefix`` or ``suffix``, each at most once; two configurations that share an event type
-must not both match one key. SNS, Lambda and EventBridge destinations are refused by name: the local Glue
-delivers to SQS only. :class:`S3NotificationChecks` also records each S3 write's request id, caller and
+must not both match one key. SNS and Lambda destinations are refused by name: the local Glue delivers to
+SQS and EventBridge (:mod:`.eventbridge`) only. :class:`S3NotificationChecks` also records each S3 write's request id, caller and
 address for the event messages (:mod:`.s3_notifications`) and answers with that request id.
 """
 
@@ -37,7 +37,6 @@ _NO_PERMISSION = (
 _OTHER_DESTINATIONS = {
     "TopicConfiguration": "Amazon SNS topics",
     "CloudFunctionConfiguration": "AWS Lambda functions",
-    "EventBridgeConfiguration": "Amazon EventBridge",
 }
 
 
@@ -82,7 +81,8 @@ def parse_queue_configurations(body: bytes) -> list[QueueConfig]:
         if kind in _OTHER_DESTINATIONS:
             raise S3Error(
                 "NotImplemented",
-                "The local Glue delivers S3 event notifications to Amazon SQS queues only, not to "
+                "The local Glue delivers S3 event notifications to Amazon SQS queues and Amazon EventBridge "
+                "only, not to "
                 f"{_OTHER_DESTINATIONS[kind]} ({kind})",
                 501,
             )

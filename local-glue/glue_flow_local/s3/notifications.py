@@ -150,6 +150,10 @@ def _send_event(account_id: str, event_name: S3NotificationEvent, bucket: Any, k
         if notification.matches(event, key.name):
             record = event_record(event, bucket, key, notification.id)
             _send(account_id, notification.arn, {"Records": [record]})
+    if getattr(configuration, "event_bridge", None) is not None:
+        from glue_flow_local.s3.eventbridge import send_to_eventbridge
+
+        send_to_eventbridge(account_id, event, bucket, key)
 
 
 def _send_test_event(account_id: str, bucket: Any) -> None:

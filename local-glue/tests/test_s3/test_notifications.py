@@ -239,5 +239,5 @@ def test_destinations_other_than_sqs_are_refused_by_name(s3_client, bucket):
             Bucket=bucket, NotificationConfiguration={"TopicConfigurations": [topic]}
         )
     assert _error(excinfo)["Code"] == "NotImplemented"
-    assert "Amazon SQS queues only" in _error(excinfo)["Message"]
+    assert "Amazon SQS queues and Amazon EventBridge only" in _error(excinfo)["Message"]
     assert "SNS" in _error(excinfo)["Message"]

@@ -7,6 +7,7 @@ FAILED (with ``ErrorMessage``) or CANCELLED, as in AWS. Crawl log lines go to Cl
 
 from __future__ import annotations
 
+import logging
 import statistics
 import threading
 import time
@@ -57,6 +58,8 @@ class CrawlerRuns:
         self._status: dict[tuple[str, str], _CrawlerStatus] = {}
         self._catalog_lock = threading.Lock()
         self.classifiers = ClassifierStore()
+        #: Called with (region, crawler name, LastCrawl.Status, ErrorMessage) when a crawl ends.
+        self.on_end: list[Callable[[str, str, str, str | None], None]] = []
 
     def start(self, region: str, crawler: dict[str, Any]) -> None:
         """Start a crawl of a crawler definition (as GetCrawler returns it).
@@ -218,6 +221,11 @@ class CrawlerRuns:
             status.outcome = outcome
             status.last_crawl = last_crawl
             status.state = "READY"
+        for listener in self.on_end:
+            try:
+                listener(region, name, final, last_crawl.get("ErrorMessage"))
+            except Exception:  # noqa: BLE001 - a listener must not undo the run's end
+                logging.getLogger(__name__).exception("after a crawl of crawler %s ended", name)
 
     def _plan(
         self,

@@ -11,6 +11,7 @@ run (``Attempt`` + 1, ``PreviousRunId``, id ``<first id>_attempt_<n>``), as Glue
 
 from __future__ import annotations
 
+import logging
 import secrets
 import shutil
 import subprocess
@@ -130,6 +131,9 @@ class JobRuns:
         self.bookmarks = BookmarkStore(settings.state_dir)
         self._lock = threading.Lock()
         self._runs: dict[tuple[str, str], list[_Run]] = {}
+        #: Called with (region, job name, GetJobRun's JobRun, retrying) when a run ends; ``retrying`` is
+        #: true for a FAILED attempt that MaxRetries runs again (the workflow engine fires triggers here).
+        self.on_end: list[Callable[[str, str, dict[str, Any], bool], None]] = []
 
     def start(self, region: str, job: dict[str, Any], request: dict[str, Any]) -> str:
         """Start a run of a job definition (as GetJob returns it) and return its run id.
@@ -274,6 +278,11 @@ class JobRuns:
                 self._runs.setdefault((run.region, run.job["Name"]), []).append(retry)
         if retry is not None:
             self._launch(retry)
+        for listener in self.on_end:
+            try:
+                listener(run.region, run.job["Name"], run.as_dict(), retry is not None)
+            except Exception:  # noqa: BLE001 - a listener must not undo the run's end
+                logging.getLogger(__name__).exception("after job run %s of %s ended", run.id, run.job["Name"])
 
     def _run_script(self, run: _Run) -> tuple[str, str | None]:
         def launch(spawn: Callable[[], subprocess.Popen[bytes]]) -> subprocess.Popen[bytes] | None:
