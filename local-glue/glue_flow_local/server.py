@@ -106,18 +106,22 @@ class LocalGlueServer:
         return self._api.get()(environ, start_response)
 
     def _build_api(self) -> WsgiApp:
-        """moto behind the local Glue's layers: what every S3, Glue, Logs and SQS request goes through."""
+        """moto behind the local Glue's layers: what every S3, Glue, Logs, SQS, Step Functions and Lambda request goes through."""
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        from glue_flow_local.awslambda.api import LambdaApi
+        from glue_flow_local.awslambda.roles import role_exists
         from glue_flow_local.glue.api import GlueApi
         from glue_flow_local.glue.crawler.runs import CrawlerRuns
         from glue_flow_local.glue.jobs.runs import JobRuns
         from glue_flow_local.logs.streams import LogPages
         from glue_flow_local.protocol.auth import FrontDoor
         from glue_flow_local.protocol.json_protocol import JsonProtocol
+        from glue_flow_local.protocol.services import ServiceGate
         from glue_flow_local.s3 import notifications as s3_notifications
         from glue_flow_local.s3.conditions import S3Preconditions
         from glue_flow_local.s3.notification_checks import S3NotificationChecks
+        from glue_flow_local.stepfunctions.api import StepFunctionsApi
 
         self._jobs = JobRuns(self.settings)
         moto = DomainDispatcherApplication(create_backend_app)
@@ -125,7 +129,8 @@ class LocalGlueServer:
         api = GlueApi(
             LogPages(S3Preconditions(S3NotificationChecks(moto))), CrawlerRuns(self.settings), self._jobs
         )
-        return FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins)
+        served = StepFunctionsApi(LambdaApi(JsonProtocol(api), self.settings, role_exists), self.settings)
+        return FrontDoor(ServiceGate(served), self.settings.credentials, self.settings.allowed_origins)
 
     def _build_console(self) -> WsgiApp:
         from glue_flow_local.console.pages import Console
