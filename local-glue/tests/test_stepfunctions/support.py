@@ -29,7 +29,11 @@ def role(iam: Any, name: str) -> str:
 
 
 def create_function(lam: Any, iam: Any, name: str, source: str | bytes, **extra: Any) -> dict[str, Any]:
-    """Create a python3.11 function running ``lambda_function.lambda_handler`` of ``source``."""
+    """Create a python3.11 function running ``lambda_function.lambda_handler`` of ``source``.
+
+    Its Timeout is 30 s unless given: AWS's 3 s default is short for a first boto3 import on a busy machine.
+    """
+    extra.setdefault("Timeout", 30)
     return dict(
         lam.create_function(
             FunctionName=name,
