@@ -121,6 +121,8 @@ def _check_resource(name: str, state: dict[str, Any]) -> None:
         raise DefinitionRefused(
             f"Task state {name!r} uses the .waitForTaskToken pattern ({resource}), which the local Glue does not run"
         )
+    if resource.startswith("arn:aws:states:::aws-sdk:glue:"):
+        _check_glue_action(name, resource.rsplit(":", 1)[1])
     if _LAMBDA_ARN.match(resource) or any(pattern.match(resource) for pattern in _SERVICE_RESOURCES):
         return
     if resource.startswith("arn:aws:states:::"):
@@ -136,6 +138,17 @@ def _check_resource(name: str, state: dict[str, Any]) -> None:
     raise DefinitionRefused(
         f"Task state {name!r} has the Resource {resource!r}, which is not an ARN the local Glue runs"
     )
+
+
+def _check_glue_action(name: str, action: str) -> None:
+    """Refuse an ``aws-sdk:glue`` action that neither the local Glue nor moto answers."""
+    from botocore import xform_name
+    from moto.glue.responses import GlueResponse
+
+    if not hasattr(GlueResponse, xform_name(action[:1].upper() + action[1:])):
+        raise DefinitionRefused(
+            f"Task state {name!r} calls Glue {action[:1].upper() + action[1:]}, which the local Glue does not run"
+        )
 
 
 def _expressions(value: Any) -> Iterator[str]:
