@@ -64,7 +64,8 @@ class Tasks:
             run_id = self._sdk("glue", "startJobRun", parameters)["JobRunId"]
             if action.endswith(".sync"):
                 return self._wait_job(parameters.get("JobName", ""), run_id, deadline, stop)
-            return {"JobRunId": run_id}
+            # "The JobName field is extracted from the request and inserted into the response" (connect-glue).
+            return {"JobName": parameters.get("JobName"), "JobRunId": run_id}
         if service == "lambda":
             return self._lambda(parameters, plain=False)
         if service == "aws-sdk":

@@ -12,7 +12,7 @@ from typing import Any
 import botocore.exceptions
 import pytest
 
-from glue_flow_local.testing import LocalGlue, log_messages
+from glue_flow_local.testing import LocalGlue, create_python_job, log_messages
 from tests.test_stepfunctions.support import create_function, history, role, wait_for_execution
 
 pytestmark = pytest.mark.slow
@@ -144,3 +144,39 @@ def test_invoke_past_the_function_timeout_is_killed(clients: dict[str, Any], uni
     answer = lam.invoke(FunctionName=name, Payload=b"{}")
     assert answer["FunctionError"] == "Unhandled"
     assert json.loads(answer["Payload"].read())["errorMessage"] == "Task timed out after 1.00 seconds"
+
+
+def test_glue_start_job_run_request_response_and_sync(
+    local_glue: LocalGlue, clients: dict[str, Any], unique: Any
+) -> None:
+    glue, s3, sfn = local_glue.client("glue"), local_glue.client("s3"), clients["stepfunctions"]
+    job, bucket = unique("job"), unique("bucket").replace("_", "-")
+    s3.create_bucket(Bucket=bucket)
+    # Two runs at once: the request-response run may still be going when the .sync one starts.
+    create_python_job(glue, s3, bucket, job, b"print('ran')\n", ExecutionProperty={"MaxConcurrentRuns": 2})
+    definition = {
+        "StartAt": "Start",
+        "States": {
+            "Start": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::glue:startJobRun",
+                "Parameters": {"JobName": job},
+                "ResultPath": "$.started",
+                "Next": "Sync",
+            },
+            "Sync": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::glue:startJobRun.sync",
+                "Parameters": {"JobName": job, "Arguments": {"--x": "1"}},
+                "ResultPath": "$.synced",
+                "End": True,
+            },
+        },
+    }
+    arn = sfn.create_state_machine(
+        name=unique("jobs"), definition=json.dumps(definition), roleArn=role(clients["iam"], "sfn")
+    )["stateMachineArn"]
+    ended = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn)["executionArn"])
+    output = json.loads(ended["output"])
+    assert output["started"]["JobName"] == job and output["started"]["JobRunId"]
+    assert output["synced"]["JobRunState"] == "SUCCEEDED" and output["synced"]["Arguments"] == {"--x": "1"}
