@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from werkzeug.serving import WSGIRequestHandler
 
     from glue_flow_local.glue.jobs.runs import JobRuns
+    from glue_flow_local.stepfunctions.api import StepFunctionsApi
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -82,6 +83,7 @@ class LocalGlueServer:
         self._api = _OnFirstUse(self._build_api)
         self._console = _OnFirstUse(self._build_console)
         self._jobs: JobRuns | None = None
+        self._stepfunctions: StepFunctionsApi | None = None
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(
             host, port, self._dispatch, threaded=True, request_handler=_first_use_handler(WSGIRequestHandler)
@@ -129,8 +131,12 @@ class LocalGlueServer:
         api = GlueApi(
             LogPages(S3Preconditions(S3NotificationChecks(moto))), CrawlerRuns(self.settings), self._jobs
         )
-        served = StepFunctionsApi(LambdaApi(JsonProtocol(api), self.settings, role_exists), self.settings)
-        return FrontDoor(ServiceGate(served), self.settings.credentials, self.settings.allowed_origins)
+        self._stepfunctions = StepFunctionsApi(
+            LambdaApi(JsonProtocol(api), self.settings, role_exists), self.settings
+        )
+        return FrontDoor(
+            ServiceGate(self._stepfunctions), self.settings.credentials, self.settings.allowed_origins
+        )
 
     def _build_console(self) -> WsgiApp:
         from glue_flow_local.console.pages import Console
@@ -159,8 +165,14 @@ class LocalGlueServer:
         self.release()
 
     def release(self) -> None:
-        """Kill running job scripts and remove the state folder the server made itself (idempotent)."""
+        """Stop executions, kill running Lambda invokes and job scripts, and remove the state folder the server
+        made itself (idempotent)."""
         self._api.close()  # a request arriving now finds no API to load
+        if self._stepfunctions is not None:
+            self._stepfunctions.shutdown()
+            from glue_flow_local.awslambda.runner import kill_running
+
+            kill_running()
         if self._jobs is not None:
             self._jobs.shutdown()
         if self._owns_state_dir:

@@ -9,6 +9,9 @@ Its output goes to the log group ``/aws/lambda/<name>``.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -23,6 +26,25 @@ from glue_flow_local.logs.streams import LogStreamWriter
 from glue_flow_local.settings import Settings
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+#: The invokes running now, so that a stopping server ends them (:func:`kill_running`).
+_RUNNING: set[subprocess.Popen[bytes]] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def kill_running() -> None:
+    """Kill every invoke still running (the server is stopping)."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        _kill(process)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """Kill the invoke's process group: the handler and anything it started."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def runtime_version(runtime: str) -> tuple[int, int]:
@@ -40,11 +62,27 @@ def invoke(
     :param code_dir: the unpacked deployment package.
     :param event: the event, already parsed from JSON.
     """
-    name = function["FunctionName"]
     python = ensure_environment(closest_interpreter(runtime_version(function["Runtime"])), ["boto3"])
     request_id = str(uuid.uuid4())
     workdir = settings.state_dir / "lambda-invokes" / request_id
     workdir.mkdir(parents=True)
+    try:
+        return _run(settings, region, function, code_dir, event, python, request_id, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _run(
+    settings: Settings,
+    region: str,
+    function: dict[str, Any],
+    code_dir: Path,
+    event: Any,
+    python: Path,
+    request_id: str,
+    workdir: Path,
+) -> tuple[Any, bool]:
+    name = function["FunctionName"]
     (workdir / "event.json").write_text(json.dumps(event))
     answer_file = workdir / "answer.json"
     env = job_environment(settings, region, python, workdir, [])
@@ -80,17 +118,22 @@ def invoke(
     process = subprocess.Popen(
         argv, cwd=code_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
     )
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
     pump = threading.Thread(target=_pump, args=(process, logs), daemon=True)
     pump.start()
     try:
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        process.kill()
+        _kill(process)
         process.wait()
         pump.join(timeout=5)
         message = f"Task timed out after {timeout:.2f} seconds"
         logs.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {request_id} {message}")
         return {"errorMessage": message, "errorType": "Sandbox.Timedout"}, True
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
     pump.join(timeout=5)
     logs.write(f"END RequestId: {request_id}")
     logs.write(f"REPORT RequestId: {request_id}\tDuration: {(time.monotonic() - started) * 1000:.2f} ms")

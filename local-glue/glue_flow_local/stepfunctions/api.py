@@ -146,7 +146,13 @@ class StepFunctionsApi:
 
     def list_state_machines(self, region: str, request: dict[str, Any]) -> dict[str, Any]:
         keys = ("stateMachineArn", "name", "type", "creationDate")
-        return {"stateMachines": [{k: m[k] for k in keys} for m in self.machines.values()]}
+        here = [m for m in self.machines.values() if m["stateMachineArn"].split(":")[3] == region]
+        return {"stateMachines": [{k: m[k] for k in keys} for m in here]}
+
+    def shutdown(self) -> None:
+        """Stop every running execution (the server is stopping): their threads end at the next step."""
+        for execution in list(self.executions.values()):
+            execution.stopping.set()
 
     def delete_state_machine(self, region: str, request: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

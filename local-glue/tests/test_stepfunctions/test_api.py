@@ -7,12 +7,13 @@ errorMessage / errorType / stackTrace payload: https://docs.aws.amazon.com/lambd
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import botocore.exceptions
 import pytest
 
-from glue_flow_local.testing import LocalGlue, create_python_job, log_messages
+from glue_flow_local.testing import LocalGlue, create_python_job, log_messages, process_gone
 from tests.test_stepfunctions.support import create_function, history, role, wait_for_execution
 
 pytestmark = pytest.mark.slow
@@ -180,3 +181,26 @@ def test_glue_start_job_run_request_response_and_sync(
     output = json.loads(ended["output"])
     assert output["started"]["JobName"] == job and output["started"]["JobRunId"]
     assert output["synced"]["JobRunState"] == "SUCCEEDED" and output["synced"]["Arguments"] == {"--x": "1"}
+
+
+def test_stopping_the_server_ends_running_invokes(tmp_path: Any) -> None:
+    sleeper = "import os, time\ndef lambda_handler(e, c):\n    print('pid', os.getpid(), flush=True)\n    time.sleep(120)\n"
+    with LocalGlue(state_dir=tmp_path) as server:
+        lam, logs = server.client("lambda"), server.client("logs")
+        create_function(lam, server.client("iam"), "sleeper", sleeper, Timeout=300)
+        assert lam.invoke(FunctionName="sleeper", InvocationType="Event", Payload=b"{}")["StatusCode"] == 202
+        pid = 0
+        for _ in range(300):
+            groups = logs.describe_log_groups(logGroupNamePrefix="/aws/lambda/sleeper")["logGroups"]
+            streams = (
+                logs.describe_log_streams(logGroupName=groups[0]["logGroupName"])["logStreams"]
+                if groups
+                else []
+            )
+            lines = log_messages(logs, "/aws/lambda/sleeper", streams[0]["logStreamName"]) if streams else []
+            pid = next((int(line.split()[1]) for line in lines if line.startswith("pid ")), 0)
+            if pid:
+                break
+            time.sleep(0.2)
+        assert pid
+    assert process_gone(pid)
