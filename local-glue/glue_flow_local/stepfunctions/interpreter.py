@@ -11,16 +11,46 @@ from __future__ import annotations
 import json
 import random
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from glue_flow_local.stepfunctions.choice import choose
 from glue_flow_local.stepfunctions.paths import StatesError, read, render, select, write
 
-#: A task: (resource, parameters, timeout seconds or None, stop flag) -> result; raises StatesError.
-TaskCall = Callable[[str, Any, float | None, threading.Event], Any]
+
+class StopSignal:
+    """Set when the execution is stopped, or (for a branch or Map iteration) when a sibling failed.
+
+    :param parent: the enclosing run's signal: a branch stops when its parent does.
+    """
+
+    def __init__(self, parent: StopSignal | threading.Event | None = None) -> None:
+        self._own = threading.Event()
+        self._parent = parent
+
+    def set(self) -> None:
+        self._own.set()
+
+    def is_set(self) -> bool:
+        return self._own.is_set() or (self._parent is not None and self._parent.is_set())
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True as soon as the signal is set."""
+        deadline = time.monotonic() + seconds
+        while not self.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self._own.wait(min(left, 0.05))
+        return True
+
+
+#: A task: (resource, parameters, timeout seconds or None, stop signal) -> result; raises StatesError.
+TaskCall = Callable[[str, Any, float | None, StopSignal], Any]
 
 
 class Aborted(Exception):
@@ -79,14 +109,14 @@ class Interpreter:
         history: History,
         task: TaskCall,
         time_scale: float,
-        stop: threading.Event,
+        stop: StopSignal | threading.Event,
         context: dict[str, Any],
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.history = history
         self.task = task
         self.time_scale = time_scale
-        self.stop = stop
+        self.stop = stop if isinstance(stop, StopSignal) else StopSignal(stop)
         self.context = context
         self.now = now
 
@@ -228,29 +258,33 @@ class Interpreter:
         )
         return result
 
-    def _branch(self, machine: dict[str, Any], data: Any) -> Any:
-        return Interpreter(self.history, self.task, self.time_scale, self.stop, self.context, self.now).run(
+    def _branch(self, machine: dict[str, Any], data: Any, group: StopSignal) -> Any:
+        return Interpreter(self.history, self.task, self.time_scale, group, self.context, self.now).run(
             machine, data
         )
+
+    def _together(self, kind: str, calls: Sequence[Callable[[StopSignal], Any]], workers: int) -> list[Any]:
+        """Run branches or iterations at once; the first failure stops the others and is raised."""
+        group = StopSignal(self.stop)
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            futures = [pool.submit(call, group) for call in calls]
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = next((f for f in futures if f in done and f.exception() is not None), None)
+            if failed is not None:
+                group.set()  # the others stop at their next step
+                if self.stop.is_set():
+                    raise Aborted
+                self.history.add(f"{kind}StateFailed")
+                raise failed.exception()  # type: ignore[misc]  # not None: checked above
+            results = [future.result() for future in futures]
+        self.history.add(f"{kind}StateSucceeded")
+        return results
 
     def _parallel(self, state: dict[str, Any], effective: Any) -> Any:
         self.history.add("ParallelStateStarted")
         branches = state["Branches"]
-        with ThreadPoolExecutor(max_workers=max(1, len(branches))) as pool:
-            futures = [pool.submit(self._branch, branch, effective) for branch in branches]
-            try:
-                results = [future.result() for future in futures]
-            except StatesError:
-                self.stop_siblings(futures)
-                self.history.add("ParallelStateFailed")
-                raise
-        self.history.add("ParallelStateSucceeded")
-        return results
-
-    @staticmethod
-    def stop_siblings(futures: list[Any]) -> None:
-        for future in futures:
-            future.cancel()
+        calls = [partial(self._branch, branch, effective) for branch in branches]
+        return self._together("Parallel", calls, len(branches))
 
     def _map(self, state: dict[str, Any], effective: Any, context: dict[str, Any]) -> Any:
         items = read(effective, state["ItemsPath"], context) if "ItemsPath" in state else effective
@@ -263,7 +297,7 @@ class Interpreter:
         self.history.add("MapStateStarted", "mapStateStartedEventDetails", length=len(items))
         concurrency = state.get("MaxConcurrency", 0) or len(items) or 1
 
-        def one(index: int, item: Any) -> Any:
+        def one(index: int, item: Any, group: StopSignal) -> Any:
             item_context = {**context, "Map": {"Item": {"Index": index, "Value": item}}}
             value = render(selector, effective, item_context) if selector is not None else item
             self.history.add(
@@ -273,7 +307,7 @@ class Interpreter:
                 index=index,
             )
             try:
-                output = self._branch(processor, value)
+                output = self._branch(processor, value, group)
             except StatesError:
                 self.history.add(
                     "MapIterationFailed",
@@ -290,16 +324,10 @@ class Interpreter:
             )
             return output
 
-        with ThreadPoolExecutor(max_workers=min(concurrency, 40)) as pool:
-            futures = [pool.submit(one, index, item) for index, item in enumerate(items)]
-            try:
-                results = [future.result() for future in futures]
-            except StatesError:
-                self.stop_siblings(futures)
-                self.history.add("MapStateFailed")
-                raise
-        self.history.add("MapStateSucceeded")
-        return results
+        calls = [
+            lambda group, index=index, item=item: one(index, item, group) for index, item in enumerate(items)
+        ]
+        return self._together("Map", calls, min(concurrency, 40))
 
     def _wait(self, state: dict[str, Any], effective: Any, context: dict[str, Any]) -> None:
         if "Seconds" in state:

@@ -9,7 +9,6 @@ JobRun as cause). AWS SDK integrations: https://docs.aws.amazon.com/step-functio
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import datetime
 from typing import Any
@@ -19,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from glue_flow_local.clients import server_client
 from glue_flow_local.settings import Settings
+from glue_flow_local.stepfunctions.interpreter import StopSignal
 from glue_flow_local.stepfunctions.paths import StatesError
 
 _DONE = frozenset({"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR", "EXPIRED"})
@@ -55,7 +55,7 @@ class Tasks:
             self.settings.endpoint_url, service, region or self.region, self.settings.credentials
         )
 
-    def __call__(self, resource: str, parameters: Any, timeout: float | None, stop: threading.Event) -> Any:
+    def __call__(self, resource: str, parameters: Any, timeout: float | None, stop: StopSignal) -> Any:
         deadline = None if timeout is None else time.monotonic() + timeout
         if resource.startswith("arn:aws:lambda:"):
             return self._lambda({"FunctionName": resource, "Payload": parameters}, plain=True)
@@ -87,7 +87,7 @@ class Tasks:
             message = err.response.get("Error", {}).get("Message", str(err))
             raise StatesError(f"{service[:1].upper()}{service[1:]}.{code}", message) from None
 
-    def _wait_job(self, job: str, run_id: str, deadline: float | None, stop: threading.Event) -> Any:
+    def _wait_job(self, job: str, run_id: str, deadline: float | None, stop: StopSignal) -> Any:
         glue = self.client("glue")
         while True:
             run = _plain(glue.get_job_run(JobName=job, RunId=run_id)["JobRun"])

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from glue_flow_local.stepfunctions.interpreter import History, Interpreter, matches
+from glue_flow_local.stepfunctions.interpreter import History, Interpreter, StopSignal, matches
 from glue_flow_local.stepfunctions.paths import StatesError
 
 LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:f"
@@ -27,7 +27,7 @@ class Resource:
         self.result = result
         self.calls: list[tuple[Any, float]] = []
 
-    def __call__(self, resource: str, parameters: Any, timeout: float | None, stop: threading.Event) -> Any:
+    def __call__(self, resource: str, parameters: Any, timeout: float | None, stop: StopSignal) -> Any:
         self.calls.append((parameters, time.monotonic()))
         if self.errors:
             raise StatesError(self.errors.pop(0), "cause")
@@ -204,3 +204,17 @@ def test_fail_state_and_history_events() -> None:
         "LambdaFunctionSucceeded",
         "TaskStateExited",
     ]
+
+
+def test_a_failing_branch_stops_its_siblings() -> None:
+    waiting = {"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 3600, "End": True}}}
+    failing = {"StartAt": "F", "States": {"F": {"Type": "Fail", "Error": "Branch.Failed", "Cause": "c"}}}
+    machine = {
+        "StartAt": "P",
+        "States": {"P": {"Type": "Parallel", "Branches": [waiting, failing], "End": True}},
+    }
+    started = time.monotonic()
+    with pytest.raises(StatesError) as failed:
+        run(machine, {}, scale=1.0)
+    assert failed.value.error == "Branch.Failed"
+    assert time.monotonic() - started < 5  # not the hour the other branch would wait
