@@ -7,9 +7,9 @@ import urllib.request
 from collections.abc import Callable
 
 import pytest
+from test_stepfunctions.support import role, wait_for_execution
 
 from glue_flow_local.testing import LocalGlue
-from tests.test_stepfunctions.support import role, wait_for_execution
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ import botocore.exceptions
 import pytest
 
 from glue_flow_local.testing import LocalGlue, create_python_job, log_messages, process_gone
-from tests.test_stepfunctions.support import create_function, history, role, wait_for_execution
+from test_stepfunctions.support import create_function, history, role, wait_for_execution
 
 pytestmark = pytest.mark.slow
 

@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from local_glue_support import SEED_CSV_PATH, require_spark
 
 from glue_flow_local.testing import LocalGlue, create_python_job, create_spark_job
-from tests.local_glue_support import SEED_CSV_PATH, require_spark
-from tests.test_stepfunctions.corpus import CORPUS, REGION, corpus
-from tests.test_stepfunctions.support import create_function, role, wait_for_execution
+from test_stepfunctions.corpus import CORPUS, REGION, corpus
+from test_stepfunctions.support import create_function, role, wait_for_execution
 
 pytestmark = [
     pytest.mark.slow,

@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from local_glue_support import SEED_CSV_PATH, SEED_SPARK_SCRIPT, require_spark
 
 from glue_flow_local.testing import LocalGlue, create_python_job, create_spark_job
-from tests.local_glue_support import SEED_CSV_PATH, SEED_SPARK_SCRIPT, require_spark
-from tests.test_stepfunctions.support import SEED, history, role, wait_for_execution, zipped
+from test_stepfunctions.support import SEED, history, role, wait_for_execution, zipped
 
 pytestmark = pytest.mark.slow
 REGION = "ap-northeast-1"  # the region the seed's Lambda ARNs name
