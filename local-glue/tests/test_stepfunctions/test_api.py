@@ -14,7 +14,7 @@ import botocore.exceptions
 import pytest
 
 from glue_flow_local.testing import LocalGlue, create_python_job, log_messages, process_gone
-from test_stepfunctions.support import create_function, history, role, wait_for_execution
+from test_stepfunctions.support import create_function, history, role, wait_for_execution, zipped
 
 pytestmark = pytest.mark.slow
 
@@ -204,3 +204,29 @@ def test_stopping_the_server_ends_running_invokes(tmp_path: Any) -> None:
             time.sleep(0.2)
         assert pid
     assert process_gone(pid)
+
+
+def test_create_function_from_s3_code(local_glue: LocalGlue, clients: dict[str, Any], unique: Any) -> None:
+    s3, lam = local_glue.client("s3"), clients["lambda"]
+    bucket, name = unique("code").replace("_", "-"), unique("from_s3")
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(
+        Bucket=bucket, Key="f.zip", Body=zipped("def lambda_handler(event, context):\n    return 41 + 1\n")
+    )
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role(clients["iam"], "lambda-role"),
+        Handler="lambda_function.lambda_handler",
+        Code={"S3Bucket": bucket, "S3Key": "f.zip"},
+        Timeout=30,
+    )
+    assert json.loads(lam.invoke(FunctionName=name)["Payload"].read()) == 42
+    with pytest.raises(lam.exceptions.InvalidParameterValueException, match="NoSuchKey"):
+        lam.create_function(
+            FunctionName=unique("missing"),
+            Runtime="python3.12",
+            Role=role(clients["iam"], "lambda-role"),
+            Handler="lambda_function.lambda_handler",
+            Code={"S3Bucket": bucket, "S3Key": "missing.zip"},
+        )
