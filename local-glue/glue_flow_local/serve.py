@@ -68,6 +68,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="seconds one Glue Timeout minute lasts (env GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS, default 60)",
     )
+    parser.add_argument(
+        "--sfn-time-scale",
+        type=float,
+        default=None,
+        help="seconds one Step Functions second lasts in Wait states, Retry intervals and task timeouts "
+        "(env GLUE_FLOW_LOCAL_SFN_TIME_SCALE, default 1)",
+    )
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -91,6 +98,7 @@ def serve(args: argparse.Namespace) -> int:
         options=ServerOptions(
             min_crawl_seconds=args.min_crawl_seconds,
             timeout_unit_seconds=args.timeout_unit_seconds,
+            sfn_time_scale=args.sfn_time_scale,
             credentials=Credentials.from_env(args.access_key_id, args.secret_access_key),
             allowed_origins=tuple(args.allow_origin) if args.allow_origin else None,
         ),

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from glue_flow_local.glue.jobs.runs import JobRuns
     from glue_flow_local.glue.workflows.engine import WorkflowEngine
+    from glue_flow_local.stepfunctions.api import StepFunctionsApi
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -84,6 +85,7 @@ class LocalGlueServer:
         self._console = _OnFirstUse(self._build_console)
         self._jobs: JobRuns | None = None
         self._workflows: WorkflowEngine | None = None
+        self._stepfunctions: StepFunctionsApi | None = None
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(
             host, port, self._dispatch, threaded=True, request_handler=_first_use_handler(WSGIRequestHandler)
@@ -108,9 +110,11 @@ class LocalGlueServer:
         return self._api.get()(environ, start_response)
 
     def _build_api(self) -> WsgiApp:
-        """moto behind the local Glue's layers: what every S3, Glue, Logs and SQS request goes through."""
+        """moto behind the local Glue's layers: what every S3, Glue, Logs, SQS, Step Functions and Lambda request goes through."""
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        from glue_flow_local.awslambda.api import LambdaApi
+        from glue_flow_local.awslambda.roles import role_exists
         from glue_flow_local.glue.api import GlueApi
         from glue_flow_local.glue.crawler.runs import CrawlerRuns
         from glue_flow_local.glue.jobs.runs import JobRuns
@@ -118,9 +122,11 @@ class LocalGlueServer:
         from glue_flow_local.logs.streams import LogPages
         from glue_flow_local.protocol.auth import FrontDoor
         from glue_flow_local.protocol.json_protocol import JsonProtocol
+        from glue_flow_local.protocol.services import ServiceGate
         from glue_flow_local.s3 import notifications as s3_notifications
         from glue_flow_local.s3.conditions import S3Preconditions
         from glue_flow_local.s3.notification_checks import S3NotificationChecks
+        from glue_flow_local.stepfunctions.api import StepFunctionsApi
 
         self._jobs = JobRuns(self.settings)
         self._workflows = workflow_engine(self.settings)
@@ -132,7 +138,12 @@ class LocalGlueServer:
             self._jobs,
             self._workflows,
         )
-        return FrontDoor(JsonProtocol(api), self.settings.credentials, self.settings.allowed_origins)
+        self._stepfunctions = StepFunctionsApi(
+            LambdaApi(JsonProtocol(api), self.settings, role_exists), self.settings
+        )
+        return FrontDoor(
+            ServiceGate(self._stepfunctions), self.settings.credentials, self.settings.allowed_origins
+        )
 
     def _build_console(self) -> WsgiApp:
         from glue_flow_local.console.pages import Console
@@ -161,8 +172,14 @@ class LocalGlueServer:
         self.release()
 
     def release(self) -> None:
-        """Kill running job scripts and remove the state folder the server made itself (idempotent)."""
+        """Stop executions, kill running Lambda invokes and job scripts, and remove the state folder the server
+        made itself (idempotent)."""
         self._api.close()  # a request arriving now finds no API to load
+        if self._stepfunctions is not None:
+            self._stepfunctions.shutdown()
+            from glue_flow_local.awslambda.runner import kill_running
+
+            kill_running()
         if self._workflows is not None:
             self._workflows.shutdown()
         if self._jobs is not None:

@@ -12,6 +12,8 @@ MIN_CRAWL_SECONDS_ENV = "GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS"
 DEFAULT_MIN_CRAWL_SECONDS = 3.0
 #: Environment variable: seconds one Glue timeout "minute" lasts (default 60; tests use 1).
 TIMEOUT_UNIT_SECONDS_ENV = "GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS"
+#: Environment variable: seconds one Step Functions second lasts in Wait states and Retry intervals (default 1).
+SFN_TIME_SCALE_ENV = "GLUE_FLOW_LOCAL_SFN_TIME_SCALE"
 #: Environment variable: folder for downloaded job scripts and run working directories.
 STATE_DIR_ENV = "GLUE_FLOW_LOCAL_STATE_DIR"
 #: Environment variables: the access key id and secret requests must be signed with.
@@ -55,6 +57,7 @@ class Settings:
     :param state_dir: folder for job scripts and run working directories.
     :param min_crawl_seconds: the shortest crawl, in seconds.
     :param timeout_unit_seconds: the length of one Glue timeout "minute", in seconds.
+    :param sfn_time_scale: seconds one Step Functions second lasts (Wait states, Retry intervals, task timeouts).
     :param credentials: what requests must be signed with (also given to crawls and job runs).
     :param allowed_origins: browser origins allowed to call the server.
     """
@@ -63,6 +66,7 @@ class Settings:
     state_dir: Path
     min_crawl_seconds: float = DEFAULT_MIN_CRAWL_SECONDS
     timeout_unit_seconds: float = 60.0
+    sfn_time_scale: float = 1.0
     credentials: Credentials = field(default_factory=Credentials)
     allowed_origins: tuple[str, ...] = ()
 
@@ -85,6 +89,8 @@ class ServerOptions:
     :param min_crawl_seconds: the shortest crawl (default: ``GLUE_FLOW_LOCAL_MIN_CRAWL_SECONDS``, else 3).
     :param timeout_unit_seconds: seconds per Glue timeout minute
         (default: ``GLUE_FLOW_LOCAL_TIMEOUT_UNIT_SECONDS``, else 60).
+    :param sfn_time_scale: seconds per Step Functions second (default: ``GLUE_FLOW_LOCAL_SFN_TIME_SCALE``,
+        else 1).
     :param credentials: what requests must be signed with (default: ``GLUE_FLOW_LOCAL_ACCESS_KEY_ID`` /
         ``GLUE_FLOW_LOCAL_SECRET_ACCESS_KEY``, else ``testing`` / ``testing``).
     :param allowed_origins: browser origins allowed to call (default: ``GLUE_FLOW_LOCAL_ALLOWED_ORIGINS``,
@@ -93,6 +99,7 @@ class ServerOptions:
 
     min_crawl_seconds: float | None = None
     timeout_unit_seconds: float | None = None
+    sfn_time_scale: float | None = None
     credentials: Credentials | None = None
     allowed_origins: tuple[str, ...] | None = None
 
@@ -111,6 +118,9 @@ class ServerOptions:
             timeout_unit_seconds=self.timeout_unit_seconds
             if self.timeout_unit_seconds is not None
             else env_float(TIMEOUT_UNIT_SECONDS_ENV, 60.0),
+            sfn_time_scale=self.sfn_time_scale
+            if self.sfn_time_scale is not None
+            else env_float(SFN_TIME_SCALE_ENV, 1.0),
             credentials=self.credentials or Credentials.from_env(),
             allowed_origins=self.allowed_origins
             if self.allowed_origins is not None
@@ -124,6 +134,8 @@ class ServerOptions:
             env[MIN_CRAWL_SECONDS_ENV] = str(self.min_crawl_seconds)
         if self.timeout_unit_seconds is not None:
             env[TIMEOUT_UNIT_SECONDS_ENV] = str(self.timeout_unit_seconds)
+        if self.sfn_time_scale is not None:
+            env[SFN_TIME_SCALE_ENV] = str(self.sfn_time_scale)
         if self.credentials is not None:
             env[ACCESS_KEY_ID_ENV] = self.credentials.access_key_id
             env[SECRET_ACCESS_KEY_ENV] = self.credentials.secret_access_key

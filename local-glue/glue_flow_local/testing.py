@@ -67,6 +67,7 @@ class LocalGlue:
     :param credentials: what requests must be signed with (default: ``testing`` / ``testing``).
     :param host: the address to bind.
     :param port: the port (0: a free one).
+    :param sfn_time_scale: seconds one Step Functions second lasts (Wait states, Retry intervals).
     """
 
     #: Once started: the URL to give boto3 as ``endpoint_url``.
@@ -86,6 +87,7 @@ class LocalGlue:
         timeout_unit_seconds: float = TIMEOUT_UNIT_SECONDS,
         credentials: Credentials | None = None,
         host: str = DEFAULT_HOST,
+        sfn_time_scale: float | None = None,
         port: int = 0,
     ) -> None:
         self._state_dir = state_dir
@@ -93,6 +95,7 @@ class LocalGlue:
             min_crawl_seconds=min_crawl_seconds,
             timeout_unit_seconds=timeout_unit_seconds,
             credentials=credentials,
+            sfn_time_scale=sfn_time_scale,
         )
         self._host = host
         self._port = port

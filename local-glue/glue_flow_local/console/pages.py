@@ -35,6 +35,8 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/tables/(?P<database>[^/]+)/(?P<table>[^/]+)$"), "_table"),
     (re.compile(r"^/workflows/(?P<name>[^/]+)$"), "_workflow"),
     (re.compile(r"^/workflows/(?P<name>[^/]+)/runs/(?P<run_id>[^/]+)$"), "_workflow_run"),
+    (re.compile(r"^/state-machines/(?P<name>[^/]+)$"), "_state_machine"),
+    (re.compile(r"^/state-machines/(?P<name>[^/]+)/executions/(?P<execution>[^/]+)$"), "_execution"),
 ]
 Page = tuple[str, str]  # (title, body HTML)
 
@@ -84,7 +86,8 @@ class Console:
                     title, body = getattr(self, method)(region, **match.groupdict())
                 except ClientError as err:
                     error = err.response.get("Error", {})
-                    status = 404 if error.get("Code") == "EntityNotFoundException" else 500
+                    missing = ("EntityNotFoundException", "StateMachineDoesNotExist", "ExecutionDoesNotExist")
+                    status = 404 if error.get("Code") in missing else 500
                     return self._answer(
                         start_response,
                         status,
@@ -169,6 +172,7 @@ class Console:
                 ),
             )
             + workflow_list(glue, region)
+            + _executions().machines_section(self._client("stepfunctions", region), region)
         )
 
     def _crawler(self, region: str, name: str) -> Page:
@@ -244,6 +248,12 @@ class Console:
             ]
         ) + "".join(sections)
 
+    def _state_machine(self, region: str, name: str) -> Page:
+        return _executions().machine_page(self._client("stepfunctions", region), region, name)
+
+    def _execution(self, region: str, name: str, execution: str) -> Page:
+        return _executions().execution_page(self._client("stepfunctions", region), region, name, execution)
+
     def _table(self, region: str, database: str, table: str) -> Page:
         glue = self._client("glue", region)
         found = glue.get_table(DatabaseName=database, Name=table)["Table"]
@@ -274,6 +284,13 @@ class Console:
         from glue_flow_local.console.workflows import workflow_run_page
 
         return workflow_run_page(self._client("glue", region), region, name, run_id)
+
+
+def _executions() -> Any:
+    """The Step Functions pages' module (imported on use: it builds on this module's helpers)."""
+    from glue_flow_local.console import executions
+
+    return executions
 
 
 def with_console(app: Callable[..., Iterable[bytes]], console: Console) -> Callable[..., Iterable[bytes]]:
