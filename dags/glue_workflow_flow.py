@@ -14,8 +14,9 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from airflow.sdk import DAG, CronTriggerTimetable, Param, task
+from airflow.sdk import DAG, Param, task
 
+from airflow_glue_flow.compat import CronTriggerTimetable
 from airflow_glue_flow.encoding.bundle import JOB_PACKAGE, JOB_ZIP_NAME
 from airflow_glue_flow.flow_jobs import DEFAULT_GLUE_ROLE, bucket_param, name_param, prefix_param, role_param
 from airflow_glue_flow.operators.conditional import GlueConditionalTriggerOperator

@@ -29,8 +29,8 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from airflow.sdk import BaseOperator, BaseSensorOperator, Context, PokeReturnValue, timezone
-from airflow.sdk.exceptions import AirflowRescheduleException, AirflowSkipException
 
+from airflow_glue_flow.compat import AirflowRescheduleException, AirflowSkipException
 from airflow_glue_flow.exceptions import (
     GlueConditionError,
     GlueConditionTimeoutError,
