@@ -51,8 +51,11 @@ if TYPE_CHECKING or AIRFLOW_V_3_2_PLUS:
         AirflowRescheduleException,
         AirflowSensorTimeout,
         AirflowSkipException,
+        AirflowTaskTimeout,
         ParamValidationError,
+        TaskDeferralError,
         TaskDeferralTimeout,
+        TaskDeferred,
     )
 else:  # Airflow 3.1
     from airflow.configuration import conf
@@ -61,8 +64,11 @@ else:  # Airflow 3.1
         AirflowRescheduleException,
         AirflowSensorTimeout,
         AirflowSkipException,
+        AirflowTaskTimeout,
         ParamValidationError,
+        TaskDeferralError,
         TaskDeferralTimeout,
+        TaskDeferred,
     )
     from airflow.sdk import Context
     from airflow.sdk.bases.xcom import BaseXCom
@@ -82,12 +88,15 @@ __all__ = [
     "AirflowRescheduleException",
     "AirflowSensorTimeout",
     "AirflowSkipException",
+    "AirflowTaskTimeout",
     "BaseXCom",
     "Context",
     "CronTriggerTimetable",
     "DeferralTimeoutHook",
     "ParamValidationError",
+    "TaskDeferralError",
     "TaskDeferralTimeout",
+    "TaskDeferred",
     "conf",
     "killed_while_deferred",
 ]

@@ -9,12 +9,7 @@ import pytest
 from airflow.sdk import BaseOperator
 from airflow.sdk.bases.operator import TRIGGER_FAIL_REPR, TriggerFailureReason
 
-from airflow_glue_flow.compat import AIRFLOW_V_3_2_PLUS, DeferralTimeoutHook, TaskDeferralTimeout
-
-if AIRFLOW_V_3_2_PLUS:
-    from airflow.sdk.exceptions import TaskDeferralError
-else:  # its home on Airflow 3.1
-    from airflow.exceptions import TaskDeferralError
+from airflow_glue_flow.compat import DeferralTimeoutHook, TaskDeferralError, TaskDeferralTimeout
 
 
 class Deferring(DeferralTimeoutHook, BaseOperator):
