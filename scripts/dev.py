@@ -46,14 +46,16 @@ class Lane:
     :param lock: the lock file under :data:`CONSTRAINTS`; None installs the newest releases.
     :param pins: requirements the lock is resolved with besides the project's own.
     :param resolution: uv's ``--resolution`` for the lock (``lowest-direct``: the declared floors).
-    :param tests: the pytest arguments the lane runs when given none.
+    :param fast_only: run the fast tests only.
+    :param deployment_checks: run the fast tests, then :data:`DEPLOYMENT_CHECKS`.
     """
 
     venv: str
     lock: str | None
     pins: tuple[str, ...] = ()
     resolution: str = "highest"
-    tests: tuple[str, ...] = ()
+    fast_only: bool = False
+    deployment_checks: bool = False
 
 
 #: The deployment test's main flow and its kill checks (a deferred job task marked failed, before and
@@ -69,9 +71,11 @@ DEPLOYMENT_CHECKS = tuple(
 FAST = ("-m", "not slow")
 LANES = {
     "test": Lane(".venv", "latest.txt"),
-    "lowest": Lane(".venv-lowest", "lowest.txt", resolution="lowest-direct", tests=FAST),
+    "lowest": Lane(".venv-lowest", "lowest.txt", resolution="lowest-direct", fast_only=True),
     # The newest 3.1 patch release (Cloud Composer and Astronomer run 3.1 builds).
-    "airflow-3.1": Lane(".venv-airflow-3.1", "airflow-3.1.txt", ("apache-airflow~=3.1.0",)),
+    "airflow-3.1": Lane(
+        ".venv-airflow-3.1", "airflow-3.1.txt", ("apache-airflow~=3.1.0",), deployment_checks=True
+    ),
     # Amazon MWAA's 3.2.1 image. fastapi 0.137 and svcs 26 break Airflow 3.2 itself (a one-task
     # dag.test() fails with a pydantic discriminator error); MWAA's constraints pin older ones too.
     "airflow-3.2": Lane(
@@ -84,8 +88,9 @@ LANES = {
             "fastapi<0.137",
             "svcs<26",
         ),
+        deployment_checks=True,
     ),
-    "newest": Lane(".venv-newest", None, tests=FAST),
+    "newest": Lane(".venv-newest", None, fast_only=True),
 }
 #: What ruff lints and formats in CI.
 LINTED = ("airflow_glue_flow", "dags", "tests", "bench", "scripts")
@@ -193,17 +198,16 @@ def main(argv: list[str]) -> int:
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     if command == "demo":
         return subprocess.call([str(python), str(ROOT / "scripts" / "demo.py"), *rest], cwd=ROOT, env=env)
-    if lane.tests == FAST or "--fast" in rest:
+    if lane.fast_only or "--fast" in rest:
         rest = [*FAST, *(arg for arg in rest if arg != "--fast")]
-    elif command != "test":
-        # A version lane: the fast tests, then the deployment checks with the real scheduler and triggerer.
-        ensure_debian_packages(DEBIAN_PACKAGES)
-        fast = _pytest(python, env, *FAST, *rest)
-        return _pytest(python, env, *rest, *DEPLOYMENT_CHECKS) or fast
     else:
         ensure_debian_packages(DEBIAN_PACKAGES)
     if command == "newest":
         return newest_report(python, env, rest)
+    if lane.deployment_checks:
+        # The fast tests, then the deployment checks with the real scheduler and triggerer.
+        fast = _pytest(python, env, *FAST, *rest)
+        return _pytest(python, env, *rest, *DEPLOYMENT_CHECKS) or fast
     # Lint and type-check in the locked lane only: the other lanes check that the package runs there.
     lint = (
         0
