@@ -71,7 +71,11 @@ DEPLOYMENT_CHECKS = tuple(
 FAST = ("-m", "not slow")
 LANES = {
     "test": Lane(".venv", "latest.txt"),
-    "lowest": Lane(".venv-lowest", "lowest.txt", resolution="lowest-direct", fast_only=True),
+    # structlog 26 dropped structlog.dev.Styles, which Airflow 3.1.0 imports (3.1.8 does not); Airflow's
+    # own constraints for 3.1.0 pin 25.4.
+    "lowest": Lane(
+        ".venv-lowest", "lowest.txt", ("structlog<26",), resolution="lowest-direct", fast_only=True
+    ),
     # The newest 3.1 patch release (Cloud Composer and Astronomer run 3.1 builds).
     "airflow-3.1": Lane(
         ".venv-airflow-3.1", "airflow-3.1.txt", ("apache-airflow~=3.1.0",), deployment_checks=True

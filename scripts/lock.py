@@ -14,6 +14,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,7 +34,11 @@ def compile_lock(name: str, lane: dev.Lane, upgrade: bool) -> str:
     assert lane.lock is not None, f"lane {name} installs the newest releases and has no lock"
     target = dev.CONSTRAINTS / lane.lock
     requirements = "\n".join([*(f"-e {path}[test]" for path in dev.EDITABLES), *lane.pins, ""])
-    keep = ["-o", str(target)] if target.exists() and not upgrade else []
+    # uv keeps the versions of the file it writes to when they still fit (unless --upgrade): it writes to a
+    # copy of the current lock, read back below.
+    output = Path(tempfile.mkdtemp()) / "lock.txt"
+    if target.exists() and not upgrade:
+        shutil.copyfile(target, output)
     # Compiled from the checkout so that the editable lines read "-e ." (dropped below), never a path.
     compiled = subprocess.run(
         [
@@ -50,7 +55,8 @@ def compile_lock(name: str, lane: dev.Lane, upgrade: bool) -> str:
             "--resolution",
             lane.resolution,
             *(["--upgrade"] if upgrade else []),
-            *keep,
+            "-o",
+            str(output),
             "-",
         ],
         input=requirements,
@@ -60,8 +66,9 @@ def compile_lock(name: str, lane: dev.Lane, upgrade: bool) -> str:
     )
     if compiled.returncode:
         sys.exit(f"uv could not resolve lane {name}:\n{compiled.stderr}")
-    # With -o, uv also writes the file; the text kept is the one returned here.
-    lines = [line for line in compiled.stdout.splitlines() if line and not line.startswith("-e ")]
+    text = output.read_text()
+    shutil.rmtree(output.parent)
+    lines = [line for line in text.splitlines() if line and not line.startswith(("-e ", "#"))]
     pins = f"; {', '.join(lane.pins)}" if lane.pins else ""
     return HEADER.format(python=dev.LOCK_PYTHON, pins=pins) + "\n".join(lines) + "\n"
 
