@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar, dataclass_transform
 
-from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
+from airflow_glue_flow.compat import AirflowException, AirflowSensorTimeout
 
 
 @dataclass_transform(eq_default=False)

@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger
-from airflow.sdk import DAG, Asset, AssetWatcher, CronTriggerTimetable, Param, task
-from airflow.sdk.exceptions import ParamValidationError
+from airflow.sdk import DAG, Asset, AssetWatcher, Param, task
 
 from airflow_glue_flow.cli.flow_jobs import deploy_flow, flow_params, prefix_param
+from airflow_glue_flow.compat import CronTriggerTimetable, ParamValidationError
 from airflow_glue_flow.hooks.s3_events import DEFAULT_QUEUE_URL
 from airflow_glue_flow.operators.crawler import GlueCrawlerStartOperator
 from airflow_glue_flow.operators.crawler_wait import GlueCrawlerWaitOperator

@@ -16,7 +16,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from airflow.sdk import DAG, CronTriggerTimetable, Param, task
+from airflow.sdk import DAG, Param, task
 
 from airflow_glue_flow.cli.flow_jobs import (
     DEFAULT_GLUE_ROLE,
@@ -25,6 +25,7 @@ from airflow_glue_flow.cli.flow_jobs import (
     prefix_param,
     role_param,
 )
+from airflow_glue_flow.compat import CronTriggerTimetable
 from airflow_glue_flow.encoding.bundle import JOB_PACKAGE, JOB_ZIP_NAME
 from airflow_glue_flow.encoding.keys import folder_marker
 from airflow_glue_flow.operators.deploy import GlueDeployOperator

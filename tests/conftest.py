@@ -103,11 +103,11 @@ def run_dag(airflow_db):
     not in any DAG bundle, so they are written there first, as the DAG processor would. When no task is
     ready, the run checks again at once instead of after dag.test()'s one-second wait.
     """
-    from tests.support.airflow_internals import quick_idle_polls, write_dag_to_db
+    from tests.support.airflow_internals import one_execution_api, quick_idle_polls, write_dag_to_db
 
     def _run(dag, conf: dict | None = None):
         write_dag_to_db(dag)
-        with quick_idle_polls():
+        with quick_idle_polls(), one_execution_api():
             return dag.test(run_conf=conf)
 
     return _run

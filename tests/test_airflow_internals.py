@@ -69,7 +69,8 @@ def test_a_test_built_dag_runs_and_hands_its_trigger_event_and_errors_to_the_tes
 def test_quick_idle_polls_shortens_only_dag_tests_own_wait_when_no_task_is_ready(airflow_db):
     from airflow.providers.standard.operators.empty import EmptyOperator
     from airflow.sdk import DAG, task
-    from airflow.sdk.exceptions import AirflowSkipException
+
+    from airflow_glue_flow.compat import AirflowSkipException
 
     @task
     def skips() -> None:
@@ -113,7 +114,9 @@ def test_parse_dags_returns_the_dags_and_each_files_import_error(tmp_path, airfl
 @pytest.mark.parametrize("run_immediately", [False, True])
 def test_first_scheduled_run_follows_the_sdk_timetable(run_immediately):
     import pendulum
-    from airflow.sdk import DAG, CronTriggerTimetable
+    from airflow.sdk import DAG
+
+    from airflow_glue_flow.compat import CronTriggerTimetable
 
     timetable = CronTriggerTimetable("0 3 * * *", timezone="UTC", run_immediately=run_immediately)
     with DAG("scheduled", schedule=timetable, catchup=False) as dag:

@@ -1,4 +1,5 @@
-"""airflow_glue_flow.compat against the installed Airflow: what a deferral timeout looks like to a task."""
+"""airflow_glue_flow.compat against the installed Airflow: the names it resolves, and what a deferral
+timeout looks like to a task."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from typing import Any
 import pytest
 from airflow.sdk import BaseOperator
 from airflow.sdk.bases.operator import TRIGGER_FAIL_REPR, TriggerFailureReason
-from airflow.sdk.exceptions import TaskDeferralError, TaskDeferralTimeout
 
-from airflow_glue_flow.compat import DeferralTimeoutHook
+from airflow_glue_flow.compat import DeferralTimeoutHook, TaskDeferralError, TaskDeferralTimeout
 
 
 class Deferring(DeferralTimeoutHook, BaseOperator):
@@ -45,3 +45,18 @@ def test_a_fired_trigger_resumes_as_usual():
         "status": "success"
     }
     assert op.timeouts == []
+
+
+def test_every_name_resolves_to_what_the_installed_airflow_uses():
+    # The task runner and the scheduler catch these very classes: a look-alike would not be caught.
+    import airflow.sdk
+
+    from airflow_glue_flow import compat
+
+    public = set(airflow.sdk.__all__)
+    for name in ("BaseXCom", "CronTriggerTimetable", "conf"):
+        if name in public:  # Airflow 3.2+
+            assert getattr(compat, name) is getattr(airflow.sdk, name), name
+    assert compat.BaseXCom.XCOM_RETURN_KEY == compat.XCOM_RETURN_KEY
+    assert issubclass(compat.AirflowSkipException, compat.AirflowException)
+    assert compat.conf.getint("core", "parallelism") > 0

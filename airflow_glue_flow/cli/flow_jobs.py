@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from airflow.sdk import Param, task
-from airflow.sdk.exceptions import AirflowSkipException
 
+from airflow_glue_flow.compat import AirflowSkipException
 from airflow_glue_flow.exceptions import GlueTaskParameterError
 from airflow_glue_flow.operators.deploy import GlueDeployOperator
 

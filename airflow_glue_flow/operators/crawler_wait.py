@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
-from airflow.sdk import conf
 
+from airflow_glue_flow.compat import conf
 from airflow_glue_flow.crawl_check import parse_utc
 from airflow_glue_flow.exceptions import GlueFlowError, GlueTaskParameterError
 from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook

@@ -16,8 +16,8 @@ from datetime import timedelta
 from typing import Any
 
 from airflow.sdk import BaseOperator, Context, timezone
-from airflow.sdk.exceptions import AirflowRescheduleException
 
+from airflow_glue_flow.compat import AirflowRescheduleException
 from airflow_glue_flow.exceptions import GlueConditionError, GlueFlowFailedStepsError
 from airflow_glue_flow.predicate import NOT_RUN, is_success_state, task_outcome
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY

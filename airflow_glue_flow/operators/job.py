@@ -8,10 +8,10 @@ from typing import Any, ClassVar
 
 from airflow.providers.amazon.aws.operators.base_aws import AwsBaseOperator
 from airflow.providers.amazon.aws.utils.mixins import aws_template_fields
-from airflow.sdk import Context, conf
+from airflow.sdk import Context
 from botocore.exceptions import BotoCoreError, ClientError
 
-from airflow_glue_flow.compat import DeferralTimeoutHook
+from airflow_glue_flow.compat import DeferralTimeoutHook, conf
 from airflow_glue_flow.exceptions import (
     GlueApiCallError,
     GlueFlowError,

@@ -27,8 +27,8 @@ from datetime import timedelta
 from typing import Any, NoReturn
 
 from airflow.sdk import BaseOperator, BaseSensorOperator, Context, PokeReturnValue, timezone
-from airflow.sdk.exceptions import AirflowSkipException
 
+from airflow_glue_flow.compat import AirflowSkipException
 from airflow_glue_flow.exceptions import GlueConditionError, GlueConditionTimeoutError
 from airflow_glue_flow.operators.failure_guard import failure_guard, read_watched
 from airflow_glue_flow.predicate import (

@@ -30,6 +30,7 @@ RUNTIME_MODULES = (
     "airflow_glue_flow.triggers.client_pool",
     "airflow_glue_flow.triggers.merged_checks",
     "airflow.sdk.bases.xcom",
+    "airflow_glue_flow.compat",
     "asgiref.sync",
 )
 #: The keyword arguments every trigger of the package takes besides its own: the deferring task's.
@@ -173,11 +174,12 @@ class GlueFlowAwsTrigger(BaseTrigger, Generic[HookT]):
         if not (self.end_from_trigger and event.get("status") == "success" and ti is not None):
             return TriggerEvent(event)
         # Imported off the loop by load(), which every wait awaited before it got here.
-        from airflow.sdk import BaseXCom
         from asgiref.sync import sync_to_async
 
+        from airflow_glue_flow.compat import XCOM_RETURN_KEY, BaseXCom
+
         map_index = ti.map_index if ti.map_index is not None else -1
-        for key, pushed in {BaseXCom.XCOM_RETURN_KEY: value, **xcoms}.items():
+        for key, pushed in {XCOM_RETURN_KEY: value, **xcoms}.items():
             await sync_to_async(BaseXCom.set)(
                 key, pushed, dag_id=ti.dag_id, task_id=ti.task_id, run_id=ti.run_id, map_index=map_index
             )

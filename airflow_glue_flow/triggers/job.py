@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
@@ -31,8 +32,10 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger["GlueJobFlowHook"]):
 
     Exactly one event is yielded: the wait's success or error event; with ``end_from_trigger`` a success
     ends the task here instead (return value: the run id; XComs ``glue_state`` and ``glue_job_run_id``).
-    When a user kills the deferred task (mark failed/success, clear) on Airflow 3.3+, :meth:`on_kill` stops
-    the run.
+    When a user kills the deferred task (mark failed/success, clear), the run is stopped: by :meth:`on_kill`
+    on Airflow 3.3+, where the triggerer calls it; before 3.3 by :meth:`run` when the triggerer cancels it
+    and the task is no longer deferred (:func:`~airflow_glue_flow.compat.killed_while_deferred`), so that a
+    triggerer that stops or hands the trigger over leaves the run going.
 
     :param job_name: the job's name.
     :param run_id: the run to watch.
@@ -84,15 +87,48 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger["GlueJobFlowHook"]):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         """Wait for the run; yield one event for its outcome."""
-        job_wait, waits = await self.load(*WAIT_MODULES)
-        settings = ("poll_interval", "max_attempts", "verbose", "follow_retries")
-        wait = job_wait.JobRunWait(
-            self.job_name, self.run_id, log=self.log, **{f: getattr(self, f) for f in settings}
-        )
-        self._wait = wait  # on_kill stops the attempt being waited for, which Glue's retries may change
-        async with self.async_clients("glue", *(("logs",) if self.verbose else ())) as clients:
-            event = await waits.drive_async(wait.first(), wait.advance, clients)
+        try:
+            job_wait, waits = await self.load(*WAIT_MODULES)
+            settings = ("poll_interval", "max_attempts", "verbose", "follow_retries")
+            wait = job_wait.JobRunWait(
+                self.job_name, self.run_id, log=self.log, **{f: getattr(self, f) for f in settings}
+            )
+            self._wait = wait  # a kill stops the attempt being waited for, which Glue's retries may change
+            async with self.async_clients("glue", *(("logs",) if self.verbose else ())) as clients:
+                event = await waits.drive_async(wait.first(), wait.advance, clients)
+        except asyncio.CancelledError:
+            await self._stop_if_killed()
+            raise
         yield await self.outcome(event, event["run_id"], success_xcoms(event))
+
+    async def _stop_if_killed(self) -> None:
+        """On an Airflow whose triggerer calls no ``on_kill``: stop the run if the task was killed."""
+        # Imported off the loop by load() (RUNTIME_MODULES), unless the trigger was cancelled before.
+        from airflow_glue_flow import compat
+
+        if not self.stop_on_kill or compat.TRIGGER_ON_KILL:
+            return
+        task_instance = getattr(self, "task_instance", None)
+        try:
+            killed = await compat.killed_while_deferred(task_instance)
+        except Exception:
+            self.log.warning(
+                "Trigger of Glue job %s run %s cancelled; its task's state could not be read, so the run is"
+                " left going",
+                self.job_name,
+                self.run_id,
+                exc_info=True,
+            )
+            return
+        if killed:
+            await self._stop_run()
+        else:
+            self.log.info(
+                "Trigger of Glue job %s run %s cancelled while its task is still deferred (the triggerer"
+                " stopped or handed it over): the run goes on",
+                self.job_name,
+                self.run_id,
+            )
 
     async def on_kill(self) -> None:
         """Stop the run when a user kills the deferred task (called by the triggerer on Airflow 3.3+).
@@ -101,9 +137,13 @@ class GlueJobRunTrigger(GlueFlowAwsTrigger["GlueJobFlowHook"]):
         going and is picked up again), nor on a trigger timeout (the operator stops the run then).
         """
         if self.stop_on_kill:
-            wait: JobRunWait | None = getattr(self, "_wait", None)
-            run_id = wait.run_id if wait is not None else self.run_id
-            self.log.info("Task killed while deferred: stopping Glue job %s run %s", self.job_name, run_id)
-            async with self.async_clients("glue") as clients:
-                response = await clients["glue"].batch_stop_job_run(JobName=self.job_name, JobRunIds=[run_id])
-            self.hook.log_stop(self.job_name, run_id, response)
+            await self._stop_run()
+
+    async def _stop_run(self) -> None:
+        """Stop the attempt being waited for."""
+        wait: JobRunWait | None = getattr(self, "_wait", None)
+        run_id = wait.run_id if wait is not None else self.run_id
+        self.log.info("Task killed while deferred: stopping Glue job %s run %s", self.job_name, run_id)
+        async with self.async_clients("glue") as clients:
+            response = await clients["glue"].batch_stop_job_run(JobName=self.job_name, JobRunIds=[run_id])
+        self.hook.log_stop(self.job_name, run_id, response)

@@ -40,6 +40,6 @@ def option_enabled(name: str) -> bool:
 
     :param name: :data:`GC_FREEZE` or :data:`MERGED_CHECKS`.
     """
-    from airflow.sdk import conf
+    from airflow_glue_flow.compat import conf
 
     return conf.getboolean(SECTION, name, fallback=OPTIONS[name][1])

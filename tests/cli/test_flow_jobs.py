@@ -110,7 +110,7 @@ def test_job_definition_refuses_params_it_cannot_use(params, message):
 
 
 def test_a_switched_off_deploy_skips_saying_what_runs_instead():
-    from airflow.sdk.exceptions import AirflowSkipException
+    from airflow_glue_flow.compat import AirflowSkipException
 
     with pytest.raises(GlueTaskParameterError, match="lack deploy"):
         job_definition("deploy")(params=PARAMS)

@@ -54,7 +54,7 @@ def dag(airflow_db) -> Any:
 )
 def test_bad_params_are_refused_naming_the_param(dag, param, value):
     # The trigger form, the REST API and dag.test() check a run's conf against these params the same way.
-    from airflow.sdk.exceptions import ParamValidationError
+    from airflow_glue_flow.compat import ParamValidationError
 
     params = copy.deepcopy(dag.params)
     with pytest.raises(ParamValidationError, match=f"^Invalid input for param {param}: "):

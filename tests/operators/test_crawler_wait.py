@@ -8,8 +8,8 @@ from unittest import mock
 import pendulum
 import pytest
 from airflow.sdk import DAG
-from airflow.sdk.exceptions import TaskDeferred
 
+from airflow_glue_flow.compat import TaskDeferred
 from airflow_glue_flow.exceptions import (
     GlueCrawlerNotFoundError,
     GlueCrawlFailedError,

@@ -11,11 +11,11 @@ from unittest import mock
 import pendulum
 import pytest
 from airflow.sdk import DAG, task
-from airflow.sdk.exceptions import AirflowTaskTimeout, TaskDeferralTimeout, TaskDeferred
 from airflow.triggers.base import BaseTaskEndEvent
 from botocore.exceptions import EndpointConnectionError
 from moto import mock_aws
 
+from airflow_glue_flow.compat import AirflowTaskTimeout, TaskDeferralTimeout, TaskDeferred
 from airflow_glue_flow.exceptions import (
     GlueApiCallError,
     GlueFlowError,

@@ -12,8 +12,8 @@ import pendulum
 import pytest
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG, BaseOperator, TaskGroup, task, timezone
-from airflow.sdk.exceptions import AirflowRescheduleException, AirflowSkipException
 
+from airflow_glue_flow.compat import AirflowRescheduleException, AirflowSkipException
 from airflow_glue_flow.exceptions import (
     GlueConditionError,
     GlueConditionTimeoutError,

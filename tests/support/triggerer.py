@@ -23,7 +23,7 @@ __all__ = ["pushed_xcoms", "real_trigger_events"]
 @contextmanager
 def pushed_xcoms() -> Iterator[dict[tuple[str, str], Any]]:
     """Record what triggers push through ``BaseXCom.set``: {(task_id, key): value}."""
-    from airflow.sdk import BaseXCom
+    from airflow_glue_flow.compat import BaseXCom
 
     pushed: dict[tuple[str, str], Any] = {}
 

@@ -38,6 +38,9 @@ def run_trigger(trigger: GlueJobRunTrigger) -> list[dict[str, Any]]:
     return asyncio.run(collect())
 
 
+TI = SimpleNamespace(dag_id="glue_flow", task_id="run_job", run_id="manual__1", map_index=None)
+
+
 def glue_with_run(states: list[Any], error_message: str = "") -> FakeGlue:
     glue = FakeGlue(states=states, error_message=error_message)
     glue.add_run(RUN, "STARTING", {})
@@ -132,27 +135,45 @@ def test_on_kill_stops_the_run(stop_on_kill):
     )
 
 
-def test_triggerer_calls_on_kill_when_a_user_kills_the_deferred_task():
-    """Airflow's triggerer cancels a trigger with its user-action message; that must stop the run."""
-    from airflow.jobs.triggerer_job_runner import _USER_ACTION_CANCEL_MSG, TriggerRunner
+@pytest.mark.parametrize(
+    "state, stopped", [("failed", True), ("deferred", False)], ids=["killed", "handed-over"]
+)
+def test_the_triggerer_stops_the_run_of_a_killed_task_only(state, stopped):
+    """Airflow's own triggerer cancels the trigger as it does when a user kills the deferred task (3.3+:
+    with its user-action message, then on_kill(); before 3.3: a plain cancel, after which the trigger
+    reads its task's state). A task still deferred (a hand-over) keeps its run going."""
+    from airflow.jobs.triggerer_job_runner import TriggerRunner
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    from airflow_glue_flow.compat import TRIGGER_ON_KILL
 
     glue = glue_with_run(["RUNNING"])
     trigger = GlueJobRunTrigger(**{**KWARGS, "poll_interval": 0.01, "max_attempts": 10_000})
+    # What the triggerer's runner reads of the task instance besides TI's fields.
+    runner_ti = {"id": "0190e1b2-0000-7000-8000-000000000001", "try_number": 1, "context_carrier": None}
+    trigger.task_instance = SimpleNamespace(**{**vars(TI), "map_index": -1, **runner_ti})
 
     async def kill_while_polling() -> None:
         runner = TriggerRunner()
         runner.triggers[1] = {"name": "glue", "events": 0}
-        task = asyncio.create_task(runner.run_trigger(1, trigger, None, None))
+        task = asyncio.create_task(runner.run_trigger(1, trigger, None))
         runner.triggers[1]["task"] = task
         while not glue.calls_to("GetJobRun"):
+            if task.done():
+                task.result()  # the runner ended before the trigger polled: say why
             await asyncio.sleep(0.01)
-        task.cancel(_USER_ACTION_CANCEL_MSG)
+        if TRIGGER_ON_KILL and state == "deferred":
+            task.cancel()  # 3.3 cancels a handed-over trigger without its user-action message
+        else:
+            runner.to_cancel.append(1)
+            await runner.cancel_triggers()
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    with patch_glue(glue):
+    states = {TI.run_id: {TI.task_id: state}}
+    with patch_glue(glue), mock.patch.object(RuntimeTaskInstance, "get_task_states", return_value=states):
         asyncio.run(kill_while_polling())
-    assert glue.calls_to("BatchStopJobRun") == [{"JobName": JOB, "JobRunIds": [RUN]}]
+    assert glue.calls_to("BatchStopJobRun") == ([{"JobName": JOB, "JobRunIds": [RUN]}] if stopped else [])
 
 
 def test_end_from_trigger_ends_a_succeeded_run_with_the_operators_xcoms():
@@ -190,9 +211,6 @@ def test_end_from_trigger_still_resumes_the_task_on_failure(states):
         [event] = asyncio.run(_collect(trigger))
     assert not isinstance(event, BaseTaskEndEvent) and pushed == {}
     assert event.payload["status"] == "error"
-
-
-TI = SimpleNamespace(dag_id="glue_flow", task_id="run_job", run_id="manual__1", map_index=None)
 
 
 async def _collect(trigger: GlueJobRunTrigger) -> list[Any]:
