@@ -16,6 +16,7 @@ import inspect
 import pkgutil
 import re
 import shlex
+import sys
 import tomllib
 import warnings
 from collections.abc import Iterator
@@ -267,9 +268,14 @@ def documented_commands(text: str) -> list[list[str]]:
 
 
 def _dev_script() -> Any:
-    spec = importlib.util.spec_from_file_location("glue_flow_dev_script", ROOT / "scripts" / "dev.py")
+    name = "glue_flow_dev_script"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / "dev.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
+    # Registered before it runs: its dataclasses look their module up by name.
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
@@ -293,8 +299,9 @@ def command_problem(words: list[str]) -> str | None:
         return _argparse_problem(local_glue_parser(action), options)
     if program == "scripts/dev.py":
         dev = _dev_script()
-        if not args or args[0] not in dev.EXTRAS:
-            return f"scripts/dev.py has no command {args[:1]} (it has {', '.join(dev.EXTRAS)})"
+        commands = sorted({*dev.EXTRAS, *dev.LANES})
+        if not args or args[0] not in commands:
+            return f"scripts/dev.py has no command {args[:1]} (it has {', '.join(commands)})"
         source = (ROOT / "scripts" / "dev.py").read_text()
         unknown = [a for a in args[1:] if a.startswith("--") and f'"{a}"' not in source]
         return f"scripts/dev.py does not handle {unknown}" if unknown else None

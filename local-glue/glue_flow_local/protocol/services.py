@@ -116,7 +116,8 @@ def eventbridge_refusal(operation: str, request: dict[str, Any]) -> str | None:
 def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
     import json
 
-    stream = environ.get("wsgi.input")
+    stream: Any = environ.get("wsgi.input")
+    # The front door has read the body into a BytesIO (auth.py), so reading it here leaves it whole.
     raw = stream.getvalue() if hasattr(stream, "getvalue") else b""
     try:
         body = json.loads(raw or b"{}")
