@@ -129,12 +129,18 @@ def spark_defaults(
     :param arguments: the run's merged arguments.
     :param jars: downloaded ``--extra-jars``.
     """
+    # Every temporary file of the JVM (Spark's spark-<uuid> folders, the lz4 and snappy native libraries
+    # it unpacks) goes into the run's folder, which is removed when the run ends; without perf data the
+    # JVM writes no hsperfdata_<user>/<pid> into the system temp folder (its place is fixed to /tmp).
+    jvm_options = f"-Djava.io.tmpdir={run_tmp_dir(workdir)} -XX:-UsePerfData"
     conf = {
         "spark.master": "local[*]",
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
         "spark.sql.warehouse.dir": str(workdir / "spark-warehouse"),
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={workdir}",
+        "spark.local.dir": str(workdir / "spark-tmp"),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={workdir} {jvm_options}",
+        "spark.executor.extraJavaOptions": jvm_options,
         # Plain local files: no .crc side files next to what the job writes (they would become objects).
         "spark.hadoop.fs.file.impl": "org.apache.hadoop.fs.RawLocalFileSystem",
     }
@@ -157,8 +163,18 @@ def spark_defaults(
         conf["spark.jars"] = ",".join(str(j) for j in jars)
         if arguments.get("--user-jars-first", "").lower() == "true":
             conf["spark.driver.userClassPathFirst"] = "true"
-    conf.update(conf_pairs(arguments.get("--conf", "")))
+    for key, value in conf_pairs(arguments.get("--conf", "")).items():
+        # The job's own JVM options come after the run's, so a job that sets the same option wins.
+        conf[key] = f"{conf[key]} {value}" if key.endswith(".extraJavaOptions") and key in conf else value
     return conf
+
+
+def run_tmp_dir(workdir: Path) -> Path:
+    """The temporary folder of a Spark run's processes (``TMPDIR``, ``java.io.tmpdir``): in its folder.
+
+    :param workdir: the run's working folder.
+    """
+    return workdir / "tmp"
 
 
 def write_conf_dir(conf_dir: Path, conf: dict[str, str]) -> None:
@@ -222,6 +238,7 @@ def prepare(
     except MirrorError as err:
         raise SparkRunError(str(err)) from None
     conf_dir = workdir / "spark-conf"
+    run_tmp_dir(workdir).mkdir(parents=True, exist_ok=True)
     write_conf_dir(conf_dir, spark_defaults(workdir, mirror.root, buckets, arguments, jars))
     bookmark_in, bookmark_out = workdir / "bookmark-in.json", workdir / "bookmark-out.json"
     bookmarks.write_state(bookmark_key, bookmark_in)
@@ -233,6 +250,9 @@ def prepare(
         "SPARK_LOCAL_IP": "127.0.0.1",
         # Spark's scratch space (shuffle, spills) inside the run's folder.
         "SPARK_LOCAL_DIRS": str(workdir / "spark-tmp"),
+        # The Python side's temporary files (pyspark's gateway, the job's tempfile use) and the launcher's.
+        "TMPDIR": str(run_tmp_dir(workdir)),
+        "SPARK_LAUNCHER_OPTS": f"-Djava.io.tmpdir={run_tmp_dir(workdir)} -XX:-UsePerfData",
         "GLUE_LOCAL_BOOKMARK_IN": str(bookmark_in),
         "GLUE_LOCAL_BOOKMARK_OUT": str(bookmark_out),
     }

@@ -62,3 +62,21 @@ def test_spark_defaults_enable_hive_support_with_the_data_catalog_only(tmp_path:
         for name in ("exec.scratchdir", "exec.local.scratchdir", "downloaded.resources.dir")
     )
     assert "spark.sql.catalogImplementation" not in spark_defaults(tmp_path, tmp_path / "s3", [], {}, [])
+
+
+def test_spark_defaults_keep_the_jvms_temporary_files_in_the_run_folder(tmp_path: Path) -> None:
+    conf = spark_defaults(tmp_path, tmp_path / "s3", [], {}, [])
+    for key in ("spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions"):
+        options = conf[key].split()
+        assert f"-Djava.io.tmpdir={tmp_path / 'tmp'}" in options and "-XX:-UsePerfData" in options, conf[key]
+    assert conf["spark.local.dir"] == str(tmp_path / "spark-tmp")
+
+
+def test_a_jobs_own_java_options_come_after_the_runs(tmp_path: Path) -> None:
+    # https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-arguments.html (--conf)
+    conf = spark_defaults(
+        tmp_path, tmp_path / "s3", [], {"--conf": "spark.driver.extraJavaOptions=-Duser.timezone=UTC"}, []
+    )
+    options = conf["spark.driver.extraJavaOptions"].split()
+    assert options[-1] == "-Duser.timezone=UTC"
+    assert f"-Djava.io.tmpdir={tmp_path / 'tmp'}" in options
