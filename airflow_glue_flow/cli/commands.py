@@ -52,6 +52,13 @@ COMMANDS: list[Command] = [
         "create the SQS queue and the bucket's notification configuration (idempotent)",
         "airflow_glue_flow.cli.events_setup",
     ),
+    Command(
+        "import",
+        "translate existing flows into Airflow DAG files",
+        "workflow",
+        "a Glue workflow (aws glue get-workflow --include-graph output) as a DAG file and a report",
+        "airflow_glue_flow.cli.importer",
+    ),
 ]
 
 
