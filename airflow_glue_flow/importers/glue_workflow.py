@@ -30,6 +30,7 @@ class Task:
     source: str  # the Glue node or trigger it comes from, for the comment
     args: dict[str, Any] = field(default_factory=dict)
     upstream: list[str] = field(default_factory=list)
+    started_by: list[str] = field(default_factory=list)  # the Glue triggers that start it
 
 
 @dataclass
@@ -183,7 +184,7 @@ def _wire(
     by_var: dict[str, Task] = {}
     rows = {row["trigger"]: row for row in report_triggers}
 
-    def emit(key: tuple[str, str], upstream: list[str]) -> None:
+    def emit(key: tuple[str, str], upstream: list[str], started_by: list[str]) -> None:
         kind, node = key
         args = action_args.get(key, ("", {}))[1]
         if kind == "JOB":
@@ -196,10 +197,11 @@ def _wire(
             tasks.append(Task(start, "crawl_start", f"crawler {node!r}", {"crawler_name": node}, upstream))
             tasks.append(Task(wait, "crawl_wait", f"crawler {node!r}", {"crawler_name": node}, [start]))
             node_tasks[key] = (start, wait)
+        tasks[-1 if kind == "JOB" else -2].started_by.extend(started_by)
         by_var.update({t.var: t for t in tasks})
 
     for key in sorted(started, key=lambda k: order[k]):
-        emit(key, [])
+        emit(key, [], started[key])
     pending = list(conditional)
     while True:
         ready = []
@@ -242,8 +244,9 @@ def _wire(
                             f"trigger {tname!r} starts {key[1]!r}, which it waits for: a cycle"
                         )
                     first.upstream.append(var)
+                    first.started_by.append(tname)
                 else:
-                    emit(key, [var])
+                    emit(key, [var], [tname])
     for trigger in pending:
         rows[trigger["Name"]]["became"] = "not wired in: its conditions watch nodes that never run"
     report_nodes = []

@@ -62,6 +62,8 @@ def _source_comment(task: Task, trigger_rule: str | None) -> str:
         text = f"From {task.source}: wait for that crawl to end (its crawl state is what triggers watch)."
     else:
         text = f"From {task.source}: start a job run and wait for it to end."
+    if task.started_by:
+        text += f"\nStarted by trigger {', '.join(repr(t) for t in task.started_by)}."
     if trigger_rule:
         text += "\nSeveral triggers start it: it runs when any of them fires (once per DAG run)."
     return _comment(text, 4)
@@ -77,7 +79,21 @@ def render_dag(plan: WorkflowPlan) -> str:
         header += ["", f"Schedule: SCHEDULED trigger {plan.schedule_source!r}, in UTC as in Glue."]
     else:
         header += ["", "Schedule: none, runs are triggered (the workflow has no active SCHEDULED trigger)."]
-    doc = "\n".join(header).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    left_out = [
+        f"trigger {r['trigger']!r}: {r['became']}" for r in plan.triggers if r["became"].startswith("not")
+    ]
+    left_out += [
+        f"{r['type'].lower()} {r['name']!r}: {r['became']}"
+        for r in plan.nodes
+        if isinstance(r["became"], str)
+    ]
+    if left_out:
+        header += ["", "Not in this DAG:"] + [f"- {line}" for line in left_out]
+    doc = (
+        "\n".join(line.expandtabs(4).rstrip() for line in "\n".join(header).splitlines())
+        .replace("\\", "\\\\")
+        .replace('"""', '\\"\\"\\"')
+    )
     out = [f'"""{doc}\n"""\n\n', "from __future__ import annotations\n\n"]
     if plan.cron:
         out.append(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,7 +94,11 @@ def test_trigger_not_activated_is_not_wired_and_the_report_says_so() -> None:
     assert rows["after copy"].startswith("not wired in: state CREATED")
     nodes = {row["name"]: row["became"] for row in result.report["nodes"]}
     assert nodes == {"copy": ["copy"], "unload": "left out: no wired trigger starts it"}
-    assert "unload" not in result.dag_source and "GlueConditionalTriggerSensor" not in result.dag_source
+    header, code = result.dag_source.split('"""\n\nfrom __future__', 1)
+    assert "- trigger 'after copy': not wired in: state CREATED" in header
+    assert "- job 'unload': left out: no wired trigger starts it" in header
+    assert "unload" not in code and "GlueConditionalTriggerSensor" not in code
+    assert "    # Started by trigger 'start'.\n    copy = GlueJobRunOperator(" in code
 
 
 def test_scheduled_trigger_becomes_a_cron_timetable_and_run_properties_params() -> None:
@@ -113,7 +120,18 @@ def test_scheduled_trigger_becomes_a_cron_timetable_and_run_properties_params() 
 
 
 def test_on_demand_only_invents_no_schedule() -> None:
-    result = import_workflow(workflow(trigger("go", "ON_DEMAND", [{"JobName": "j"}])))
+    result = import_workflow(
+        workflow(trigger("go", "ON_DEMAND", [{"JobName": "j"}]), Description="line  \n\tindented")
+    )
+    assert (
+        subprocess.run(
+            [str(Path(sys.executable).parent / "ruff"), "format", "--check", "--isolated", "-"],
+            input=result.dag_source,
+            text=True,
+            check=False,
+        ).returncode
+        == 0
+    )
     assert "schedule=None," in result.dag_source
     assert "Cron" not in result.dag_source
 
@@ -148,3 +166,8 @@ def test_any_name_gives_valid_unique_identifiers() -> None:
     ]
     assert len(assigned) == len(set(assigned)) == len(names)
     assert all(name.isidentifier() and len(name) <= 40 for name in assigned)
+
+
+def test_the_description_is_kept_in_the_docstring_whatever_its_quotes() -> None:
+    result = import_workflow(workflow(trigger("go", "ON_DEMAND", []), Description='a """ b \\ c'))
+    assert 'a """ b \\ c' in (ast.get_docstring(ast.parse(result.dag_source)) or "")
