@@ -171,3 +171,10 @@ def test_any_name_gives_valid_unique_identifiers() -> None:
 def test_the_description_is_kept_in_the_docstring_whatever_its_quotes() -> None:
     result = import_workflow(workflow(trigger("go", "ON_DEMAND", []), Description='a """ b \\ c'))
     assert 'a """ b \\ c' in (ast.get_docstring(ast.parse(result.dag_source)) or "")
+
+
+def test_the_importers_are_pure_translation() -> None:
+    code = "import sys, airflow_glue_flow.importers; print([m for m in sys.modules if m.split('.')[0] in "
+    code += "('airflow', 'boto3', 'botocore')])"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
