@@ -1,6 +1,7 @@
 """The ``glue-flow`` command: ``glue-flow local serve`` runs the local Glue (a program of its own),
 ``glue-flow sample upload`` lands the sample CSV where ``glue_etl_flow`` looks for new files,
-``glue-flow events setup`` sets up the S3 event notifications ``glue_etl_event_flow`` runs on.
+``glue-flow events setup`` sets up the S3 event notifications ``glue_etl_event_flow`` runs on,
+``glue-flow import workflow`` writes a Glue workflow as a DAG file.
 
 Each command is a row of :data:`COMMANDS`.
 """
@@ -51,6 +52,13 @@ COMMANDS: list[Command] = [
         "setup",
         "create the SQS queue and the bucket's notification configuration (idempotent)",
         "airflow_glue_flow.cli.events_setup",
+    ),
+    Command(
+        "import",
+        "translate existing flows into Airflow DAG files",
+        "workflow",
+        "a Glue workflow (aws glue get-workflow --include-graph output) as a DAG file and a report",
+        "airflow_glue_flow.cli.importer",
     ),
 ]
 

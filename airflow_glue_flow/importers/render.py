@@ -1,0 +1,132 @@
+"""The text of the DAG file for a :class:`~airflow_glue_flow.importers.glue_workflow.WorkflowPlan`.
+
+The text is laid out as ``ruff format`` lays it out (every call and literal exploded, one item a line,
+with trailing commas), so it is format-clean as written and byte-identical for the same input.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from airflow_glue_flow.importers.glue_workflow import Task, WorkflowPlan
+
+_OPERATORS = {
+    "job": ("airflow_glue_flow.operators.job", "GlueJobRunOperator"),
+    "crawl_start": ("airflow_glue_flow.operators.crawler", "GlueCrawlerStartOperator"),
+    "crawl_wait": ("airflow_glue_flow.operators.crawler_wait", "GlueCrawlerWaitOperator"),
+    "trigger": ("airflow_glue_flow.sensors.conditional", "GlueConditionalTriggerSensor"),
+}
+
+
+def literal(value: Any, indent: int) -> str:
+    """A Python literal for JSON-like ``value``, exploded as ruff formats it (double quotes)."""
+    pad, inner = " " * indent, " " * (indent + 4)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = "".join(f"{inner}{json.dumps(k)}: {literal(v, indent + 4)},\n" for k, v in value.items())
+        return "{\n" + items + pad + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        return "[\n" + "".join(f"{inner}{literal(v, indent + 4)},\n" for v in value) + pad + "]"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
+def _comment(text: str, indent: int) -> str:
+    return "".join(f"{' ' * indent}# {line}".rstrip() + "\n" for line in text.splitlines())
+
+
+def _task(task: Task, trigger_rule: str | None) -> str:
+    _, cls = _OPERATORS[task.kind]
+    lines = [f"    {task.var} = {cls}(\n", f"        task_id={json.dumps(task.var)},\n"]
+    for key, value in task.args.items():
+        if key == "script_args" and not value:
+            continue
+        lines.append(f"        {key}={literal(value, 8)},\n")
+    if trigger_rule:
+        lines.append(f"        trigger_rule={json.dumps(trigger_rule)},\n")
+    lines.append("    )\n")
+    return "".join(lines)
+
+
+def _source_comment(task: Task, trigger_rule: str | None) -> str:
+    if task.kind == "trigger":
+        text = f"From {task.source}: runs its downstream tasks when its predicate holds."
+    elif task.kind == "crawl_start":
+        text = f"From {task.source}: start a crawl."
+    elif task.kind == "crawl_wait":
+        text = f"From {task.source}: wait for that crawl to end (its crawl state is what triggers watch)."
+    else:
+        text = f"From {task.source}: start a job run and wait for it to end."
+    if task.started_by:
+        text += f"\nStarted by trigger {', '.join(repr(t) for t in task.started_by)}."
+    if trigger_rule:
+        text += "\nSeveral triggers start it: it runs when any of them fires (once per DAG run)."
+    return _comment(text, 4)
+
+
+def render_dag(plan: WorkflowPlan) -> str:
+    """The DAG file's text."""
+    kinds = sorted({t.kind for t in plan.tasks})
+    header = [f"{plan.dag_id}: the Glue workflow {plan.workflow!r}, imported by glue-flow import workflow."]
+    if plan.description:
+        header += ["", plan.description]
+    if plan.cron:
+        header += ["", f"Schedule: SCHEDULED trigger {plan.schedule_source!r}, in UTC as in Glue."]
+    else:
+        header += ["", "Schedule: none, runs are triggered (the workflow has no active SCHEDULED trigger)."]
+    left_out = [
+        f"trigger {r['trigger']!r}: {r['became']}" for r in plan.triggers if r["became"].startswith("not")
+    ]
+    left_out += [
+        f"{r['type'].lower()} {r['name']!r}: {r['became']}"
+        for r in plan.nodes
+        if isinstance(r["became"], str)
+    ]
+    if left_out:
+        header += ["", "Not in this DAG:"] + [f"- {line}" for line in left_out]
+    doc = (
+        "\n".join(line.expandtabs(4).rstrip() for line in "\n".join(header).splitlines())
+        .replace("\\", "\\\\")
+        .replace('"""', '\\"\\"\\"')
+    )
+    out = [f'"""{doc}\n"""\n\n', "from __future__ import annotations\n\n"]
+    if plan.cron:
+        out.append(
+            "from airflow.sdk import DAG\nfrom airflow.timetables.trigger import CronTriggerTimetable\n\n"
+        )
+    else:
+        out.append("from airflow.sdk import DAG\n\n")
+    out += [
+        f"from {_OPERATORS[k][0]} import {_OPERATORS[k][1]}\n"
+        for k in sorted(kinds, key=lambda k: _OPERATORS[k][0])
+    ]
+    out.append("\n")
+    out.append("with DAG(\n")
+    out.append(f"    dag_id={json.dumps(plan.dag_id)},\n")
+    if plan.cron:
+        out.append(f'    schedule=CronTriggerTimetable({json.dumps(plan.cron)}, timezone="UTC"),\n')
+    else:
+        out.append("    schedule=None,\n")
+    out.append("    catchup=False,\n")
+    out.append('    tags=["glue-flow-import", "glue-workflow"],\n')
+    if plan.params:
+        out.append(_comment("The workflow's DefaultRunProperties.", 4))
+        out.append(f"    params={literal(plan.params, 4)},\n")
+    out.append(") as dag:\n")
+    upstream_count = {t.var: sum(1 for u in t.upstream if u) for t in plan.tasks}
+    edges: list[str] = []
+    for task in plan.tasks:
+        rule = "one_success" if upstream_count[task.var] > 1 else None
+        out.append(_source_comment(task, rule))
+        out.append(_task(task, rule))
+        edges += [f"    {up} >> {task.var}\n" for up in task.upstream]
+    if not plan.tasks:
+        out.append("    pass  # no trigger of the workflow starts a job or crawler\n")
+    if edges:
+        out.append("\n" + _comment("Trigger actions and crawl waits.", 4) + "".join(edges))
+    return "".join(out)
