@@ -9,16 +9,15 @@ boto3 gets), and every value is HTML-escaped. It only reads: GET, no forms, no s
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Callable, Iterable
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
 
 from botocore.exceptions import ClientError
 
 from glue_flow_local.clients import local_client
+from glue_flow_local.console.markup import Page, _e, _fields, _rows, _state
 from glue_flow_local.settings import CONSOLE_PREFIX, Credentials
 
 _STYLE = (
@@ -38,27 +37,6 @@ _ROUTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/state-machines/(?P<name>[^/]+)$"), "_state_machine"),
     (re.compile(r"^/state-machines/(?P<name>[^/]+)/executions/(?P<execution>[^/]+)$"), "_execution"),
 ]
-Page = tuple[str, str]  # (title, body HTML)
-
-
-def _e(value: Any) -> str:
-    if isinstance(value, datetime):
-        value = value.isoformat(sep=" ", timespec="seconds")
-    return html.escape("" if value is None else str(value))
-
-
-def _rows(headers: Iterable[str], rows: Iterable[Iterable[str]]) -> str:
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
-
-def _fields(pairs: Iterable[tuple[str, Any]]) -> str:
-    return _rows(("field", "value"), ((_e(k), _e(v)) for k, v in pairs))
-
-
-def _state(value: Any) -> str:
-    return f'<span class="{_e(value)}">{_e(value)}</span>'
 
 
 class Console:

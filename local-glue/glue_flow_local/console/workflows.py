@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from glue_flow_local.console.pages import Page, _e, _fields, _rows, _state
+from glue_flow_local.console.markup import Page, _e, _fields, _rows, _state
 from glue_flow_local.settings import CONSOLE_PREFIX
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from glue_flow_local.s3.notifications import requests
+from glue_flow_local.s3.request_context import requests
 
 log = logging.getLogger(__name__)
 #: Receivers of events for Glue workflow targets: (region, workflow name, event) each.

@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 
 from glue_flow_local.protocol.auth import access_key_of, credential_scope
 from glue_flow_local.protocol.errors import S3Error
-from glue_flow_local.s3.notifications import RequestInfo, requests
+from glue_flow_local.s3.request_context import RequestInfo, requests
 from glue_flow_local.sqs.policy import UnsupportedPolicy, s3_may_send
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

@@ -16,6 +16,11 @@ from ._unsupported import unsupported
 _RESOLVE_ACTIONS = ("cast", "project", "make_cols", "make_struct", "match_catalog")
 
 
+class DynamicRecord(dict[str, Any]):
+    """One record handed to ``Map`` and ``Filter`` functions: a dict of its fields (public as
+    ``awsglue.dynamicframe.DynamicRecord``, as in AWS's library)."""
+
+
 def as_list(value: str | Iterable[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
@@ -282,8 +287,6 @@ def map_records(df: DataFrame, f: Callable[[Any], Any]) -> DataFrame:
 
 def _record(row: Any, choices: list[str]) -> Any:
     """The record a function sees: a choice field holds its own value, not the struct of its members."""
-    from .dynamicframe import DynamicRecord
-
     record = DynamicRecord(row.asDict(recursive=True))
     for name in choices:
         members = record.get(name)

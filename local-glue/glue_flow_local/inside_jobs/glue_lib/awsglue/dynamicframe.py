@@ -1,7 +1,8 @@
 """DynamicFrame for the local Glue: a named Spark DataFrame with Glue's transform methods.
 
-A local DynamicFrame holds one Spark DataFrame, so each field has one type: there are no choice types to
-resolve, and ``schema()`` is Spark's ``StructType``.
+A local DynamicFrame holds one Spark DataFrame; a field whose records hold values of several types (a
+choice, as Glue's readers make them) is a struct of one member per type until ``resolveChoice`` resolves
+it, and ``schema()`` is Spark's ``StructType``.
 """
 
 from __future__ import annotations
@@ -13,12 +14,9 @@ from typing import Any
 from pyspark.sql import DataFrame
 
 from . import _frames, _reshape
+from ._frames import DynamicRecord
 from ._relationalize import relationalize
 from ._unsupported import NamedMissingAttributes
-
-
-class DynamicRecord(dict[str, Any]):
-    """One record handed to ``Map`` and ``Filter`` functions: a dict of its fields."""
 
 
 class DynamicFrame(NamedMissingAttributes):
