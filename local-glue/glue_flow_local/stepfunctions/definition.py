@@ -124,6 +124,7 @@ def _check_resource(name: str, state: dict[str, Any]) -> None:
     if resource.startswith("arn:aws:states:::aws-sdk:glue:"):
         _check_glue_action(name, resource.rsplit(":", 1)[1])
     if _LAMBDA_ARN.match(resource) or any(pattern.match(resource) for pattern in _SERVICE_RESOURCES):
+        _check_task_timeouts(name, state, resource)
         return
     if resource.startswith("arn:aws:states:::"):
         raise DefinitionRefused(
@@ -138,6 +139,22 @@ def _check_resource(name: str, state: dict[str, Any]) -> None:
     raise DefinitionRefused(
         f"Task state {name!r} has the Resource {resource!r}, which is not an ARN the local Glue runs"
     )
+
+
+def _check_task_timeouts(name: str, state: dict[str, Any], resource: str) -> None:
+    """Refuse the Task timeouts the interpreter would not enforce: TimeoutSeconds is enforced on
+    ``glue:startJobRun.sync`` only (the run is stopped and the task fails with States.Timeout); a heartbeat
+    and a timeout read from a path are enforced nowhere."""
+    for field in ("HeartbeatSeconds", "HeartbeatSecondsPath", "TimeoutSecondsPath"):
+        if field in state:
+            raise DefinitionRefused(
+                f"Task state {name!r} uses {field}, which the local Glue does not enforce"
+            )
+    if "TimeoutSeconds" in state and resource != "arn:aws:states:::glue:startJobRun.sync":
+        raise DefinitionRefused(
+            f"Task state {name!r} sets TimeoutSeconds on {resource}: the local Glue enforces a Task's "
+            "TimeoutSeconds on glue:startJobRun.sync only"
+        )
 
 
 def _check_glue_action(name: str, action: str) -> None:

@@ -66,6 +66,11 @@ def one_task(resource: str, **extra: Any) -> str:
             "DISTRIBUTED",
         ),
         (json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "Next": "Nowhere"}}}), "Nowhere"),
+        # Timeouts the interpreter would not enforce are refused, not ignored:
+        # https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html (TimeoutSeconds, HeartbeatSeconds)
+        (one_task("arn:aws:states:::lambda:invoke", TimeoutSeconds=30), "TimeoutSeconds"),
+        (one_task("arn:aws:states:::glue:startJobRun.sync", HeartbeatSeconds=30), "HeartbeatSeconds"),
+        (one_task("arn:aws:states:::glue:startJobRun.sync", TimeoutSecondsPath="$.t"), "TimeoutSecondsPath"),
     ],
 )
 def test_refused_naming_the_construct(definition: str, named: str) -> None:
@@ -86,3 +91,8 @@ def test_refused_naming_the_construct(definition: str, named: str) -> None:
 )
 def test_runs_the_integrations_that_reach_the_local_glue(resource: str) -> None:
     assert parse(one_task(resource))["States"]["T"]["Resource"] == resource
+
+
+def test_a_sync_glue_task_keeps_its_timeout() -> None:
+    definition = parse(one_task("arn:aws:states:::glue:startJobRun.sync", TimeoutSeconds=60))
+    assert definition["States"]["T"]["TimeoutSeconds"] == 60
