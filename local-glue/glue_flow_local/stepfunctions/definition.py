@@ -143,7 +143,7 @@ def _check_resource(name: str, state: dict[str, Any]) -> None:
 
 def _check_task_timeouts(name: str, state: dict[str, Any], resource: str) -> None:
     """Refuse the Task timeouts the interpreter would not enforce: TimeoutSeconds is enforced on
-    ``glue:startJobRun.sync`` only (the run is stopped and the task fails with States.Timeout); a heartbeat
+    ``glue:startJobRun.sync`` only (the task fails with States.Timeout); a heartbeat
     and a timeout read from a path are enforced nowhere."""
     for field in ("HeartbeatSeconds", "HeartbeatSecondsPath", "TimeoutSecondsPath"):
         if field in state:
