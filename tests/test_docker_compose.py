@@ -85,6 +85,9 @@ def test_local_glue_image_installs_only_the_local_glue_distribution():
     assert {COMPOSE["services"][name]["image"] for name in LOCAL_GLUE_SERVICES} == {"glue-flow-local:local"}
 
 
+TRIGGERER_ONLY = {"AIRFLOW__GLUE_FLOW__TRIGGERER_GC_FREEZE": "true"}
+
+
 def test_one_common_block_for_the_airflow_services_and_one_for_the_local_glue():
     assert [key for key in COMPOSE if key.startswith("x-")] == ["x-local-glue-common", "x-airflow-common"]
     for block, names in (
@@ -101,8 +104,20 @@ def test_one_common_block_for_the_airflow_services_and_one_for_the_local_glue():
             )
     common = COMPOSE["x-airflow-common"]
     for name in AIRFLOW_SERVICES:
-        assert COMPOSE["services"][name]["environment"] == common["environment"]
+        # The triggerer adds the provider's one triggerer option to the common environment.
+        own = TRIGGERER_ONLY if name == "airflow-triggerer" else {}
+        assert COMPOSE["services"][name]["environment"] == {**common["environment"], **own}
         assert COMPOSE["services"][name]["volumes"] == common["volumes"]
+
+
+def test_the_triggerer_freezes_the_collector_after_the_glue_waits_first_imports():
+    # The provider's option is off by default (it changes the whole triggerer process); this deployment's
+    # triggerer runs the Glue waits and turns it on (docs: Deferrable internals).
+    assert (
+        COMPOSE["services"]["airflow-triggerer"]["environment"]["AIRFLOW__GLUE_FLOW__TRIGGERER_GC_FREEZE"]
+        == "true"
+    )
+    assert "AIRFLOW__GLUE_FLOW__TRIGGERER_GC_FREEZE" not in COMPOSE["x-airflow-common"]["environment"]
 
 
 def test_published_ports_are_on_loopback_only():
