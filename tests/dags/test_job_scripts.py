@@ -37,6 +37,17 @@ SEED_SCRIPT_MARKER = "from awsglue.utils import getResolvedOptions"
 RUN_TIMEOUT = 600
 
 
+def seed_encoding_arguments(bucket: str) -> dict[str, str]:
+    """The encoding job's arguments for a run on ``bucket``, with its prefixes under ``se1/``."""
+    return {
+        "--BUCKET_NAME": bucket,
+        "--BUCKET_PATH": "se1/input/",
+        "--BUCKET_PATH_DECODE": "se1/utf8/",
+        "--BUCKET_PATH_ORG": "se1/shift_jis/",
+        "--DECODE_LANG": "cp932",
+    }
+
+
 def seed_encoding_script(seed: Path = SEED) -> str:
     """The seed's Glue Python-shell script: its fenced code block that imports awsglue, verbatim."""
     blocks = re.findall(r"^```[^\n]*\n(.*?)^```", seed.read_text(encoding="utf-8"), flags=re.S | re.M)
@@ -91,14 +102,7 @@ def prove_convert_encoding(glue: Any, s3: Any, logs: Any, bucket: str, name: str
         script,
         DefaultArguments={"--extra-py-files": f"s3://{bucket}/lib/encoding.zip"},
     )
-    arguments = {
-        "--BUCKET_NAME": bucket,
-        "--BUCKET_PATH": "se1/input/",
-        "--BUCKET_PATH_DECODE": "se1/utf8/",
-        "--BUCKET_PATH_ORG": "se1/shift_jis/",
-        "--DECODE_LANG": "cp932",
-        "--MAX_WORKERS": "2",  # an optional argument
-    }
+    arguments = {**seed_encoding_arguments(bucket), "--MAX_WORKERS": "2"}  # MAX_WORKERS: optional
 
     run = _run(glue, name, arguments)
 
@@ -250,13 +254,7 @@ def test_seed_encoding_script_runs_verbatim(glue_client, s3_client, logs_client,
     s3_client.put_object(Bucket=bucket, Key="se1/input/", Body=b"")  # the console's folder marker
     name = unique("encode")
     create_python_job(glue_client, s3_client, bucket, name, seed_encoding_script().encode("utf-8"))
-    arguments = {
-        "--BUCKET_NAME": bucket,
-        "--BUCKET_PATH": "se1/input/",
-        "--BUCKET_PATH_DECODE": "se1/utf8/",
-        "--BUCKET_PATH_ORG": "se1/shift_jis/",
-        "--DECODE_LANG": "cp932",
-    }
+    arguments = seed_encoding_arguments(bucket)
 
     run = _run(glue_client, name, arguments)
 
