@@ -79,6 +79,11 @@ def render_dag(plan: WorkflowPlan) -> str:
         header += ["", f"Schedule: SCHEDULED trigger {plan.schedule_source!r}, in UTC as in Glue."]
     else:
         header += ["", "Schedule: none, runs are triggered (the workflow has no active SCHEDULED trigger)."]
+    header += [
+        "",
+        "On failure: strict: a run in which a job run or crawl fails fails, where the Glue workflow run",
+        "says COMPLETED (only its statistics show the failure).",
+    ]
     left_out = [
         f"trigger {r['trigger']!r}: {r['became']}" for r in plan.triggers if r["became"].startswith("not")
     ]
