@@ -97,3 +97,34 @@ def create_seed_004(glue: Any, s3: Any, bucket: str, prefix: str) -> str:
         ],
     )
     return workflow
+
+
+def create_from_graph(glue: Any, s3: Any, bucket: str, database: str, document: dict[str, Any]) -> str:
+    """Create a corpus workflow from its graph: each job a script writing ``out/<job>.txt``, each crawler a
+    crawl of a small CSV, each trigger as the graph has it (ACTIVATED ones with StartOnCreation)."""
+    workflow = document["Workflow"]
+    for index, node in enumerate(workflow["Graph"]["Nodes"]):
+        if node["Type"] == "JOB":
+            arguments = {"--OUT_BUCKET": bucket, "--JOB_NAME": node["Name"]}
+            create_python_job(glue, s3, bucket, node["Name"], STAND_IN_SCRIPT, DefaultArguments=arguments)
+        elif node["Type"] == "CRAWLER":
+            s3.put_object(Bucket=bucket, Key=f"data/{index}/part.csv", Body=b"id,name\n1,a\n2,b\n")
+            glue.create_crawler(
+                Name=node["Name"],
+                Role=_ROLE,
+                DatabaseName=database,
+                TablePrefix=f"t{index}_",
+                Targets={"S3Targets": [{"Path": f"s3://{bucket}/data/{index}/"}]},
+            )
+    glue.create_workflow(Name=workflow["Name"])
+    for node in workflow["Graph"]["Nodes"]:
+        if node["Type"] != "TRIGGER":
+            continue
+        trigger = node["TriggerDetails"]["Trigger"]
+        request = {k: trigger[k] for k in ("Name", "Type", "Schedule", "Predicate") if trigger.get(k)}
+        request["Actions"] = [
+            {k: a[k] for k in ("JobName", "CrawlerName", "Arguments") if k in a} for a in trigger["Actions"]
+        ]
+        request["StartOnCreation"] = trigger["State"] == "ACTIVATED" and trigger["Type"] != "ON_DEMAND"
+        glue.create_trigger(WorkflowName=workflow["Name"], **request)
+    return str(workflow["Name"])
