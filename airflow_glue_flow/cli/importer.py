@@ -18,6 +18,7 @@ from typing import Any
 
 from airflow_glue_flow.cli.target import add_target_arguments, aws_hook_arguments, endpoint_connection
 from airflow_glue_flow.importers import ImportError_, import_workflow
+from airflow_glue_flow.importers.workflow import ON_FAILURE
 
 _PROG = "glue-flow import workflow"
 
@@ -30,6 +31,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--output", type=Path, required=True, help="the DAG file to write")
     parser.add_argument("--dag-id", help="the DAG id (default: the workflow's name as an identifier)")
     parser.add_argument("--report", type=Path, help="also write the report as JSON to this file")
+    parser.add_argument(
+        "--on-failure",
+        choices=ON_FAILURE,
+        default="strict",
+        help="a run in which a job run or crawl fails: strict (default) fails the DAG run; completed "
+        "lets it succeed as Glue's COMPLETED does (the DAG's header says which)",
+    )
     parser.add_argument(
         "--name", help="read the workflow NAME live (GetWorkflow IncludeGraph) instead of a GRAPH.json file"
     )
@@ -123,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     source = args.graph if args.graph is not None else f"workflow {args.name!r}"
     try:
-        result = import_workflow(document, args.dag_id)
+        result = import_workflow(document, args.dag_id, args.on_failure)
     except ImportError_ as err:
         print(f"{_PROG}: {source}: {err}", file=sys.stderr)
         return 1

@@ -16,6 +16,9 @@ from typing import Any
 from airflow_glue_flow.importers.aws_cron import AwsCronError, aws_cron_to_cron
 from airflow_glue_flow.importers.names import NameAllocator
 
+#: The task id of the last task of an ``on_failure="completed"`` DAG.
+COMPLETED_TASK_ID = "glue_workflow_completed"
+
 
 class ImportError_(ValueError):  # noqa: N801 - ``ImportError`` is a builtin
     """The workflow cannot be translated; the message names the trigger or node."""
@@ -46,6 +49,8 @@ class WorkflowPlan:
     tasks: list[Task]
     triggers: list[dict[str, Any]]
     nodes: list[dict[str, Any]]
+    #: A run in which a step failed: ``strict`` fails it, ``completed`` succeeds as Glue's COMPLETED does.
+    on_failure: str = "strict"
 
 
 def _trigger_nodes(graph: dict[str, Any]) -> list[dict[str, Any]]:
@@ -82,7 +87,7 @@ def plan_workflow(document: dict[str, Any], dag_id: str | None = None) -> Workfl
     workflow = document.get("Workflow", document)
     name = workflow.get("Name") or "glue_workflow"
     graph = workflow.get("Graph") or {}
-    names = NameAllocator({"dag"})
+    names = NameAllocator({"dag", COMPLETED_TASK_ID})
     dag_id = dag_id or names.allocate(name)
     triggers = _trigger_nodes(graph)
     order = {

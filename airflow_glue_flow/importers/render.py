@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from airflow_glue_flow.importers.glue_workflow import Task, WorkflowPlan
+from airflow_glue_flow.importers.glue_workflow import COMPLETED_TASK_ID, Task, WorkflowPlan
 
 _OPERATORS = {
     "job": ("airflow_glue_flow.operators.job", "GlueJobRunOperator"),
@@ -17,6 +17,30 @@ _OPERATORS = {
     "crawl_wait": ("airflow_glue_flow.operators.crawler_wait", "GlueCrawlerWaitOperator"),
     "trigger": ("airflow_glue_flow.sensors.conditional", "GlueConditionalTriggerSensor"),
 }
+
+
+#: The header's declaration of what a run in which a step failed ends as (``glue-flow import --check``
+#: reads its first words).
+_ON_FAILURE = {
+    "strict": [
+        "On failure: strict: a run in which a job run or crawl fails fails, where the Glue workflow run",
+        "says COMPLETED (only its statistics show the failure).",
+    ],
+    "completed": [
+        "On failure: completed: as a Glue workflow run is COMPLETED even when a job run or crawl failed,",
+        f"a run succeeds once every task has ended ({COMPLETED_TASK_ID}, the only leaf); the failed",
+        "tasks still show failed.",
+    ],
+}
+_COMPLETED = f"""
+    # On failure: completed. A DAG run ends as its leaves do: this task, once all have ended.
+    leaves = [task for task in dag.tasks if not task.downstream_list]
+    {COMPLETED_TASK_ID} = EmptyOperator(
+        task_id="{COMPLETED_TASK_ID}",
+        trigger_rule="all_done",
+    )
+    leaves >> {COMPLETED_TASK_ID}
+"""
 
 
 def literal(value: Any, indent: int) -> str:
@@ -79,11 +103,7 @@ def render_dag(plan: WorkflowPlan) -> str:
         header += ["", f"Schedule: SCHEDULED trigger {plan.schedule_source!r}, in UTC as in Glue."]
     else:
         header += ["", "Schedule: none, runs are triggered (the workflow has no active SCHEDULED trigger)."]
-    header += [
-        "",
-        "On failure: strict: a run in which a job run or crawl fails fails, where the Glue workflow run",
-        "says COMPLETED (only its statistics show the failure).",
-    ]
+    header += ["", *_ON_FAILURE[plan.on_failure]]
     left_out = [
         f"trigger {r['trigger']!r}: {r['became']}" for r in plan.triggers if r["became"].startswith("not")
     ]
@@ -100,12 +120,12 @@ def render_dag(plan: WorkflowPlan) -> str:
         .replace('"""', '\\"\\"\\"')
     )
     out = [f'"""{doc}\n"""\n\n', "from __future__ import annotations\n\n"]
+    airflow = ["from airflow.sdk import DAG\n"]
+    if plan.on_failure == "completed":
+        airflow.insert(0, "from airflow.providers.standard.operators.empty import EmptyOperator\n")
     if plan.cron:
-        out.append(
-            "from airflow.sdk import DAG\nfrom airflow.timetables.trigger import CronTriggerTimetable\n\n"
-        )
-    else:
-        out.append("from airflow.sdk import DAG\n\n")
+        airflow.append("from airflow.timetables.trigger import CronTriggerTimetable\n")
+    out += [*airflow, "\n"]
     out += [
         f"from {_OPERATORS[k][0]} import {_OPERATORS[k][1]}\n"
         for k in sorted(kinds, key=lambda k: _OPERATORS[k][0])
@@ -134,4 +154,6 @@ def render_dag(plan: WorkflowPlan) -> str:
         out.append("    pass  # no trigger of the workflow starts a job or crawler\n")
     if edges:
         out.append("\n" + _comment("Trigger actions and crawl waits.", 4) + "".join(edges))
+    if plan.on_failure == "completed":
+        out.append(_COMPLETED)
     return "".join(out)

@@ -73,6 +73,20 @@ def test_the_check_passes_on_the_seed_004_workflow_read_live(server: Any, tmp_pa
     assert glue.get_job(JobName="s4-encode")["Job"]["Command"]["ScriptLocation"] == script
 
 
+def test_with_on_failure_completed_the_dag_succeeds_as_glue_does(server: Any, tmp_path: Path) -> None:
+    glue, s3 = server.client("glue"), server.client("s3")
+    workflow = create_seed_004(glue, s3, "logs", "s4c")
+
+    done = check(server, "--name", workflow, "-o", str(tmp_path / "s4c.py"), "--on-failure", "completed")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    table = rows(done.stdout)
+    outcome = ("COMPLETED (FailedActions 1)", "success", "declared (completed)")
+    assert table[("job s4c-encode fails", "outcome")] == outcome
+    assert table[("job s4c-datalake-import fails", "outcome")] == outcome
+    assert table[("all succeed", "outcome")] == ("COMPLETED", "success", "same")
+
+
 def test_an_edited_dag_fails_the_check_naming_the_difference(server: Any, tmp_path: Path) -> None:
     glue, s3 = server.client("glue"), server.client("s3")
     workflow = create_seed_004(glue, s3, "logs", "s4e")
