@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pytest
+
+from airflow_glue_flow.importers.check import CheckError, check_workflow
 from airflow_glue_flow.importers.check.compare import compare, declared_on_failure, table
 from airflow_glue_flow.importers.check.observe import observe
 from airflow_glue_flow.importers.check.resources import s3_changes
@@ -139,3 +143,18 @@ def test_the_header_declaration_is_read_from_the_docstring() -> None:
     assert declared_on_failure('"""x\n\nOn failure: strict: a run ...\n"""\n') == "strict"
     assert declared_on_failure('"""x"""\n# On failure: completed\n') is None
     assert declared_on_failure("not python (") is None
+
+
+def test_an_endpoint_without_a_call_log_is_named_before_anything_runs(tmp_path: Path) -> None:
+    dag_file = tmp_path / "dag.py"
+    dag_file.write_text('"""x"""\n')
+    # Nothing listens on port 9 of the loopback address (discard): the request is refused.
+    with pytest.raises(CheckError, match=r"http://127.0.0.1:9 answers no call log at /_local/calls"):
+        check_workflow(
+            {"Name": "wf", "Graph": {}},
+            dag_file,
+            glue=None,
+            s3=None,
+            endpoint_url="http://127.0.0.1:9",
+            connection={},
+        )

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_glue_flow.importers.check.compare import DIFFERENT, Row, compare, declared_on_failure, table
-from airflow_glue_flow.importers.check.observe import Observation, observe, read_calls
+from airflow_glue_flow.importers.check.observe import CALLS_PATH, Observation, observe, read_calls
 from airflow_glue_flow.importers.check.resources import (
     S3State,
     failing_crawler,
@@ -103,11 +103,15 @@ def check_workflow(
     :param connection: the Airflow AWS connection (JSON fields) that reaches the endpoint.
     :param timeout: seconds one side of one scenario may take.
     :param progress: called with a line as each side of each scenario starts.
-    :raises CheckError: a side could not be run.
-    :raises OSError: the endpoint has no call log.
+    :raises CheckError: the endpoint has no call log, or a side could not be run.
     """
     on_failure = declared_on_failure(dag_file.read_text(encoding="utf-8"))
-    read_calls(endpoint_url, 0)  # no call log: not a local Glue, say so before running anything
+    try:
+        read_calls(endpoint_url, 0)
+    except OSError as err:  # say so before running anything
+        raise CheckError(
+            f"{endpoint_url} answers no call log at {CALLS_PATH} ({err}): --check runs on a local Glue"
+        ) from None
     start = s3_snapshot(s3)
     dag_side = DagSide(dag_file, connection, timeout)
     rows: list[Row] = []
