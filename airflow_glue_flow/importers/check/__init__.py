@@ -32,6 +32,9 @@ from airflow_glue_flow.importers.check.resources import (
 )
 from airflow_glue_flow.importers.check.sides import CheckError, DagSide, run_workflow
 
+#: A ``since`` past any entry: the call log answers only the next entry's number.
+END = 2**62
+
 __all__ = ["CheckError", "CheckResult", "Row", "Scenario", "check_workflow", "scenarios", "table"]
 
 
@@ -72,7 +75,7 @@ def scenarios(graph: dict[str, Any], glue: Any, s3: Any) -> Iterator[Scenario]:
 
 
 def _side(endpoint_url: str, s3: Any, start: S3State, run: Callable[[], Any]) -> Observation:
-    since = read_calls(endpoint_url, 0)[1]
+    since = read_calls(endpoint_url, END)[1]  # no entries, only the next entry's number
     outcome, succeeded = run()[:2]
     seen = observe(read_calls(endpoint_url, since)[0])
     seen.outcome, seen.succeeded = outcome, succeeded
@@ -107,7 +110,7 @@ def check_workflow(
     """
     on_failure = declared_on_failure(dag_file.read_text(encoding="utf-8"))
     try:
-        read_calls(endpoint_url, 0)
+        read_calls(endpoint_url, END)
     except OSError as err:  # say so before running anything
         raise CheckError(
             f"{endpoint_url} answers no call log at {CALLS_PATH} ({err}): --check runs on a local Glue"
