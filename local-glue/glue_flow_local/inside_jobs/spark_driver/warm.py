@@ -17,6 +17,7 @@ Standard library and pyspark only: it runs in the job's environment, never in th
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import runpy
@@ -35,6 +36,8 @@ def _prepare() -> tuple[Any, dict[str, str]]:
     from pyspark.conf import SparkConf
     from pyspark.context import DEFAULT_CONFIGS, SparkContext
 
+    # Modules a Spark script imports anyway: importing them holds no state of a run.
+    importlib.import_module("pyspark.sql")
     SparkContext._ensure_initialized()
     jvm = SparkContext._jvm
     assert jvm is not None
