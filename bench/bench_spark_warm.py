@@ -22,14 +22,13 @@ import time
 from pathlib import Path
 
 import psutil
-from bench_spark import BUCKET, DATA, JOB, SCRIPT, make_csv, run_local, run_submit
+from bench_spark import DATA, create_job, input_csv, run_local, run_submit
 
 from glue_flow_local import LocalGlueProcess
 from glue_flow_local.glue.jobs.spark.prepare import spark_environment
 from glue_flow_local.glue.jobs.spark.runtime import pyspark_version, spark_defaults, write_conf_dir
 from glue_flow_local.s3.mirror import BucketMirror
 from glue_flow_local.settings import ServerOptions
-from glue_flow_local.testing import crawl_csv, create_spark_job
 
 
 def wait_until_warm(local: LocalGlueProcess, timeout: float = 600.0) -> None:
@@ -51,19 +50,7 @@ def measure(csv: Path, warm: bool, rounds: int, submit_rounds: int) -> tuple[lis
     local_times: list[float] = []
     submit_times: list[float] = []
     with LocalGlueProcess.start(state_dir=state, options=options) as local:
-        s3, glue = local.client("s3"), local.client("glue")
-        s3.create_bucket(Bucket=BUCKET)
-        crawl_csv(
-            glue,
-            s3,
-            BUCKET,
-            database="se2",
-            crawler="se2_in0",
-            body=csv.read_bytes(),
-            key="se2/in0/cvlog.csv",
-            timeout=600,
-        )
-        create_spark_job(glue, s3, BUCKET, JOB, SCRIPT.read_bytes(), key="se2/script/se2_job0.py")
+        s3, glue = create_job(local, csv)
         server = psutil.Process(local.process.pid)
         run_local(glue, s3, server)  # the first run of a server: not measured
         workdir = DATA / "submit"
@@ -92,10 +79,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1000, help="rows in the input CSV (a small job)")
     parser.add_argument("--rounds", type=int, default=3, help="measured runs of each side")
     args = parser.parse_args()
-    DATA.mkdir(parents=True, exist_ok=True)
-    csv = DATA / f"cvlog-{args.rows}.csv"
-    if not csv.exists():
-        make_csv(csv, args.rows)
+    csv = input_csv(args.rows)
     print(f"{args.rows} rows ({csv.stat().st_size / 1e3:.0f} kB), {args.rounds} rounds", flush=True)
     cold, _ = measure(csv, warm=False, rounds=args.rounds, submit_rounds=0)
     warm, submit = measure(csv, warm=True, rounds=args.rounds, submit_rounds=1)

@@ -13,13 +13,11 @@ import shlex
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from glue_flow_local.clients import server_client
-from glue_flow_local.glue.jobs import supervisor as job_supervisor
 from glue_flow_local.glue.jobs.args import job_environment, merged_arguments, script_argv
 from glue_flow_local.glue.jobs.env import (
     JobEnvironmentError,
@@ -31,7 +29,7 @@ from glue_flow_local.glue.jobs.env import (
     syntax_error,
 )
 from glue_flow_local.glue.jobs.relay import Relay
-from glue_flow_local.glue.jobs.script_run import Launch, ScriptRun
+from glue_flow_local.glue.jobs.script_run import Launch, ScriptRun, spawn_supervised
 from glue_flow_local.glue.jobs.spark.prepare import SparkPrepareError, prepare_spark
 from glue_flow_local.glue.jobs.spark.runtime import SPARK_LOG_GROUP, continuous_writers
 from glue_flow_local.glue.jobs.spark.warm import WarmPool, WarmSpark, cold_reason, run_properties
@@ -151,17 +149,7 @@ def _run_process(
     job = run.job
     error_line = ErrorLine()
     if warm is None:
-        process = launch(
-            lambda: subprocess.Popen(
-                [sys.executable, "-I", job_supervisor.__file__, *argv],
-                cwd=workdir,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-            )
-        )
+        process = launch(lambda: spawn_supervised(argv, workdir, env))
     else:
         process = launch(lambda: warm.process)
     if process is None:

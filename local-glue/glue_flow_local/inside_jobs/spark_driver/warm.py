@@ -21,7 +21,10 @@ import importlib
 import json
 import os
 import runpy
+import shutil
+import signal
 import sys
+import tempfile
 from typing import Any
 
 
@@ -45,7 +48,48 @@ def _prepare() -> tuple[Any, dict[str, str]]:
     for key, value in DEFAULT_CONFIGS.items():
         conf.setIfMissing(key, value)
     wanted = dict(conf.getAll())
-    return jvm.JavaSparkContext(conf._jconf), wanted
+    _exercise(conf)
+    # The exercise's context printed Spark's start-up warnings once, as a cold run's does; the run's own
+    # context must not print them a second time.
+    log4j = jvm.org.apache.logging.log4j
+    level = log4j.LogManager.getLogger("org.apache.spark.SparkConf").getLevel()
+    log4j.core.config.Configurator.setLevel("org.apache.spark.SparkConf", log4j.Level.ERROR)
+    try:
+        return jvm.JavaSparkContext(conf._jconf), wanted
+    finally:
+        log4j.core.config.Configurator.setLevel("org.apache.spark.SparkConf", level)
+
+
+def _exercise(conf: Any) -> None:
+    """Run a small job of the kinds Glue scripts run (CSV and Parquet files, a shuffle, Python rows) on a
+    SparkContext of its own, then stop it: the JVM has loaded and compiled what a run's first jobs need,
+    and the run still gets a SparkContext (and session, views, tables) nothing ran on."""
+    from pyspark.conf import SparkConf
+    from pyspark.context import SparkContext
+    from pyspark.sql import SparkSession
+
+    before = (list(sys.path), dict(os.environ), signal.getsignal(signal.SIGINT))
+    folder = tempfile.mkdtemp(prefix="warm-up-")
+    spark = None
+    try:
+        spark = SparkSession(SparkContext(conf=SparkConf(loadDefaults=False).setAll(conf.getAll())))
+        rows = spark.createDataFrame([(i % 3, str(i)) for i in range(30)], ["k", "v"])
+        rows.write.csv(os.path.join(folder, "csv"), header=True)
+        read = spark.read.csv(os.path.join(folder, "csv"), header=True, inferSchema=True)
+        read.groupBy("k").count().write.parquet(os.path.join(folder, "parquet"))
+        spark.read.parquet(os.path.join(folder, "parquet")).rdd.map(lambda row: row[0]).collect()
+    except Exception:  # noqa: BLE001 - without the exercise the run is only slower
+        pass
+    finally:
+        if spark is not None:
+            spark.stop()  # also forgets it as the active and default session, in Python and in the JVM
+        elif SparkContext._active_spark_context is not None:
+            SparkContext._active_spark_context.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+        sys.path[:], environ, handler = before
+        os.environ.clear()
+        os.environ.update(environ)
+        signal.signal(signal.SIGINT, handler)
 
 
 def _give_to_script(jsc: Any, wanted: dict[str, str], run_conf: dict[str, str]) -> None:

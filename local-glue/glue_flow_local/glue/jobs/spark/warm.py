@@ -18,15 +18,14 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glue_flow_local.glue.jobs import supervisor as job_supervisor
 from glue_flow_local.glue.jobs.args import INSIDE_JOBS
 from glue_flow_local.glue.jobs.relay import Relay
+from glue_flow_local.glue.jobs.script_run import spawn_supervised
 from glue_flow_local.glue.jobs.spark import runtime as spark_jobs
 from glue_flow_local.glue.jobs.spark.prepare import spark_environment, spark_job_environment
 from glue_flow_local.settings import Settings
@@ -258,16 +257,7 @@ class WarmPool:
         ready_read, ready_write = os.pipe()
         command = [str(python), "-u", str(DRIVER), str(read_end), str(ready_write)]
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-I", job_supervisor.__file__, *command],
-                cwd=folder,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                start_new_session=True,
-                pass_fds=(read_end, ready_write),
-            )
+            process = spawn_supervised(command, folder, env, (read_end, ready_write))
         except OSError:
             os.close(write_end)
             os.close(ready_read)
