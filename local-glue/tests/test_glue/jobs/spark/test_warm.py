@@ -198,5 +198,18 @@ def test_a_run_whose_options_need_a_cold_spark_says_so(tmp_path: Path) -> None:
             "INFO local Glue: this run starts a Spark of its own, not the warm Spark: "
             "--conf sets Spark properties that a JVM reads when it starts"
         ) in errors
-        # The warm Spark waits for the next run that can take it.
-        assert (Path(local.state_dir) / "warm-spark" / f"5.0-{local.region}.ready").exists()
+        # The warm Spark waits for the next run that can take it: one with Hive support can, which it gets
+        # when it takes the warm Spark (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-programming-etl-glue-data-catalog-hive.html).
+        _wait_until_warm(local)
+        run_id = str(
+            glue.start_job_run(JobName=JOB, Arguments={"--SLEEP": "0", "--enable-glue-datacatalog": "true"})[
+                "JobRunId"
+            ]
+        )
+        run = _run(glue, run_id)
+        assert run["JobRunState"] == "SUCCEEDED", run.get("ErrorMessage")
+        report = _report(s3, run_id)
+        assert _was_warm(report, run) and report["catalog"] == "hive", report
+        assert not any(
+            "not the warm Spark" in line for line in log_messages(logs, "/aws-glue/jobs/error", run_id)
+        )
