@@ -75,10 +75,17 @@ DEPLOYMENT_CHECKS = tuple(
 FAST = ("-m", "not slow")
 LANES = {
     "test": Lane(".venv", "latest.txt"),
-    # structlog 26 dropped structlog.dev.Styles, which Airflow 3.1.0 imports (3.1.8 does not); Airflow's
-    # own constraints for 3.1.0 pin 25.4.
+    # Airflow 3.1.0's own constraints pin these; its requirements bound none of them. structlog 25.5
+    # dropped structlog.dev.Styles, which 3.1.0 imports (later releases do not). Newer FastAPI and cadwyn
+    # releases break its Task Execution API: every task fails with "Remote server returned validation
+    # error" (measured: FastAPI 0.124.4 with cadwyn 5.6.2 works, 0.136.3 with 6.2.2 fails; later Airflow
+    # releases cap FastAPI, apache/airflow#58983 and #59856).
     "lowest": Lane(
-        ".venv-lowest", "lowest.txt", ("structlog<26",), resolution="lowest-direct", fast_only=True
+        ".venv-lowest",
+        "lowest.txt",
+        ("structlog<25.5", "fastapi<0.125", "cadwyn<6"),
+        resolution="lowest-direct",
+        fast_only=True,
     ),
     # The newest 3.1 patch release (Cloud Composer and Astronomer run 3.1 builds).
     "airflow-3.1": Lane(
