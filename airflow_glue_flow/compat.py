@@ -45,34 +45,25 @@ TRIGGER_ON_KILL = AIRFLOW_V_3_3_PLUS
 
 # mypy checks the package against the newest Airflow, where the first branch is the one taken.
 if TYPE_CHECKING or AIRFLOW_V_3_2_PLUS:
+    import airflow.sdk.exceptions as _exceptions
     from airflow.sdk import BaseXCom, Context, CronTriggerTimetable, conf
-    from airflow.sdk.exceptions import (
-        AirflowException,
-        AirflowRescheduleException,
-        AirflowSensorTimeout,
-        AirflowSkipException,
-        AirflowTaskTimeout,
-        ParamValidationError,
-        TaskDeferralError,
-        TaskDeferralTimeout,
-        TaskDeferred,
-    )
 else:  # Airflow 3.1
+    import airflow.exceptions as _exceptions
     from airflow.configuration import conf
-    from airflow.exceptions import (
-        AirflowException,
-        AirflowRescheduleException,
-        AirflowSensorTimeout,
-        AirflowSkipException,
-        AirflowTaskTimeout,
-        ParamValidationError,
-        TaskDeferralError,
-        TaskDeferralTimeout,
-        TaskDeferred,
-    )
     from airflow.sdk import Context
     from airflow.sdk.bases.xcom import BaseXCom
     from airflow.timetables.trigger import CronTriggerTimetable
+
+# The exceptions tasks raise and catch: airflow.sdk.exceptions from 3.2, airflow.exceptions on 3.1.
+AirflowException = _exceptions.AirflowException
+AirflowRescheduleException = _exceptions.AirflowRescheduleException
+AirflowSensorTimeout = _exceptions.AirflowSensorTimeout
+AirflowSkipException = _exceptions.AirflowSkipException
+AirflowTaskTimeout = _exceptions.AirflowTaskTimeout
+ParamValidationError = _exceptions.ParamValidationError
+TaskDeferralError = _exceptions.TaskDeferralError
+TaskDeferralTimeout = _exceptions.TaskDeferralTimeout
+TaskDeferred = _exceptions.TaskDeferred
 
 #: The XCom key of a task's return value (``BaseXCom.XCOM_RETURN_KEY`` on the versions that have it).
 XCOM_RETURN_KEY = "return_value"

@@ -10,10 +10,10 @@ or the lock changes.
 ``test`` also installs the Debian packages the end-to-end tests need when they are missing and this
 runs as root (as CI does); ``--fast`` leaves out the tests marked slow. ``lowest`` runs the fast tests at
 the lowest versions that pyproject.toml's direct dependencies allow (``.venv-lowest``), so the declared
-floors stay true. ``airflow-3.1`` and ``airflow-3.2`` (MWAA's 3.2.1 image) run the fast tests and the
-deployment test's main flow and kill checks on those Airflow versions, each in its own venv. ``newest``
-installs the newest releases (nothing locked) into ``.venv-newest``, runs the fast tests and prints
-which packages differ from the lock and which tests failed. ``docs`` builds the docs site into
+floors stay true. ``airflow-3.1`` (3.1.0, the floor) and ``airflow-3.2`` (MWAA's 3.2.1 image) run the
+fast tests and the deployment test's main flow and kill checks on those Airflow versions, each in its own
+venv. ``newest`` installs the newest releases (nothing locked) into ``.venv-newest``, runs the fast tests
+and prints which packages differ from the lock and which tests failed. ``docs`` builds the docs site into
 ``docs/_build/html`` with warnings as errors; ``--serve`` then serves it on http://127.0.0.1:8000.
 """
 
@@ -73,16 +73,25 @@ DEPLOYMENT_CHECKS = tuple(
     )
 )
 FAST = ("-m", "not slow")
+#: What Airflow 3.1.0 needs beside it, as its own constraints pin it; its requirements bound none of these.
+#: structlog 25.5 dropped structlog.dev.Styles, which 3.1.0 imports. Newer FastAPI and cadwyn releases break
+#: its Task Execution API: every task fails with "Remote server returned validation error" (measured:
+#: FastAPI 0.124.4 with cadwyn 5.6.2 works, 0.136.3 with 6.2.2 fails; later Airflow releases cap FastAPI,
+#: apache/airflow#58983 and #59856). With PyJWT 2.11 its API server answers 500 where it issues a token
+#: ("Issuer (iss) must be a string", apache/airflow#61278).
+AIRFLOW_3_1_0_PINS = ("structlog<25.5", "fastapi<0.125", "cadwyn<6", "pyjwt<2.11")
 LANES = {
     "test": Lane(".venv", "latest.txt"),
-    # structlog 26 dropped structlog.dev.Styles, which Airflow 3.1.0 imports (3.1.8 does not); Airflow's
-    # own constraints for 3.1.0 pin 25.4.
     "lowest": Lane(
-        ".venv-lowest", "lowest.txt", ("structlog<26",), resolution="lowest-direct", fast_only=True
+        ".venv-lowest", "lowest.txt", AIRFLOW_3_1_0_PINS, resolution="lowest-direct", fast_only=True
     ),
-    # The newest 3.1 patch release (Cloud Composer and Astronomer run 3.1 builds).
+    # The floor, apache-airflow 3.1.0, with the newest providers (Cloud Composer and Astronomer run 3.1
+    # builds; the 3.1 releases after it sit between this lane and the 3.2.1 one).
     "airflow-3.1": Lane(
-        ".venv-airflow-3.1", "airflow-3.1.txt", ("apache-airflow~=3.1.0",), deployment_checks=True
+        ".venv-airflow-3.1",
+        "airflow-3.1.txt",
+        ("apache-airflow==3.1.0", *AIRFLOW_3_1_0_PINS),
+        deployment_checks=True,
     ),
     # Amazon MWAA's 3.2.1 image. fastapi 0.137 and svcs 26 break Airflow 3.2 itself (a one-task
     # dag.test() fails with a pydantic discriminator error); MWAA's constraints pin older ones too.

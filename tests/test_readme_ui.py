@@ -66,15 +66,27 @@ def test_quickstart_is_two_commands():
     ], block
 
 
+#: Options the walkthrough names that Airflow added after the provider's floor, with the release that added
+#: them; the text says that release beside each.
+NEWER_THAN_THE_FLOOR = {"AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "3.1.1"}
+
+
 def test_airflow_settings_of_the_walkthrough_are_real_options():
     from airflow.configuration import conf
+    from packaging.version import Version
+
+    from airflow_glue_flow.compat import AIRFLOW_VERSION
 
     # Also the ones named in the text (other ports, longer timeouts on a busy machine).
     settings = set(re.findall(r"\bAIRFLOW__[A-Z_]+__[A-Z_]+\b", UI))
     assert set(EXPORTS) & settings and len(settings) >= 9
     for variable in settings:
         section, key = re.fullmatch(r"AIRFLOW__([A-Z_]+?)__([A-Z_]+)", variable).groups()
-        assert key.lower() in conf.configuration_description[section.lower()]["options"], variable
+        since = NEWER_THAN_THE_FLOOR.get(variable)
+        if since:
+            assert f"Airflow {since}" in UI.split(variable, 1)[1][:200], f"{variable}: say it needs {since}"
+        if not since or Version(AIRFLOW_VERSION) >= Version(since):
+            assert key.lower() in conf.configuration_description[section.lower()]["options"], variable
 
 
 def test_without_docker_airflow_gets_the_settings_compose_gives_its_services():

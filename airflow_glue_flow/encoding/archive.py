@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow_glue_flow.encoding.codec import DEFAULT_CHUNK_SIZE
 from airflow_glue_flow.encoding.keys import versioned_key
@@ -14,10 +14,8 @@ from airflow_glue_flow.encoding.s3io import (
     is_precondition_failed,
     transfer_config,
 )
-
-if TYPE_CHECKING:
-    from airflow_glue_flow.encoding.steps import Settings, Streamed
-    from airflow_glue_flow.encoding.store import StoreConditions
+from airflow_glue_flow.encoding.step_data import Settings, Streamed
+from airflow_glue_flow.encoding.store import StoreConditions
 
 NOT_DELETED = "converted and archived, but the source was not deleted"
 

@@ -13,7 +13,8 @@ from airflow_glue_flow.encoding.keys import check_prefixes, folder_marker, versi
 from airflow_glue_flow.encoding.options import DEFAULT_MAX_WORKERS, ConversionOptions
 from airflow_glue_flow.encoding.report import ConversionReport, ObjectResult
 from airflow_glue_flow.encoding.s3io import error_text
-from airflow_glue_flow.encoding.steps import Settings, convert_object
+from airflow_glue_flow.encoding.step_data import Settings
+from airflow_glue_flow.encoding.steps import convert_object
 from airflow_glue_flow.encoding.store import probe_conditions
 
 DELETE_BATCH = 1000

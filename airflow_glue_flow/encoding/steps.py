@@ -6,11 +6,10 @@ import codecs
 import hashlib
 import math
 import time
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from airflow_glue_flow.encoding.archive import archive_source
-from airflow_glue_flow.encoding.codec import TranscodeResult, transcode_stream
+from airflow_glue_flow.encoding.codec import transcode_stream
 from airflow_glue_flow.encoding.keys import versioned_key
 from airflow_glue_flow.encoding.report import ObjectResult
 from airflow_glue_flow.encoding.s3io import (
@@ -21,7 +20,7 @@ from airflow_glue_flow.encoding.s3io import (
     head_or_none,
     is_precondition_failed,
 )
-from airflow_glue_flow.encoding.store import StoreConditions
+from airflow_glue_flow.encoding.step_data import Settings, Streamed
 
 """Outputs and archive copies at least this large go by multipart upload / multipart copy."""
 MAX_PARTS = 10_000
@@ -40,31 +39,6 @@ def _target_content_type(source_type: str | None, target_encoding: str) -> str |
     if source_type.lower().startswith("text/") or len(kept) < len(params) - 1:
         kept.append(f"charset={codecs.lookup(target_encoding).name}")
     return "; ".join([params[0], *kept])
-
-
-@dataclass
-class Settings:
-    """One run's settings, shared by every object; ``conditions`` is learnt from the store at start."""
-
-    bucket: str
-    source_encoding: str
-    target_encoding: str
-    errors: str
-    part_size: int
-    chunk_size: int
-    replace_target: bool = False
-    conditions: StoreConditions | None = None
-
-
-class Streamed(NamedTuple):
-    """What reading the source and writing the converted object gave."""
-
-    result: TranscodeResult
-    target_key: str
-    digest: SourceDigest
-    source_md5: str
-    opaque_etag: bool
-    copy_part: int | None
 
 
 class _TargetTaken(Exception):

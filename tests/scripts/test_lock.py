@@ -41,7 +41,7 @@ def test_the_mwaa_lane_locks_mwaas_versions():
 
 def test_the_lowest_lane_locks_the_declared_floors():
     pinned = dev._pinned((dev.CONSTRAINTS / "lowest.txt").read_text())
-    assert pinned["apache-airflow"] == "3.1.8"
+    assert pinned["apache-airflow"] == "3.1.0"
     assert pinned["apache-airflow-providers-amazon"] == "9.25.0"
 
 

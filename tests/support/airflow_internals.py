@@ -40,6 +40,10 @@ lane as well as the latest) shows which.
   ``airflow.serialization.encoders.encode_trigger`` is what the DAG processor writes into the watcher's
   trigger row; no public API shows either, and writing the DAG to the database to read the row back
   (:func:`write_dag_to_db`, :func:`asset_watcher_trigger`) needs the DAG unpaused first.
+* :func:`trigger_runner_task`: ``airflow.jobs.triggerer_job_runner.TriggerRunner``, the triggerer's own
+  loop, to cancel a trigger the way the triggerer does when its task is killed or handed over; no public
+  API cancels a running trigger. Its ``run_trigger`` takes the deferral's ``timeout_after`` after
+  3.1.0 (3.1.0 reads it from the trigger).
 """
 
 from __future__ import annotations
@@ -61,6 +65,26 @@ def parse_dags(path: Path | str) -> Any:
         from airflow.models.dagbag import DagBag
 
     return DagBag(dag_folder=str(path), safe_mode=False)
+
+
+def trigger_runner_task(trigger_id: int, trigger: Any) -> tuple[Any, Any]:
+    """A ``TriggerRunner`` and the asyncio task in which it runs ``trigger`` under ``trigger_id`` (call it
+    in a running event loop); ``runner.to_cancel`` and ``runner.cancel_triggers()`` cancel it."""
+    import asyncio
+    import inspect
+
+    from airflow.jobs.triggerer_job_runner import TriggerRunner
+
+    runner = TriggerRunner()
+    runner.triggers[trigger_id] = {"name": type(trigger).__name__, "events": 0}
+    if "timeout_after" in inspect.signature(runner.run_trigger).parameters:
+        run = runner.run_trigger(trigger_id, trigger, None)
+    else:  # Airflow 3.1.0 reads it from the trigger, on which its triggerer sets it before the run
+        trigger.timeout_after = None
+        run = runner.run_trigger(trigger_id, trigger)
+    task = asyncio.create_task(run)
+    runner.triggers[trigger_id]["task"] = task
+    return runner, task
 
 
 def serde_deserialize() -> Any:

@@ -13,6 +13,7 @@ from airflow_glue_flow.exceptions import GlueFlowError, GlueJobRunFailedError, G
 from airflow_glue_flow.states import JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 from tests.hooks.test_job import JOB, RUN, FakeAsyncLogs, FakeGlue, patch_glue
+from tests.support.airflow_internals import trigger_runner_task
 from tests.support.triggerer import pushed_xcoms
 
 KWARGS: dict[str, Any] = {
@@ -142,7 +143,6 @@ def test_the_triggerer_stops_the_run_of_a_killed_task_only(state, stopped):
     """Airflow's own triggerer cancels the trigger as it does when a user kills the deferred task (3.3+:
     with its user-action message, then on_kill(); before 3.3: a plain cancel, after which the trigger
     reads its task's state). A task still deferred (a hand-over) keeps its run going."""
-    from airflow.jobs.triggerer_job_runner import TriggerRunner
     from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
     from airflow_glue_flow.compat import TRIGGER_ON_KILL
@@ -154,10 +154,7 @@ def test_the_triggerer_stops_the_run_of_a_killed_task_only(state, stopped):
     trigger.task_instance = SimpleNamespace(**{**vars(TI), "map_index": -1, **runner_ti})
 
     async def kill_while_polling() -> None:
-        runner = TriggerRunner()
-        runner.triggers[1] = {"name": "glue", "events": 0}
-        task = asyncio.create_task(runner.run_trigger(1, trigger, None))
-        runner.triggers[1]["task"] = task
+        runner, task = trigger_runner_task(1, trigger)
         while not glue.calls_to("GetJobRun"):
             if task.done():
                 task.result()  # the runner ended before the trigger polled: say why

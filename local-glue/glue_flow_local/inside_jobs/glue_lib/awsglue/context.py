@@ -20,6 +20,7 @@ from . import _catalog, _catalog_sink, _s3io
 from ._csv_choices import with_catalog_types
 from ._facades import _DataFrameReader, _DynamicFrameReader, _DynamicFrameWriter
 from ._runtime import write_note
+from ._signatures import same_parameters
 from ._unsupported import NamedMissingAttributes, unsupported
 from .dynamicframe import DynamicFrame
 
@@ -62,28 +63,10 @@ class GlueContext(NamedMissingAttributes):
         )
         return DynamicFrame(df, self, table_name or "")
 
-    def create_data_frame_from_catalog(
-        self,
-        database: str | None = None,
-        table_name: str | None = None,
-        redshift_tmp_dir: str = "",
-        transformation_ctx: str = "",
-        push_down_predicate: str = "",
-        additional_options: dict[str, Any] | None = None,
-        catalog_id: str | None = None,
-        **kwargs: Any,
-    ) -> DataFrame:
+    @same_parameters(create_dynamic_frame_from_catalog)
+    def create_data_frame_from_catalog(self, *args: Any, **kwargs: Any) -> DataFrame:
         """As :meth:`create_dynamic_frame_from_catalog`, as a Spark DataFrame."""
-        return self.create_dynamic_frame_from_catalog(
-            database,
-            table_name,
-            redshift_tmp_dir,
-            transformation_ctx,
-            push_down_predicate,
-            additional_options,
-            catalog_id,
-            **kwargs,
-        ).toDF()
+        return self.create_dynamic_frame_from_catalog(*args, **kwargs).toDF()
 
     def _read_table(
         self,
@@ -198,25 +181,10 @@ class GlueContext(NamedMissingAttributes):
             df = df.where(push_down_predicate)
         return DynamicFrame(df, self, "")
 
-    def create_data_frame_from_options(
-        self,
-        connection_type: str,
-        connection_options: dict[str, Any] | None = None,
-        format: str | None = None,
-        format_options: dict[str, Any] | None = None,  # noqa: A002
-        transformation_ctx: str = "",
-        push_down_predicate: str = "",
-        **kwargs: Any,
-    ) -> DataFrame:
+    @same_parameters(create_dynamic_frame_from_options)
+    def create_data_frame_from_options(self, *args: Any, **kwargs: Any) -> DataFrame:
         """As :meth:`create_dynamic_frame_from_options`, as a Spark DataFrame."""
-        return self.create_dynamic_frame_from_options(
-            connection_type,
-            connection_options,
-            format,
-            format_options,
-            transformation_ctx,
-            push_down_predicate,
-        ).toDF()
+        return self.create_dynamic_frame_from_options(*args, **kwargs).toDF()
 
     def create_dynamic_frame_from_rdd(
         self,

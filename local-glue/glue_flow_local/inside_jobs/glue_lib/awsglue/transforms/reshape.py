@@ -1,85 +1,41 @@
-"""Unbox, UnnestFrame, SplitRows, MapToCollection and FlatMap, with the parameters of their classes in
-awslabs/aws-glue-libs' awsglue/transforms (unbox.py, unnest_frame.py, field_transforms.py,
-collection_transforms.py)."""
+"""Unbox, UnnestFrame, SplitRows, MapToCollection and FlatMap (awslabs/aws-glue-libs' awsglue/transforms
+unbox.py, unnest_frame.py, field_transforms.py, collection_transforms.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from .transform import GlueTransform
+from .transform import delegate, glue_transform
 
 
-class Unbox(GlueTransform):
-    """Parse the JSON string field at ``path`` into a struct."""
-
-    def __call__(
-        self,
-        frame: Any,
-        path: str,
-        format: str,  # noqa: A002
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
-        totalThreshold: int = 0,  # noqa: N803
-        **options: Any,
-    ) -> Any:
-        return frame.unbox(path, format, transformation_ctx, info, stageThreshold, totalThreshold, **options)
+def _unbox(a: dict[str, Any]) -> Any:
+    """parses the JSON string field at ``path`` into a struct (``frame.unbox``)."""
+    return a.pop("frame").unbox(**a.pop("options"), **a)
 
 
-class UnnestFrame(GlueTransform):
-    """Move nested struct fields to the top level, named ``a.b``."""
-
-    def __call__(
-        self,
-        frame: Any,
-        transformation_ctx: str = "",
-        info: str = "",
-        stageThreshold: int = 0,  # noqa: N803
-        totalThreshold: int = 0,  # noqa: N803
-    ) -> Any:
-        return frame.unnest(transformation_ctx, info, stageThreshold, totalThreshold)
+def _unnest(a: dict[str, Any]) -> Any:
+    """moves nested struct fields to the top level, named ``a.b`` (``frame.unnest``)."""
+    return a.pop("frame").unnest(**a)
 
 
-class SplitRows(GlueTransform):
-    """Split off the rows meeting ``comparison_dict`` (``{"age": {">": 10, "<": 20}}``) as ``name1``."""
-
-    def __call__(
-        self,
-        frame: Any,
-        comparison_dict: dict[str, dict[str, Any]],
-        name1: str = "frame1",
-        name2: str = "frame2",
-        transformation_ctx: str = "",
-        info: str | None = None,
-        stageThreshold: int = 0,  # noqa: N803
-        totalThreshold: int = 0,  # noqa: N803
-    ) -> Any:
-        return frame.split_rows(
-            comparison_dict, name1, name2, transformation_ctx, info or "", stageThreshold, totalThreshold
-        )
+def _split_rows(a: dict[str, Any]) -> Any:
+    """splits off the rows meeting ``comparison_dict`` (``{"age": {">": 10, "<": 20}}``) as ``name1``."""
+    return a.pop("frame").split_rows(**{**a, "info": a["info"] or ""})
 
 
-class MapToCollection(GlueTransform):
-    """Each frame of a collection through ``callable(frame, transformation_ctx)``."""
+def _flat_map(a: dict[str, Any]) -> Any:
+    """applies ``BaseTransform`` to each frame of a collection (passed as its ``frame_name`` argument) and
+    gathers the results in one collection."""
+    base, frame_name, base_kwargs = a["BaseTransform"], a["frame_name"], a["base_kwargs"]
 
-    def __call__(self, dfc: Any, callable: Callable[..., Any], transformation_ctx: str = "") -> Any:  # noqa: A002
-        return dfc.map(callable, transformation_ctx)
+    def apply_inner(frame: Any, ctx: str) -> Any:
+        return base.apply(**{**base_kwargs, frame_name: frame, "transformation_ctx": ctx})
+
+    return a["dfc"].flatmap(apply_inner, a["transformation_ctx"])
 
 
-class FlatMap(GlueTransform):
-    """Apply ``BaseTransform`` to each frame of a collection (passed as its ``frame_name`` argument) and
-    gather the results in one collection."""
-
-    def __call__(
-        self,
-        dfc: Any,
-        BaseTransform: Any,  # noqa: N803
-        frame_name: str,
-        transformation_ctx: str = "",
-        **base_kwargs: Any,
-    ) -> Any:
-        def apply_inner(frame: Any, ctx: str) -> Any:
-            return BaseTransform.apply(**{**base_kwargs, frame_name: frame, "transformation_ctx": ctx})
-
-        return dfc.flatmap(apply_inner, transformation_ctx)
+Unbox = glue_transform("Unbox", _unbox)
+UnnestFrame = glue_transform("UnnestFrame", _unnest)
+SplitRows = glue_transform("SplitRows", _split_rows)
+MapToCollection = glue_transform("MapToCollection", delegate("map", "callable", on="dfc"))
+FlatMap = glue_transform("FlatMap", _flat_map)
