@@ -1,0 +1,166 @@
+"""What the DAGs written by ``glue-flow import asl`` call at run time: Choice rules, Fail, untranslated states.
+
+The Choice rules are evaluated as Step Functions evaluates them (``And``/``Or``/``Not``, the ``String``,
+``Numeric``, ``Boolean`` and ``Timestamp`` comparisons and their ``Path`` forms, ``Is*`` tests,
+``StringMatches``), on the document the DAG gives them: the run's execution input (``dag_run.conf``).
+https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+from typing import Any
+
+_MISSING = object()
+_STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\['([^']*)'\]")
+
+
+class StateMachineError(Exception):
+    """A Fail state reached, or a Choice with no matching rule and no Default (``States.NoChoiceMatched``)."""
+
+
+def read_path(document: Any, path: str) -> Any:
+    """The value at JSONPath ``path`` (``$``, ``$.a.b``, ``$.a[0]``) in ``document``, or a sentinel."""
+    if not path.startswith("$"):
+        raise ValueError(f"{path!r} is not a JSONPath starting with $")
+    value, position = document, 1
+    while position < len(path):
+        match = _STEP.match(path, position)
+        if match is None:
+            raise ValueError(f"JSONPath {path!r}: cannot read from position {position}")
+        key = match.group(1) if match.group(1) is not None else match.group(3)
+        if key is not None:
+            if not isinstance(value, dict) or key not in value:
+                return _MISSING
+            value = value[key]
+        else:
+            index = int(match.group(2))
+            if not isinstance(value, list) or index >= len(value):
+                return _MISSING
+            value = value[index]
+        position = match.end()
+    return value
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_ORDER = {
+    "Equals": lambda a, b: a == b,
+    "LessThan": lambda a, b: a < b,
+    "GreaterThan": lambda a, b: a > b,
+    "LessThanEquals": lambda a, b: a <= b,
+    "GreaterThanEquals": lambda a, b: a >= b,
+}
+
+
+def _compare(kind: str, relation: str, value: Any, other: Any) -> bool:
+    if kind == "String":
+        ok = isinstance(value, str) and isinstance(other, str)
+    elif kind == "Numeric":
+        ok = _is_number(value) and _is_number(other)
+    elif kind == "Boolean":
+        ok = isinstance(value, bool) and isinstance(other, bool)
+    else:  # Timestamp
+        value, other = _timestamp(value), _timestamp(other)
+        ok = value is not None and other is not None
+    return bool(ok and _ORDER[relation](value, other))
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """``StringMatches``: ``*`` is any run of characters, ``\\*`` a literal star."""
+    parts = re.split(r"(\\\*|\*)", pattern)
+    return re.compile(
+        "".join(".*" if p == "*" else re.escape("*" if p == "\\*" else p) for p in parts), re.DOTALL
+    )
+
+
+def rule_matches(rule: dict[str, Any], document: Any) -> bool:
+    """Whether one Choice rule (or a nested ``And``/``Or``/``Not`` operand) holds for ``document``."""
+    if "And" in rule:
+        return all(rule_matches(r, document) for r in rule["And"])
+    if "Or" in rule:
+        return any(rule_matches(r, document) for r in rule["Or"])
+    if "Not" in rule:
+        return not rule_matches(rule["Not"], document)
+    value = read_path(document, rule["Variable"])
+    for key, operand in rule.items():
+        if key in ("Variable", "Next", "Comment"):
+            continue
+        if key == "IsPresent":
+            return (value is not _MISSING) == operand
+        if value is _MISSING:
+            return False
+        tests = {
+            "IsNull": value is None,
+            "IsString": isinstance(value, str),
+            "IsNumeric": _is_number(value),
+            "IsBoolean": isinstance(value, bool),
+            "IsTimestamp": _timestamp(value) is not None,
+        }
+        if key in tests:
+            return tests[key] == operand
+        if key == "StringMatches":
+            return isinstance(value, str) and _wildcard(operand).fullmatch(value) is not None
+        by_path = key.endswith("Path")
+        name = key[:-4] if by_path else key
+        other = read_path(document, operand) if by_path else operand
+        for kind in ("String", "Numeric", "Boolean", "Timestamp"):
+            if name.startswith(kind) and name[len(kind) :] in _ORDER:
+                return other is not _MISSING and _compare(kind, name[len(kind) :], value, other)
+        raise ValueError(f"Choice rule: unknown comparison {key!r}")
+    raise ValueError(f"Choice rule on {rule['Variable']!r} has no comparison")
+
+
+def choose(
+    state: str,
+    choices: list[dict[str, Any]],
+    default: str | None,
+    dag_run: Any = None,
+    params: Any = None,
+    **_: Any,
+) -> str:
+    """The task id of the first rule that holds (each rule's ``Next`` is a task id), else ``default``.
+
+    The rules read the execution input: the run's params overlaid with its ``conf``.
+
+    :raises StateMachineError: no rule holds and there is no Default (``States.NoChoiceMatched``).
+    """
+    document = {**dict(params or {}), **dict(getattr(dag_run, "conf", None) or {})}
+    for rule in choices:
+        if rule_matches(rule, document):
+            return str(rule["Next"])
+    if default is None:
+        raise StateMachineError(f"States.NoChoiceMatched: no rule of Choice state {state!r} holds")
+    return default
+
+
+def fail(state: str, error: str | None, cause: str | None, **_: Any) -> None:
+    """A Fail state: fail the task with the state's Error and Cause."""
+    raise StateMachineError(f"Fail state {state!r}: {error or 'no Error'}: {cause or 'no Cause'}")
+
+
+def untranslated(state: str, construct: str, **_: Any) -> None:
+    """A state the importer could not translate (``--allow-partial``): fail naming it."""
+    raise StateMachineError(f"state {state!r} was not translated ({construct}): write this task by hand")
+
+
+def wait_seconds(state: str, seconds: str | int | float, **_: Any) -> None:
+    """A Wait state's ``SecondsPath``: sleep the number of seconds the run's params give."""
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError):
+        raise StateMachineError(f"Wait state {state!r}: {seconds!r} is not a number of seconds") from None
+    time.sleep(max(value, 0))
