@@ -78,7 +78,7 @@ class Planner:
                 task = self._untranslated(err.state, err.construct, group)
                 for state in component:
                     nodes[state] = (task.var, task.var)
-                    self._row(state, f"{task.var} (fails: {err.construct})")
+                    self._row(state, f"{task.task_id} (fails: {err.construct})")
                 continue
             loops.append(loop)
             for state in [loop.starter, *loop.members]:
@@ -95,7 +95,7 @@ class Planner:
             except AslImportError as err:
                 task = self._untranslated(err.state, err.construct, group)
                 nodes[state] = (task.var, task.var)
-                self._row(state, f"{task.var} (fails: {err.construct})")
+                self._row(state, f"{task.task_id} (fails: {err.construct})")
         by_var = {t.var: t for t in self.plan_.tasks}
         for state, definition in states.items():
             owner = in_loop.get(state)
@@ -146,7 +146,6 @@ class Planner:
         self, state: str, definition: dict[str, Any], group: str | None, where: str
     ) -> tuple[str, str]:
         kind = definition.get("Type")
-        var = self.names.allocate(state)
         comment = [f"From {kind} state {state!r}."]
         if definition.get("Comment"):
             comment.append(str(definition["Comment"]))
@@ -180,7 +179,7 @@ class Planner:
                 },
             }
         elif kind == "Parallel":
-            return self._parallel(state, definition, group, where, var, comment)
+            return self._parallel(state, definition, group, where, self.names.allocate(state), comment)
         elif kind == "Map":
             mode = (definition.get("ItemProcessor") or {}).get("ProcessorConfig", {}).get("Mode", "INLINE")
             raise AslImportError(state, f"a Map state ({mode.lower()})")
@@ -195,9 +194,9 @@ class Planner:
         for catcher in definition.get("Catch", []):
             errors = ", ".join(catcher.get("ErrorEquals", []))
             comment.append(f"Catch {errors} -> {catcher['Next']!r} (any error runs it).")
-        task = self._add(Task(var, op, state, args, comment), group)
+        task = self._add(Task(self.names.allocate(state), op, state, args, comment), group)
         self._row(state, f"{task.task_id} ({_OP_NAMES.get(op, op)})")
-        return var, var
+        return task.var, task.var
 
     def _wait(self, state: str, definition: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         if "Seconds" in definition:
