@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from airflow_glue_flow.cli.import_output import write_import
 from airflow_glue_flow.importers import ImportError_, import_workflow
 
 
@@ -34,9 +35,4 @@ def run(args: argparse.Namespace) -> int:
     except ImportError_ as err:
         print(f"glue-flow import workflow: {args.graph}: {err}", file=sys.stderr)
         return 1
-    args.output.write_text(result.dag_source, encoding="utf-8")
-    if args.report is not None:
-        args.report.write_text(json.dumps(result.report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    sys.stdout.write(result.report_text())
-    print(f"Wrote {args.output}")
-    return 0
+    return write_import(args.output, result.dag_source, result.report, args.report, result.report_text())

@@ -113,3 +113,14 @@ def test_the_cli_stops_naming_the_state_and_construct(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "'Wait X Seconds'" in done.stderr and "loop" in done.stderr
     assert not (tmp_path / "dag.py").exists()
+
+
+def test_the_counter_note_names_the_state_that_sets_the_counter() -> None:
+    # The SDK shape sets the counter in the Pass state 'Init Count' (Result 1), the Lambda shape in the
+    # start Lambda's return value.
+    sdk = import_asl(json.loads((SEED / "state_machine_sdk.json").read_text()))
+    assert "starts at 1 ('Init Count')" in sdk.dag_source.replace("\n    # ", " ")
+    lambdas = import_asl(
+        json.loads((SEED / "state_machine.json").read_text()), lambda_source=SEED / "lambda"
+    )
+    assert "starts at 1 ('Submit Crawler Job')" in lambdas.dag_source.replace("\n    # ", " ")

@@ -153,7 +153,7 @@ class LoopFinder:
                 raise AslImportError(component[0], construct)
         if kind is None or len(waits) != 1 or len(entries) != 1:
             raise AslImportError(component[0], construct)
-        starter, first = entries[0], None
+        starter, first, origin = entries[0], None, entries[0]
         entry = self.states[starter]
         if entry.get("Type") == "Pass" and isinstance(entry.get("Result"), int):
             # A Pass that sets the counter's first value between the start and the loop.
@@ -169,7 +169,7 @@ class LoopFinder:
             raise AslImportError(component[0], f"{construct}: no state before it starts {kind} {name!r}")
         loop = Loop(kind, self.params.value(name, f"state {starter!r}"), starter, list(component), 0, 0, None)
         self._wait(loop, waits[0], component)
-        self._exits(loop, members, counter, first)
+        self._exits(loop, members, counter, (first, origin))
         return loop
 
     def _wait(self, loop: Loop, wait: dict[str, Any], component: list[str]) -> None:
@@ -185,7 +185,9 @@ class LoopFinder:
         else:
             raise AslImportError(component[0], "a poll loop whose Wait has no Seconds or $.key SecondsPath")
 
-    def _exits(self, loop: Loop, members: set[str], counter: str | None, first: int | None) -> None:
+    def _exits(
+        self, loop: Loop, members: set[str], counter: str | None, initial: tuple[int | None, str]
+    ) -> None:
         success_values = _SUCCESS[loop.kind]
         exits: list[tuple[str, dict[str, Any] | None, str]] = []
         limit: tuple[str, float] | None = None
@@ -235,11 +237,17 @@ class LoopFinder:
             )
         elif loop.kind == "crawler":
             loop.notes.append("the original reads LastCrawl.Status: preserved, the wait fails a FAILED crawl")
-        loop.max_attempts = self._attempts(loop, counter, limit, first)
+        loop.max_attempts = self._attempts(loop, counter, limit, initial)
 
     def _attempts(
-        self, loop: Loop, counter: str | None, limit: tuple[str, float] | None, first: int | None
+        self,
+        loop: Loop,
+        counter: str | None,
+        limit: tuple[str, float] | None,
+        initial: tuple[int | None, str],
     ) -> int:
+        """The checks the counter allows; ``initial`` is the counter's first value and the state setting it."""
+        first, origin = initial
         if counter is not None and limit is not None:
             starter = self.facts(loop.starter)
             if first is None:
@@ -247,7 +255,7 @@ class LoopFinder:
             key, bound = limit
             checks = int(bound) - first + (1 if key == "NumericGreaterThan" else 0)
             loop.notes.append(
-                f"counter {counter!r} starts at {first} ({loop.starter!r}) and stops the loop when "
+                f"counter {counter!r} starts at {first} ({origin!r}) and stops the loop when "
                 f"{key} {bound:g}: {checks} checks"
             )
             return max(checks, 1)
