@@ -41,6 +41,9 @@ OPERATORS: dict[str, tuple[str, str]] = {
     "wait_until": ("airflow.providers.standard.sensors.date_time", "DateTimeSensor"),
 }
 
+#: The generated DAG's imports from ``airflow_glue_flow.importers.asl.runtime``: no task variable takes them.
+RUNTIME_NAMES = ("choose", "fail", "map_items", "untranslated", "wait_seconds")
+
 
 @dataclass
 class Task:
@@ -54,6 +57,7 @@ class Task:
     upstream: list[tuple[str, str]] = field(default_factory=list)  # (var, "next" | "choice" | "catch")
     group: str | None = None  # the var of the enclosing task group
     task_id: str = ""  # with the group prefix, as a branch callable returns it
+    expand: str | None = None  # the var of the task whose output lists the mapped instances' arguments
 
 
 @dataclass

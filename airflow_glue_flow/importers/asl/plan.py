@@ -13,8 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from airflow_glue_flow.importers.asl.dataflow import input_states
 from airflow_glue_flow.importers.asl.loops import Loop, LoopFinder, cycles, successors
-from airflow_glue_flow.importers.asl.model import AslImportError, Code, Params, Plan, Task
+from airflow_glue_flow.importers.asl.maps import plan_map
+from airflow_glue_flow.importers.asl.model import RUNTIME_NAMES, AslImportError, Code, Params, Plan, Task
 from airflow_glue_flow.importers.asl.tasks import retry_args, task_spec
 from airflow_glue_flow.importers.names import NameAllocator
 
@@ -29,7 +31,8 @@ class Planner:
 
     def __init__(self, lambda_dir: Path | None, allow_partial: bool) -> None:
         self.lambda_dir, self.allow_partial = lambda_dir, allow_partial
-        self.names = NameAllocator({"dag", "timedelta"})
+        self.names = NameAllocator({"dag", "timedelta", *RUNTIME_NAMES})
+        self.exact: set[str] = set()  # states of the current scope whose data is the execution input
 
     def plan(self, document: dict[str, Any], dag_id: str | None, name: str) -> Plan:
         plan = Plan(dag_id or self.names.allocate(name), str(document.get("Comment", "")))
@@ -41,7 +44,7 @@ class Planner:
                 plan.not_carried.append(f"$.{key}")
         if "TimeoutSeconds" in document:
             plan.timeout_seconds = int(document["TimeoutSeconds"])
-        self.scope(document["States"], None, "$.States")
+        self.scope(document["States"], None, "$.States", document.get("StartAt"), True)
         return plan
 
     def _refuse(self, state: str, construct: str) -> None:
@@ -49,7 +52,7 @@ class Planner:
             raise AslImportError(state, construct)
         self.plan_.flags.append(f"state {state!r}: {construct}: not translated, its task fails")
 
-    def _add(self, task: Task, group: str | None) -> Task:
+    def add(self, task: Task, group: str | None) -> Task:
         task.group = group
         prefix = next((t.task_id for t in self.plan_.tasks if t.var == group), "")
         task.task_id = f"{prefix}.{task.var}" if prefix else task.var
@@ -64,10 +67,13 @@ class Planner:
             "op_kwargs": {"state": state, "construct": construct},
         }
         comment = [f"State {state!r} was not translated: {construct}. Write this task by hand."]
-        return self._add(Task(var, "python", state, args, comment), group)
+        return self.add(Task(var, "python", state, args, comment), group)
 
-    def scope(self, states: dict[str, Any], group: str | None, base: str) -> None:
+    def scope(
+        self, states: dict[str, Any], group: str | None, base: str, start: str | None, inherited: bool
+    ) -> None:
         """Plan one list of states (the top level, a Parallel branch) into the plan's tasks."""
+        outer, self.exact = self.exact, input_states(states, start, inherited)
         nodes: dict[str, tuple[str, str]] = {}  # state -> (entry var, exit var)
         loops: list[Loop] = []
         in_loop: dict[str, Loop] = {}
@@ -78,7 +84,7 @@ class Planner:
                 task = self._untranslated(err.state, err.construct, group)
                 for state in component:
                     nodes[state] = (task.var, task.var)
-                    self._row(state, f"{task.task_id} (fails: {err.construct})")
+                    self.row(state, f"{task.task_id} (fails: {err.construct})")
                 continue
             loops.append(loop)
             for state in [loop.starter, *loop.members]:
@@ -95,7 +101,7 @@ class Planner:
             except AslImportError as err:
                 task = self._untranslated(err.state, err.construct, group)
                 nodes[state] = (task.var, task.var)
-                self._row(state, f"{task.task_id} (fails: {err.construct})")
+                self.row(state, f"{task.task_id} (fails: {err.construct})")
         by_var = {t.var: t for t in self.plan_.tasks}
         for state, definition in states.items():
             owner = in_loop.get(state)
@@ -114,6 +120,7 @@ class Planner:
         for task in self.plan_.tasks:
             if task.kind == "branch" and task.group == group and task.state in states:
                 self._branch_targets(task, states[task.state], nodes, by_var)
+        self.exact = outer
 
     @staticmethod
     def _edge(by_var: dict[str, Task], up: str, down: str, kind: str) -> None:
@@ -134,10 +141,23 @@ class Planner:
         default = target(definition["Default"]) if "Default" in definition else None
         task.args["op_kwargs"] = {"state": task.state, "choices": choices, "default": default}
 
-    def _row(self, state: str, became: str) -> None:
+    def row(self, state: str, became: str) -> None:
         self.plan_.states.append({"state": state, "became": became})
 
-    def _carry(self, state: str, definition: dict[str, Any], where: str, also: set[str]) -> None:
+    @staticmethod
+    def op_name(kind: str) -> str:
+        """The operator class a task kind becomes, for the report."""
+        return _OP_NAMES.get(kind, kind)
+
+    def input_note(self, state: str, path: str, what: str) -> None:
+        """Flag a state that reads ``path`` from the execution input where ASL reads changed data."""
+        if state not in self.exact:
+            self.plan_.flags.append(
+                f"state {state!r} reads {what} at {path} from the execution input (the run's conf over its "
+                "params); in the original, earlier states had changed its data there"
+            )
+
+    def carry(self, state: str, definition: dict[str, Any], where: str, also: set[str]) -> None:
         for key in definition:
             if key not in _READ | also:
                 self.plan_.not_carried.append(f"{where}.{key}")
@@ -150,7 +170,9 @@ class Planner:
         if definition.get("Comment"):
             comment.append(str(definition["Comment"]))
         args: dict[str, Any] = {}
-        self._carry(state, definition, where, set())
+        if kind == "Map":
+            return plan_map(self, state, definition, group, where)
+        self.carry(state, definition, where, set())
         if kind == "Task":
             spec = task_spec(state, definition, self.params, where)
             comment[0] = f"From Task state {state!r}: {spec.note}."
@@ -160,6 +182,9 @@ class Planner:
         elif kind == "Choice":
             op, args = "branch", {"python_callable": Code("choose")}
             comment.append("Branches on the execution input (dag_run.conf over the DAG's params).")
+            for rule in definition.get("Choices", []):
+                for variable in sorted(set(_variables(rule))):
+                    self.input_note(state, variable, "its Choice rule's Variable")
             if "Default" not in definition:
                 comment.append("No Default: no matching rule fails the task (States.NoChoiceMatched).")
         elif kind == "Wait":
@@ -180,9 +205,6 @@ class Planner:
             }
         elif kind == "Parallel":
             return self._parallel(state, definition, group, where, self.names.allocate(state), comment)
-        elif kind == "Map":
-            mode = (definition.get("ItemProcessor") or {}).get("ProcessorConfig", {}).get("Mode", "INLINE")
-            raise AslImportError(state, f"a Map state ({mode.lower()})")
         else:
             raise AslImportError(state, f"the state type {kind!r}")
         if definition.get("Retry"):
@@ -194,8 +216,8 @@ class Planner:
         for catcher in definition.get("Catch", []):
             errors = ", ".join(catcher.get("ErrorEquals", []))
             comment.append(f"Catch {errors} -> {catcher['Next']!r} (any error runs it).")
-        task = self._add(Task(self.names.allocate(state), op, state, args, comment), group)
-        self._row(state, f"{task.task_id} ({_OP_NAMES.get(op, op)})")
+        task = self.add(Task(self.names.allocate(state), op, state, args, comment), group)
+        self.row(state, f"{task.task_id} ({_OP_NAMES.get(op, op)})")
         return task.var, task.var
 
     def _wait(self, state: str, definition: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -228,10 +250,11 @@ class Planner:
         if definition.get("Retry"):
             comment.append("Retry of a Parallel state: not carried (Airflow retries tasks, not groups).")
             self.plan_.not_carried.append(f"{where}.Retry")
-        self._add(Task(var, "group", state, {}, comment), group)
-        self._row(state, f"task group {var}")
+        self.add(Task(var, "group", state, {}, comment), group)
+        self.row(state, f"task group {var}")
         for number, branch in enumerate(definition.get("Branches", [])):
-            self.scope(branch["States"], var, f"{where}.Branches[{number}].States")
+            branch_where = f"{where}.Branches[{number}].States"
+            self.scope(branch["States"], var, branch_where, branch.get("StartAt"), state in self.exact)
         return var, var
 
     def _loop(
@@ -244,11 +267,11 @@ class Planner:
             var = self.names.allocate(loop.starter)
             args = {"job_name": loop.name, "poll_interval": loop.wait_time, "max_attempts": loop.max_attempts}
             comment = [f"From Task state {loop.starter!r} and its poll loop ({members}): run the job, wait."]
-            task = self._add(Task(var, "job", loop.starter, {**args, **retry}, comment), group)
+            task = self.add(Task(var, "job", loop.starter, {**args, **retry}, comment), group)
             first = last = task
         else:
             start, wait = self.names.allocate(loop.starter), self.names.allocate(loop.members[0])
-            first = self._add(
+            first = self.add(
                 Task(
                     start,
                     "crawl_start",
@@ -260,16 +283,27 @@ class Planner:
             )
             comment = [f"From the poll loop {members}: wait for that crawl to end."]
             args = {"crawler_name": loop.name, "wait_time": loop.wait_time, "max_attempts": loop.max_attempts}
-            last = self._add(
+            last = self.add(
                 Task(wait, "crawl_wait", loop.members[0], args, comment, [(start, "next")]), group
             )
         last.comment += [f"{note[0].upper()}{note[1:]}." for note in loop.notes]
         first.comment += [f"Retry: {n}." for n in notes]
-        self._row(loop.starter, f"{first.task_id} ({_OP_NAMES[first.kind]})")
+        self.row(loop.starter, f"{first.task_id} ({_OP_NAMES[first.kind]})")
         for state in loop.members:
-            self._row(state, f"{last.task_id} ({_OP_NAMES[last.kind]}, the poll loop)")
+            self.row(state, f"{last.task_id} ({_OP_NAMES[last.kind]}, the poll loop)")
         self.plan_.flags += [f"{loop.members[0]!r}: {n}" for n in loop.notes if n.startswith("flagged")]
         return {s: (first.var, last.var) for s in [loop.starter, *loop.members]}
+
+
+def _variables(rule: dict[str, Any]) -> list[str]:
+    """The ``Variable`` paths of a Choice rule and its ``And``/``Or``/``Not`` operands."""
+    found = [str(rule["Variable"])] if "Variable" in rule else []
+    for key in ("And", "Or"):
+        for operand in rule.get(key, []):
+            found += _variables(operand)
+    if "Not" in rule:
+        found += _variables(rule["Not"])
+    return found
 
 
 def _key(state: str) -> str:

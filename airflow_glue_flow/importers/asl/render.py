@@ -47,13 +47,14 @@ def _task(task: Task, indent: int) -> str:
     _, cls = OPERATORS[task.kind]
     rule, note = trigger_rule(task)
     out = [_comment(task.comment + ([note] if note else []), indent)]
-    out.append(f"{pad}{task.var} = {cls}(\n{pad}    task_id={json.dumps(task.var)},\n")
+    call = f"{cls}.partial" if task.expand else cls
+    out.append(f"{pad}{task.var} = {call}(\n{pad}    task_id={json.dumps(task.var)},\n")
     for key, value in task.args.items():
         if value is not None:
             out.append(f"{pad}    {key}={_value(value, indent + 4)},\n")
     if rule:
         out.append(f"{pad}    trigger_rule={json.dumps(rule)},\n")
-    out.append(f"{pad})\n")
+    out.append(f"{pad}).expand_kwargs({task.expand}.output)\n" if task.expand else f"{pad})\n")
     return "".join(out)
 
 
@@ -73,6 +74,11 @@ def _body(plan: Plan, group: str | None, indent: int) -> str:
     return "".join(out)
 
 
+def _import_line(module: str, name: str) -> str:
+    line = f"from {module} import {name}\n"
+    return line if len(line) <= 89 else f"from {module} import (\n    {name},\n)\n"
+
+
 def _imports(plan: Plan) -> str:
     kinds = {t.kind for t in plan.tasks}
     sdk = ["DAG"] + (["Param"] if plan.params else []) + (["TaskGroup"] if "group" in kinds else [])
@@ -84,7 +90,7 @@ def _imports(plan: Plan) -> str:
     if needs_timedelta:
         lines.append("from datetime import timedelta\n\n")
     third = {f"from airflow.sdk import {', '.join(sdk)}\n"}
-    third |= {f"from {OPERATORS[k][0]} import {OPERATORS[k][1]}\n" for k in kinds if k != "group"}
+    third |= {_import_line(*OPERATORS[k]) for k in kinds if k != "group"}
     if runtime:
         third.add(f"from {_RUNTIME} import {', '.join(runtime)}\n")
     return "".join(lines) + "".join(sorted(third)) + "\n"

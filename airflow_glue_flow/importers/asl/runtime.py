@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/step-functions/latest/dg/state-choice.html
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from datetime import datetime
@@ -164,3 +165,101 @@ def wait_seconds(state: str, seconds: str | int | float, **_: Any) -> None:
     except (TypeError, ValueError):
         raise StateMachineError(f"Wait state {state!r}: {seconds!r} is not a number of seconds") from None
     time.sleep(max(value, 0))
+
+
+def resolve(template: Any, document: Any, context: Any) -> Any:
+    """ASL ``Parameters`` on ``document``: a ``KEY.$`` field takes the value at its path (``$$.`` reads the
+    context object, e.g. ``$$.Map.Item.Value``); other fields are kept.
+    https://docs.aws.amazon.com/step-functions/latest/dg/input-output-inputpath-params.html
+    """
+    if isinstance(template, list):
+        return [resolve(v, document, context) for v in template]
+    if not isinstance(template, dict):
+        return template
+    out: dict[str, Any] = {}
+    for key, value in template.items():
+        if not key.endswith(".$"):
+            out[key] = resolve(value, document, context)
+            continue
+        found = read_path(context, value[1:]) if value.startswith("$$") else read_path(document, value)
+        if found is _MISSING:
+            raise StateMachineError(
+                f"States.Runtime: the path {value!r} of field {key!r} is not in the input"
+            )
+        out[key[:-2]] = found
+    return out
+
+
+def _listed_objects(bucket: str, prefix: str) -> list[dict[str, Any]]:
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    pages = S3Hook().get_conn().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    fields = ("Etag", "Key", "LastModified", "Size", "StorageClass")
+    items = []
+    for page in pages:
+        for entry in page.get("Contents", []):
+            entry = {**entry, "Etag": entry.get("ETag"), "LastModified": str(entry.get("LastModified"))}
+            items.append({f: entry[f] for f in fields if entry.get(f) is not None})
+    return items
+
+
+def _read_items(reader: dict[str, Any], document: Any) -> list[Any]:
+    parameters = resolve(reader.get("Parameters") or {}, document, {})
+    if reader["Resource"].endswith("s3:listObjectsV2"):
+        return _listed_objects(str(parameters["Bucket"]), str(parameters.get("Prefix", "")))
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    text = S3Hook().read_key(str(parameters["Key"]), str(parameters["Bucket"]))
+    items = json.loads(text)
+    if not isinstance(items, list):
+        raise StateMachineError(f"States.ItemReaderFailed: s3://{parameters['Bucket']}/{parameters['Key']}")
+    return items
+
+
+def map_items(
+    state: str,
+    items: list[Any] | None,
+    reader: dict[str, Any] | None,
+    items_path: str | None,
+    selector: dict[str, Any] | None,
+    batcher: dict[str, Any] | None,
+    arguments: dict[str, dict[str, Any]],
+    dag_run: Any = None,
+    params: Any = None,
+    **_: Any,
+) -> list[dict[str, Any]]:
+    """A Map state's items, as the keyword arguments of each mapped task instance.
+
+    The items come from the literal ``items``, the ``reader`` (``ItemReader``: S3 ``listObjectsV2``, each
+    object as Etag, Key, LastModified, Size, StorageClass; or a JSON array in an S3 object) or
+    ``items_path`` in the execution input; ``selector`` (``ItemSelector``) reshapes each, ``batcher``
+    (``ItemBatcher``) groups them as ``{"Items": [...], "BatchInput": ...}``; ``arguments`` gives each
+    operator argument as ``{"key", "parameters", "json"}``: the processor's Parameters field evaluated on
+    the item. https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html
+    https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html
+    """
+    document = {**dict(params or {}), **dict(getattr(dag_run, "conf", None) or {})}
+    if items is None and reader is not None:
+        items = _read_items(reader, document)
+    elif items is None:
+        items = read_path(document, items_path or "$")
+    if not isinstance(items, list):
+        raise StateMachineError(f"Map state {state!r}: the items at {items_path!r} are not a JSON array")
+    if selector is not None:
+        items = [
+            resolve(selector, document, {"Map": {"Item": {"Value": v, "Index": i}}})
+            for i, v in enumerate(items)
+        ]
+    if batcher is not None:
+        size = int(batcher["MaxItemsPerBatch"])
+        extra = {"BatchInput": batcher["BatchInput"]} if batcher.get("BatchInput") else {}
+        items = [{"Items": items[i : i + size], **extra} for i in range(0, len(items), size)]
+    kwargs = []
+    for index, item in enumerate(items):
+        context = {"Map": {"Item": {"Value": item, "Index": index}}}
+        call = {}
+        for argument, spec in arguments.items():
+            value = resolve(spec["parameters"], item, context).get(spec["key"])
+            call[argument] = json.dumps(value, sort_keys=True) if spec.get("json") else value
+        kwargs.append(call)
+    return kwargs
