@@ -120,7 +120,5 @@ def test_the_counter_note_names_the_state_that_sets_the_counter() -> None:
     # start Lambda's return value.
     sdk = import_asl(json.loads((SEED / "state_machine_sdk.json").read_text()))
     assert "starts at 1 ('Init Count')" in sdk.dag_source.replace("\n    # ", " ")
-    lambdas = import_asl(
-        json.loads((SEED / "state_machine.json").read_text()), lambda_source=SEED / "lambda"
-    )
+    lambdas = import_asl(json.loads((SEED / "state_machine.json").read_text()), lambda_source=SEED / "lambda")
     assert "starts at 1 ('Submit Crawler Job')" in lambdas.dag_source.replace("\n    # ", " ")
