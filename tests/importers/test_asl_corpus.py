@@ -27,7 +27,6 @@ STOPS = {
     "09": ("Raw File Crawler Status Check", "loop"),
     "10": ("RunGlueCrawler", "arn:aws:states:::glue:startCrawler"),
     "11": ("CheckStatusTraining", "loop"),
-    "12": ("Wait X Seconds", "loop"),
     "14": ("Data Quality Run", "mapped task group"),
     "17": ("StartCrawler", "loop"),
     "18": ("Publish error notification", "waitForTaskToken"),

@@ -96,18 +96,31 @@ def cycles(states: dict[str, Any]) -> list[list[str]]:
 def _glue_call(definition: dict[str, Any], facts: LambdaFacts | None) -> tuple[str, Any] | None:
     resource = str(definition.get("Resource", ""))
     parameters = definition.get("Parameters") or {}
+
+    def name(key: str) -> Any:
+        # A literal name, or the JsonPath (``Name.$``) it is read from, as ("$", path).
+        return ("$", parameters[key + ".$"]) if key + ".$" in parameters else parameters.get(key)
+
     for call, api in (("start_crawler", "startCrawler"), ("get_crawler", "getCrawler")):
         if resource == f"arn:aws:states:::aws-sdk:glue:{api}":
-            return call, parameters.get("Name")
+            return call, name("Name")
     if resource == "arn:aws:states:::aws-sdk:glue:getJobRun":
-        return "get_job_run", parameters.get("JobName")
+        return "get_job_run", name("JobName")
     if resource == "arn:aws:states:::glue:startJobRun":
-        return "start_job_run", parameters.get("JobName")
+        return "start_job_run", name("JobName")
     if facts is not None:
         for call in ("start_crawler", "get_crawler", "start_job_run", "get_job_run"):
             if call in facts.calls:
                 return call, facts.calls[call]
     return None
+
+
+def _named(kind: str, name: Any) -> str:
+    if name is None:
+        return f"the {kind} (whose name it does not give)"
+    if isinstance(name, tuple):
+        return f"the {kind} named by {name[1]}"
+    return f"{kind} {name!r}"
 
 
 class LoopFinder:
@@ -166,8 +179,14 @@ class LoopFinder:
         start = _glue_call(self.states[starter], self.facts(starter))
         expected = "start_crawler" if kind == "crawler" else "start_job_run"
         if start is None or start[0] != expected or start[1] != name or name is None:
-            raise AslImportError(component[0], f"{construct}: no state before it starts {kind} {name!r}")
-        loop = Loop(kind, self.params.value(name, f"state {starter!r}"), starter, list(component), 0, 0, None)
+            raise AslImportError(component[0], f"{construct}: no state before it starts {_named(kind, name)}")
+        if isinstance(name, tuple):
+            value = self.params.path(name[1], starter, f"state {starter!r} Parameters")
+            if value is None:
+                raise AslImportError(starter, f"the {kind} name path {name[1]!r} (not a $.key path)")
+        else:
+            value = self.params.value(name, f"state {starter!r}")
+        loop = Loop(kind, value, starter, list(component), 0, 0, None)
         self._wait(loop, waits[0], component)
         self._exits(loop, members, counter, (first, origin))
         return loop
@@ -175,13 +194,10 @@ class LoopFinder:
     def _wait(self, loop: Loop, wait: dict[str, Any], component: list[str]) -> None:
         if "Seconds" in wait:
             loop.wait_time = self.params.value(wait["Seconds"], "a Wait state's Seconds")
-        elif str(wait.get("SecondsPath", "")).startswith("$.") and "." not in wait["SecondsPath"][2:]:
-            name = self.params.add(
-                wait["SecondsPath"][2:],
-                f"execution input {wait['SecondsPath']} (Wait SecondsPath)",
-                "integer",
-            )
-            loop.wait_time = "{{ params." + name + " }}"
+        elif (
+            seconds := self.params.path(wait.get("SecondsPath"), loop.members[0], "Wait SecondsPath")
+        ) is not None:
+            loop.wait_time = seconds
         else:
             raise AslImportError(component[0], "a poll loop whose Wait has no Seconds or $.key SecondsPath")
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 _IDENT = re.compile(r"[^0-9A-Za-z_]+")
+_PATH = re.compile(r"\$(\.[A-Za-z_][A-Za-z0-9_]*)+")
 
 
 class AslImportError(ValueError):
@@ -79,6 +81,19 @@ class Params:
 
     def __init__(self, plan: Plan) -> None:
         self._plan = plan
+        #: Told (state, path) of each execution-input path read, to flag reads of changed data.
+        self.on_read: Callable[[str, str], None] = lambda state, path: None
+
+    def path(self, path: Any, state: str, where: str, kind: str = "string") -> str | None:
+        """A template reading JsonPath ``$.a.b`` of the execution input (a DAG param for ``a``), or None
+        when ``path`` is not such a path."""
+        if not isinstance(path, str) or not _PATH.fullmatch(path):
+            return None
+        top, *rest = path[2:].split(".")
+        kind = "object" if rest else kind
+        name = self.add(top, f"execution input $.{top} ({where})", kind)
+        self.on_read(state, path)
+        return "{{ params." + name + "".join(f"['{key}']" for key in rest) + " }}"
 
     def add(self, raw: str, source: str, kind: str = "string") -> str:
         name = _IDENT.sub("_", raw).strip("_").lower() or "param"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from airflow_glue_flow.importers.asl.dataflow import input_states
+from airflow_glue_flow.importers.asl.dataflow import UNKNOWN, Written, written
 from airflow_glue_flow.importers.asl.loops import Loop, LoopFinder, cycles, successors
 from airflow_glue_flow.importers.asl.maps import plan_map
 from airflow_glue_flow.importers.asl.model import RUNTIME_NAMES, AslImportError, Code, Params, Plan, Task
@@ -32,11 +32,12 @@ class Planner:
     def __init__(self, lambda_dir: Path | None, allow_partial: bool) -> None:
         self.lambda_dir, self.allow_partial = lambda_dir, allow_partial
         self.names = NameAllocator({"dag", "timedelta", *RUNTIME_NAMES})
-        self.exact: set[str] = set()  # states of the current scope whose data is the execution input
+        self.written: dict[str, Written] = {}  # per state of the current scope: paths written into its data
 
     def plan(self, document: dict[str, Any], dag_id: str | None, name: str) -> Plan:
         plan = Plan(dag_id or self.names.allocate(name), str(document.get("Comment", "")))
         self.plan_, self.params = plan, Params(plan)
+        self.params.on_read = lambda state, path: self.input_note(state, path, "a field")
         if document.get("QueryLanguage") == "JSONata":
             self._refuse("(the state machine)", "QueryLanguage JSONata")
         for key in document:
@@ -44,7 +45,7 @@ class Planner:
                 plan.not_carried.append(f"$.{key}")
         if "TimeoutSeconds" in document:
             plan.timeout_seconds = int(document["TimeoutSeconds"])
-        self.scope(document["States"], None, "$.States", document.get("StartAt"), True)
+        self.scope(document["States"], None, "$.States", document.get("StartAt"), Written())
         return plan
 
     def _refuse(self, state: str, construct: str) -> None:
@@ -70,10 +71,10 @@ class Planner:
         return self.add(Task(var, "python", state, args, comment), group)
 
     def scope(
-        self, states: dict[str, Any], group: str | None, base: str, start: str | None, inherited: bool
+        self, states: dict[str, Any], group: str | None, base: str, start: str | None, inherited: Written
     ) -> None:
         """Plan one list of states (the top level, a Parallel branch) into the plan's tasks."""
-        outer, self.exact = self.exact, input_states(states, start, inherited)
+        outer, self.written = self.written, written(states, start, inherited)
         nodes: dict[str, tuple[str, str]] = {}  # state -> (entry var, exit var)
         loops: list[Loop] = []
         in_loop: dict[str, Loop] = {}
@@ -120,7 +121,7 @@ class Planner:
         for task in self.plan_.tasks:
             if task.kind == "branch" and task.group == group and task.state in states:
                 self._branch_targets(task, states[task.state], nodes, by_var)
-        self.exact = outer
+        self.written = outer
 
     @staticmethod
     def _edge(by_var: dict[str, Task], up: str, down: str, kind: str) -> None:
@@ -151,7 +152,7 @@ class Planner:
 
     def input_note(self, state: str, path: str, what: str) -> None:
         """Flag a state that reads ``path`` from the execution input where ASL reads changed data."""
-        if state not in self.exact:
+        if not self.written.get(state, UNKNOWN).reads_input(path):
             self.plan_.flags.append(
                 f"state {state!r} reads {what} at {path} from the execution input (the run's conf over its "
                 "params); in the original, earlier states had changed its data there"
@@ -225,15 +226,15 @@ class Planner:
             return "wait", {"time_to_wait": Code(f"timedelta(seconds={int(definition['Seconds'])})")}
         if "Timestamp" in definition:
             return "wait_until", {"target_time": definition["Timestamp"]}
-        for key, kind in (("SecondsPath", "integer"), ("TimestampPath", "string")):
-            path = str(definition.get(key, ""))
-            if path.startswith("$.") and "." not in path[2:] and "[" not in path:
-                name = self.params.add(path[2:], f"execution input {path} (Wait {key})", kind)
-                if key == "TimestampPath":
-                    return "wait_until", {"target_time": "{{ params." + name + " }}"}
-                args = {"state": state, "seconds": "{{ params." + name + " }}"}
-                return "python", {"python_callable": Code("wait_seconds"), "op_kwargs": args}
-        raise AslImportError(state, "a Wait whose path is not a top-level key of the execution input")
+        for key in ("SecondsPath", "TimestampPath"):
+            template = self.params.path(definition.get(key), state, f"Wait {key}")
+            if template is None:
+                continue
+            if key == "TimestampPath":
+                return "wait_until", {"target_time": template}
+            args = {"state": state, "seconds": template}
+            return "python", {"python_callable": Code("wait_seconds"), "op_kwargs": args}
+        raise AslImportError(state, "a Wait whose path is not a $.key path of the execution input")
 
     def _parallel(
         self,
@@ -254,7 +255,9 @@ class Planner:
         self.row(state, f"task group {var}")
         for number, branch in enumerate(definition.get("Branches", [])):
             branch_where = f"{where}.Branches[{number}].States"
-            self.scope(branch["States"], var, branch_where, branch.get("StartAt"), state in self.exact)
+            self.scope(
+                branch["States"], var, branch_where, branch.get("StartAt"), self.written.get(state, UNKNOWN)
+            )
         return var, var
 
     def _loop(

@@ -120,6 +120,9 @@ def render_dag(plan: Plan, source: str) -> str:
     out.append('    tags=[\n        "glue-flow-import",\n        "step-functions",\n    ],\n')
     if plan.timeout_seconds is not None:
         out.append(f"    dagrun_timeout=timedelta(seconds={plan.timeout_seconds}),\n")
+    if any(spec["type"] == "object" for spec in plan.params.values()):
+        out.append(_comment(["Templates of object params render as objects (a job's Arguments)."], 4))
+        out.append("    render_template_as_native_obj=True,\n")
     if plan.params:
         out.append(_comment(["Template placeholders and execution-input keys of the definition."], 4))
         out.append("    params={\n")

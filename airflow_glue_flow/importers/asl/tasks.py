@@ -50,9 +50,10 @@ def _literal(state: str, parameters: dict[str, Any], key: str, params: Params, r
         return params.value(parameters[key], f"state {state!r} Parameters.{key}")
     if key + ".$" in parameters:
         path = parameters[key + ".$"]
-        if isinstance(path, str) and re.fullmatch(r"\$\.[A-Za-z_][A-Za-z0-9_]*", path):
-            name = params.add(path[2:], f"execution input {path} (state {state!r} Parameters.{key}.$)")
-            return "{{ params." + name + " }}"
+        kind = "object" if key == "Arguments" else "string"
+        template = params.path(path, state, f"state {state!r} Parameters.{key}.$", kind)
+        if template is not None:
+            return template
         raise AslImportError(state, f"Parameters.{key}.$ {path!r} (a path into state data, not a literal)")
     if required:
         raise AslImportError(state, f"a Task without Parameters.{key}")
