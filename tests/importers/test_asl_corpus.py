@@ -28,7 +28,6 @@ STOPS = {
     "10": ("RunGlueCrawler", "arn:aws:states:::glue:startCrawler"),
     "11": ("CheckStatusTraining", "loop"),
     "14": ("Data Quality Run", "mapped task group"),
-    "17": ("StartCrawler", "loop"),
     "18": ("Publish error notification", "waitForTaskToken"),
     "19": ("Transform CQC data", "startExecution.sync"),
     "20": ("Ingest CQC API", "startExecution.sync"),

@@ -31,7 +31,7 @@ _SUCCESS = {"crawler": ("READY", "SUCCEEDED"), "job": ("SUCCEEDED",)}
 class Loop:
     """A recognised poll loop: what it waits for and how, and where it leaves to."""
 
-    kind: str  # "crawler" or "job"
+    kind: str  # "crawler", "job", or "crawl_retry" (start again while the crawler runs)
     name: Any  # the crawler or job name (a template for a placeholder)
     starter: str
     members: list[str]  # the cycle's states and the Fail states only it reaches
@@ -138,6 +138,9 @@ class LoopFinder:
 
     def recognise(self, component: list[str]) -> Loop:
         """The poll loop ``component`` is, or :class:`AslImportError` naming its first state."""
+        retry = self._start_retry(component)
+        if retry is not None:
+            return retry
         members = set(component)
         entries = sorted(
             {
@@ -189,6 +192,39 @@ class LoopFinder:
         loop = Loop(kind, value, starter, list(component), 0, 0, None)
         self._wait(loop, waits[0], component)
         self._exits(loop, members, counter, (first, origin))
+        return loop
+
+    def _start_retry(self, component: list[str]) -> Loop | None:
+        """``startCrawler`` whose Catch of ``Glue.CrawlerRunningException`` goes to a Wait that starts it
+        again (a crawl already running: try again later): a start that waits until the crawler is idle."""
+        if len(component) != 2:
+            return None
+        start, wait = sorted(component, key=lambda s: self.states[s].get("Type") == "Wait")
+        task, pause = self.states[start], self.states[wait]
+        catchers = [c for c in task.get("Catch", []) if c.get("Next") == wait]
+        call = _glue_call(task, None)
+        if (
+            call is None
+            or call[0] != "start_crawler"
+            or pause.get("Type") != "Wait"
+            or pause.get("Next") != start
+            or [c.get("ErrorEquals") for c in catchers] != [["Glue.CrawlerRunningException"]]
+        ):
+            return None
+        if isinstance(call[1], tuple):
+            name = self.params.path(call[1][1], start, f"state {start!r} Parameters")
+        else:
+            name = self.params.value(call[1], f"state {start!r}") if call[1] is not None else None
+        if name is None:
+            raise AslImportError(start, f"a startCrawler retry loop on {_named('crawler', call[1])}")
+        loop = Loop("crawl_retry", name, start, [wait], 0, 0, task.get("Next"))
+        self._wait(loop, pause, component)
+        wait_time = loop.wait_time if isinstance(loop.wait_time, int | float) else 60
+        loop.max_attempts = math.ceil(UNBOUNDED_SECONDS / max(wait_time, 1))
+        loop.notes.append(
+            f"the original tries again with no limit while the crawler runs: the sensor tries for a day "
+            f"({UNBOUNDED_SECONDS} s)"
+        )
         return loop
 
     def _wait(self, loop: Loop, wait: dict[str, Any], component: list[str]) -> None:

@@ -41,10 +41,11 @@ OPERATORS: dict[str, tuple[str, str]] = {
     "branch": ("airflow.providers.standard.operators.python", "BranchPythonOperator"),
     "wait": ("airflow.providers.standard.sensors.time_delta", "WaitSensor"),
     "wait_until": ("airflow.providers.standard.sensors.date_time", "DateTimeSensor"),
+    "sensor": ("airflow.providers.standard.sensors.python", "PythonSensor"),
 }
 
 #: The generated DAG's imports from ``airflow_glue_flow.importers.asl.runtime``: no task variable takes them.
-RUNTIME_NAMES = ("choose", "fail", "map_items", "untranslated", "wait_seconds")
+RUNTIME_NAMES = ("choose", "fail", "map_items", "start_crawler_when_idle", "untranslated", "wait_seconds")
 
 
 @dataclass

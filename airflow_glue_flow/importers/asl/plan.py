@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_glue_flow.importers.asl.dataflow import UNKNOWN, Written, written
-from airflow_glue_flow.importers.asl.loops import Loop, LoopFinder, cycles, successors
+from airflow_glue_flow.importers.asl.loops import UNBOUNDED_SECONDS, Loop, LoopFinder, cycles, successors
 from airflow_glue_flow.importers.asl.maps import plan_map
 from airflow_glue_flow.importers.asl.model import RUNTIME_NAMES, AslImportError, Code, Params, Plan, Task
 from airflow_glue_flow.importers.asl.tasks import retry_args, task_spec
@@ -266,7 +266,22 @@ class Planner:
         starter = states[loop.starter]
         retry, notes = retry_args(loop.starter, starter.get("Retry", []))
         members = ", ".join(repr(s) for s in loop.members)
-        if loop.kind == "job":
+        if loop.kind == "crawl_retry":
+            var = self.names.allocate(loop.starter)
+            args = {
+                "python_callable": Code("start_crawler_when_idle"),
+                "op_kwargs": {"crawler_name": loop.name},
+                "poke_interval": loop.wait_time,
+                "timeout": UNBOUNDED_SECONDS,
+                **retry,
+            }
+            comment = [
+                f"From Task state {loop.starter!r} and its Catch of Glue.CrawlerRunningException -> "
+                f"{loop.members[0]!r} -> start again: start the crawl once the crawler is idle."
+            ]
+            first = last = self.add(Task(var, "sensor", loop.starter, args, comment), group)
+            self.plan_.flags += [f"{loop.starter!r}: {note}" for note in loop.notes]
+        elif loop.kind == "job":
             var = self.names.allocate(loop.starter)
             args = {"job_name": loop.name, "poll_interval": loop.wait_time, "max_attempts": loop.max_attempts}
             comment = [f"From Task state {loop.starter!r} and its poll loop ({members}): run the job, wait."]
@@ -326,4 +341,5 @@ _OP_NAMES = {
     "branch": "BranchPythonOperator",
     "wait": "WaitSensor",
     "wait_until": "DateTimeSensor",
+    "sensor": "PythonSensor",
 }

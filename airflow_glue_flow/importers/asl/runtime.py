@@ -263,3 +263,19 @@ def map_items(
             call[argument] = json.dumps(value, sort_keys=True) if spec.get("json") else value
         kwargs.append(call)
     return kwargs
+
+
+def start_crawler_when_idle(crawler_name: str, **_: Any) -> bool:
+    """Start a crawl; False (poke again later) while the crawler is already running.
+
+    A ``startCrawler`` Task whose Catch of ``Glue.CrawlerRunningException`` waits and starts again:
+    https://docs.aws.amazon.com/glue/latest/webapi/API_StartCrawler.html
+    """
+    from airflow_glue_flow.exceptions import GlueCrawlerRunningError
+    from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
+
+    try:
+        GlueCrawlerFlowHook().start_crawl(crawler_name, "fail")  # type: ignore[no-untyped-call]
+    except GlueCrawlerRunningError:
+        return False
+    return True

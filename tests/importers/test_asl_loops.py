@@ -1,0 +1,77 @@
+"""Loops that are not Glue poll loops: a ``startCrawler`` whose Catch of ``Glue.CrawlerRunningException``
+waits and starts again (corpus 17) becomes a sensor that starts the crawl once the crawler is idle.
+https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html
+https://docs.aws.amazon.com/glue/latest/webapi/API_StartCrawler.html
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from airflow_glue_flow.exceptions import GlueCrawlerNotFoundError
+from airflow_glue_flow.importers.asl import AslImportError, import_asl
+from airflow_glue_flow.importers.asl.runtime import start_crawler_when_idle
+from tests.importers.test_asl_map import dag_of
+
+START = "arn:aws:states:::aws-sdk:glue:startCrawler"
+
+
+def start_retry(errors: list[str]) -> dict[str, Any]:
+    return {
+        "StartAt": "Start",
+        "States": {
+            "Start": {
+                "Type": "Task",
+                "Resource": START,
+                "Parameters": {"Name.$": "$.crawler_name"},
+                "Catch": [
+                    {"ErrorEquals": errors, "Next": "Pause"},
+                    {"ErrorEquals": ["States.ALL"], "Next": "Boom"},
+                ],
+                "Next": "Done",
+            },
+            "Pause": {"Type": "Wait", "Seconds": 10, "Next": "Start"},
+            "Done": {"Type": "Succeed"},
+            "Boom": {"Type": "Fail", "Error": "CrawlFailed"},
+        },
+    }
+
+
+def test_a_start_retried_while_the_crawler_runs_becomes_a_sensor(tmp_path: Path) -> None:
+    result = import_asl(start_retry(["Glue.CrawlerRunningException"]), name="m")
+    dag = dag_of(result.dag_source, tmp_path)
+    sensor = dag.task_dict["start"]
+    assert type(sensor).__name__ == "PythonSensor" and sensor.python_callable is start_crawler_when_idle
+    assert sensor.poke_interval == 10 and sensor.op_kwargs == {"crawler_name": "{{ params.crawler_name }}"}
+    assert dag.task_dict["done"].upstream_task_ids == {"start"}
+    assert dag.task_dict["boom"].trigger_rule == "one_failed"
+    # The original retries for ever; the sensor's day is a declared difference.
+    assert any("with no limit" in flag for flag in result.report["flags"])
+    rows = {r["state"]: r["became"] for r in result.report["states"]}
+    assert rows["Pause"].startswith("start (PythonSensor")
+
+
+def test_a_wait_loop_on_any_other_error_is_still_named() -> None:
+    with pytest.raises(AslImportError) as caught:
+        import_asl(start_retry(["Glue.ThrottlingException"]))
+    assert caught.value.state == "Start" and "loop" in caught.value.construct
+
+
+def test_start_crawler_when_idle_pokes_again_while_it_runs(moto_s3: Any) -> None:
+    import boto3
+
+    glue = boto3.client("glue", region_name="us-east-1")
+    glue.create_crawler(
+        Name="raw",
+        Role="arn:aws:iam::123456789012:role/glue",
+        Targets={"S3Targets": [{"Path": "s3://b/raw/"}]},
+    )
+    assert start_crawler_when_idle("raw") is True
+    # moto keeps the crawl RUNNING: the next start meets CrawlerRunningException, the sensor pokes again.
+    assert glue.get_crawler(Name="raw")["Crawler"]["State"] == "RUNNING"
+    assert start_crawler_when_idle("raw") is False
+    with pytest.raises(GlueCrawlerNotFoundError):
+        start_crawler_when_idle("missing")
