@@ -11,9 +11,8 @@ import pytest
 from airflow_glue_flow.importers.asl import AslImportError, import_asl
 from tests.support.airflow_internals import parse_dags
 
-CORPUS_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "migration_corpus" / "asl"
+CORPUS_DIR = Path(__file__).parent / "data" / "asl_corpus"
 CORPUS = sorted(CORPUS_DIR.glob("*.json"))
-pytestmark = pytest.mark.skipif(not CORPUS, reason="the migration corpus (../shared) is not here")
 
 #: What stops each file that does not import: (state, a word of the construct).
 STOPS = {

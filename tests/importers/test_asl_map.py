@@ -45,7 +45,6 @@ def inline_map(processor: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
-@pytest.mark.skipif(not CORPUS_DIR.is_dir(), reason="the migration corpus (../shared) is not here")
 def test_distributed_map_over_s3_becomes_a_mapped_lambda(tmp_path: Path) -> None:
     path = next(CORPUS_DIR.glob("02_*.json"))
     result = import_asl(json.loads(path.read_text()), name="storm")
@@ -138,7 +137,6 @@ def test_a_map_it_cannot_map_stops_naming_the_state_and_construct() -> None:
     assert caught.value.state == "Load" and "States.Format" in caught.value.construct
 
 
-@pytest.mark.skipif(not CORPUS_DIR.is_dir(), reason="the migration corpus (../shared) is not here")
 def test_tolerated_failures_and_items_read_after_changed_data_are_flagged() -> None:
     path = next(CORPUS_DIR.glob("13_*.json"))
     result = import_asl(json.loads(path.read_text()), name="stage")

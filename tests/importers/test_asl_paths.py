@@ -79,7 +79,6 @@ def test_a_loop_whose_crawler_is_not_named_never_says_none() -> None:
     assert "None" not in str(caught.value) and "whose name it does not give" in str(caught.value)
 
 
-@pytest.mark.skipif(not CORPUS_DIR.is_dir(), reason="the migration corpus (../shared) is not here")
 def test_corpus_12_names_its_crawler_from_the_input_and_flags_the_lambda_output(tmp_path: Path) -> None:
     path = next(CORPUS_DIR.glob("12_*.json"))
     result = import_asl(json.loads(path.read_text()), name="stageb")
