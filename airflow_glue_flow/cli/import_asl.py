@@ -23,6 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lambda-source", type=Path, help="a directory of <function-name>.py Lambda sources")
     parser.add_argument("--report", type=Path, help="also write the report as JSON to this file")
     parser.add_argument(
+        "--resource",
+        action="append",
+        default=[],
+        metavar="NAME=ARN",
+        help="the ARN a Task Resource's ${NAME} placeholder stands for (repeatable)",
+    )
+    parser.add_argument(
         "--allow-partial",
         action="store_true",
         help="write a task that fails naming each state with no translation instead of stopping",
@@ -36,6 +43,11 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as err:
         print(f"glue-flow import asl: cannot read {args.definition}: {err}", file=sys.stderr)
         return 1
+    resources = dict(item.split("=", 1) for item in args.resource if "=" in item)
+    for item in args.resource:
+        if "=" not in item:
+            print(f"glue-flow import asl: --resource {item!r} is not NAME=ARN", file=sys.stderr)
+            return 1
     try:
         result = import_asl(
             document,
@@ -43,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
             dag_id=args.dag_id,
             lambda_source=args.lambda_source,
             allow_partial=args.allow_partial,
+            resources=resources,
         )
     except AslImportError as err:
         print(f"glue-flow import asl: {args.definition}: {err}", file=sys.stderr)

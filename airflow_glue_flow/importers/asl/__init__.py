@@ -41,6 +41,29 @@ class AslImport:
         return "\n".join(lines) + "\n"
 
 
+def resolve_resources(document: dict[str, Any], resources: dict[str, str]) -> dict[str, Any]:
+    """``document`` with each ``${NAME}`` of a Task's Resource replaced by ``resources[NAME]``."""
+
+    def walk(states: dict[str, Any]) -> dict[str, Any]:
+        out = {}
+        for state, definition in states.items():
+            definition = dict(definition)
+            resource = definition.get("Resource")
+            if isinstance(resource, str):
+                for key, arn in resources.items():
+                    resource = resource.replace("${" + key + "}", arn)
+                definition["Resource"] = resource
+            for key in ("Iterator", "ItemProcessor"):
+                if key in definition:
+                    definition[key] = {**definition[key], "States": walk(definition[key]["States"])}
+            if "Branches" in definition:
+                definition["Branches"] = [{**b, "States": walk(b["States"])} for b in definition["Branches"]]
+            out[state] = definition
+        return out
+
+    return {**document, "States": walk(document["States"])}
+
+
 def import_asl(
     document: dict[str, Any],
     *,
@@ -48,6 +71,7 @@ def import_asl(
     dag_id: str | None = None,
     lambda_source: Path | None = None,
     allow_partial: bool = False,
+    resources: dict[str, str] | None = None,
 ) -> AslImport:
     """Translate a state machine definition into a DAG file and a report.
 
@@ -56,8 +80,11 @@ def import_asl(
     :param dag_id: the DAG id.
     :param lambda_source: a directory of ``<function-name>.py`` Lambda sources.
     :param allow_partial: write a failing task for each state with no translation instead of raising.
+    :param resources: template placeholder -> ARN, for Task Resources such as ``${invoke_crawler_function}``.
     :raises AslImportError: a construct with no translation; the message names the state and construct.
     """
+    if resources:
+        document = resolve_resources(document, resources)
     plan = Planner(lambda_source, allow_partial).plan(document, dag_id, name)
     report = {
         "source": name,

@@ -126,3 +126,8 @@ class Params:
 def is_placeholder(text: str) -> bool:
     """Whether ``text`` holds a ``${...}`` template placeholder."""
     return bool(_PLACEHOLDER.search(text))
+
+
+def placeholders(text: str) -> list[str]:
+    """The names of the ``${...}`` template placeholders in ``text``."""
+    return _PLACEHOLDER.findall(text)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from airflow_glue_flow.importers.asl.model import AslImportError, Code, Params
+from airflow_glue_flow.importers.asl.model import AslImportError, Code, Params, placeholders
 
 _LAMBDA_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:(?P<name>[^:]+)(?::(?P<qualifier>.+))?$")
 _ACTIVITY = re.compile(r"^arn:[^:]+:states:[^:]*:[^:]*:activity:")
@@ -90,6 +90,12 @@ def task_spec(state: str, definition: dict[str, Any], params: Params, base: str)
         if resource.startswith(_INTEGRATION):
             dropped += _dropped(parameters, {"FunctionName", "Payload"}, base)
         return TaskSpec("lambda", args, f"invoke Lambda {function!r}", dropped)
+    if placeholders(resource):
+        raise AslImportError(
+            state,
+            f"the Resource {resource}, an unresolved template placeholder "
+            f"(give it with --resource {placeholders(resource)[0]}=ARN)",
+        )
     if not resource.startswith(_INTEGRATION):
         raise AslImportError(state, f"the Resource {resource!r} (neither a Lambda nor a service integration)")
     service = resource[len(_INTEGRATION) :]
