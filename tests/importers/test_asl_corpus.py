@@ -25,7 +25,6 @@ STOPS = {
     "08": ("CrawlerMap", "mapped task group"),
     "09": ("Raw File Crawler Status Check", "loop"),
     "10": ("RunGlueCrawler", "arn:aws:states:::glue:startCrawler"),
-    "11": ("CheckStatusTraining", "loop"),
     "14": ("Data Quality Run", "mapped task group"),
     "18": ("Publish error notification", "waitForTaskToken"),
     "19": ("Transform CQC data", "startExecution.sync"),

@@ -6,6 +6,8 @@ https://docs.aws.amazon.com/glue/latest/webapi/API_StartCrawler.html
 
 from __future__ import annotations
 
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import pytest
 from airflow_glue_flow.exceptions import GlueCrawlerNotFoundError
 from airflow_glue_flow.importers.asl import AslImportError, import_asl
 from airflow_glue_flow.importers.asl.runtime import start_crawler_when_idle
+from tests.importers.test_asl_corpus import CORPUS_DIR
 from tests.importers.test_asl_map import dag_of
 
 START = "arn:aws:states:::aws-sdk:glue:startCrawler"
@@ -75,3 +78,68 @@ def test_start_crawler_when_idle_pokes_again_while_it_runs(moto_s3: Any) -> None
     assert start_crawler_when_idle("raw") is False
     with pytest.raises(GlueCrawlerNotFoundError):
         start_crawler_when_idle("missing")
+
+
+COUNTER = """
+def lambda_handler(event, context):
+    n = event.get("n", 0) + 1
+    return {"n": n, "status": "Completed" if n >= 3 else "InProgress" if n > 0 else "Weird"}
+"""
+RULES = [
+    {"Variable": "$.status", "StringEquals": "Completed", "Next": "exit"},
+    {"Or": [{"Variable": "$.status", "StringEquals": "InProgress"}], "Next": "poll"},
+]
+
+
+def counter_sensor(conn_id: str, function: str, payload: str) -> Any:
+    from airflow_glue_flow.importers.asl.sensors import LambdaPollSensor
+
+    return LambdaPollSensor(
+        task_id="check",
+        state="Check",
+        function_name=function,
+        payload=payload,
+        choices=RULES,
+        default=None,
+        aws_conn_id=conn_id,
+    )
+
+
+def test_corpus_11_lambda_status_loops_become_lambda_poll_sensors(tmp_path: Path) -> None:
+    document = json.loads(next(CORPUS_DIR.glob("11_*.json")).read_text())
+    result = import_asl(document, name="sagemaker")
+    dag = dag_of(result.dag_source, tmp_path)
+    training, deployment = dag.task_dict["checkstatustraining"], dag.task_dict["checkstatusdeployment"]
+    assert type(training).__name__ == "LambdaPollSensor" and training.poke_interval == 60
+    assert [rule["Next"] for rule in training.choices] == ["exit", "poll"] and training.default is None
+    assert deployment.upstream_task_ids == {"startdeployment"}
+    # The loop's input is the output of the Lambda before it (no ResultPath there), through XCom.
+    assert deployment.payload == "{{ ti.xcom_pull(task_ids='startdeployment') }}"
+    # StartTrainingJob has a ResultPath: the first loop's input is not the original's, and the header says so.
+    assert any(
+        "'CheckStatusTraining': the Lambda poll loop's first input" in f for f in result.report["flags"]
+    )
+
+
+@pytest.mark.slow
+def test_the_lambda_poll_sensor_passes_each_output_to_the_next_poke(
+    local_glue: Any, aws_conn_id: str, unique: Any
+) -> None:
+    from airflow.sdk import PokeReturnValue
+
+    from airflow_glue_flow.importers.asl.runtime import StateMachineError
+
+    lam, iam = local_glue.client("lambda"), local_glue.client("iam")
+    function = unique("status")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "local-glue" / "tests"))
+    from test_stepfunctions.support import create_function
+
+    create_function(lam, iam, function, COUNTER)
+    sensor = counter_sensor(aws_conn_id, function, '{"n": 0}')
+    # As the loop passes the Lambda's output round: n = 1, 2 (InProgress: poll again), 3 (Completed).
+    assert sensor.poke({}) is False and sensor.poke({}) is False
+    done = sensor.poke({})
+    assert isinstance(done, PokeReturnValue) and done.is_done and json.loads(done.xcom_value)["n"] == 3
+    # No rule holds and the Choice has no Default: States.NoChoiceMatched, as in ASL.
+    with pytest.raises(StateMachineError, match="NoChoiceMatched"):
+        counter_sensor(aws_conn_id, function, '{"n": -5}').poke({})

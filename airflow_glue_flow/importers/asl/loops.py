@@ -31,7 +31,7 @@ _SUCCESS = {"crawler": ("READY", "SUCCEEDED"), "job": ("SUCCEEDED",)}
 class Loop:
     """A recognised poll loop: what it waits for and how, and where it leaves to."""
 
-    kind: str  # "crawler", "job", or "crawl_retry" (start again while the crawler runs)
+    kind: str  # "crawler", "job", "crawl_retry" (start again while the crawler runs), "lambda_poll"
     name: Any  # the crawler or job name (a template for a placeholder)
     starter: str
     members: list[str]  # the cycle's states and the Fail states only it reaches
@@ -141,6 +141,9 @@ class LoopFinder:
         retry = self._start_retry(component)
         if retry is not None:
             return retry
+        poll = self._lambda_poll(component)
+        if poll is not None:
+            return poll
         members = set(component)
         entries = sorted(
             {
@@ -224,6 +227,37 @@ class LoopFinder:
         loop.notes.append(
             f"the original tries again with no limit while the crawler runs: the sensor tries for a day "
             f"({UNBOUNDED_SECONDS} s)"
+        )
+        return loop
+
+    def _lambda_poll(self, component: list[str]) -> Loop | None:
+        """A Lambda Task, one Choice on its output and one Wait, with no Glue call: a status poll loop on
+        the Lambda (each rule back into the loop polls again, a rule out of it ends the wait)."""
+        by_type: dict[str, list[str]] = {}
+        for state in component:
+            by_type.setdefault(str(self.states[state].get("Type")), []).append(state)
+        if sorted(by_type) != ["Choice", "Task", "Wait"] or any(len(v) != 1 for v in by_type.values()):
+            return None
+        (task,), (choice,), (wait,) = by_type["Task"], by_type["Choice"], by_type["Wait"]
+        definition = self.states[task]
+        function = lambda_function(task, definition)
+        if function is None or _glue_call(definition, self.facts(task)) is not None:
+            return None
+        members = set(component)
+        rule_of = self.states[choice]
+        exits = {r["Next"] for r in rule_of.get("Choices", []) if r["Next"] not in members}
+        if rule_of.get("Default") is not None and rule_of["Default"] not in members:
+            exits.add(rule_of["Default"])
+        fails = {e for e in exits if self.states[e].get("Type") == "Fail"}
+        if len(exits - fails) > 1 or len(fails) > 1:
+            raise AslImportError(choice, f"a Lambda poll loop leaving to {len(exits)} states")
+        loop = Loop("lambda_poll", function, task, [choice, wait], 0, 0, next(iter(exits - fails), None))
+        loop.members += sorted(fails)
+        self._wait(loop, self.states[wait], component)
+        wait_time = loop.wait_time if isinstance(loop.wait_time, int | float) else 60
+        loop.max_attempts = math.ceil(UNBOUNDED_SECONDS / max(wait_time, 1))
+        loop.notes.append(
+            f"the original polls with no limit: the sensor polls for a day ({UNBOUNDED_SECONDS} s)"
         )
         return loop
 

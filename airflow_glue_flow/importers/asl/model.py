@@ -42,6 +42,7 @@ OPERATORS: dict[str, tuple[str, str]] = {
     "wait": ("airflow.providers.standard.sensors.time_delta", "WaitSensor"),
     "wait_until": ("airflow.providers.standard.sensors.date_time", "DateTimeSensor"),
     "sensor": ("airflow.providers.standard.sensors.python", "PythonSensor"),
+    "lambda_poll": ("airflow_glue_flow.importers.asl.sensors", "LambdaPollSensor"),
 }
 
 #: The generated DAG's imports from ``airflow_glue_flow.importers.asl.runtime``: no task variable takes them.

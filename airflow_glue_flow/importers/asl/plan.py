@@ -16,7 +16,15 @@ from typing import Any
 from airflow_glue_flow.importers.asl.dataflow import UNKNOWN, Written, written
 from airflow_glue_flow.importers.asl.loops import UNBOUNDED_SECONDS, Loop, LoopFinder, cycles, successors
 from airflow_glue_flow.importers.asl.maps import plan_map
-from airflow_glue_flow.importers.asl.model import RUNTIME_NAMES, AslImportError, Code, Params, Plan, Task
+from airflow_glue_flow.importers.asl.model import (
+    OPERATORS,
+    RUNTIME_NAMES,
+    AslImportError,
+    Code,
+    Params,
+    Plan,
+    Task,
+)
 from airflow_glue_flow.importers.asl.tasks import retry_args, task_spec
 from airflow_glue_flow.importers.names import NameAllocator
 
@@ -118,6 +126,7 @@ class Planner:
                 self._edge(by_var, wait, nodes[loop.success][0], "next")
             for failure in loop.failures:
                 self._edge(by_var, wait, nodes[failure][0], "catch")
+        self._poll_inputs(states, by_var)
         for task in self.plan_.tasks:
             if task.kind == "branch" and task.group == group and task.state in states:
                 self._branch_targets(task, states[task.state], nodes, by_var)
@@ -148,7 +157,7 @@ class Planner:
     @staticmethod
     def op_name(kind: str) -> str:
         """The operator class a task kind becomes, for the report."""
-        return _OP_NAMES.get(kind, kind)
+        return OPERATORS[kind][1] if kind in OPERATORS else kind
 
     def input_note(self, state: str, path: str, what: str) -> None:
         """Flag a state that reads ``path`` from the execution input where ASL reads changed data."""
@@ -218,7 +227,7 @@ class Planner:
             errors = ", ".join(catcher.get("ErrorEquals", []))
             comment.append(f"Catch {errors} -> {catcher['Next']!r} (any error runs it).")
         task = self.add(Task(self.names.allocate(state), op, state, args, comment), group)
-        self.row(state, f"{task.task_id} ({_OP_NAMES.get(op, op)})")
+        self.row(state, f"{task.task_id} ({self.op_name(op)})")
         return task.var, task.var
 
     def _wait(self, state: str, definition: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -260,13 +269,72 @@ class Planner:
             )
         return var, var
 
+    def _lambda_poll(
+        self, loop: Loop, states: dict[str, Any], group: str | None, retry: dict[str, Any]
+    ) -> Task:
+        choice, fails = states[loop.members[0]], [s for s in loop.members if states[s].get("Type") == "Fail"]
+        inside = {loop.starter, *loop.members[:2]}
+
+        def action(target: str | None) -> str | None:
+            return (
+                None
+                if target is None
+                else "poll"
+                if target in inside
+                else "fail"
+                if target in fails
+                else "exit"
+            )
+
+        choices = [{**rule, "Next": action(rule["Next"])} for rule in choice.get("Choices", [])]
+        args: dict[str, Any] = {
+            "state": loop.starter,
+            "function_name": self.params.template(str(loop.name), f"state {loop.starter!r} Resource"),
+            "payload": None,
+            "choices": choices,
+            "default": action(choice.get("Default")),
+        }
+        if fails:
+            fail = states[fails[0]]
+            args["fail_with"] = {"state": fails[0], "error": fail.get("Error"), "cause": fail.get("Cause")}
+        args |= {"poke_interval": loop.wait_time, "timeout": UNBOUNDED_SECONDS, **retry}
+        members = ", ".join(repr(s) for s in [loop.starter, *loop.members])
+        comment = [
+            f"From the Lambda poll loop {members}: invoke {loop.name!r} until the Choice leaves the loop."
+        ]
+        self.plan_.flags += [f"{loop.starter!r}: {note}" for note in loop.notes]
+        return self.add(
+            Task(self.names.allocate(loop.starter), "lambda_poll", loop.starter, args, comment), group
+        )
+
+    def _poll_inputs(self, states: dict[str, Any], by_var: dict[str, Task]) -> None:
+        """A Lambda poll loop's first input: the output of the Lambda before it, through XCom."""
+        for task in self.plan_.tasks:
+            if task.kind != "lambda_poll" or task.state not in states or task.args["payload"] is not None:
+                continue
+            ups = [by_var[var] for var, kind in task.upstream if kind == "next"]
+            before = states.get(ups[0].state, {}) if len(ups) == 1 else {}
+            if (
+                len(ups) == 1
+                and ups[0].kind in ("lambda", "lambda_poll")
+                and not any(k in before for k in ("OutputPath", "ResultPath", "ResultSelector"))
+            ):
+                task.args["payload"] = "{{ ti.xcom_pull(task_ids='" + ups[0].task_id + "') }}"
+            else:
+                task.args["payload"] = "{}"
+                self.plan_.flags.append(
+                    f"{task.state!r}: the Lambda poll loop's first input is {{}}, not the data that reached it"
+                )
+
     def _loop(
         self, loop: Loop, states: dict[str, Any], group: str | None, where: str
     ) -> dict[str, tuple[str, str]]:
         starter = states[loop.starter]
         retry, notes = retry_args(loop.starter, starter.get("Retry", []))
         members = ", ".join(repr(s) for s in loop.members)
-        if loop.kind == "crawl_retry":
+        if loop.kind == "lambda_poll":
+            first = last = self._lambda_poll(loop, states, group, retry)
+        elif loop.kind == "crawl_retry":
             var = self.names.allocate(loop.starter)
             args = {
                 "python_callable": Code("start_crawler_when_idle"),
@@ -306,9 +374,9 @@ class Planner:
             )
         last.comment += [f"{note[0].upper()}{note[1:]}." for note in loop.notes]
         first.comment += [f"Retry: {n}." for n in notes]
-        self.row(loop.starter, f"{first.task_id} ({_OP_NAMES[first.kind]})")
+        self.row(loop.starter, f"{first.task_id} ({self.op_name(first.kind)})")
         for state in loop.members:
-            self.row(state, f"{last.task_id} ({_OP_NAMES[last.kind]}, the poll loop)")
+            self.row(state, f"{last.task_id} ({self.op_name(last.kind)}, the poll loop)")
         self.plan_.flags += [f"{loop.members[0]!r}: {n}" for n in loop.notes if n.startswith("flagged")]
         return {s: (first.var, last.var) for s in [loop.starter, *loop.members]}
 
@@ -326,20 +394,3 @@ def _variables(rule: dict[str, Any]) -> list[str]:
 
 def _key(state: str) -> str:
     return state if state.replace("_", "").isalnum() else f"[{state!r}]"
-
-
-_OP_NAMES = {
-    "job": "GlueJobRunOperator",
-    "crawl_start": "GlueCrawlerStartOperator",
-    "crawl_wait": "GlueCrawlerWaitOperator",
-    "lambda": "LambdaInvokeFunctionOperator",
-    "athena": "AthenaOperator",
-    "sns": "SnsPublishOperator",
-    "sfn_start": "StepFunctionStartExecutionOperator",
-    "empty": "EmptyOperator",
-    "python": "PythonOperator",
-    "branch": "BranchPythonOperator",
-    "wait": "WaitSensor",
-    "wait_until": "DateTimeSensor",
-    "sensor": "PythonSensor",
-}

@@ -89,6 +89,8 @@ def task_spec(state: str, definition: dict[str, Any], params: Params, base: str)
             dropped.append(f"{base}.Parameters (paths into state data)")
         if resource.startswith(_INTEGRATION):
             dropped += _dropped(parameters, {"FunctionName", "Payload"}, base)
+        elif payload is None:
+            dropped.append(f"{base} (its input, which the original passes as the Lambda's payload)")
         return TaskSpec("lambda", args, f"invoke Lambda {function!r}", dropped)
     if placeholders(resource):
         raise AslImportError(
