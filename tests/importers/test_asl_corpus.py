@@ -21,7 +21,6 @@ STOPS = {
     "04": ("Get query results", "athena:getQueryResults"),
     "05": ("Generate example log", "${data_generation_function}"),
     "06": ("Wait For Sales Data", "${WaitForSalesDataActivityArn}"),
-    "07": ("GetCrawler1", "loop"),
     "08": ("CrawlerMap", "mapped task group"),
     "09": ("Raw File Crawler Status Check", "loop"),
     "10": ("RunGlueCrawler", "arn:aws:states:::glue:startCrawler"),

@@ -15,7 +15,7 @@ import pytest
 
 from airflow_glue_flow.exceptions import GlueCrawlerNotFoundError
 from airflow_glue_flow.importers.asl import AslImportError, import_asl
-from airflow_glue_flow.importers.asl.runtime import start_crawler_when_idle
+from airflow_glue_flow.importers.asl.runtime import crawler_is_ready, start_crawler_when_idle
 from tests.importers.test_asl_corpus import CORPUS_DIR
 from tests.importers.test_asl_map import dag_of
 
@@ -143,3 +143,29 @@ def test_the_lambda_poll_sensor_passes_each_output_to_the_next_poke(
     # No rule holds and the Choice has no Default: States.NoChoiceMatched, as in ASL.
     with pytest.raises(StateMachineError, match="NoChoiceMatched"):
         counter_sensor(aws_conn_id, function, '{"n": -5}').poke({})
+
+
+def test_corpus_07_waits_for_the_crawler_to_be_ready_before_starting_it(tmp_path: Path) -> None:
+    document = json.loads(next(CORPUS_DIR.glob("07_*.json")).read_text())
+    result = import_asl(document, name="standalone")
+    dag = dag_of(result.dag_source, tmp_path)
+    idle = dag.task_dict["getcrawler1"]
+    assert idle.python_callable is crawler_is_ready and idle.poke_interval == 60
+    assert idle.op_kwargs == {"crawler_name": "{{ params.crawler }}"}
+    assert dag.task_dict["startcrawler"].upstream_task_ids == {"getcrawler1"}
+    assert dag.task_dict["wait_for_crawler_execution"].upstream_task_ids == {"startcrawler"}
+    assert any("until the crawler is READY" in flag for flag in result.report["flags"])
+
+
+def test_crawler_is_ready_reads_the_crawler_state(moto_s3: Any) -> None:
+    import boto3
+
+    glue = boto3.client("glue", region_name="us-east-1")
+    glue.create_crawler(
+        Name="raw",
+        Role="arn:aws:iam::123456789012:role/glue",
+        Targets={"S3Targets": [{"Path": "s3://b/raw/"}]},
+    )
+    assert crawler_is_ready("raw") is True
+    glue.start_crawler(Name="raw")
+    assert crawler_is_ready("raw") is False

@@ -184,6 +184,8 @@ class LoopFinder:
             starter, first = before[0], int(entry["Result"])
         start = _glue_call(self.states[starter], self.facts(starter))
         expected = "start_crawler" if kind == "crawler" else "start_job_run"
+        if kind == "crawler" and counter is None and (start is None or start[0] != expected):
+            return self._idle_wait(component, name, waits[0])
         if start is None or start[0] != expected or start[1] != name or name is None:
             raise AslImportError(component[0], f"{construct}: no state before it starts {_named(kind, name)}")
         if isinstance(name, tuple):
@@ -226,6 +228,28 @@ class LoopFinder:
         loop.max_attempts = math.ceil(UNBOUNDED_SECONDS / max(wait_time, 1))
         loop.notes.append(
             f"the original tries again with no limit while the crawler runs: the sensor tries for a day "
+            f"({UNBOUNDED_SECONDS} s)"
+        )
+        return loop
+
+    def _idle_wait(self, component: list[str], name: Any, wait: dict[str, Any]) -> Loop:
+        """A ``getCrawler`` poll loop no state before it started a crawl for: a wait until the crawler is
+        READY (idle), e.g. before starting it."""
+        members = set(component)
+        exits = {n for s in component for n, _, _ in successors(self.states[s]) if n not in members}
+        if len(exits) != 1 or name is None:
+            raise AslImportError(component[0], f"a wait for {_named('crawler', name)} to be idle")
+        if isinstance(name, tuple):
+            value = self.params.path(name[1], component[0], f"state {component[0]!r} Parameters")
+        else:
+            value = self.params.value(name, f"state {component[0]!r}")
+        getter = next(
+            s for s in component if (_glue_call(self.states[s], self.facts(s)) or ("",))[0] == "get_crawler"
+        )
+        loop = Loop("crawl_idle", value, getter, [s for s in component if s != getter], 0, 0, exits.pop())
+        self._wait(loop, wait, component)
+        loop.notes.append(
+            f"the original polls with no limit until the crawler is READY: the sensor polls for a day "
             f"({UNBOUNDED_SECONDS} s)"
         )
         return loop

@@ -46,7 +46,15 @@ OPERATORS: dict[str, tuple[str, str]] = {
 }
 
 #: The generated DAG's imports from ``airflow_glue_flow.importers.asl.runtime``: no task variable takes them.
-RUNTIME_NAMES = ("choose", "fail", "map_items", "start_crawler_when_idle", "untranslated", "wait_seconds")
+RUNTIME_NAMES = (
+    "choose",
+    "crawler_is_ready",
+    "fail",
+    "map_items",
+    "start_crawler_when_idle",
+    "untranslated",
+    "wait_seconds",
+)
 
 
 @dataclass

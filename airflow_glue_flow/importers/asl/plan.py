@@ -25,6 +25,7 @@ from airflow_glue_flow.importers.asl.model import (
     Plan,
     Task,
 )
+from airflow_glue_flow.importers.asl.polls import lambda_poll, poll_inputs
 from airflow_glue_flow.importers.asl.tasks import retry_args, task_spec
 from airflow_glue_flow.importers.names import NameAllocator
 
@@ -126,7 +127,7 @@ class Planner:
                 self._edge(by_var, wait, nodes[loop.success][0], "next")
             for failure in loop.failures:
                 self._edge(by_var, wait, nodes[failure][0], "catch")
-        self._poll_inputs(states, by_var)
+        poll_inputs(self, states, by_var)
         for task in self.plan_.tasks:
             if task.kind == "branch" and task.group == group and task.state in states:
                 self._branch_targets(task, states[task.state], nodes, by_var)
@@ -269,63 +270,6 @@ class Planner:
             )
         return var, var
 
-    def _lambda_poll(
-        self, loop: Loop, states: dict[str, Any], group: str | None, retry: dict[str, Any]
-    ) -> Task:
-        choice, fails = states[loop.members[0]], [s for s in loop.members if states[s].get("Type") == "Fail"]
-        inside = {loop.starter, *loop.members[:2]}
-
-        def action(target: str | None) -> str | None:
-            return (
-                None
-                if target is None
-                else "poll"
-                if target in inside
-                else "fail"
-                if target in fails
-                else "exit"
-            )
-
-        choices = [{**rule, "Next": action(rule["Next"])} for rule in choice.get("Choices", [])]
-        args: dict[str, Any] = {
-            "state": loop.starter,
-            "function_name": self.params.template(str(loop.name), f"state {loop.starter!r} Resource"),
-            "payload": None,
-            "choices": choices,
-            "default": action(choice.get("Default")),
-        }
-        if fails:
-            fail = states[fails[0]]
-            args["fail_with"] = {"state": fails[0], "error": fail.get("Error"), "cause": fail.get("Cause")}
-        args |= {"poke_interval": loop.wait_time, "timeout": UNBOUNDED_SECONDS, **retry}
-        members = ", ".join(repr(s) for s in [loop.starter, *loop.members])
-        comment = [
-            f"From the Lambda poll loop {members}: invoke {loop.name!r} until the Choice leaves the loop."
-        ]
-        self.plan_.flags += [f"{loop.starter!r}: {note}" for note in loop.notes]
-        return self.add(
-            Task(self.names.allocate(loop.starter), "lambda_poll", loop.starter, args, comment), group
-        )
-
-    def _poll_inputs(self, states: dict[str, Any], by_var: dict[str, Task]) -> None:
-        """A Lambda poll loop's first input: the output of the Lambda before it, through XCom."""
-        for task in self.plan_.tasks:
-            if task.kind != "lambda_poll" or task.state not in states or task.args["payload"] is not None:
-                continue
-            ups = [by_var[var] for var, kind in task.upstream if kind == "next"]
-            before = states.get(ups[0].state, {}) if len(ups) == 1 else {}
-            if (
-                len(ups) == 1
-                and ups[0].kind in ("lambda", "lambda_poll")
-                and not any(k in before for k in ("OutputPath", "ResultPath", "ResultSelector"))
-            ):
-                task.args["payload"] = "{{ ti.xcom_pull(task_ids='" + ups[0].task_id + "') }}"
-            else:
-                task.args["payload"] = "{}"
-                self.plan_.flags.append(
-                    f"{task.state!r}: the Lambda poll loop's first input is {{}}, not the data that reached it"
-                )
-
     def _loop(
         self, loop: Loop, states: dict[str, Any], group: str | None, where: str
     ) -> dict[str, tuple[str, str]]:
@@ -333,18 +277,22 @@ class Planner:
         retry, notes = retry_args(loop.starter, starter.get("Retry", []))
         members = ", ".join(repr(s) for s in loop.members)
         if loop.kind == "lambda_poll":
-            first = last = self._lambda_poll(loop, states, group, retry)
-        elif loop.kind == "crawl_retry":
+            first = last = lambda_poll(self, loop, states, group, retry)
+        elif loop.kind in ("crawl_retry", "crawl_idle"):
             var = self.names.allocate(loop.starter)
+            idle = loop.kind == "crawl_idle"
             args = {
-                "python_callable": Code("start_crawler_when_idle"),
+                "python_callable": Code("crawler_is_ready" if idle else "start_crawler_when_idle"),
                 "op_kwargs": {"crawler_name": loop.name},
                 "poke_interval": loop.wait_time,
                 "timeout": UNBOUNDED_SECONDS,
                 **retry,
             }
             comment = [
-                f"From Task state {loop.starter!r} and its Catch of Glue.CrawlerRunningException -> "
+                f"From the poll loop {', '.join(repr(s) for s in [loop.starter, *loop.members])}: wait until "
+                "the crawler is READY."
+                if idle
+                else f"From Task state {loop.starter!r} and its Catch of Glue.CrawlerRunningException -> "
                 f"{loop.members[0]!r} -> start again: start the crawl once the crawler is idle."
             ]
             first = last = self.add(Task(var, "sensor", loop.starter, args, comment), group)

@@ -279,3 +279,13 @@ def start_crawler_when_idle(crawler_name: str, **_: Any) -> bool:
     except GlueCrawlerRunningError:
         return False
     return True
+
+
+def crawler_is_ready(crawler_name: str, **_: Any) -> bool:
+    """Whether the crawler is READY (idle): a ``getCrawler`` loop polling until ``Crawler.State`` is READY.
+    https://docs.aws.amazon.com/glue/latest/webapi/API_GetCrawler.html
+    """
+    from airflow_glue_flow.hooks.crawler import GlueCrawlerFlowHook
+
+    hook = GlueCrawlerFlowHook()  # type: ignore[no-untyped-call]
+    return bool(hook.read_crawler(crawler_name).get("State") == "READY")
