@@ -146,3 +146,27 @@ def test_a_fail_state_fails_with_its_error_and_cause(tmp_path: Path) -> None:
     fail = dag.task_dict["t_class"]
     with pytest.raises(StateMachineError, match="JobFailed: the raw job failed"):
         fail.python_callable(**fail.op_kwargs)
+
+
+def test_a_nested_sync_execution_waits_deferred_and_declares_its_limit(tmp_path: Path) -> None:
+    document = {
+        "StartAt": "Child",
+        "States": {
+            "Child": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::states:startExecution.sync:2",
+                "Parameters": {"StateMachineArn": "${child_arn}", "Input": {"day": "1"}},
+                "End": True,
+            }
+        },
+    }
+    result = import_asl(document, name="parent")
+    child = dag_of(document, tmp_path).task_dict["child"]
+    # .sync: the task waits for the child execution (deferred) and fails unless it SUCCEEDED.
+    # https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html
+    assert type(child).__name__ == "StepFunctionStartExecutionOperator" and child.deferrable
+    assert child.state_machine_input == {"day": "1"} and child.waiter_delay == 60
+    assert child.waiter_max_attempts == 1440
+    assert result.report["flags"] == [
+        "state 'Child': the .sync wait ends after a day (1440 checks a minute apart)"
+    ]

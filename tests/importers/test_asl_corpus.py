@@ -16,7 +16,7 @@ CORPUS = sorted(CORPUS_DIR.glob("*.json"))
 
 #: What stops each file that does not import: (state, a word of the construct).
 STOPS = {
-    "01": ("Wait until worflow run is completed", "loop"),
+    "01": ("Wait until worflow run is completed", "no Glue workflow operator"),
     "03": ("(the state machine)", "JSONata"),
     "04": ("Get query results", "athena:getQueryResults"),
     "05": ("Generate example log", "${data_generation_function}"),
@@ -26,8 +26,8 @@ STOPS = {
     "10": ("RunGlueCrawler", "arn:aws:states:::glue:startCrawler"),
     "14": ("Data Quality Run", "mapped task group"),
     "18": ("Publish error notification", "waitForTaskToken"),
-    "19": ("Transform CQC data", "startExecution.sync"),
-    "20": ("Ingest CQC API", "startExecution.sync"),
+    "19": ("Publish Error Notification", "waitForTaskToken"),
+    "20": ("Check Worker", "loop"),
 }
 
 

@@ -144,6 +144,12 @@ class LoopFinder:
         poll = self._lambda_poll(component)
         if poll is not None:
             return poll
+        if any(str(self.states[s].get("Resource", "")).endswith("glue:getWorkflowRun") for s in component):
+            raise AslImportError(
+                component[0],
+                "a Glue workflow run poll loop (getWorkflowRun): the amazon provider has no Glue workflow "
+                "operator or sensor",
+            )
         members = set(component)
         entries = sorted(
             {

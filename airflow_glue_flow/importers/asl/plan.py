@@ -189,6 +189,7 @@ class Planner:
             comment[0] = f"From Task state {state!r}: {spec.note}."
             args.update(spec.args)
             self.plan_.not_carried.extend(spec.not_carried)
+            self.plan_.flags.extend(spec.flags)
             op = spec.kind
         elif kind == "Choice":
             op, args = "branch", {"python_callable": Code("choose")}

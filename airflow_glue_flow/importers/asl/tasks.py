@@ -18,6 +18,8 @@ from airflow_glue_flow.importers.asl.model import AslImportError, Code, Params, 
 _LAMBDA_ARN = re.compile(r"^arn:[^:]+:lambda:[^:]*:[^:]*:function:(?P<name>[^:]+)(?::(?P<qualifier>.+))?$")
 _ACTIVITY = re.compile(r"^arn:[^:]+:states:[^:]*:[^:]*:activity:")
 _INTEGRATION = "arn:aws:states:::"
+#: Checks of a nested execution's .sync wait, a minute apart: a day (the original waits up to a year).
+SYNC_WAITS = 1440
 
 
 @dataclass
@@ -28,6 +30,7 @@ class TaskSpec:
     args: dict[str, Any]
     note: str
     not_carried: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)  # where the task behaves otherwise than the state
 
 
 def lambda_function(state: str, definition: dict[str, Any]) -> str | None:
@@ -147,14 +150,23 @@ def task_spec(state: str, definition: dict[str, Any], params: Params, base: str)
         if "Message" not in args or "Message.$" in parameters:
             dropped.append(f"{base}.Parameters.Message (paths into state data)")
         return TaskSpec("sns", args, "publish to SNS", dropped)
-    if service == "states:startExecution":
+    if service in ("states:startExecution", "states:startExecution.sync", "states:startExecution.sync:2"):
         args = {"state_machine_arn": _literal(state, parameters, "StateMachineArn", params, True)}
-        return TaskSpec(
-            "sfn_start",
-            args,
-            "start a Step Functions execution; nothing waits for it",
-            _dropped(parameters, {"StateMachineArn"}, base),
-        )
+        used = {"StateMachineArn"}
+        if "Input" in parameters and ".$" not in json.dumps(parameters["Input"]):
+            args["state_machine_input"] = params.value(
+                parameters["Input"], f"state {state!r} Parameters.Input"
+            )
+            used.add("Input")
+        note = "start a Step Functions execution; nothing waits for it"
+        if service != "states:startExecution":
+            # .sync: wait for the execution to end; it fails the task unless SUCCEEDED.
+            # https://docs.aws.amazon.com/step-functions/latest/dg/connect-stepfunctions.html
+            args |= {"deferrable": True, "waiter_delay": 60, "waiter_max_attempts": SYNC_WAITS}
+            note = "start a Step Functions execution and wait for it to end (.sync, deferred)"
+        flags = [f"state {state!r}: the .sync wait ends after a day ({SYNC_WAITS} checks a minute apart)"]
+        flags = flags if "deferrable" in args else []
+        return TaskSpec("sfn_start", args, note, _dropped(parameters, used, base), flags)
     raise AslImportError(state, f"the integration {resource} (no operator of the amazon provider)")
 
 
