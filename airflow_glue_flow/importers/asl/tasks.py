@@ -198,3 +198,25 @@ def retry_args(state: str, retriers: list[dict[str, Any]]) -> tuple[dict[str, An
     if chosen.get("JitterStrategy", "NONE") != "NONE":
         notes.append(f"JitterStrategy {chosen['JitterStrategy']} not carried")
     return args, notes
+
+
+def lambda_functions(document: dict[str, Any]) -> list[str]:
+    """The Lambda functions a definition's Task states invoke by a literal name, sorted."""
+    found: set[str] = set()
+
+    def walk(states: dict[str, Any]) -> None:
+        for state, definition in states.items():
+            if definition.get("Type") == "Task":
+                try:
+                    function = lambda_function(state, definition)
+                except AslImportError:
+                    function = None
+                if function and not placeholders(function):
+                    found.add(function)
+            for branch in definition.get("Branches", []):
+                walk(branch.get("States", {}))
+            for key in ("Iterator", "ItemProcessor"):
+                walk((definition.get(key) or {}).get("States", {}))
+
+    walk(document.get("States", {}))
+    return sorted(found)
