@@ -63,15 +63,21 @@ def test_a_wait_loop_on_any_other_error_is_still_named() -> None:
     assert caught.value.state == "Start" and "loop" in caught.value.construct
 
 
-def test_start_crawler_when_idle_pokes_again_while_it_runs(moto_s3: Any) -> None:
+def moto_crawler(name: str) -> Any:
+    """A Glue client of moto's AWS (the ``moto_s3`` fixture's) and a crawler ``name`` there."""
     import boto3
 
     glue = boto3.client("glue", region_name="us-east-1")
     glue.create_crawler(
-        Name="raw",
+        Name=name,
         Role="arn:aws:iam::123456789012:role/glue",
-        Targets={"S3Targets": [{"Path": "s3://b/raw/"}]},
+        Targets={"S3Targets": [{"Path": f"s3://b/{name}/"}]},
     )
+    return glue
+
+
+def test_start_crawler_when_idle_pokes_again_while_it_runs(moto_s3: Any) -> None:
+    glue = moto_crawler("raw")
     assert start_crawler_when_idle("raw") is True
     # moto keeps the crawl RUNNING: the next start meets CrawlerRunningException, the sensor pokes again.
     assert glue.get_crawler(Name="raw")["Crawler"]["State"] == "RUNNING"
@@ -158,14 +164,7 @@ def test_corpus_07_waits_for_the_crawler_to_be_ready_before_starting_it(tmp_path
 
 
 def test_crawler_is_ready_reads_the_crawler_state(moto_s3: Any) -> None:
-    import boto3
-
-    glue = boto3.client("glue", region_name="us-east-1")
-    glue.create_crawler(
-        Name="raw",
-        Role="arn:aws:iam::123456789012:role/glue",
-        Targets={"S3Targets": [{"Path": "s3://b/raw/"}]},
-    )
+    glue = moto_crawler("raw")
     assert crawler_is_ready("raw") is True
     glue.start_crawler(Name="raw")
     assert crawler_is_ready("raw") is False

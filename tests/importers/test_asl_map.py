@@ -16,21 +16,17 @@ import pytest
 from airflow_glue_flow.importers.asl import AslImportError, import_asl
 from airflow_glue_flow.importers.asl.runtime import StateMachineError, map_items
 from tests.importers.test_asl_corpus import CORPUS_DIR
-from tests.support.airflow_internals import parse_dags
+from tests.importers.test_asl_seed import load_dag
 
 JOB = "arn:aws:states:::glue:startJobRun.sync"
 
 
-def dag_of(source: str, tmp_path: Path) -> Any:
-    dag_file = tmp_path / "imported.py"
-    dag_file.write_text(source)
-    bag = parse_dags(dag_file)
-    assert bag.import_errors == {}
-    (dag,) = bag.dags.values()
-    return dag
+#: The DAG a source defines, checked to parse and to be ruff-format clean.
+dag_of = load_dag
 
 
 def inline_map(processor: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """A state machine of one Map over ``$.tables`` whose processor is the Task ``Load``."""
     return {
         "StartAt": "Tables",
         "States": {
@@ -39,6 +35,7 @@ def inline_map(processor: dict[str, Any], **extra: Any) -> dict[str, Any]:
                 "ItemsPath": "$.tables",
                 "MaxConcurrency": 2,
                 "ItemProcessor": {"StartAt": "Load", "States": {"Load": {**processor, "End": True}}},
+                "End": True,
                 **extra,
             }
         },

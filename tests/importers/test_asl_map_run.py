@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from airflow_glue_flow.importers.asl import import_asl
+from tests.importers.test_asl_map import inline_map
 from tests.support.airflow_internals import parse_dags
 from tests.support.fakes import set_aws_connection
 
@@ -29,34 +30,18 @@ def lambda_handler(event, context):
 
 
 def machine(function: str) -> dict[str, Any]:
-    return {
-        "StartAt": "Tables",
-        "States": {
-            "Tables": {
-                "Type": "Map",
-                "ItemsPath": "$.tables",
-                "MaxConcurrency": 2,
-                "ItemSelector": {
-                    "name.$": "$$.Map.Item.Value",
-                    "index.$": "$$.Map.Item.Index",
-                    "bucket.$": "$.bucket",
-                    "prefix.$": "$.prefix",
-                },
-                "ItemProcessor": {
-                    "StartAt": "Write",
-                    "States": {
-                        "Write": {
-                            "Type": "Task",
-                            "Resource": "arn:aws:states:::lambda:invoke",
-                            "Parameters": {"FunctionName": function, "Payload.$": "$"},
-                            "End": True,
-                        }
-                    },
-                },
-                "End": True,
-            }
-        },
+    processor = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Parameters": {"FunctionName": function, "Payload.$": "$"},
     }
+    selector = {
+        "name.$": "$$.Map.Item.Value",
+        "index.$": "$$.Map.Item.Index",
+        "bucket.$": "$.bucket",
+        "prefix.$": "$.prefix",
+    }
+    return inline_map(processor, ItemSelector=selector)
 
 
 def written(s3: Any, bucket: str, prefix: str) -> dict[str, dict[str, Any]]:
