@@ -6,13 +6,20 @@ https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.htm
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from airflow_glue_flow.importers.asl import AslImportError, import_asl
-from airflow_glue_flow.importers.asl.runtime import StateMachineError, choose, rule_matches
+from airflow_glue_flow.importers.asl.runtime import (
+    StateMachineError,
+    athena_query_results,
+    choose,
+    rule_matches,
+)
+from tests.importers.test_asl_corpus import CORPUS_DIR
 from tests.support.airflow_internals import parse_dags
 
 JOB = "arn:aws:states:::glue:startJobRun.sync"
@@ -170,3 +177,26 @@ def test_a_nested_sync_execution_waits_deferred_and_declares_its_limit(tmp_path:
     assert result.report["flags"] == [
         "state 'Child': the .sync wait ends after a day (1440 checks a minute apart)"
     ]
+
+
+def test_athena_query_results_read_the_query_of_the_athena_task_before(tmp_path: Path) -> None:
+    document = json.loads(next(CORPUS_DIR.glob("04_*.json")).read_text())
+    result = import_asl(document, name="athena")
+    results = dag_of(document, tmp_path).task_dict["get_query_results"]
+    assert results.python_callable is athena_query_results
+    assert results.op_kwargs["query_execution_id"] == "{{ ti.xcom_pull(task_ids='start_an_athena_query') }}"
+    # The SNS message is a path into the results: the fixed message the DAG sends is declared.
+    assert any("'Send query results': publishes" in flag for flag in result.report["flags"])
+    with pytest.raises(StateMachineError, match="'Get query results': no Athena task"):
+        athena_query_results("Get query results", "")
+
+
+def test_athena_query_results_returns_the_result_set(moto_s3: Any) -> None:
+    import boto3
+
+    athena = boto3.client("athena", region_name="us-east-1")
+    started = athena.start_query_execution(
+        QueryString="SELECT 1", ResultConfiguration={"OutputLocation": "s3://results/"}
+    )
+    answer = athena_query_results("Get query results", started["QueryExecutionId"])
+    assert "Rows" in answer["ResultSet"]

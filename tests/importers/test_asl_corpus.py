@@ -18,7 +18,6 @@ CORPUS = sorted(CORPUS_DIR.glob("*.json"))
 STOPS = {
     "01": ("Wait until worflow run is completed", "no Glue workflow operator"),
     "03": ("(the state machine)", "JSONata"),
-    "04": ("Get query results", "athena:getQueryResults"),
     "05": ("Generate example log", "${data_generation_function}"),
     "06": ("Wait For Sales Data", "${WaitForSalesDataActivityArn}"),
     "08": ("CrawlerMap", "mapped task group"),

@@ -25,7 +25,7 @@ from airflow_glue_flow.importers.asl.model import (
     Plan,
     Task,
 )
-from airflow_glue_flow.importers.asl.polls import lambda_poll, poll_inputs
+from airflow_glue_flow.importers.asl.polls import athena_inputs, lambda_poll, poll_inputs
 from airflow_glue_flow.importers.asl.tasks import retry_args, task_spec
 from airflow_glue_flow.importers.names import NameAllocator
 
@@ -128,6 +128,7 @@ class Planner:
             for failure in loop.failures:
                 self._edge(by_var, wait, nodes[failure][0], "catch")
         poll_inputs(self, states, by_var)
+        athena_inputs(self, states, by_var)
         for task in self.plan_.tasks:
             if task.kind == "branch" and task.group == group and task.state in states:
                 self._branch_targets(task, states[task.state], nodes, by_var)

@@ -1,4 +1,5 @@
-"""Lambda status poll loops as :class:`~airflow_glue_flow.importers.asl.sensors.LambdaPollSensor` tasks."""
+"""Lambda status poll loops as :class:`~airflow_glue_flow.importers.asl.sensors.LambdaPollSensor` tasks, and
+the tasks that read the result of the task before them through XCom."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ from airflow_glue_flow.importers.asl.model import Task
 
 if TYPE_CHECKING:
     from airflow_glue_flow.importers.asl.plan import Planner
+
+#: Fields with which a state's output is not its task's result as is.
+_CHANGES = ("OutputPath", "ResultPath", "ResultSelector")
 
 
 def lambda_poll(
@@ -59,4 +63,21 @@ def poll_inputs(planner: Planner, states: dict[str, Any], by_var: dict[str, Task
             task.args["payload"] = "{}"
             planner.plan_.flags.append(
                 f"{task.state!r}: the Lambda poll loop's first input is {{}}, not the data that reached it"
+            )
+
+
+def athena_inputs(planner: Planner, states: dict[str, Any], by_var: dict[str, Task]) -> None:
+    """``athena:getQueryResults`` reads the query of the Athena task right before it (its XCom is the query
+    execution id); with anything else before it, the task fails naming that."""
+    for task in planner.plan_.tasks:
+        kwargs = task.args.get("op_kwargs") or {}
+        if str(task.args.get("python_callable")) != "athena_query_results" or task.state not in states:
+            continue
+        ups = [by_var[var] for var, kind in task.upstream if kind == "next"]
+        before = states.get(ups[0].state, {}) if len(ups) == 1 else {}
+        if len(ups) == 1 and ups[0].kind == "athena" and not any(k in before for k in _CHANGES):
+            kwargs["query_execution_id"] = "{{ ti.xcom_pull(task_ids='" + ups[0].task_id + "') }}"
+        else:
+            planner.plan_.flags.append(
+                f"{task.state!r}: no Athena task right before it gives the query: its task fails"
             )

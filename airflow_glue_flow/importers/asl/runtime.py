@@ -289,3 +289,14 @@ def crawler_is_ready(crawler_name: str, **_: Any) -> bool:
 
     hook = GlueCrawlerFlowHook()  # type: ignore[no-untyped-call]
     return bool(hook.read_crawler(crawler_name).get("State") == "READY")
+
+
+def athena_query_results(state: str, query_execution_id: str | None = None, **_: Any) -> Any:
+    """``athena:getQueryResults``: the results (``ResultSet`` and the rest of the response) of the query
+    the Athena task before it ran. https://docs.aws.amazon.com/athena/latest/APIReference/API_GetQueryResults.html
+    """
+    if not query_execution_id:
+        raise StateMachineError(f"state {state!r}: no Athena task before it gave a query execution id")
+    from airflow.providers.amazon.aws.hooks.athena import AthenaHook
+
+    return AthenaHook().get_query_results(query_execution_id)

@@ -136,6 +136,15 @@ def task_spec(state: str, definition: dict[str, Any], params: Params, base: str)
         return TaskSpec(
             "athena", args, "run an Athena query and wait for it", _dropped(parameters, used, base)
         )
+    if service == "athena:getQueryResults":
+        # The results of the query the Athena task before it ran: its query execution id through XCom
+        # (filled in by the planner once the task before it is known).
+        path = parameters.get("QueryExecutionId.$")
+        if path != "$.QueryExecution.QueryExecutionId":
+            raise AslImportError(state, f"athena:getQueryResults on {path!r} (not the Athena task's output)")
+        args = {"python_callable": Code("athena_query_results"), "op_kwargs": {"state": state}}
+        dropped = _dropped(parameters, {"QueryExecutionId"}, base)
+        return TaskSpec("python", args, "read the results of the Athena query before it", dropped)
     if service in ("sns:publish", "aws-sdk:sns:publish"):
         args = {"target_arn": _literal(state, parameters, "TopicArn", params, True)}
         if "Message" in parameters and ".$" not in json.dumps(parameters["Message"]):
@@ -146,10 +155,14 @@ def task_spec(state: str, definition: dict[str, Any], params: Params, base: str)
         subject = _literal(state, parameters, "Subject", params, False)
         if subject:
             args["subject"] = subject
-        dropped = _dropped(parameters, {"TopicArn", "Subject"}, base)
-        if "Message" not in args or "Message.$" in parameters:
+        dropped = _dropped(parameters, {"TopicArn", "Subject", "Message"}, base)
+        flags = []
+        if "Message" not in parameters or ".$" in json.dumps(parameters["Message"]):
             dropped.append(f"{base}.Parameters.Message (paths into state data)")
-        return TaskSpec("sns", args, "publish to SNS", dropped)
+            flags.append(
+                f"state {state!r}: publishes {args['message']!r}, not the state data the original sends"
+            )
+        return TaskSpec("sns", args, "publish to SNS", dropped, flags)
     if service in ("states:startExecution", "states:startExecution.sync", "states:startExecution.sync:2"):
         args = {"state_machine_arn": _literal(state, parameters, "StateMachineArn", params, True)}
         used = {"StateMachineArn"}
