@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from airflow_glue_flow.importers.asl import model
 from airflow_glue_flow.importers.asl.loops import UNBOUNDED_SECONDS, Loop
-from airflow_glue_flow.importers.asl.model import Task
 
 if TYPE_CHECKING:
     from airflow_glue_flow.importers.asl.plan import Planner
@@ -17,7 +17,7 @@ _CHANGES = ("OutputPath", "ResultPath", "ResultSelector")
 
 def lambda_poll(
     planner: Planner, loop: Loop, states: dict[str, Any], group: str | None, retry: dict[str, Any]
-) -> Task:
+) -> model.Task:
     choice, fails = states[loop.members[0]], [s for s in loop.members if states[s].get("Type") == "Fail"]
     inside = {loop.starter, *loop.members[:2]}
 
@@ -42,11 +42,11 @@ def lambda_poll(
     comment = [f"From the Lambda poll loop {members}: invoke {loop.name!r} until the Choice leaves the loop."]
     planner.plan_.flags += [f"{loop.starter!r}: {note}" for note in loop.notes]
     return planner.add(
-        Task(planner.names.allocate(loop.starter), "lambda_poll", loop.starter, args, comment), group
+        model.Task(planner.names.allocate(loop.starter), "lambda_poll", loop.starter, args, comment), group
     )
 
 
-def poll_inputs(planner: Planner, states: dict[str, Any], by_var: dict[str, Task]) -> None:
+def poll_inputs(planner: Planner, states: dict[str, Any], by_var: dict[str, model.Task]) -> None:
     """A Lambda poll loop's first input: the output of the Lambda before it, through XCom."""
     for task in planner.plan_.tasks:
         if task.kind != "lambda_poll" or task.state not in states or task.args["payload"] is not None:
@@ -66,7 +66,7 @@ def poll_inputs(planner: Planner, states: dict[str, Any], by_var: dict[str, Task
             )
 
 
-def athena_inputs(planner: Planner, states: dict[str, Any], by_var: dict[str, Task]) -> None:
+def athena_inputs(planner: Planner, states: dict[str, Any], by_var: dict[str, model.Task]) -> None:
     """``athena:getQueryResults`` reads the query of the Athena task right before it (its XCom is the query
     execution id); with anything else before it, the task fails naming that."""
     for task in planner.plan_.tasks:

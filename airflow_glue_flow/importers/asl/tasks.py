@@ -70,7 +70,7 @@ def _dropped(parameters: dict[str, Any], used: set[str], base: str) -> list[str]
 def task_spec(state: str, definition: dict[str, Any], params: Params, base: str) -> TaskSpec:
     """The operator for a Task state outside Glue's poll loops.
 
-    :raises AslImportError: ``.waitForTaskToken``, an activity, an invalid or untranslated integration.
+    :raises ~airflow_glue_flow.importers.asl.model.AslImportError: ``.waitForTaskToken``, an activity, an invalid or untranslated integration.
     """
     resource = str(definition.get("Resource", ""))
     parameters: dict[str, Any] = definition.get("Parameters") or {}
