@@ -141,3 +141,19 @@ def test_tolerated_failures_and_items_read_after_changed_data_are_flagged() -> N
     assert any("ToleratedFailurePercentage 100" in f for f in flags)
     # A Pass state with Parameters comes before the Map: its items are not the execution input's.
     assert any("'Records' reads its items at $.Items" in f for f in flags)
+
+
+def test_a_map_after_a_state_that_replaced_the_data_flags_its_selector_reads() -> None:
+    processor = {"Type": "Task", "Resource": JOB, "Parameters": {"JobName.$": "$.name"}}
+    document = inline_map(processor, ItemSelector={"name.$": "$$.Map.Item.Value", "day.$": "$.day"})
+    assert import_asl(document).report["flags"] == []
+    document["States"] = {
+        "Prepare": {"Type": "Pass", "Result": {"day": "1"}, "Next": "Tables"},
+        **document["States"],
+    }
+    document["StartAt"] = "Prepare"
+    flags = import_asl(document).report["flags"]
+    # The Pass replaced the data: $.day and $.tables are no longer the execution input's ($$ is the context).
+    assert any("'Tables' reads its ItemSelector's field at $.day" in f for f in flags)
+    assert any("'Tables' reads its items at $.tables" in f for f in flags)
+    assert not any("Map.Item" in f for f in flags)

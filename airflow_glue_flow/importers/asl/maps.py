@@ -42,6 +42,22 @@ def _dynamic(state: str, parameters: dict[str, Any]) -> None:
             _dynamic(state, value)
 
 
+def _paths(parameters: dict[str, Any]) -> list[str]:
+    """The ``$.`` paths (not ``$$.``, the context object) of a Parameters-like field."""
+    found = []
+    for key, value in parameters.items():
+        if (
+            key.endswith(".$")
+            and isinstance(value, str)
+            and value.startswith("$")
+            and not value.startswith("$$")
+        ):
+            found.append(value)
+        elif isinstance(value, dict):
+            found += _paths(value)
+    return found
+
+
 def _processor(state: str, definition: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     processor = definition.get("ItemProcessor") or definition.get("Iterator") or {}
     states = processor.get("States", {})
@@ -67,6 +83,8 @@ def _source(planner: Planner, state: str, definition: dict[str, Any], where: str
         if not resource.endswith(("s3:listObjectsV2", "s3:getObject")):
             raise AslImportError(state, f"the ItemReader {resource}")
         _dynamic(state, reader.get("Parameters") or {})
+        for path in _paths(reader.get("Parameters") or {}):
+            planner.input_note(state, path, "its ItemReader's field")
         source["reader"] = {
             "Resource": resource,
             "Parameters": planner.params.value(reader.get("Parameters") or {}, f"state {state!r} ItemReader"),
@@ -139,6 +157,8 @@ def plan_map(
     selector = definition.get("ItemSelector", definition.get("Parameters"))
     if selector is not None:
         _dynamic(state, selector)
+        for path in _paths(selector):
+            planner.input_note(state, path, "its ItemSelector's field")
         selector = planner.params.value(selector, f"state {state!r} ItemSelector")
     items_var = planner.names.allocate(f"{state} items")
     comment = [
