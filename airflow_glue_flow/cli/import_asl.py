@@ -32,7 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--arn", help="read the definition of this deployed state machine")
     parser.add_argument("--name", help="read the definition of the deployed state machine of this name")
     parser.add_argument("-o", "--output", type=Path, required=True, help="the DAG file to write")
-    parser.add_argument("--dag-id", help="the DAG id (default: the definition's file name as an identifier)")
+    parser.add_argument(
+        "--dag-id", help="the DAG id (default: the file's or the state machine's name as an identifier)"
+    )
     parser.add_argument("--lambda-source", type=Path, help="a directory of <function-name>.py Lambda sources")
     parser.add_argument("--report", type=Path, help="also write the report as JSON to this file")
     parser.add_argument(
@@ -48,6 +50,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write a task that fails naming each state with no translation instead of stopping",
     )
     add_target_arguments(parser)
+    parser.add_argument(
+        "--aws-conn-id", dest="conn_id", default=argparse.SUPPRESS, help="the same as --conn-id"
+    )
 
 
 def _read_live(args: argparse.Namespace, lambda_dir: Path) -> tuple[str, dict[str, Any]]:

@@ -13,8 +13,11 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from airflow_glue_flow.importers.asl import import_asl
 from tests.importers.test_asl_seed import SEED, cli
+from tests.support.fakes import set_aws_connection
 
 ROLE_POLICY = json.dumps(
     {
@@ -60,13 +63,26 @@ def deploy_seed(local_glue: Any, unique: Any) -> tuple[str, str]:
 
 
 def test_a_deployed_state_machine_and_its_lambdas_import_as_the_files_do(
-    local_glue: Any, unique: Any, tmp_path: Path
+    local_glue: Any, unique: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     name, arn = deploy_seed(local_glue, unique)
     expected = import_asl(json.loads(deployable()), name=name, lambda_source=SEED / "lambda")
-    for option in (["--arn", arn], ["--name", name]):
+    # An Airflow AWS connection (from the environment) that reaches the local Glue.
+    conn = set_aws_connection(
+        monkeypatch,
+        "asl_live",
+        login="testing",
+        region_name=local_glue.region,
+        endpoint_url=local_glue.endpoint_url,
+    )
+    endpoint = ["--endpoint-url", local_glue.endpoint_url]
+    for option in (
+        ["--arn", arn, *endpoint],
+        ["--name", name, *endpoint],
+        ["--arn", arn, "--aws-conn-id", conn],
+    ):
         out = tmp_path / "dag.py"
-        done = cli(*option, "-o", str(out), "--endpoint-url", local_glue.endpoint_url)
+        done = cli(*option, "-o", str(out))
         assert done.returncode == 0, done.stderr
         # The Lambdas' code was read: the crawler loop is recognised from it, as from the files.
         assert out.read_text() == expected.dag_source
