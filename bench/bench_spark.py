@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -57,6 +58,27 @@ def make_csv(path: Path, rows: int) -> None:
                 f"{rng.choice(devices)},{11110 + i},{rng.randint(1, 9):03d},{rng.choice(countries)},2017,"
                 f"{rng.randint(11, 12)},{rng.randint(1, 28):02d},{rng.randint(0, 23):02d}\n"
             )
+
+
+def input_csv(rows: int) -> Path:
+    """The bench's input CSV of ``rows`` rows under bench/data/ (made once)."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    csv = DATA / f"cvlog-{rows}.csv"
+    if not csv.exists():
+        make_csv(csv, rows)
+    return csv
+
+
+def create_job(local: LocalGlueProcess, csv: Path) -> tuple[Any, Any]:
+    """Crawl the CSV into the seed's table and create the seed's job; return the S3 and Glue clients."""
+    s3, glue = local.client("s3"), local.client("glue")
+    s3.create_bucket(Bucket=BUCKET)
+    body = csv.read_bytes()
+    crawl_csv(
+        glue, s3, BUCKET, database="se2", crawler="se2_in0", body=body, key="se2/in0/cvlog.csv", timeout=600
+    )
+    create_spark_job(glue, s3, BUCKET, JOB, SCRIPT.read_bytes(), key="se2/script/se2_job0.py")
+    return s3, glue
 
 
 def kind(proc: psutil.Process) -> str:
@@ -165,27 +187,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000, help="rows in the input CSV")
     parser.add_argument("--rounds", type=int, default=2, help="measured runs of each side")
     args = parser.parse_args()
-    DATA.mkdir(parents=True, exist_ok=True)
-    csv = DATA / f"cvlog-{args.rows}.csv"
-    if not csv.exists():
-        make_csv(csv, args.rows)
+    csv = input_csv(args.rows)
     with LocalGlueProcess.start(
         state_dir=DATA / "state", options=ServerOptions(min_crawl_seconds=0)
     ) as local:
-        s3, glue = local.client("s3"), local.client("glue")
-        s3.create_bucket(Bucket=BUCKET)
-        body = csv.read_bytes()
-        crawl_csv(
-            glue,
-            s3,
-            BUCKET,
-            database="se2",
-            crawler="se2_in0",
-            body=body,
-            key="se2/in0/cvlog.csv",
-            timeout=600,
-        )
-        create_spark_job(glue, s3, BUCKET, JOB, SCRIPT.read_bytes(), key="se2/script/se2_job0.py")
+        s3, glue = create_job(local, csv)
         server = psutil.Process(local.process.pid)
         print(
             f"{args.rows} rows ({csv.stat().st_size / 1e6:.1f} MB); warming the job environment ...",

@@ -16,6 +16,9 @@ from typing import Any
 from airflow_glue_flow.importers.aws_cron import AwsCronError, aws_cron_to_cron
 from airflow_glue_flow.importers.names import NameAllocator
 
+#: The task id of the last task of an ``on_failure="completed"`` DAG.
+COMPLETED_TASK_ID = "glue_workflow_completed"
+
 
 class ImportError_(ValueError):  # noqa: N801 - ``ImportError`` is a builtin
     """The workflow cannot be translated; the message names the trigger or node."""
@@ -46,6 +49,10 @@ class WorkflowPlan:
     tasks: list[Task]
     triggers: list[dict[str, Any]]
     nodes: list[dict[str, Any]]
+    #: A run in which a step failed: ``strict`` fails it, ``completed`` succeeds as Glue's COMPLETED does.
+    on_failure: str = "strict"
+    #: The EVENT trigger that starts runs: its name, the queue receive size and how batching maps.
+    event: dict[str, Any] | None = None
 
 
 def _trigger_nodes(graph: dict[str, Any]) -> list[dict[str, Any]]:
@@ -82,7 +89,7 @@ def plan_workflow(document: dict[str, Any], dag_id: str | None = None) -> Workfl
     workflow = document.get("Workflow", document)
     name = workflow.get("Name") or "glue_workflow"
     graph = workflow.get("Graph") or {}
-    names = NameAllocator({"dag"})
+    names = NameAllocator({"dag", COMPLETED_TASK_ID})
     dag_id = dag_id or names.allocate(name)
     triggers = _trigger_nodes(graph)
     order = {
@@ -90,6 +97,7 @@ def plan_workflow(document: dict[str, Any], dag_id: str | None = None) -> Workfl
     }
     report_triggers: list[dict[str, Any]] = []
     cron, schedule_source = None, ""
+    event: dict[str, Any] | None = None
     started: dict[tuple[str, str], list[str]] = {}  # node -> the triggers that start it
     action_args: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
     conditional: list[dict[str, Any]] = []
@@ -130,16 +138,23 @@ def plan_workflow(document: dict[str, Any], dag_id: str | None = None) -> Workfl
         elif ttype == "ON_DEMAND":
             row["became"] = "a manual DAG run (the UI's Trigger button, airflow dags trigger, the REST API)"
         elif ttype == "EVENT":
-            batching = trigger.get("EventBatchingCondition")
+            if event is not None:
+                raise ImportError_(f"trigger {tname!r}: a second EVENT trigger ({event['trigger']!r} is one)")
+            event = _event(trigger)
             row["became"] = (
-                "not translated yet: the DAG runs when triggered (event-driven runs: glue_etl_event_flow's "
-                f"pattern); EventBatchingCondition {batching} not carried"
+                "the DAG's schedule: the events go to an SQS queue whose watcher updates an asset "
+                f"(glue_etl_event_flow's pattern); batching: {event['batching']}"
             )
         else:
             raise ImportError_(f"trigger {tname!r}: unknown trigger type {ttype!r}")
         for key in actions:
             started.setdefault(key, []).append(tname)
-    return _wire(
+    if cron is not None and event is not None:
+        raise ImportError_(
+            f"trigger {event['trigger']!r}: EVENT and SCHEDULED trigger {schedule_source!r} both start "
+            "the workflow; a DAG has one schedule"
+        )
+    plan = _wire(
         workflow,
         name,
         dag_id,
@@ -152,6 +167,26 @@ def plan_workflow(document: dict[str, Any], dag_id: str | None = None) -> Workfl
         action_args,
         report_triggers,
     )
+    plan.event = event
+    return plan
+
+
+def _event(trigger: dict[str, Any]) -> dict[str, Any]:
+    """An EVENT trigger's name and batching, and how the DAG's event queue approximates it.
+
+    Glue starts a run when ``BatchSize`` events arrived or ``BatchWindow`` seconds (default 900) passed
+    since the first; without EventBatchingCondition, at each event.
+    https://docs.aws.amazon.com/glue/latest/webapi/API_EventBatchingCondition.html
+    """
+    condition = trigger.get("EventBatchingCondition") or {}
+    size, window = int(condition.get("BatchSize") or 1), int(condition.get("BatchWindow") or 900)
+    receive = min(size, 10)  # an SQS receive takes at most 10 messages
+    glue = f"EventBatchingCondition BatchSize {size}, BatchWindow {window} s" if condition else "none"
+    batching = (
+        f"{glue} in Glue; here each receive of up to {receive} message(s) is one asset event, events "
+        "that arrive while a run is busy start the next run (max_active_runs=1), and no window is waited"
+    )
+    return {"trigger": trigger["Name"], "max_messages": receive, "batching": batching}
 
 
 def _ancestors(by_var: dict[str, Task], var: str) -> set[str]:

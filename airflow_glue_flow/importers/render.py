@@ -7,9 +7,10 @@ with trailing commas), so it is format-clean as written and byte-identical for t
 from __future__ import annotations
 
 import json
+import textwrap
 from typing import Any
 
-from airflow_glue_flow.importers.glue_workflow import Task, WorkflowPlan
+from airflow_glue_flow.importers.glue_workflow import COMPLETED_TASK_ID, Task, WorkflowPlan
 
 _OPERATORS = {
     "job": ("airflow_glue_flow.operators.job", "GlueJobRunOperator"),
@@ -17,6 +18,30 @@ _OPERATORS = {
     "crawl_wait": ("airflow_glue_flow.operators.crawler_wait", "GlueCrawlerWaitOperator"),
     "trigger": ("airflow_glue_flow.sensors.conditional", "GlueConditionalTriggerSensor"),
 }
+
+
+#: The header's declaration of what a run in which a step failed ends as (``glue-flow import --check``
+#: reads its first words).
+_ON_FAILURE = {
+    "strict": [
+        "On failure: strict: a run in which a job run or crawl fails fails, where the Glue workflow run",
+        "says COMPLETED (only its statistics show the failure).",
+    ],
+    "completed": [
+        "On failure: completed: as a Glue workflow run is COMPLETED even when a job run or crawl failed,",
+        f"a run succeeds once every task has ended ({COMPLETED_TASK_ID}, the only leaf); the failed",
+        "tasks still show failed.",
+    ],
+}
+_COMPLETED = f"""
+    # On failure: completed. A DAG run ends as its leaves do: this task, once all have ended.
+    leaves = [task for task in dag.tasks if not task.downstream_list]
+    {COMPLETED_TASK_ID} = EmptyOperator(
+        task_id="{COMPLETED_TASK_ID}",
+        trigger_rule="all_done",
+    )
+    leaves >> {COMPLETED_TASK_ID}
+"""
 
 
 def literal(value: Any, indent: int) -> str:
@@ -69,6 +94,42 @@ def _source_comment(task: Task, trigger_rule: str | None) -> str:
     return _comment(text, 4)
 
 
+def _queue_variable(plan: WorkflowPlan) -> str:
+    return f"{plan.dag_id.upper()}_EVENT_QUEUE_URL"
+
+
+def _event_asset(plan: WorkflowPlan) -> str:
+    """The event queue, its watcher and the asset it updates (glue_etl_event_flow's pattern)."""
+    assert plan.event is not None
+    queue = f"https://sqs.us-east-1.amazonaws.com/123456789012/{plan.dag_id}-events"
+    comment = (
+        f"From EVENT trigger {plan.event['trigger']!r}: the events go to this SQS queue. The triggerer "
+        "reads it from the moment the DAG is unpaused, so it is fixed when the file is parsed."
+    )
+    return (
+        _comment("\n".join(textwrap.wrap(comment, 98)), 0)
+        + "EVENT_QUEUE_URL = os.environ.get(\n"
+        + f"    {json.dumps(_queue_variable(plan))},\n"
+        + f"    {json.dumps(queue)},\n"
+        + ")\n"
+        + "# Updated by each batch of events the watcher receives; it schedules the DAG.\n"
+        + "EVENTS = Asset(\n"
+        + f"    name={json.dumps(plan.dag_id + '_events')},\n"
+        + "    watchers=[\n"
+        + "        AssetWatcher(\n"
+        + '            name="event_queue",\n'
+        + "            trigger=MessageQueueTrigger(\n"
+        + '                scheme="sqs",\n'
+        + "                sqs_queue=EVENT_QUEUE_URL,\n"
+        + '                aws_conn_id="aws_default",\n'
+        + f"                max_messages={plan.event['max_messages']},\n"
+        + "            ),\n"
+        + "        ),\n"
+        + "    ],\n"
+        + ")\n\n"
+    )
+
+
 def render_dag(plan: WorkflowPlan) -> str:
     """The DAG file's text."""
     kinds = sorted({t.kind for t in plan.tasks})
@@ -77,8 +138,16 @@ def render_dag(plan: WorkflowPlan) -> str:
         header += ["", plan.description]
     if plan.cron:
         header += ["", f"Schedule: SCHEDULED trigger {plan.schedule_source!r}, in UTC as in Glue."]
+    elif plan.event:
+        text = (
+            f"Schedule: EVENT trigger {plan.event['trigger']!r}: a run starts when events arrive. Point "
+            f"the EventBridge rule that targeted the workflow at an SQS queue and set "
+            f"{_queue_variable(plan)} to its URL. Batching: {plan.event['batching']}."
+        )
+        header += ["", *textwrap.wrap(text, 100, break_long_words=False, break_on_hyphens=False)]
     else:
         header += ["", "Schedule: none, runs are triggered (the workflow has no active SCHEDULED trigger)."]
+    header += ["", *_ON_FAILURE[plan.on_failure]]
     left_out = [
         f"trigger {r['trigger']!r}: {r['became']}" for r in plan.triggers if r["became"].startswith("not")
     ]
@@ -95,21 +164,32 @@ def render_dag(plan: WorkflowPlan) -> str:
         .replace('"""', '\\"\\"\\"')
     )
     out = [f'"""{doc}\n"""\n\n', "from __future__ import annotations\n\n"]
+    airflow = ["from airflow.sdk import DAG\n"]
+    if plan.event:
+        out.append("import os\n\n")
+        airflow = [
+            "from airflow.providers.common.messaging.triggers.msg_queue import MessageQueueTrigger\n",
+            "from airflow.sdk import DAG, Asset, AssetWatcher\n",
+        ]
+    if plan.on_failure == "completed":
+        airflow.insert(0, "from airflow.providers.standard.operators.empty import EmptyOperator\n")
     if plan.cron:
-        out.append(
-            "from airflow.sdk import DAG\nfrom airflow.timetables.trigger import CronTriggerTimetable\n\n"
-        )
-    else:
-        out.append("from airflow.sdk import DAG\n\n")
+        airflow.append("from airflow.timetables.trigger import CronTriggerTimetable\n")
+    out += [*airflow, "\n"]
     out += [
         f"from {_OPERATORS[k][0]} import {_OPERATORS[k][1]}\n"
         for k in sorted(kinds, key=lambda k: _OPERATORS[k][0])
     ]
     out.append("\n")
+    if plan.event:
+        out.append(_event_asset(plan))
     out.append("with DAG(\n")
     out.append(f"    dag_id={json.dumps(plan.dag_id)},\n")
     if plan.cron:
         out.append(f'    schedule=CronTriggerTimetable({json.dumps(plan.cron)}, timezone="UTC"),\n')
+    elif plan.event:
+        out.append("    schedule=[EVENTS],\n")
+        out.append("    max_active_runs=1,\n")
     else:
         out.append("    schedule=None,\n")
     out.append("    catchup=False,\n")
@@ -129,4 +209,6 @@ def render_dag(plan: WorkflowPlan) -> str:
         out.append("    pass  # no trigger of the workflow starts a job or crawler\n")
     if edges:
         out.append("\n" + _comment("Trigger actions and crawl waits.", 4) + "".join(edges))
+    if plan.on_failure == "completed":
+        out.append(_COMPLETED)
     return "".join(out)

@@ -35,14 +35,26 @@ class WorkflowImport:
         return "\n".join(lines) + "\n"
 
 
-def import_workflow(document: dict[str, Any], dag_id: str | None = None) -> WorkflowImport:
+#: The choices of ``on_failure``.
+ON_FAILURE = ("strict", "completed")
+
+
+def import_workflow(
+    document: dict[str, Any], dag_id: str | None = None, on_failure: str = "strict"
+) -> WorkflowImport:
     """Translate ``aws glue get-workflow --include-graph`` output into a DAG file and a report.
 
     :param document: the response, or its ``Workflow``.
     :param dag_id: the DAG id (default: the workflow's name as an identifier).
+    :param on_failure: a run in which a job run or crawl failed: ``strict`` fails the DAG run;
+        ``completed`` lets it succeed once every task has ended, as a Glue workflow run is COMPLETED.
     :raises ImportError_: a construct with no translation; the message names the trigger or node.
+    :raises ValueError: ``on_failure`` is not one of :data:`ON_FAILURE`.
     """
+    if on_failure not in ON_FAILURE:
+        raise ValueError(f"on_failure {on_failure!r} is not one of {', '.join(ON_FAILURE)}")
     plan = plan_workflow(document, dag_id)
+    plan.on_failure = on_failure
     report = {
         "workflow": plan.workflow,
         "dag_id": plan.dag_id,
@@ -50,5 +62,6 @@ def import_workflow(document: dict[str, Any], dag_id: str | None = None) -> Work
         "triggers": plan.triggers,
         "nodes": plan.nodes,
         "params": sorted(plan.params),
+        "on_failure": on_failure,
     }
     return WorkflowImport(render_dag(plan), report)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from glue_flow_local.glue.calls import CALLS_PATH, CallLog
 from glue_flow_local.settings import CONSOLE_PREFIX, STATE_DIR_ENV, ServerOptions
 
 if TYPE_CHECKING:
@@ -86,6 +87,8 @@ class LocalGlueServer:
         self._jobs: JobRuns | None = None
         self._workflows: WorkflowEngine | None = None
         self._stepfunctions: StepFunctionsApi | None = None
+        #: The Glue calls with side effects and the ends of job runs and crawls (read at ``CALLS_PATH``).
+        self.calls = CallLog()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(
             host, port, self._dispatch, threaded=True, request_handler=_first_use_handler(WSGIRequestHandler)
@@ -107,6 +110,8 @@ class LocalGlueServer:
         path = environ.get("PATH_INFO", "")
         if path == CONSOLE_PREFIX or path.startswith(CONSOLE_PREFIX + "/"):
             return self._console.get()(environ, start_response)
+        if path == CALLS_PATH:
+            return self.calls(environ, start_response)
         return self._api.get()(environ, start_response)
 
     def _build_api(self) -> WsgiApp:
@@ -137,6 +142,7 @@ class LocalGlueServer:
             CrawlerRuns(self.settings),
             self._jobs,
             self._workflows,
+            self.calls,
         )
         self._stepfunctions = StepFunctionsApi(
             LambdaApi(JsonProtocol(api), self.settings, role_exists), self.settings

@@ -21,6 +21,9 @@ ACCESS_KEY_ID_ENV = "GLUE_FLOW_LOCAL_ACCESS_KEY_ID"
 SECRET_ACCESS_KEY_ENV = "GLUE_FLOW_LOCAL_SECRET_ACCESS_KEY"
 #: Environment variable: comma-separated browser origins allowed to call the server (none by default).
 ALLOWED_ORIGINS_ENV = "GLUE_FLOW_LOCAL_ALLOWED_ORIGINS"
+#: Environment variable: ``false`` (or ``0``, ``no``, ``off``) turns the warm Spark off: every Spark run starts
+#: its own JVM and SparkContext (default on).
+WARM_SPARK_ENV = "GLUE_FLOW_LOCAL_WARM_SPARK"
 #: The credentials the server accepts unless started with others (the AWS CLI's and moto's usual ones).
 DEFAULT_ACCESS_KEY_ID = "testing"
 DEFAULT_SECRET_ACCESS_KEY = "testing"
@@ -60,6 +63,8 @@ class Settings:
     :param sfn_time_scale: seconds one Step Functions second lasts (Wait states, Retry intervals, task timeouts).
     :param credentials: what requests must be signed with (also given to crawls and job runs).
     :param allowed_origins: browser origins allowed to call the server.
+    :param warm_spark: keep a Spark driver started ahead for the next Spark run (see
+        :mod:`glue_flow_local.glue.jobs.spark.warm`).
     """
 
     endpoint_url: str
@@ -69,6 +74,7 @@ class Settings:
     sfn_time_scale: float = 1.0
     credentials: Credentials = field(default_factory=Credentials)
     allowed_origins: tuple[str, ...] = ()
+    warm_spark: bool = True
 
     def run_dir(self, run_id: str) -> Path:
         """The working directory of one job run (its script, files and ``HOME``), removed when the run ends.
@@ -95,6 +101,8 @@ class ServerOptions:
         ``GLUE_FLOW_LOCAL_SECRET_ACCESS_KEY``, else ``testing`` / ``testing``).
     :param allowed_origins: browser origins allowed to call (default: ``GLUE_FLOW_LOCAL_ALLOWED_ORIGINS``,
         else none).
+    :param warm_spark: keep a warm Spark for the next Spark run (default: ``GLUE_FLOW_LOCAL_WARM_SPARK``,
+        else on).
     """
 
     min_crawl_seconds: float | None = None
@@ -102,6 +110,7 @@ class ServerOptions:
     sfn_time_scale: float | None = None
     credentials: Credentials | None = None
     allowed_origins: tuple[str, ...] | None = None
+    warm_spark: bool | None = None
 
     def settings(self, endpoint_url: str, state_dir: Path) -> Settings:
         """The server's settings: these options, the environment's values for the others, else the defaults.
@@ -125,6 +134,7 @@ class ServerOptions:
             allowed_origins=self.allowed_origins
             if self.allowed_origins is not None
             else env_list(ALLOWED_ORIGINS_ENV),
+            warm_spark=self.warm_spark if self.warm_spark is not None else env_flag(WARM_SPARK_ENV, True),
         )
 
     def environment(self) -> dict[str, str]:
@@ -141,6 +151,8 @@ class ServerOptions:
             env[SECRET_ACCESS_KEY_ENV] = self.credentials.secret_access_key
         if self.allowed_origins is not None:
             env[ALLOWED_ORIGINS_ENV] = ",".join(self.allowed_origins)
+        if self.warm_spark is not None:
+            env[WARM_SPARK_ENV] = "true" if self.warm_spark else "false"
         return env
 
 
@@ -157,3 +169,13 @@ def env_float(name: str, default: float) -> float:
 def env_list(name: str) -> tuple[str, ...]:
     """Read a comma-separated environment variable (empty when unset)."""
     return tuple(item.strip() for item in os.environ.get(name, "").split(",") if item.strip())
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """Read an on/off environment variable: ``false``, ``0``, ``no`` and ``off`` are off, other values on.
+
+    :param name: the variable name.
+    :param default: the value when unset or empty.
+    """
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value not in ("false", "0", "no", "off")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
+from glue_flow_local.glue.calls import CallLog
 from glue_flow_local.glue.crawler.runs import CrawlerRuns
 from glue_flow_local.glue.crawler.validation import check_crawler
 from glue_flow_local.glue.definitions import glue_backend, update_crawler, update_job
@@ -38,12 +39,19 @@ class GlueApi:
     :param crawls: the crawler state.
     :param jobs: the job runs.
     :param workflows: the workflow engine (none: workflow and trigger calls go to moto unchanged).
+    :param calls: the call log that records the calls with side effects and the ends of runs and crawls.
     """
 
     def __init__(
-        self, inner: WsgiApp, crawls: CrawlerRuns, jobs: JobRuns, workflows: WorkflowEngine | None = None
+        self,
+        inner: WsgiApp,
+        crawls: CrawlerRuns,
+        jobs: JobRuns,
+        workflows: WorkflowEngine | None = None,
+        calls: CallLog | None = None,
     ) -> None:
         self._inner = inner
+        self.calls = calls
         self.crawls = crawls
         self.jobs = jobs
         self._actions: dict[str, Callable[[dict[str, Any], str, dict[str, Any]], dict[str, Any]]] = {
@@ -70,6 +78,10 @@ class GlueApi:
         }
         for action, check in checks.items():
             self._actions[action] = self._checked(action, check)
+        if calls is not None:
+            # First, so an end is logged before the calls that the workflow engine makes because of it.
+            jobs.on_end.insert(0, calls.job_ended)
+            crawls.on_end.insert(0, calls.crawl_ended)
         if workflows is not None:
             jobs.on_end.append(workflows.job_ended)
             crawls.on_end.append(workflows.crawl_ended)
@@ -92,6 +104,8 @@ class GlueApi:
             status, body = 200, handler(environ, region, request)
         except GlueApiError as err:
             status, body = err.status, {"__type": err.code, "message": err.message}
+        if self.calls is not None:
+            self.calls.call(region, action, request, json.loads(json.dumps(body, default=_json_default)))
         payload = json.dumps(body, default=_json_default).encode()
         headers = [("Content-Type", _JSON), ("Content-Length", str(len(payload)))]
         if status != 200:

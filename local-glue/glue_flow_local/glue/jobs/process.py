@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import subprocess
-import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from glue_flow_local.clients import server_client
-from glue_flow_local.glue.jobs import supervisor as job_supervisor
 from glue_flow_local.glue.jobs.args import job_environment, merged_arguments, script_argv
 from glue_flow_local.glue.jobs.env import (
     JobEnvironmentError,
@@ -31,9 +28,11 @@ from glue_flow_local.glue.jobs.env import (
     requirements,
     syntax_error,
 )
-from glue_flow_local.glue.jobs.script_run import Launch, ScriptRun
+from glue_flow_local.glue.jobs.relay import Relay
+from glue_flow_local.glue.jobs.script_run import Launch, ScriptRun, spawn_supervised
 from glue_flow_local.glue.jobs.spark.prepare import SparkPrepareError, prepare_spark
 from glue_flow_local.glue.jobs.spark.runtime import SPARK_LOG_GROUP, continuous_writers
+from glue_flow_local.glue.jobs.spark.warm import WarmPool, WarmSpark, cold_reason, run_properties
 from glue_flow_local.logs.streams import LogStreamWriter
 from glue_flow_local.s3.uri import S3UriError, parse_s3_uri
 from glue_flow_local.settings import Settings
@@ -49,12 +48,15 @@ class RunFailed(Exception):
     """The run ends FAILED before its script starts; the message is its ErrorMessage."""
 
 
-def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str, str | None]:
+def run_script(
+    settings: Settings, run: ScriptRun, launch: Launch, pool: WarmPool | None = None
+) -> tuple[str, str | None]:
     """Run one job run's script to its end; return its final state and ErrorMessage.
 
     :param settings: the server settings.
     :param run: the run.
     :param launch: starts the process and marks the run RUNNING (see :data:`Launch`).
+    :param pool: the server's warm Spark drivers (Spark runs take one when they can, then start the next).
     """
     job = run.job
     kind = (job.get("Command") or {}).get("Name", "")
@@ -68,22 +70,58 @@ def run_script(settings: Settings, run: ScriptRun, launch: Launch) -> tuple[str,
     err_writer = LogStreamWriter(logs, f"{log_group(job)}/error", run.id)
     for writer in (out, err_writer):
         writer.open()
-    finish: Callable[[], None] | None = None
+    if kind == "glueetl":
+        return _run_spark(settings, run, launch, pool, logs, out, err_writer)
     try:
-        if kind == "glueetl":
-            argv, env, workdir, finish = prepare_spark(settings, run, _download)
-            out, err_writer = continuous_writers(
-                logs, merged_arguments(job, run.arguments), run.id, out, err_writer
-            )
-        else:
-            argv, env, workdir = _prepare(settings, run, err_writer)
-    except (RunFailed, SparkPrepareError) as err:
+        argv, env, workdir = _prepare(settings, run, err_writer)
+    except RunFailed as err:
         return "FAILED", str(err)
+    return _run_process(settings, run, launch, argv, env, workdir, out, err_writer)
+
+
+def _run_spark(
+    settings: Settings,
+    run: ScriptRun,
+    launch: Launch,
+    pool: WarmPool | None,
+    logs: Any,
+    out: LogStreamWriter,
+    err_writer: LogStreamWriter,
+) -> tuple[str, str | None]:
+    """Run a Spark job's script on a warm Spark when one is ready and the run can use it, else cold."""
+    job = run.job
+    arguments = merged_arguments(job, run.arguments)
+    key = (str(job.get("GlueVersion") or ""), run.region)
+    reason = cold_reason(arguments) if pool is not None and pool.enabled else None
+    warm = pool.take(key) if pool is not None and reason is None else None
+    workdir = warm.folder if warm is not None else settings.run_dir(run.id)
     try:
-        return _run_process(settings, run, launch, argv, env, workdir, out, err_writer)
+        argv, env, conf, finish = prepare_spark(settings, run, _download, workdir)
+    except (RunFailed, SparkPrepareError) as err:
+        if warm is not None:
+            warm.discard()
+        return "FAILED", str(err)
+    out, err_writer = continuous_writers(logs, arguments, run.id, out, err_writer)
+    added: dict[str, str] = {}
+    if warm is not None:
+        added, refused = run_properties(warm.conf, conf)
+        differing = sorted(k for k in {*env, *warm.env} if env.get(k) != warm.env.get(k))
+        if refused or differing or argv[:2] != [warm.env["PYSPARK_PYTHON"], "-u"]:
+            reason = f"its settings differ from the warm Spark's ({', '.join([*refused, *differing])})"
+            warm.discard(remove_folder=False)  # the folder is this run's now; it goes when the run ends
+            warm = None
+    if reason is not None:
+        err_writer.write(f"INFO local Glue: this run starts a Spark of its own, not the warm Spark: {reason}")
+    try:
+        return _run_process(settings, run, launch, argv, env, workdir, out, err_writer, warm, added)
     finally:
-        if finish is not None:
+        try:
             finish()  # what the Spark job wrote goes back to S3, its bookmark is kept
+        finally:
+            if workdir != settings.run_dir(run.id):
+                shutil.rmtree(workdir, ignore_errors=True)
+            if pool is not None:
+                pool.replenish(key)
 
 
 def log_group(job: dict[str, Any]) -> str:
@@ -103,29 +141,26 @@ def _run_process(
     workdir: Path,
     out: LogStreamWriter,
     err_writer: LogStreamWriter,
+    warm: WarmSpark | None = None,
+    added: dict[str, str] | None = None,
 ) -> tuple[str, str | None]:
-    """Start the prepared script, stream its output, wait for it; return its final state and ErrorMessage."""
+    """Start the prepared script (or give it to a warm Spark driver with the Spark properties it ``added``),
+    stream its output, wait for it; return its final state and ErrorMessage."""
     job = run.job
     error_line = ErrorLine()
-    process = launch(
-        lambda: subprocess.Popen(
-            [sys.executable, "-I", job_supervisor.__file__, *argv],
-            cwd=workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-        )
-    )
+    if warm is None:
+        process = launch(lambda: spawn_supervised(argv, workdir, env))
+    else:
+        process = launch(lambda: warm.process)
     if process is None:
+        if warm is not None:
+            warm.discard(remove_folder=False)
         return "STOPPED", None
-    readers = [
-        threading.Thread(target=_pump, args=(process.stdout, out, None), daemon=True),
-        threading.Thread(target=_pump, args=(process.stderr, err_writer, error_line), daemon=True),
-    ]
-    for reader in readers:
-        reader.start()
+    relays = warm.relays if warm is not None else (Relay(process.stdout), Relay(process.stderr))
+    relays[0].attach(out)
+    relays[1].attach(err_writer, error_line)  # a warm Spark's start-up lines come first, as in a cold run
+    if warm is not None:
+        warm.give(argv[2:], added or {})
     timed_out = not _wait_for_exit(process, run.timeout_minutes * settings.timeout_unit_seconds)
     if timed_out:
         stop(process)
@@ -134,8 +169,8 @@ def _run_process(
     # supervisor is not reaped yet) also covers systems without a child subreaper.
     _kill_group(process)
     returncode = process.wait()
-    for reader in readers:
-        reader.join(timeout=READER_JOIN_SECONDS)
+    for relay in relays:
+        relay.join(timeout=READER_JOIN_SECONDS)
     if timed_out:
         return (
             "TIMEOUT",
@@ -258,21 +293,6 @@ class ErrorLine:
             if self._in_traceback and not self._ignored:
                 self._exception = text
             self._in_traceback = self._ignored = False
-
-
-def _pump(stream: IO[bytes] | None, writer: LogStreamWriter, error_line: ErrorLine | None) -> None:
-    assert stream is not None
-    for raw in iter(stream.readline, b""):
-        line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-        if error_line is not None:
-            error_line.feed(line)
-        if not line:
-            continue  # CloudWatch Logs rejects empty events
-        try:
-            writer.write(line)
-        except Exception:  # noqa: BLE001 - a lost log line must not stop the run
-            pass
-    stream.close()
 
 
 def _wait_for_exit(process: subprocess.Popen[bytes], timeout: float) -> bool:

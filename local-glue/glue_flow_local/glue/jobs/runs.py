@@ -25,6 +25,7 @@ from typing import Any
 from glue_flow_local.glue.jobs.bookmarks import BookmarkStore
 from glue_flow_local.glue.jobs.process import log_group, run_script, stop, stop_all
 from glue_flow_local.glue.jobs.script_run import ScriptRun
+from glue_flow_local.glue.jobs.spark.warm import WarmPool
 from glue_flow_local.protocol.errors import GlueApiError
 from glue_flow_local.settings import Settings
 
@@ -129,6 +130,8 @@ class JobRuns:
         self._settings = settings
         #: Job bookmarks of Spark jobs (GetJobBookmark, ResetJobBookmark).
         self.bookmarks = BookmarkStore(settings.state_dir)
+        #: Spark drivers started ahead of the next Spark run.
+        self.warm_spark = WarmPool(settings)
         self._lock = threading.Lock()
         self._runs: dict[tuple[str, str], list[_Run]] = {}
         #: Called with (region, job name, GetJobRun's JobRun, retrying) when a run ends; ``retrying`` is
@@ -221,6 +224,7 @@ class JobRuns:
 
     def shutdown(self) -> None:
         """Kill every running script (the server is going away, and its state with it)."""
+        self.warm_spark.shutdown()
         with self._lock:
             processes = [
                 run.process for runs in self._runs.values() for run in runs if run.process is not None
@@ -301,4 +305,4 @@ class JobRuns:
             timeout_minutes=run.timeout,
             stop_requested=lambda: run.stop_requested,
         )
-        return run_script(self._settings, script_run, launch)
+        return run_script(self._settings, script_run, launch, self.warm_spark)

@@ -8,9 +8,13 @@ neither imports the other's importer.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from glue_flow_local.glue.jobs import supervisor as job_supervisor
 
 #: Starts the script under the run's lock: given a function that spawns the process, it spawns it and
 #: marks the run RUNNING, or returns None when the run was stopped before it started.
@@ -35,3 +39,26 @@ class ScriptRun:
     arguments: dict[str, str]
     timeout_minutes: int
     stop_requested: Callable[[], bool]
+
+
+def spawn_supervised(
+    command: list[str], workdir: Path, env: dict[str, str], pass_fds: Sequence[int] = ()
+) -> subprocess.Popen[bytes]:
+    """Start a run's command under its own supervisor (:mod:`glue_flow_local.glue.jobs.supervisor`), in a
+    session of its own, stdin empty, stdout and stderr piped.
+
+    :param command: the command (interpreter, script, arguments).
+    :param workdir: its working folder.
+    :param env: its whole environment.
+    :param pass_fds: file descriptors it keeps.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-I", job_supervisor.__file__, *command],
+        cwd=workdir,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        pass_fds=tuple(pass_fds),
+    )

@@ -26,13 +26,17 @@ class SparkPrepareError(Exception):
 
 
 def prepare_spark(
-    settings: Settings, run: ScriptRun, download: Callable[[Any, str, str], bytes]
-) -> tuple[list[str], dict[str, str], Path, Callable[[], None]]:
-    """Get a Spark run ready; return its argv, environment, working folder and the step to call once it ends.
+    settings: Settings,
+    run: ScriptRun,
+    download: Callable[[Any, str, str], bytes],
+    workdir: Path | None = None,
+) -> tuple[list[str], dict[str, str], dict[str, str], Callable[[], None]]:
+    """Get a Spark run ready; return its argv, environment, Spark properties and the step to call once it ends.
 
     :param settings: the server settings.
     :param run: the run.
     :param download: fetches an s3:// object's bytes, raising the run's failure with AWS's message.
+    :param workdir: the run's folder (default: :meth:`Settings.run_dir`; a warm Spark's own folder).
     :raises SparkPrepareError: what the run needs is missing (Java, pyspark, an S3 object, a module).
     """
     job = run.job
@@ -50,7 +54,7 @@ def prepare_spark(
         parse_s3_uri(location)
     except S3UriError as err:
         raise SparkPrepareError(f"Invalid ScriptLocation of job {job['Name']}: {err}") from None
-    workdir = settings.state_dir / "runs" / run.id
+    workdir = workdir or settings.run_dir(run.id)
     workdir.mkdir(parents=True, exist_ok=True)
     s3 = server_client(settings.endpoint_url, "s3", run.region, settings.credentials)
     script = workdir / (location.rsplit("/", 1)[-1] or "script.py")
@@ -90,11 +94,29 @@ def prepare_spark(
         run.id,
     )
     argv = [str(python), "-u", *script_argv(script, location, arguments, run.region, job["Name"], run.id)]
-    env = job_environment(settings, run.region, python, workdir, python_path)
+    env = spark_job_environment(
+        settings, run.region, str(job.get("GlueVersion")), python, workdir, python_path
+    )
     env.update(launch.env)
+    return argv, env, launch.conf, launch.finish
+
+
+def spark_job_environment(
+    settings: Settings, region: str, glue_version: str, python: Path, workdir: Path, python_path: list[Path]
+) -> dict[str, str]:
+    """A Spark run's process environment, less :func:`~glue_flow_local.glue.jobs.spark.runtime.spark_env`.
+
+    :param settings: the server settings.
+    :param region: the run's region.
+    :param glue_version: the job's GlueVersion.
+    :param python: the job environment's interpreter.
+    :param workdir: the run's folder.
+    :param python_path: ``--extra-py-files`` to import from.
+    """
+    env = job_environment(settings, region, python, workdir, python_path)
     # The job-side library notes in the driver log when this Spark or Python is not the version's.
-    env["GLUE_LOCAL_GLUE_VERSION"] = str(job.get("GlueVersion"))
-    return argv, env, workdir, launch.finish
+    env["GLUE_LOCAL_GLUE_VERSION"] = glue_version
+    return env
 
 
 def spark_environment(

@@ -201,10 +201,12 @@ class SparkLaunch:
     """A prepared Spark run.
 
     :param env: extra environment variables for the script.
+    :param conf: its Spark properties (``spark-defaults.conf``).
     :param finish: call once the script has ended (writes S3 changes back, keeps the bookmark).
     """
 
     env: dict[str, str]
+    conf: dict[str, str]
     finish: Callable[[], None]
 
 
@@ -237,13 +239,30 @@ def prepare(
         buckets = mirror.pull()
     except MirrorError as err:
         raise SparkRunError(str(err)) from None
-    conf_dir = workdir / "spark-conf"
+    conf = spark_defaults(workdir, mirror.root, buckets, arguments, jars)
+    write_conf_dir(workdir / "spark-conf", conf)
     run_tmp_dir(workdir).mkdir(parents=True, exist_ok=True)
-    write_conf_dir(conf_dir, spark_defaults(workdir, mirror.root, buckets, arguments, jars))
-    bookmark_in, bookmark_out = workdir / "bookmark-in.json", workdir / "bookmark-out.json"
-    bookmarks.write_state(bookmark_key, bookmark_in)
-    env = {
-        "SPARK_CONF_DIR": str(conf_dir),
+    bookmarks.write_state(bookmark_key, workdir / "bookmark-in.json")
+
+    def finish() -> None:
+        try:
+            mirror.push()
+        finally:
+            bookmarks.commit(bookmark_key, workdir / "bookmark-out.json", run_id)
+            mirror.remove()
+
+    return SparkLaunch(spark_env(workdir, java, python), conf, finish)
+
+
+def spark_env(workdir: Path, java: str, python: Path) -> dict[str, str]:
+    """What a Spark run's processes get in their environment beyond a Python-shell run's.
+
+    :param workdir: the run's working folder.
+    :param java: the java executable.
+    :param python: the job environment's interpreter (also Spark's worker Python).
+    """
+    return {
+        "SPARK_CONF_DIR": str(workdir / "spark-conf"),
         "JAVA_HOME": str(Path(os.path.realpath(java)).parent.parent),
         "PYSPARK_PYTHON": str(python),
         "PYSPARK_DRIVER_PYTHON": str(python),
@@ -253,18 +272,9 @@ def prepare(
         # The Python side's temporary files (pyspark's gateway, the job's tempfile use) and the launcher's.
         "TMPDIR": str(run_tmp_dir(workdir)),
         "SPARK_LAUNCHER_OPTS": f"-Djava.io.tmpdir={run_tmp_dir(workdir)} -XX:-UsePerfData",
-        "GLUE_LOCAL_BOOKMARK_IN": str(bookmark_in),
-        "GLUE_LOCAL_BOOKMARK_OUT": str(bookmark_out),
+        "GLUE_LOCAL_BOOKMARK_IN": str(workdir / "bookmark-in.json"),
+        "GLUE_LOCAL_BOOKMARK_OUT": str(workdir / "bookmark-out.json"),
     }
-
-    def finish() -> None:
-        try:
-            mirror.push()
-        finally:
-            bookmarks.commit(bookmark_key, bookmark_out, run_id)
-            mirror.remove()
-
-    return SparkLaunch(env, finish)
 
 
 class TeeWriter:
