@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -20,6 +21,8 @@ from glue_flow_local.stepfunctions import tasks as tasks_module
 from glue_flow_local.stepfunctions.interpreter import History, Interpreter
 from glue_flow_local.stepfunctions.paths import StatesError
 from glue_flow_local.stepfunctions.tasks import Tasks
+from glue_flow_local.testing import LocalGlue, create_python_job, wait_for_run
+from test_stepfunctions.support import role, wait_for_execution
 
 SYNC = "arn:aws:states:::glue:startJobRun.sync"
 
@@ -114,3 +117,39 @@ def test_stopping_the_execution_stops_the_running_sync_job_run() -> None:
 
     assert glue.stopped == [("load", ["jr_1"])]
     assert glue.runs["jr_1"] == "STOPPED"
+
+
+@pytest.mark.slow
+def test_on_the_server_a_timed_out_sync_task_leaves_its_job_run_stopped(
+    local_glue: LocalGlue, unique: Any
+) -> None:
+    glue, s3, sfn = local_glue.client("glue"), local_glue.client("s3"), local_glue.client("stepfunctions")
+    job, bucket = unique("job"), unique("bucket").replace("_", "-")
+    s3.create_bucket(Bucket=bucket)
+    create_python_job(glue, s3, bucket, job, b"import time\nprint('working', flush=True)\ntime.sleep(60)\n")
+    definition = {
+        "StartAt": "Load",
+        "States": {
+            "Load": {
+                "Type": "Task",
+                "Resource": SYNC,
+                "Parameters": {"JobName": job},
+                "TimeoutSeconds": 2,
+                "Catch": [{"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Alert"}],
+                "Next": "Alert",
+            },
+            "Alert": {"Type": "Pass", "End": True},
+        },
+    }
+    arn = sfn.create_state_machine(
+        name=unique("timeout"),
+        definition=json.dumps(definition),
+        roleArn=role(local_glue.client("iam"), "sfn"),
+    )["stateMachineArn"]
+
+    ended = wait_for_execution(sfn, sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"])
+
+    assert ended["status"] == "SUCCEEDED"
+    assert json.loads(ended["output"])["error"]["Error"] == "States.Timeout"
+    (run,) = glue.get_job_runs(JobName=job)["JobRuns"]
+    assert wait_for_run(glue, job, run["Id"])["JobRunState"] == "STOPPED"
