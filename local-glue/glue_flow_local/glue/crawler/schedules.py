@@ -19,15 +19,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from glue_flow_local.clients import server_client
 from glue_flow_local.glue.definitions import glue_backend, update_crawler
-from glue_flow_local.glue.workflows.clock import GlueClock
-from glue_flow_local.glue.workflows.cron import CronError, parse_schedule
+from glue_flow_local.glue.workflows.clock import GlueClock, tick_until_stopped
+from glue_flow_local.glue.workflows.cron import CronError, CronTimes, parse_schedule
 from glue_flow_local.protocol.auth import access_key_of
 from glue_flow_local.protocol.errors import GlueApiError
 from glue_flow_local.settings import Settings
@@ -81,7 +80,7 @@ class CrawlerSchedules:
         self.clock = clock
         self._lock = threading.Lock()
         self._not_scheduled: set[tuple[str, str]] = set()
-        self._next: dict[tuple[str, str], tuple[str, datetime]] = {}
+        self._cron = CronTimes()
         self._regions: set[str] = set()
         self._ticker: threading.Thread | None = None
         self._stopped = threading.Event()
@@ -116,7 +115,6 @@ class CrawlerSchedules:
         """A deleted crawler: a new one of that name starts SCHEDULED."""
         with self._lock:
             self._not_scheduled.discard((region, name))
-            self._next.pop((region, name), None)
 
     def shutdown(self) -> None:
         """Stop the clock thread."""
@@ -170,11 +168,7 @@ class CrawlerSchedules:
         return {"UpdateCrawlerSchedule": update, "StartCrawlerSchedule": start, "StopCrawlerSchedule": stop}
 
     def _tick_forever(self) -> None:
-        while not self._stopped.wait(self.clock.tick_seconds):
-            try:
-                self.tick()
-            except Exception:  # noqa: BLE001 - the clock thread must outlive one bad tick
-                _log.exception("starting scheduled crawlers")
+        tick_until_stopped(self.clock, self._stopped, self.tick, "starting scheduled crawlers")
 
     def tick(self) -> None:
         """Start the SCHEDULED crawlers whose cron time has come."""
@@ -194,16 +188,9 @@ class CrawlerSchedules:
                 if self.state(region, found) != "SCHEDULED":
                     continue
                 live.add(key)
-                known = self._next.get(key)
-                due = known[1] if known is not None and known[0] == expression else None
-                if due is not None and now >= due:
+                if self._cron.due(key, expression, now):
                     self._start(client, found["Name"])
-                if due is None or now >= due:
-                    following = parse_schedule(expression).next_after(now)
-                    if following is not None:
-                        self._next[key] = (expression, following)
-            for key in [k for k in self._next if k[0] == region and k not in live]:
-                del self._next[key]  # unscheduled: a new schedule starts from its own time
+            self._cron.keep_only(region, live)  # unscheduled: a new schedule starts from its own time
 
     @staticmethod
     def _start(client: Any, name: str) -> None:
