@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 from glue_flow_local.glue.crawler.schedules import CrawlerSchedules
 from glue_flow_local.glue.workflows.clock import GlueClock
 from glue_flow_local.protocol.errors import GlueApiError
+from test_glue.workflows.test_engine import FakeTime
 
 REGION = "us-east-1"
 
@@ -49,14 +50,6 @@ class RecordingCrawlers:
         self.started.append(Name)
         self.busy.add(Name)
         return {}
-
-
-class FakeTime:
-    def __init__(self) -> None:
-        self.value = 0.0
-
-    def __call__(self) -> float:
-        return self.value
 
 
 def schedules_at(glue: RecordingCrawlers, wall: datetime) -> tuple[CrawlerSchedules, FakeTime]:
