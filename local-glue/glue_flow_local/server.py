@@ -22,6 +22,7 @@ from glue_flow_local.settings import CONSOLE_PREFIX, STATE_DIR_ENV, ServerOption
 if TYPE_CHECKING:
     from werkzeug.serving import WSGIRequestHandler
 
+    from glue_flow_local.glue.crawler.schedules import CrawlerSchedules
     from glue_flow_local.glue.jobs.runs import JobRuns
     from glue_flow_local.glue.workflows.engine import WorkflowEngine
     from glue_flow_local.stepfunctions.api import StepFunctionsApi
@@ -86,6 +87,7 @@ class LocalGlueServer:
         self._console = _OnFirstUse(self._build_console)
         self._jobs: JobRuns | None = None
         self._workflows: WorkflowEngine | None = None
+        self._schedules: CrawlerSchedules | None = None
         self._stepfunctions: StepFunctionsApi | None = None
         #: The Glue calls with side effects and the ends of job runs and crawls (read at ``CALLS_PATH``).
         self.calls = CallLog()
@@ -122,6 +124,7 @@ class LocalGlueServer:
         from glue_flow_local.awslambda.roles import role_exists
         from glue_flow_local.glue.api import GlueApi
         from glue_flow_local.glue.crawler.runs import CrawlerRuns
+        from glue_flow_local.glue.crawler.schedules import crawler_schedules
         from glue_flow_local.glue.jobs.runs import JobRuns
         from glue_flow_local.glue.workflows import workflow_engine
         from glue_flow_local.logs.streams import LogPages
@@ -135,6 +138,7 @@ class LocalGlueServer:
 
         self._jobs = JobRuns(self.settings)
         self._workflows = workflow_engine(self.settings)
+        self._schedules = crawler_schedules(self.settings, self._workflows.clock)
         moto = DomainDispatcherApplication(create_backend_app)
         s3_notifications.install()
         api = GlueApi(
@@ -143,6 +147,7 @@ class LocalGlueServer:
             self._jobs,
             self._workflows,
             self.calls,
+            self._schedules,
         )
         self._stepfunctions = StepFunctionsApi(
             LambdaApi(JsonProtocol(api), self.settings, role_exists), self.settings
@@ -188,6 +193,8 @@ class LocalGlueServer:
             kill_running()
         if self._workflows is not None:
             self._workflows.shutdown()
+        if self._schedules is not None:
+            self._schedules.shutdown()
         if self._jobs is not None:
             self._jobs.shutdown()
         if self._owns_state_dir:

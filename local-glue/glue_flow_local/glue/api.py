@@ -18,6 +18,7 @@ from typing import Any
 
 from glue_flow_local.glue.calls import CallLog
 from glue_flow_local.glue.crawler.runs import CrawlerRuns
+from glue_flow_local.glue.crawler.schedules import CrawlerSchedules, check_schedule, schedule_of
 from glue_flow_local.glue.crawler.validation import check_crawler
 from glue_flow_local.glue.definitions import glue_backend, update_crawler, update_job
 from glue_flow_local.glue.jobs.runs import JobRuns
@@ -40,6 +41,7 @@ class GlueApi:
     :param jobs: the job runs.
     :param workflows: the workflow engine (none: workflow and trigger calls go to moto unchanged).
     :param calls: the call log that records the calls with side effects and the ends of runs and crawls.
+    :param schedules: crawler schedules (none: schedules are stored and never run).
     """
 
     def __init__(
@@ -49,8 +51,10 @@ class GlueApi:
         jobs: JobRuns,
         workflows: WorkflowEngine | None = None,
         calls: CallLog | None = None,
+        schedules: CrawlerSchedules | None = None,
     ) -> None:
         self._inner = inner
+        self.schedules = schedules
         self.calls = calls
         self.crawls = crawls
         self.jobs = jobs
@@ -73,7 +77,7 @@ class GlueApi:
         }
         # Definitions checked as AWS checks them, then stored by moto.
         checks: dict[str, Callable[[dict[str, Any]], None]] = {
-            "CreateCrawler": check_crawler,
+            "CreateCrawler": _check_new_crawler,
             "CreateJob": validate_job,
         }
         for action, check in checks.items():
@@ -86,6 +90,8 @@ class GlueApi:
             jobs.on_end.append(workflows.job_ended)
             crawls.on_end.append(workflows.crawl_ended)
             self._actions.update(WorkflowApi(workflows, self.call_moto, jobs.get).actions())
+        if schedules is not None:
+            self._actions.update(schedules.actions(self.call_moto))
         # Custom classifiers (moto has none) are kept with the crawls that use them.
         for action, handler in crawls.classifiers.actions().items():
             self._actions[action] = _regional(handler)
@@ -151,7 +157,10 @@ class GlueApi:
 
         def handler(environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
             check(request)
-            return self.call_moto(environ, action, request)
+            answer = self.call_moto(environ, action, request)
+            if action == "CreateCrawler" and self.schedules is not None and schedule_of(request):
+                self.schedules.watch(region)
+            return answer
 
         return handler
 
@@ -169,19 +178,19 @@ class GlueApi:
 
     def _get_crawler(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
         crawler = self.call_moto(environ, "GetCrawler", request)["Crawler"]
-        return {"Crawler": self.crawls.decorate(region, crawler)}
+        return {"Crawler": self._decorate(region, crawler)}
 
     def _get_crawlers(self, environ: dict[str, Any], region: str, request: dict[str, Any]) -> dict[str, Any]:
         crawlers = self.call_moto(environ, "GetCrawlers", {})["Crawlers"]
         answer = paged("Crawlers", sorted(crawlers, key=lambda c: c["Name"]), request)
-        answer["Crawlers"] = [self.crawls.decorate(region, c) for c in answer["Crawlers"]]
+        answer["Crawlers"] = [self._decorate(region, c) for c in answer["Crawlers"]]
         return answer
 
     def _batch_get_crawlers(
         self, environ: dict[str, Any], region: str, request: dict[str, Any]
     ) -> dict[str, Any]:
         answer = self.call_moto(environ, "BatchGetCrawlers", request)
-        answer["Crawlers"] = [self.crawls.decorate(region, c) for c in answer.get("Crawlers", [])]
+        answer["Crawlers"] = [self._decorate(region, c) for c in answer.get("Crawlers", [])]
         return answer
 
     def _get_crawler_metrics(
@@ -196,7 +205,10 @@ class GlueApi:
         self, environ: dict[str, Any], region: str, request: dict[str, Any]
     ) -> dict[str, Any]:
         self._refuse_while_crawling(region, request.get("Name", ""), "deleted")
-        return self.call_moto(environ, "DeleteCrawler", request)
+        answer = self.call_moto(environ, "DeleteCrawler", request)
+        if self.schedules is not None:
+            self.schedules.forget(region, request.get("Name", ""))
+        return answer
 
     def _update_crawler(
         self, environ: dict[str, Any], region: str, request: dict[str, Any]
@@ -204,8 +216,16 @@ class GlueApi:
         self._refuse_while_crawling(region, request.get("Name", ""), "updated")
         current = self.call_moto(environ, "GetCrawler", {"Name": request.get("Name")})["Crawler"]
         check_crawler({**current, **request})
+        if "Schedule" in request:
+            check_schedule(current["Name"], schedule_of(request))
         update_crawler(glue_backend(access_key_of(environ), region), request)
+        if self.schedules is not None and schedule_of(request):
+            self.schedules.watch(region)
         return {}
+
+    def _decorate(self, region: str, crawler: dict[str, Any]) -> dict[str, Any]:
+        crawler = self.crawls.decorate(region, crawler)
+        return self.schedules.decorate(region, crawler) if self.schedules is not None else crawler
 
     def _refuse_while_crawling(self, region: str, name: str, verb: str) -> None:
         if self.crawls.is_busy(region, name):
@@ -248,6 +268,11 @@ class GlueApi:
     ) -> dict[str, Any]:
         self.call_moto(environ, "GetJob", {"JobName": request.get("JobName")})
         return {"JobBookmarkEntry": self.jobs.bookmarks.reset((region, request["JobName"]))}
+
+
+def _check_new_crawler(request: dict[str, Any]) -> None:
+    check_crawler(request)
+    check_schedule(str(request.get("Name", "")), schedule_of(request))
 
 
 def _json_default(value: Any) -> Any:

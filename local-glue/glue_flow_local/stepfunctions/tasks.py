@@ -2,13 +2,17 @@
 
 Glue: https://docs.aws.amazon.com/step-functions/latest/dg/connect-glue.html (``.sync`` waits for the job
 run; SUCCEEDED gives the JobRun, any other end state fails the task with ``States.TaskFailed`` and the
-JobRun as cause). AWS SDK integrations: https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
+JobRun as cause). When a ``.sync`` task times out (TimeoutSeconds: ``States.Timeout``) or its execution is
+stopped, Step Functions stops the job run it started (BatchStopJobRun, the run ends STOPPED):
+https://docs.aws.amazon.com/step-functions/latest/dg/connect-to-resource.html#connect-sync
+AWS SDK integrations: https://docs.aws.amazon.com/step-functions/latest/dg/supported-services-awssdk.html
 (errors named ``<Service>.<Code>``). Lambda: https://docs.aws.amazon.com/step-functions/latest/dg/connect-lambda.html
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import datetime
 from typing import Any
@@ -21,6 +25,7 @@ from glue_flow_local.settings import Settings
 from glue_flow_local.stepfunctions.interpreter import StopSignal
 from glue_flow_local.stepfunctions.paths import StatesError
 
+_log = logging.getLogger(__name__)
 _DONE = frozenset({"SUCCEEDED", "FAILED", "TIMEOUT", "STOPPED", "ERROR", "EXPIRED"})
 #: Seconds between GetJobRun polls of a ``.sync`` Glue task (AWS does not document its own interval).
 POLL_SECONDS = 0.5
@@ -37,6 +42,15 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "read"):
         return value.read().decode("utf-8", "replace")
     return value
+
+
+def _stop_job_run(glue: Any, job: str, run_id: str) -> None:
+    """BatchStopJobRun on a ``.sync`` task's job run, as Step Functions does when the task times out or
+    the execution is stopped; a run that ended meanwhile is left as it ended."""
+    answer = glue.batch_stop_job_run(JobName=job, JobRunIds=[run_id])
+    for error in answer.get("Errors") or []:
+        # AWS's own BatchStopJobRun reports a run that already ended as an error entry, not a failure.
+        _log.info("stopping job run %s of %s: %s", run_id, job, error.get("ErrorDetail"))
 
 
 class Tasks:
@@ -96,9 +110,11 @@ class Tasks:
                     return run
                 raise StatesError("States.TaskFailed", json.dumps(run))
             if deadline is not None and time.monotonic() > deadline:
+                # The task timed out: Step Functions stops the job run it started (BatchStopJobRun).
+                _stop_job_run(glue, job, run_id)
                 raise StatesError("States.Timeout", f"Task timed out waiting for job run {run_id} of {job}")
             if stop.wait(POLL_SECONDS):
-                glue.batch_stop_job_run(JobName=job, JobRunIds=[run_id])
+                _stop_job_run(glue, job, run_id)
                 raise StatesError("States.Runtime", "Execution stopped")
 
     def _lambda(self, parameters: dict[str, Any], *, plain: bool) -> Any:

@@ -136,14 +136,16 @@ class WorkflowApi:
     def _resume_workflow_run(
         self, environ: dict[str, Any], region: str, request: dict[str, Any]
     ) -> dict[str, Any]:
-        run = resume_run(
+        workflow = self._moto(environ, "GetWorkflow", {"Name": request.get("Name")})["Workflow"]
+        run, restarted = resume_run(
             self.engine,
             region,
-            request.get("Name", ""),
+            workflow["Name"],
             request.get("RunId", ""),
             request.get("NodeIds") or [],
+            workflow.get("MaxConcurrentRuns"),
         )
-        return {"RunId": run.id, "NodeIds": list(request.get("NodeIds") or [])}
+        return {"RunId": run.id, "NodeIds": restarted}
 
     def _get_run_properties(
         self, environ: dict[str, Any], region: str, request: dict[str, Any]

@@ -7,9 +7,27 @@ second and a 900 s batch window closes after 15 s.
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+
+_log = logging.getLogger(__name__)
+
+
+def tick_until_stopped(
+    clock: GlueClock, stopped: threading.Event, tick: Callable[[], None], what: str
+) -> None:
+    """Call ``tick`` every :attr:`GlueClock.tick_seconds` until ``stopped`` is set (a thread's target).
+
+    :param what: what the ticks do, for the log of a tick that fails.
+    """
+    while not stopped.wait(clock.tick_seconds):
+        try:
+            tick()
+        except Exception:  # noqa: BLE001 - the clock thread must outlive one bad tick
+            _log.exception(what)
 
 
 class GlueClock:

@@ -68,6 +68,37 @@ class Cron:
         return None
 
 
+class CronTimes:
+    """The next cron time of each scheduled thing (a trigger, a crawler: key (region, name)) while it stays
+    scheduled."""
+
+    def __init__(self) -> None:
+        self._next: dict[tuple[str, str], tuple[str, datetime]] = {}
+
+    def due(self, key: tuple[str, str], schedule: str, now: datetime) -> bool:
+        """Whether the time of ``key`` has come at ``now``; the first look (or a changed schedule) only
+        learns its next time, so a thing never fires for a time before it was scheduled.
+
+        :raises CronError: for a schedule that is not AWS cron.
+        """
+        known = self._next.get(key)
+        due = known[1] if known is not None and known[0] == schedule else None
+        if due is not None and now < due:
+            return False
+        following = parse_schedule(schedule).next_after(now)
+        if following is None:
+            self._next.pop(key, None)
+        else:
+            self._next[key] = (schedule, following)
+        return due is not None
+
+    def keep_only(self, region: str, live: set[tuple[str, str]]) -> None:
+        """Forget the things of a region that are not ``live`` (no longer scheduled: a new schedule starts
+        from its own time)."""
+        for key in [k for k in self._next if k[0] == region and k not in live]:
+            del self._next[key]
+
+
 def parse_schedule(schedule: str) -> Cron:
     """Parse ``cron(<six fields>)``.
 

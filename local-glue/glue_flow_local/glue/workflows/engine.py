@@ -26,8 +26,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from glue_flow_local.glue.workflows.clock import GlueClock
-from glue_flow_local.glue.workflows.cron import parse_schedule
+from glue_flow_local.glue.workflows.clock import GlueClock, tick_until_stopped
+from glue_flow_local.glue.workflows.cron import CronTimes
 from glue_flow_local.glue.workflows.events import EventBatches
 from glue_flow_local.glue.workflows.runs import Action, WorkflowRun
 from glue_flow_local.glue.workflows.triggers import predicate_met, watches
@@ -54,7 +54,7 @@ class WorkflowEngine:
         self._runs: dict[tuple[str, str], list[WorkflowRun]] = {}
         self._by_job_run: dict[str, tuple[WorkflowRun, Action]] = {}
         self._latest: dict[tuple[str, str, str], str] = {}
-        self._next_fire: dict[tuple[str, str], datetime] = {}
+        self._cron = CronTimes()
         self._scheduled_regions: set[str] = set()
         self.batches = EventBatches(clock)
         self._ticker: threading.Thread | None = None
@@ -344,11 +344,7 @@ class WorkflowEngine:
         return workflow
 
     def _tick_forever(self) -> None:
-        while not self._stopped.wait(self.clock.tick_seconds):
-            try:
-                self.tick()
-            except Exception:  # noqa: BLE001 - the clock thread must outlive one bad tick
-                _log.exception("firing scheduled triggers")
+        tick_until_stopped(self.clock, self._stopped, self.tick, "firing scheduled triggers")
 
     def tick(self) -> None:
         """Fire the SCHEDULED triggers whose time has come and the event batches whose window closed."""
@@ -360,19 +356,15 @@ class WorkflowEngine:
                     continue
                 key = (region, trigger["Name"])
                 live.add(key)
-                due = self._next_fire.get(key)
-                if due is not None and now >= due:
-                    if trigger.get("WorkflowName"):
-                        self.start_run(region, trigger["WorkflowName"], refuse_when_busy=False)
-                    else:
-                        with self._lock:
-                            self._fire(region, trigger, None)
-                if due is None or now >= due:
-                    following = parse_schedule(trigger.get("Schedule") or "").next_after(now)
-                    if following is not None:
-                        self._next_fire[key] = following
-            for key in [k for k in self._next_fire if k[0] == region and k not in live]:
-                del self._next_fire[key]  # deactivated: a new activation starts from its own time
+                if not self._cron.due(key, trigger.get("Schedule") or "", now):
+                    continue
+                if trigger.get("WorkflowName"):
+                    self.start_run(region, trigger["WorkflowName"], refuse_when_busy=False)
+                else:
+                    with self._lock:
+                        self._fire(region, trigger, None)
+            # Deactivated triggers: a new activation starts from its own time.
+            self._cron.keep_only(region, live)
         for region, workflow, condition, ids in self.batches.expired():
             self.start_run(region, workflow, refuse_when_busy=False, batch=(condition, ids))
 

@@ -1,5 +1,8 @@
 """ResumeWorkflowRun: the selected nodes of a COMPLETED run, and every node downstream, run again.
 
+Each selected node must have a run attempt in the run resumed (a node that never ran is refused; one that
+succeeded may be run again), and the resumed run counts against the workflow's MaxConcurrentRuns.
+
 The resumed run gets a new id (its PreviousRunId is the run it resumes) and a copy of the run
 properties; what the earlier run did upstream of the selected nodes still counts for its triggers.
 https://docs.aws.amazon.com/glue/latest/dg/resuming-workflow.html
@@ -18,12 +21,20 @@ from glue_flow_local.protocol.errors import GlueApiError
 
 
 def resume_run(
-    engine: WorkflowEngine, region: str, name: str, run_id: str, node_ids: list[str]
-) -> WorkflowRun:
+    engine: WorkflowEngine,
+    region: str,
+    name: str,
+    run_id: str,
+    node_ids: list[str],
+    max_concurrent_runs: int | None = None,
+) -> tuple[WorkflowRun, list[str]]:
     """Resume a run from the given JOB / CRAWLER nodes.
 
+    :param max_concurrent_runs: the workflow's MaxConcurrentRuns (the resumed run counts against it).
+    :returns: the new run and the node ids actually restarted (each once, in the order given).
     :raises GlueApiError: IllegalWorkflowStateException unless the run is COMPLETED; InvalidInputException
-        for a node id that is no job or crawler of the workflow, or none.
+        for no node id, a node id that is no job or crawler of the workflow, or a node without a run
+        attempt in the run; ConcurrentRunsExceededException at MaxConcurrentRuns.
     """
     old = engine.run(region, name, run_id)
     if old.status != "COMPLETED":
@@ -35,13 +46,28 @@ def resume_run(
         raise GlueApiError("InvalidInputException", "ResumeWorkflowRun needs at least one node id")
     triggers = engine.triggers(region, name)
     nodes = _action_nodes(name, triggers)
-    selected = []
+    attempted = {(a.kind, a.name) for a in [*old.actions, *old.inherited]}
+    selected: list[tuple[str, str]] = []
+    restarted: list[str] = []
     for unique in node_ids:
         if unique not in nodes:
             raise GlueApiError(
                 "InvalidInputException", f"Node {unique} is not a job or crawler node of workflow {name}"
             )
-        selected.append(nodes[unique])
+        if nodes[unique] not in attempted:
+            # "The nodes that are to be restarted must have a run attempt in the original run."
+            kind, target = nodes[unique]
+            raise GlueApiError(
+                "InvalidInputException",
+                f"Node {unique} ({kind} {target}) has no run attempt in workflow run {run_id} of {name}",
+            )
+        if unique not in restarted:
+            restarted.append(unique)
+            selected.append(nodes[unique])
+    if max_concurrent_runs and sum(r.active for r in engine.runs(region, name)) >= max_concurrent_runs:
+        raise GlueApiError(
+            "ConcurrentRunsExceededException", f"Concurrent runs exceeded for workflow: {name}"
+        )
     down_nodes, down_triggers = _downstream(selected, triggers)
     new = WorkflowRun(region, name, dict(old.properties), previous_run_id=old.id)
     new.inherited = [copy.copy(a) for a in old.actions if (a.kind, a.name) not in down_nodes]
@@ -55,7 +81,7 @@ def resume_run(
                 starts.append((trigger, spec))
                 break
     engine.begin(new, starts)
-    return new
+    return new, restarted
 
 
 def _action_nodes(workflow: str, triggers: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
