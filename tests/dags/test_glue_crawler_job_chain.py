@@ -23,7 +23,6 @@ from airflow_glue_flow.hooks.job import RUN_TAG_ARGUMENT, GlueJobFlowHook
 from airflow_glue_flow.operators.job_cleanup import GlueJobRunCleanupOperator
 from airflow_glue_flow.states import GLUE_STATE_XCOM_KEY, JOB_FAILURE_STATES
 from tests.conftest import REPO_ROOT, task_states
-from tests.hooks.test_job import JOB, FakeGlue, patch_glue
 from tests.support.airflow_internals import parse_dags
 from tests.support.crawler_responses import (
     CRAWLER,
@@ -33,6 +32,7 @@ from tests.support.crawler_responses import (
     crawler,
     now_plus,
 )
+from tests.support.glue_job_fakes import JOB, FakeGlue, patch_glue
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_crawler_job_chain.py"
 DAG_ID = "glue_crawler_job_chain"

@@ -15,7 +15,7 @@ import pytest
 from airflow_glue_flow.triggers.base import import_off_loop
 from airflow_glue_flow.triggers.client_pool import CLIENTS
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
-from tests.hooks.test_job import FakeGlue, patch_glue
+from tests.support.glue_job_fakes import FakeGlue, patch_glue
 from tests.triggers.test_job import KWARGS, glue_with_run
 
 

@@ -12,8 +12,8 @@ import pytest
 from airflow_glue_flow.exceptions import GlueFlowError, GlueJobRunFailedError, GlueJobRunTimeoutError
 from airflow_glue_flow.states import JOB_FAILURE_STATES
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
-from tests.hooks.test_job import JOB, RUN, FakeAsyncLogs, FakeGlue, patch_glue
 from tests.support.airflow_internals import trigger_runner_task
+from tests.support.glue_job_fakes import JOB, RUN, FakeAsyncLogs, FakeGlue, patch_glue
 from tests.support.triggerer import pushed_xcoms
 
 KWARGS: dict[str, Any] = {

@@ -13,7 +13,7 @@ import pytest
 
 from airflow_glue_flow import compat
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
-from tests.hooks.test_job import JOB, RUN, patch_glue
+from tests.support.glue_job_fakes import JOB, RUN, patch_glue
 from tests.triggers.test_job import KWARGS, TI, glue_with_run
 
 STOPPED = [{"JobName": JOB, "JobRunIds": [RUN]}]

@@ -18,7 +18,7 @@ from airflow_glue_flow.get_provider_info import get_provider_info
 from airflow_glue_flow.triggers.gc_freeze import frozen_after
 from airflow_glue_flow.triggers.job import GlueJobRunTrigger
 from airflow_glue_flow.triggers.merged_checks import MergingGlue
-from tests.hooks.test_job import FakeGlue, patch_glue
+from tests.support.glue_job_fakes import FakeGlue, patch_glue
 from tests.triggers.test_job import KWARGS
 
 
