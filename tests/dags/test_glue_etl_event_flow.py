@@ -19,7 +19,6 @@ from urllib.parse import unquote_plus
 import pytest
 
 from tests.conftest import REPO_ROOT, task_states
-from tests.dags.test_glue_etl_flow import ARCHIVE, INPUT, OUTPUT, RAW, SEED_TEXT, body, keys, xcom
 from tests.support.airflow_internals import (
     asset_triggered_run,
     asset_watcher_trigger,
@@ -31,6 +30,7 @@ from tests.support.airflow_internals import (
     watcher_trigger_row,
     write_dag_to_db,
 )
+from tests.support.etl_flow import ARCHIVE, INPUT, OUTPUT, RAW, SEED_TEXT, body, keys, xcom
 
 DAG_FILE = REPO_ROOT / "dags" / "glue_etl_flow.py"
 EVENT_DAG = "glue_etl_event_flow"
