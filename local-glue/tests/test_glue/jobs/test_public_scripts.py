@@ -236,15 +236,12 @@ def test_blueprint_conversion_and_partitioning_update_the_catalog(lake: Lake) ->
     table = lake.glue.get_table(DatabaseName="bp", Name="events_parquet")["Table"]
     assert [k["Name"] for k in table["PartitionKeys"]] == ["region"]
     rows = sorted(lake.parquet("blueprints", "out/events/region=eu/"), key=lambda r: r["event_id"])
-    assert [r["username"] if "username" in r else r["userName"] for r in rows] == ["ann", "bob", "cy"]
+    # schema-on-read: the records' own camelCase key keeps its values; the choice is a struct of members
+    assert [r["userName"] for r in rows] == ["ann", "bob", "cy"]
     assert [r["amount"] for r in rows] == [
         {"int": 10, "string": None},
         {"int": None, "string": "twelve"},
         {"int": 7, "string": None},
-    ] or [r["amount"] for r in rows] == [
-        {"long": 10, "string": None},
-        {"long": None, "string": "twelve"},
-        {"long": 7, "string": None},
     ]
     _ok(
         lake.run(
@@ -264,7 +261,7 @@ def test_blueprint_conversion_and_partitioning_update_the_catalog(lake: Lake) ->
     }
     assert folders == {"year=2021/month=3", "year=2021/month=4"}
     march = lake.parquet("blueprints", "out/orders/year=2021/month=3/")
-    assert sorted((r.get("customername") or r.get("customerName"), r["total"]) for r in march) == [
+    assert sorted((r["customerName"], r["total"]) for r in march) == [
         ("Ann", 10.5),
         ("Bob", 3.25),
     ]
