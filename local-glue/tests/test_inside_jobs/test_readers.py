@@ -178,6 +178,30 @@ def test_resolve_choice_gives_glues_shapes(glue_context: Any, tmp_path: Any) -> 
     assert _rows(cast.resolveChoice(choice="make_cols")) == _rows(cast)
 
 
+def test_resolve_choice_on_a_nested_or_array_path_is_refused_naming_it(
+    glue_context: Any, tmp_path: Any
+) -> None:
+    # Glue keeps a choice wherever a field's values differ in type, nested ones too (AWS's ResolveChoice
+    # page: specs paths such as "myList[].price"). The local frame keeps choices at top level only, where
+    # Spark widened {"v": 1} and {"v": "x"} to text: make_cols gave the string unchanged and an array path
+    # was skipped. Both are refused, naming the path; a cast still converts.
+    from awsglue._unsupported import NotSupportedLocally  # type: ignore[import-not-found]
+
+    bucket, folder = mount_bucket(glue_context, tmp_path)
+    rows = [{"p": {"v": 1}, "items": [{"price": 1}]}, {"p": {"v": "x"}, "items": [{"price": "2"}]}]
+    write_json_lines(folder / "nested" / "a.json", rows)
+    frame = glue_context.create_dynamic_frame.from_options(
+        "s3", {"paths": [f"s3://{bucket}/nested/"]}, "json"
+    )
+    for action in ("make_cols", "make_struct", "project:long"):
+        with pytest.raises(NotSupportedLocally, match="nested field 'p.v'"):
+            frame.resolveChoice(specs=[("p.v", action)])
+    with pytest.raises(NotSupportedLocally, match=r"array path 'items\[\].price'"):
+        frame.resolveChoice(specs=[("items[].price", "cast:long")])
+    cast = frame.resolveChoice(specs=[("p.v", "cast:long")]).toDF().collect()
+    assert sorted((r["p"]["v"] for r in cast), key=str) == [1, None]
+
+
 def test_match_catalog_casts_a_choice_to_the_catalog_type(
     glue_context: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -276,3 +300,23 @@ def test_apply_mapping_converts_a_choice_and_text_sinks_write_each_records_value
     glue_context.write_dynamic_frame.from_options(frame, "s3", {"path": str(out)}, "csv")
     lines = sorted(line for f in out.glob("part-*") for line in f.read_text().splitlines())
     assert lines == ["1,12", "2,acme", "3,", "id,provider"]
+
+
+def test_a_make_struct_result_is_written_as_a_struct_by_text_sinks(glue_context: Any, tmp_path: Any) -> None:
+    # make_struct resolves the choice into a struct field
+    # (https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-crawler-pyspark-transforms-ResolveChoice.html),
+    # so a JSON sink writes the struct; it wrote each record's value as text, as for an unresolved choice
+    # (aws-glue-samples' resolve_choice.py writes its make_struct frame to JSON).
+    import json
+
+    struct = _provider_frame(glue_context, tmp_path).resolveChoice(specs=[("provider", "make_struct")])
+    out = tmp_path / "json-out"
+    glue_context.write_dynamic_frame.from_options(struct, "s3", {"path": str(out)}, "json")
+    records = sorted(
+        (json.loads(line) for f in out.glob("part-*") for line in f.read_text().splitlines()), key=str
+    )
+    assert records == [
+        {"id": 1, "provider": {"int": 12}},
+        {"id": 2, "provider": {"string": "acme"}},
+        {"id": 3},
+    ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import NullType, StructType
+from pyspark.sql.types import NullType, StringType, StructType
 
 from ._choices import cast, choice_columns, make_cols, project, wrap
 from ._paths import column, drop, find, leaf_paths, nest, spark_type, split_path
@@ -103,6 +103,7 @@ def resolve_choice(
             raise ValueError(f"Unknown ResolveChoice action {action!r} for {path}")
         if kind in ("cast", "project") and not target:
             raise ValueError(f"ResolveChoice action {action!r} for {path} needs a type, e.g. {kind}:long")
+        _refuse_nested_choice(df, path, kind)
         names = find(df.schema, split_path(path))
         if names is None:
             continue
@@ -114,12 +115,32 @@ def resolve_choice(
     return df
 
 
+def _refuse_nested_choice(df: DataFrame, path: str, kind: str) -> None:
+    """Refuse, naming the path, what the local frame cannot give Glue's shape for: an array path
+    (``a[].b``), and ``make_cols`` / ``make_struct`` / ``project`` on a nested string field (where Spark
+    widened values of several types to text, and Glue would have kept a choice)."""
+    if "[]" in path:
+        unsupported(f"ResolveChoice on the array path {path!r}", "choice types inside arrays are not kept")
+    parts = split_path(path)
+    if len(parts) < 2 or kind == "cast":
+        return
+    names = find(df.schema, parts)
+    if names is not None and isinstance(_type_at(df.schema, tuple(names)), StringType):
+        unsupported(
+            f"ResolveChoice {kind} on the nested field {path!r}",
+            "choice types are kept for top-level fields only; a cast: action works on it",
+        )
+
+
 def _resolve_member(df: DataFrame, name: str, members: list[str], kind: str, target: str) -> DataFrame:
     value = F.col(f"`{name}`")
     if kind == "make_cols":
         return make_cols(df, name, members)
     if kind == "make_struct":
-        return df.withColumn(name, value.alias(name, metadata={}))
+        # A new struct of the members: a resolved field, no longer a choice (an alias would keep the
+        # choice's column metadata, and text sinks would write each record's value instead of the struct).
+        struct = F.struct(*[value.getField(k).alias(k) for k in members])
+        return df.withColumn(name, F.when(value.isNotNull(), struct))
     resolved = cast(value, members, target) if kind == "cast" else project(value, members, target)
     return df.withColumn(name, resolved)
 
