@@ -10,13 +10,10 @@ https://docs.aws.amazon.com/step-functions/latest/dg/state-map.html
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from airflow_glue_flow.importers.asl.model import AslImportError, Code, Task
+from airflow_glue_flow.importers.asl.model import AslImportError, Code, PlanBuilder, Task
 from airflow_glue_flow.importers.asl.tasks import lambda_function, retry_args, task_spec
-
-if TYPE_CHECKING:
-    from airflow_glue_flow.importers.asl.plan import Planner
 
 #: Map fields read here; the rest are listed as not carried.
 MAP_READ = {"ItemProcessor", "Iterator", "Items", "ItemsPath", "InputPath", "ItemReader", "ItemSelector"}
@@ -71,7 +68,7 @@ def _processor(state: str, definition: dict[str, Any]) -> tuple[str, dict[str, A
     return name, inner
 
 
-def _source(planner: Planner, state: str, definition: dict[str, Any], where: str) -> dict[str, Any]:
+def _source(planner: PlanBuilder, state: str, definition: dict[str, Any], where: str) -> dict[str, Any]:
     """The ``map_items`` arguments that find the items, and the flags of how they are read."""
     source: dict[str, Any] = {"items": None, "reader": None, "items_path": None}
     if "ItemReader" in definition:
@@ -102,7 +99,7 @@ def _source(planner: Planner, state: str, definition: dict[str, Any], where: str
 
 
 def plan_map(
-    planner: Planner, state: str, definition: dict[str, Any], group: str | None, where: str
+    planner: PlanBuilder, state: str, definition: dict[str, Any], group: str | None, where: str
 ) -> tuple[str, str]:
     """The items task and the mapped task of a Map state: (entry var, exit var)."""
     name, inner = _processor(state, definition)

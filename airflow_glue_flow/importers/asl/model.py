@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from airflow_glue_flow.importers.names import NameAllocator
 
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 _IDENT = re.compile(r"[^0-9A-Za-z_]+")
@@ -141,3 +144,25 @@ def is_placeholder(text: str) -> bool:
 def placeholders(text: str) -> list[str]:
     """The names of the ``${...}`` template placeholders in ``text``."""
     return _PLACEHOLDER.findall(text)
+
+
+class PlanBuilder(Protocol):
+    """What the Map and poll-loop translators use of the planner (``plan.Planner``).
+
+    A protocol, so that those modules need not import the planner that imports them.
+    """
+
+    names: NameAllocator
+    plan_: Plan
+    params: Params
+
+    def add(self, task: Task, group: str | None) -> Task: ...
+
+    def row(self, state: str, became: str) -> None: ...
+
+    @staticmethod
+    def op_name(kind: str) -> str: ...
+
+    def input_note(self, state: str, path: str, what: str) -> None: ...
+
+    def carry(self, state: str, definition: dict[str, Any], where: str, also: set[str]) -> None: ...

@@ -3,20 +3,17 @@ the tasks that read the result of the task before them through XCom."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from airflow_glue_flow.importers.asl import model
 from airflow_glue_flow.importers.asl.loops import UNBOUNDED_SECONDS, Loop
-
-if TYPE_CHECKING:
-    from airflow_glue_flow.importers.asl.plan import Planner
 
 #: Fields with which a state's output is not its task's result as is.
 _CHANGES = ("OutputPath", "ResultPath", "ResultSelector")
 
 
 def lambda_poll(
-    planner: Planner, loop: Loop, states: dict[str, Any], group: str | None, retry: dict[str, Any]
+    planner: model.PlanBuilder, loop: Loop, states: dict[str, Any], group: str | None, retry: dict[str, Any]
 ) -> model.Task:
     choice, fails = states[loop.members[0]], [s for s in loop.members if states[s].get("Type") == "Fail"]
     inside = {loop.starter, *loop.members[:2]}
@@ -46,7 +43,7 @@ def lambda_poll(
     )
 
 
-def poll_inputs(planner: Planner, states: dict[str, Any], by_var: dict[str, model.Task]) -> None:
+def poll_inputs(planner: model.PlanBuilder, states: dict[str, Any], by_var: dict[str, model.Task]) -> None:
     """A Lambda poll loop's first input: the output of the Lambda before it, through XCom."""
     for task in planner.plan_.tasks:
         if task.kind != "lambda_poll" or task.state not in states or task.args["payload"] is not None:
@@ -66,7 +63,7 @@ def poll_inputs(planner: Planner, states: dict[str, Any], by_var: dict[str, mode
             )
 
 
-def athena_inputs(planner: Planner, states: dict[str, Any], by_var: dict[str, model.Task]) -> None:
+def athena_inputs(planner: model.PlanBuilder, states: dict[str, Any], by_var: dict[str, model.Task]) -> None:
     """``athena:getQueryResults`` reads the query of the Athena task right before it (its XCom is the query
     execution id); with anything else before it, the task fails naming that."""
     for task in planner.plan_.tasks:
