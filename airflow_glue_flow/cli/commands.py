@@ -1,7 +1,8 @@
 """The ``glue-flow`` command: ``glue-flow local serve`` runs the local Glue (a program of its own),
 ``glue-flow sample upload`` lands the sample CSV where ``glue_etl_flow`` looks for new files,
 ``glue-flow events setup`` sets up the S3 event notifications ``glue_etl_event_flow`` runs on,
-``glue-flow import workflow`` writes a Glue workflow as a DAG file.
+``glue-flow import workflow`` writes a Glue workflow as a DAG file, ``glue-flow import asl`` a Step Functions
+state machine.
 
 Each command is a row of :data:`COMMANDS`.
 """
@@ -59,6 +60,13 @@ COMMANDS: list[Command] = [
         "workflow",
         "a Glue workflow (aws glue get-workflow --include-graph output) as a DAG file and a report",
         "airflow_glue_flow.cli.importer",
+    ),
+    Command(
+        "import",
+        "translate existing flows into Airflow DAG files",
+        "asl",
+        "a Step Functions state machine (ASL JSON) as a DAG file and a report",
+        "airflow_glue_flow.cli.import_asl",
     ),
 ]
 

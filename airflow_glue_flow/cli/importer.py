@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from airflow_glue_flow.cli.import_output import write_import
 from airflow_glue_flow.cli.target import add_target_arguments, aws_hook_arguments, endpoint_connection
 from airflow_glue_flow.importers import ImportError_, import_workflow
 from airflow_glue_flow.importers.workflow import ON_FAILURE
@@ -135,11 +136,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError_ as err:
         print(f"{_PROG}: {source}: {err}", file=sys.stderr)
         return 1
-    args.output.write_text(result.dag_source, encoding="utf-8")
-    if args.report is not None:
-        args.report.write_text(json.dumps(result.report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    sys.stdout.write(result.report_text())
-    print(f"Wrote {args.output}")
+    write_import(args.output, result.dag_source, result.report, args.report, result.report_text())
     if args.check:
         return _check(args, document)
     return 0

@@ -27,9 +27,14 @@ _DAGS = str(_ROOT / "dags") + "/"
 _RUN_FOR_THE_DAGS = ("/airflow/providers/amazon/aws/triggers/sqs.py",)
 
 
+#: What the DAGs ``glue-flow import asl`` writes call at run time (Athena, Lambda, S3 listings for a Map):
+#: the imported state machine's own calls, under its own role, not the provider's policy.
+_IMPORTED = _PACKAGE + ".importers."
+
+
 def _is_provider(module: str) -> bool:
     """Whether ``module`` (a frame's ``__name__``) is one of the provider's modules."""
-    return module == _PACKAGE or module.startswith(_PACKAGE + ".")
+    return (module == _PACKAGE or module.startswith(_PACKAGE + ".")) and not module.startswith(_IMPORTED)
 
 
 @dataclass(frozen=True)

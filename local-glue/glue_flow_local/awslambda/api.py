@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from botocore.auth import SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials as BotoCredentials
+
 from glue_flow_local.awslambda.runner import invoke
 from glue_flow_local.protocol.auth import credential_scope, region_of
 from glue_flow_local.protocol.errors import GlueApiError
@@ -106,12 +110,11 @@ class LambdaApi:
                     200,
                     {
                         "Configuration": function["Configuration"],
-                        "Code": {
-                            "RepositoryType": "S3",
-                            "Location": f"{self.settings.endpoint_url}/_lambda-code/{name}",
-                        },
+                        "Code": {"RepositoryType": "S3", "Location": self._code_url(region, name)},
                     },
                 )
+            elif match and name and method == "GET" and rest == "/code":
+                return _zip_response(start_response, self._function(region, name)["CodeDir"])
             elif match and name and method == "DELETE" and rest is None:
                 self._function(region, name)
                 with self._lock:
@@ -129,6 +132,18 @@ class LambdaApi:
             status, body = err.status, {"Type": "User", "message": err.message}
             headers.append(("x-amzn-ErrorType", err.code))
         return _respond(start_response, status, headers, body)
+
+    def _code_url(self, region: str, name: str) -> str:
+        """GetFunction's ``Code.Location``: a presigned URL (10 minutes) of the deployment package, as AWS
+        gives one; it reaches this server's ``GET .../functions/NAME/code``."""
+        request = AWSRequest(
+            method="GET", url=f"{self.settings.endpoint_url}/2015-03-31/functions/{name}/code"
+        )
+        keys = self.settings.credentials
+        SigV4QueryAuth(
+            BotoCredentials(keys.access_key_id, keys.secret_access_key), "lambda", region, 600
+        ).add_auth(request)
+        return str(request.url)
 
     @staticmethod
     def _name(raw: str) -> str:
@@ -263,6 +278,17 @@ class LambdaApi:
             [("X-Amz-Function-Error", "Unhandled")] if failed else []
         )
         return _respond(start_response, 200, headers, answer, always=True)
+
+
+def _zip_response(start_response: Callable[..., Any], code_dir: Path) -> list[bytes]:
+    """The function's code as a zip (the files it was created with)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(p for p in code_dir.rglob("*") if p.is_file()):
+            archive.write(path, path.relative_to(code_dir).as_posix())
+    payload = buffer.getvalue()
+    start_response("200 OK", [("Content-Type", "application/zip"), ("Content-Length", str(len(payload)))])
+    return [payload]
 
 
 def _respond(
