@@ -8,8 +8,6 @@ runs the job; the DAG's wait fails then and its header flags it: declared.
 
 from __future__ import annotations
 
-import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 import pytest
 
 from glue_flow_local.testing import LocalGlue, create_python_job
+from tests.importers.check_flows import import_check, rows
 from tests.importers.test_asl_live import deployable
 from tests.importers.test_asl_seed import SEED
 
@@ -50,21 +49,8 @@ def server() -> Any:
 
 
 def check(server: Any, definition: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore::RuntimeWarning"}
-    command = [sys.executable, "-m", "airflow_glue_flow.cli.commands", "import", "asl", str(definition)]
-    command += ["--lambda-source", str(SEED / "lambda"), *args, "--check", "--endpoint-url"]
-    command += [server.endpoint_url, "--region", REGION, "--check-input", '{"wait_time": 2}']
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
-
-
-def rows(stdout: str) -> dict[tuple[str, str], tuple[str, str, str]]:
-    """(scenario, item) -> (original, DAG, verdict), from the table (columns two or more spaces apart)."""
-    table = {}
-    for line in stdout.splitlines():
-        cells = re.split(r"\s{2,}", line.strip())
-        if len(cells) == 5 and not line.startswith("-"):
-            table[(cells[0], cells[1])] = (cells[2], cells[3], cells[4])
-    return table
+    args = (str(definition), "--lambda-source", str(SEED / "lambda"), *args, "--region", REGION)
+    return import_check("asl", server.endpoint_url, *args, "--check-input", '{"wait_time": 2}')
 
 
 def test_the_check_passes_on_seed_000(server: Any, tmp_path: Path) -> None:
@@ -73,5 +59,49 @@ def test_the_check_passes_on_seed_000(server: Any, tmp_path: Path) -> None:
 
     done = check(server, definition, "-o", str(tmp_path / "glue_job2.py"))
 
-    print(done.stdout, done.stderr)
     assert done.returncode == 0, done.stdout + done.stderr
+    table = rows(done.stdout)
+    assert table[("all succeed", "outcome")] == ("SUCCEEDED", "success", "same")
+    assert table[("all succeed", "crawl se2_in0")] == ("SUCCEEDED x1", "SUCCEEDED x1", "same")
+    assert table[("all succeed", "S3 objects written")] == ("1", "1", "same")
+    # Retry MaxAttempts 3 on 'Run Final Glue Job': four runs on both sides, then the run fails.
+    assert table[("job se2_job0 fails", "job se2_job0")] == ("FAILED x4", "FAILED x4", "same")
+    assert table[("job se2_job0 fails", "outcome")] == ("FAILED (States.TaskFailed)", "failed", "same")
+    # After a FAILED crawl the Lambda loop sees READY and runs the job; the DAG's wait fails: flagged.
+    declared = "declared ('Wait X Seconds' checks only Crawler.State)"
+    assert table[("crawl se2_in0 fails", "job se2_job0")] == ("SUCCEEDED x1", "not run", declared)
+    assert table[("crawl se2_in0 fails", "outcome")] == ("SUCCEEDED", "failed", declared)
+    assert "check: the DAG does what the state machine does" in done.stdout
+    # What the check created is gone: the state machine, the Lambdas; the crawler crawls its own path.
+    assert server.client("stepfunctions", REGION).list_state_machines()["stateMachines"] == []
+    assert server.client("lambda", REGION).list_functions()["Functions"] == []
+    crawler = server.client("glue", REGION).get_crawler(Name="se2_in0")["Crawler"]
+    assert crawler["Targets"]["S3Targets"][0]["Path"] == "s3://se2/in/"
+
+
+def test_an_edited_dag_fails_the_check_naming_the_difference(server: Any, tmp_path: Path) -> None:
+    definition = tmp_path / "GlueJob2.json"
+    definition.write_text(deployable())
+    generated = tmp_path / "generated.py"
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow_glue_flow.cli.commands", "import", "asl", str(definition)]
+        + ["-o", str(generated), "--lambda-source", str(SEED / "lambda")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    source = generated.read_text()
+    # The job's retries taken away, and the flag of the crawler loop taken out of the header.
+    job = 'job_name="se2_job0",\n        retries=3,'
+    flag = next(line for line in source.splitlines() if "checks only Crawler.State" in line)
+    assert job in source and flag.startswith("- 'Wait X Seconds'")
+    edited = tmp_path / "edited.py"
+    edited.write_text(source.replace(job, job.replace("3", "0")).replace(flag + "\n", ""))
+
+    done = check(server, definition, "-o", str(generated), "--check-dag", str(edited))
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "DIFFERENT in scenario 'job se2_job0 fails': StartJobRun se2_job0: x4 vs x1" in done.stdout
+    assert "DIFFERENT in scenario 'crawl se2_in0 fails': outcome: SUCCEEDED vs failed" in done.stdout
+    assert "DIFFERENT in scenario 'all succeed'" not in done.stdout
+    assert "check: the DAG differs" in done.stdout
