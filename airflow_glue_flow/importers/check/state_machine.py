@@ -184,7 +184,7 @@ def check_state_machine(
     :param execution_input: the execution input, also the DAG run's conf.
     :param timeout: seconds one side of one scenario may take.
     :param progress: called with a line as each side of each scenario starts.
-    :raises CheckError: the endpoint has no call log, a Lambda has no source, or a side could not run.
+    :raises ~airflow_glue_flow.importers.check.sides.CheckError: the endpoint has no call log, a Lambda has no source, or a side could not run.
     """
     dag_source = dag_file.read_text(encoding="utf-8")
     require_call_log(endpoint_url)
