@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from airflow_glue_flow.cli.check_options import add_check_arguments, print_check
+from airflow_glue_flow.cli.check_options import add_check_arguments, progress, run_check
 from airflow_glue_flow.cli.target import aws_hook_arguments, endpoint_connection
 
 
@@ -43,9 +43,7 @@ def check_asl(
 ) -> int:
     """Run the check; exit 0 when the DAG does what the state machine does, 1 when not, 2 when it cannot run."""
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-    from botocore.exceptions import BotoCoreError, ClientError
 
-    from airflow_glue_flow.importers.check.sides import CheckError
     from airflow_glue_flow.importers.check.state_machine import check_state_machine
 
     prog = "glue-flow import asl --check"
@@ -64,9 +62,9 @@ def check_asl(
             arguments = {**hook_arguments, "region_name": region or hook_arguments.get("region_name")}
             return AwsBaseHook(client_type=service, **arguments).get_conn()
 
-        try:
+        def check() -> Any:
             arn = args.arn or _deployed_arn(clients("stepfunctions", None), args.name)
-            result = check_state_machine(
+            return check_state_machine(
                 document,
                 args.check_dag or args.output,
                 became=became,
@@ -78,9 +76,7 @@ def check_asl(
                 lambda_source=lambda_source if arn is None else None,
                 execution_input=execution_input,
                 timeout=args.check_timeout,
-                progress=lambda line: print(f"check: {line}", file=sys.stderr, flush=True),
+                progress=progress,
             )
-        except (CheckError, OSError, ClientError, BotoCoreError) as err:
-            print(f"{prog}: {err}", file=sys.stderr)
-            return 2
-    return print_check(result, "state machine", "state machine")
+
+        return run_check("glue-flow import asl", check, "state machine", "state machine")

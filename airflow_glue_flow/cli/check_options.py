@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,25 @@ def add_check_arguments(parser: argparse.ArgumentParser, original: str) -> None:
     parser.add_argument(
         "--check-timeout", type=float, default=600, help="seconds one side of one scenario may take"
     )
+
+
+def progress(line: str) -> None:
+    """A progress line of the check, on stderr."""
+    print(f"check: {line}", file=sys.stderr, flush=True)
+
+
+def run_check(prog: str, check: Callable[[], Any], original: str, column: str) -> int:
+    """Run ``check`` and print its result (:func:`print_check`); exit 2, saying why, when it cannot run."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from airflow_glue_flow.importers.check import CheckError
+
+    try:
+        result = check()
+    except (CheckError, OSError, ClientError, BotoCoreError) as err:
+        print(f"{prog} --check: {err}", file=sys.stderr)
+        return 2
+    return print_check(result, original, column)
 
 
 def print_check(result: Any, original: str, column: str) -> int:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from airflow_glue_flow.cli.check_options import add_check_arguments, print_check
+from airflow_glue_flow.cli.check_options import add_check_arguments, progress, run_check
 from airflow_glue_flow.cli.import_output import write_import
 from airflow_glue_flow.cli.target import add_target_arguments, aws_hook_arguments, endpoint_connection
 from airflow_glue_flow.importers import ImportError_, import_workflow
@@ -80,14 +80,15 @@ def _check(args: argparse.Namespace, document: dict[str, Any]) -> int:
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-    from airflow_glue_flow.importers.check import CheckError, check_workflow
+    from airflow_glue_flow.importers.check import check_workflow
 
     workflow = document.get("Workflow", document)
     with aws_hook_arguments(args) as hook_arguments:
         glue = AwsBaseHook(client_type="glue", **hook_arguments).get_conn()
         s3 = S3Hook(**hook_arguments).get_conn()
-        try:
-            result = check_workflow(
+        return run_check(
+            _PROG,
+            lambda: check_workflow(
                 workflow,
                 args.check_dag or args.output,
                 glue=glue,
@@ -95,12 +96,11 @@ def _check(args: argparse.Namespace, document: dict[str, Any]) -> int:
                 endpoint_url=args.endpoint_url,
                 connection=endpoint_connection(args.endpoint_url, args.region),
                 timeout=args.check_timeout,
-                progress=lambda line: print(f"check: {line}", file=sys.stderr, flush=True),
-            )
-        except (CheckError, OSError) as err:
-            print(f"{_PROG} --check: {err}", file=sys.stderr)
-            return 2
-    return print_check(result, "workflow", "Glue workflow")
+                progress=progress,
+            ),
+            "workflow",
+            "Glue workflow",
+        )
 
 
 def run(args: argparse.Namespace) -> int:
