@@ -3,7 +3,9 @@
 DEFINITION.json is the state machine's definition (ASL); ``--arn`` or ``--name`` reads it from the
 deployed state machine instead (``--endpoint-url`` for the local Glue, else the AWS connection), with its
 Lambdas' code. The report (what each state became, the DAG params, what was not carried) goes to stdout
-and, with ``--report``, to a JSON file.
+and, with ``--report``, to a JSON file. With ``--check --endpoint-url URL`` the state machine and the DAG
+then both run on that local Glue for a fault matrix (:mod:`airflow_glue_flow.importers.check.state_machine`);
+the exit status is 1 when they differ in a way the DAG's header does not declare, 2 when the check cannot run.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from airflow_glue_flow.cli.check_asl import add_asl_check_arguments, check_asl
 from airflow_glue_flow.cli.import_output import write_import
 from airflow_glue_flow.cli.target import add_target_arguments, aws_hook_arguments
 from airflow_glue_flow.importers.asl import AslImportError, import_asl
@@ -50,6 +53,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="write a task that fails naming each state with no translation instead of stopping",
     )
     add_target_arguments(parser)
+    add_asl_check_arguments(parser)
     parser.add_argument(
         "--aws-conn-id", dest="conn_id", default=argparse.SUPPRESS, help="the same as --conn-id"
     )
@@ -74,6 +78,12 @@ def _read_live(args: argparse.Namespace, lambda_dir: Path) -> tuple[str, dict[st
 def run(args: argparse.Namespace) -> int:
     """Translate the state machine; exit 1 naming the state and construct that have no translation."""
     live = args.arn is not None or args.name is not None
+    if args.check and not args.endpoint_url:
+        print(
+            "glue-flow import asl: --check needs --endpoint-url (the local Glue both sides run on)",
+            file=sys.stderr,
+        )
+        return 2
     if live == (args.definition is not None):
         print("glue-flow import asl: give DEFINITION.json or --arn/--name (one of them)", file=sys.stderr)
         return 1
@@ -111,4 +121,7 @@ def run(args: argparse.Namespace) -> int:
         except AslImportError as err:
             print(f"glue-flow import asl: {source}: {err}", file=sys.stderr)
             return 1
-    return write_import(args.output, result.dag_source, result.report, args.report, result.report_text())
+        write_import(args.output, result.dag_source, result.report, args.report, result.report_text())
+        if args.check:
+            return check_asl(args, document, name, result.report, lambda_source)
+    return 0

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from airflow_glue_flow.cli.check_options import add_check_arguments, progress, run_check
 from airflow_glue_flow.cli.import_output import write_import
 from airflow_glue_flow.cli.target import add_target_arguments, aws_hook_arguments, endpoint_connection
 from airflow_glue_flow.importers import ImportError_, import_workflow
@@ -42,20 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--name", help="read the workflow NAME live (GetWorkflow IncludeGraph) instead of a GRAPH.json file"
     )
-    parser.add_argument(
-        "--check",
-        action="store_true",
-        help="run the workflow and the DAG on the local Glue at --endpoint-url for a fault matrix and "
-        "compare them (exit 1 on a difference the DAG's header does not declare)",
-    )
-    parser.add_argument(
-        "--check-dag",
-        type=Path,
-        help="with --check: check this DAG file (e.g. the generated one after editing) instead of --output",
-    )
-    parser.add_argument(
-        "--check-timeout", type=float, default=600, help="seconds one side of one scenario may take"
-    )
+    add_check_arguments(parser, "workflow")
     add_target_arguments(parser)
 
 
@@ -92,14 +80,15 @@ def _check(args: argparse.Namespace, document: dict[str, Any]) -> int:
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
     from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-    from airflow_glue_flow.importers.check import CheckError, check_workflow, table
+    from airflow_glue_flow.importers.check import check_workflow
 
     workflow = document.get("Workflow", document)
     with aws_hook_arguments(args) as hook_arguments:
         glue = AwsBaseHook(client_type="glue", **hook_arguments).get_conn()
         s3 = S3Hook(**hook_arguments).get_conn()
-        try:
-            result = check_workflow(
+        return run_check(
+            _PROG,
+            lambda: check_workflow(
                 workflow,
                 args.check_dag or args.output,
                 glue=glue,
@@ -107,16 +96,11 @@ def _check(args: argparse.Namespace, document: dict[str, Any]) -> int:
                 endpoint_url=args.endpoint_url,
                 connection=endpoint_connection(args.endpoint_url, args.region),
                 timeout=args.check_timeout,
-                progress=lambda line: print(f"check: {line}", file=sys.stderr, flush=True),
-            )
-        except (CheckError, OSError) as err:
-            print(f"{_PROG} --check: {err}", file=sys.stderr)
-            return 2
-    sys.stdout.write(table(result.rows))
-    for row in result.differences():
-        print(f"DIFFERENT in scenario {row.scenario!r}: {row.item}: {row.original} vs {row.dag}")
-    print("check: " + ("the DAG does what the workflow does" if result.ok else "the DAG differs"))
-    return 0 if result.ok else 1
+                progress=progress,
+            ),
+            "workflow",
+            "Glue workflow",
+        )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,6 +9,10 @@ its graph, each job a script that writes one object, each crawler a crawl of a s
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from typing import Any
 
 from glue_flow_local.testing import create_python_job
@@ -128,3 +132,21 @@ def create_from_graph(glue: Any, s3: Any, bucket: str, database: str, document: 
         request["StartOnCreation"] = trigger["State"] == "ACTIVATED" and trigger["Type"] != "ON_DEMAND"
         glue.create_trigger(WorkflowName=workflow["Name"], **request)
     return str(workflow["Name"])
+
+
+def import_check(kind: str, endpoint_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``glue-flow import KIND ARGS --check --endpoint-url URL``, run to its end."""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore::RuntimeWarning"}
+    command = [sys.executable, "-m", "airflow_glue_flow.cli.commands", "import", kind]
+    command += [*args, "--check", "--endpoint-url", endpoint_url]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
+
+
+def rows(stdout: str) -> dict[tuple[str, str], tuple[str, str, str]]:
+    """(scenario, item) -> (original, DAG, verdict), from the table (columns two or more spaces apart)."""
+    table = {}
+    for line in stdout.splitlines():
+        cells = re.split(r"\s{2,}", line.strip())
+        if len(cells) == 5 and not line.startswith("-"):
+            table[(cells[0], cells[1])] = (cells[2], cells[3], cells[4])
+    return table

@@ -9,8 +9,6 @@ Statistics.FailedActions shows it); the generated DAG fails then and its header 
 from __future__ import annotations
 
 import json
-import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 import pytest
 
 from glue_flow_local.testing import LocalGlue
-from tests.importers.check_flows import create_from_graph, create_seed_004
+from tests.importers.check_flows import create_from_graph, create_seed_004, import_check, rows
 
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).parent / "data"
@@ -34,20 +32,7 @@ def server() -> Any:
 
 
 def check(server: Any, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore::RuntimeWarning"}
-    command = [sys.executable, "-m", "airflow_glue_flow.cli.commands", "import", "workflow"]
-    command += [*args, "--check", "--endpoint-url", server.endpoint_url]
-    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
-
-
-def rows(stdout: str) -> dict[tuple[str, str], tuple[str, str, str]]:
-    """(scenario, item) -> (original, DAG, verdict), from the table (columns two or more spaces apart)."""
-    table = {}
-    for line in stdout.splitlines():
-        cells = re.split(r"\s{2,}", line.strip())
-        if len(cells) == 5 and not line.startswith("-"):
-            table[(cells[0], cells[1])] = (cells[2], cells[3], cells[4])
-    return table
+    return import_check("workflow", server.endpoint_url, *args)
 
 
 def test_the_check_passes_on_the_seed_004_workflow_read_live(server: Any, tmp_path: Path) -> None:

@@ -295,7 +295,9 @@ class LoopFinder:
         if "Seconds" in wait:
             loop.wait_time = self.params.value(wait["Seconds"], "a Wait state's Seconds")
         elif (
-            seconds := self.params.path(wait.get("SecondsPath"), loop.members[0], "Wait SecondsPath")
+            seconds := self.params.path(
+                wait.get("SecondsPath"), loop.members[0], "Wait SecondsPath", "integer"
+            )
         ) is not None:
             loop.wait_time = seconds
         else:

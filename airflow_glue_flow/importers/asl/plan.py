@@ -239,7 +239,8 @@ class Planner:
         if "Timestamp" in definition:
             return "wait_until", {"target_time": definition["Timestamp"]}
         for key in ("SecondsPath", "TimestampPath"):
-            template = self.params.path(definition.get(key), state, f"Wait {key}")
+            kind = "integer" if key == "SecondsPath" else "string"  # a whole number of seconds
+            template = self.params.path(definition.get(key), state, f"Wait {key}", kind)
             if template is None:
                 continue
             if key == "TimestampPath":

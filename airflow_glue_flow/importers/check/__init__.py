@@ -1,4 +1,5 @@
-"""``glue-flow import workflow --check``: run the Glue workflow and the DAG made from it, compare.
+"""``glue-flow import workflow|asl --check``: run the Glue workflow or state machine and the DAG made from
+it, compare (:func:`check_workflow` here, :func:`~.state_machine.check_state_machine` for state machines).
 
 Both run against the same endpoint (a local Glue, whose call log :mod:`.observe` reads) and the same
 resources, from the same starting state (:mod:`.resources` puts S3 back after each side), for a fault
@@ -12,6 +13,7 @@ caller makes (the CLI makes them with the amazon provider's hooks) and plain HTT
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -19,7 +21,15 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from airflow_glue_flow.importers.check.compare import DIFFERENT, Row, compare, declared_on_failure, table
+from airflow_glue_flow.importers.check.compare import (
+    DIFFERENT,
+    Row,
+    Rules,
+    compare,
+    declared_on_failure,
+    table,
+    workflow_rules,
+)
 from airflow_glue_flow.importers.check.observe import CALLS_PATH, Observation, observe, read_calls
 from airflow_glue_flow.importers.check.resources import (
     S3State,
@@ -34,8 +44,22 @@ from airflow_glue_flow.importers.check.sides import CheckError, DagSide, run_wor
 
 #: A ``since`` past any entry: the call log answers only the next entry's number.
 END = 2**62
+#: Seconds a side's job runs and crawls may go on after the side ended (a state machine that failed
+#: leaves the crawl it started running): the next side starts once they have ended.
+SETTLE_SECONDS = 300
 
-__all__ = ["CheckError", "CheckResult", "Row", "Scenario", "check_workflow", "scenarios", "table"]
+__all__ = [
+    "CheckError",
+    "CheckResult",
+    "Original",
+    "Row",
+    "Scenario",
+    "check_workflow",
+    "fault_matrix",
+    "run_matrix",
+    "scenarios",
+    "table",
+]
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,11 @@ class CheckResult:
 def scenarios(graph: dict[str, Any], glue: Any, s3: Any) -> Iterator[Scenario]:
     """The fault matrix of a workflow graph: all succeed, then each job failing, then each crawl failing."""
     nodes = [(n["Type"], n["Name"]) for n in graph.get("Nodes", []) if n.get("Type") in ("JOB", "CRAWLER")]
+    return fault_matrix(nodes, glue, s3)
+
+
+def fault_matrix(nodes: list[tuple[str, str]], glue: Any, s3: Any) -> Iterator[Scenario]:
+    """All succeed, then each ``JOB`` of ``nodes`` (kind, name) failing, then each ``CRAWLER`` failing."""
     yield Scenario("all succeed", nullcontext)
     for kind, name in nodes:
         if kind == "JOB":
@@ -74,14 +103,81 @@ def scenarios(graph: dict[str, Any], glue: Any, s3: Any) -> Iterator[Scenario]:
             yield Scenario(f"crawl {name} fails", partial(failing_crawler, glue, name))
 
 
-def _side(endpoint_url: str, s3: Any, start: S3State, run: Callable[[], Any]) -> Observation:
+def _side(
+    endpoint_url: str, s3: Any, start: S3State, run: Callable[[], tuple[str, bool, Any]]
+) -> Observation:
+    """What one run of a side did; the third item of the run's answer, when a list, is its caught errors."""
     since = read_calls(endpoint_url, END)[1]  # no entries, only the next entry's number
-    outcome, succeeded = run()[:2]
-    seen = observe(read_calls(endpoint_url, since)[0])
+    outcome, succeeded, extra = run()
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while (seen := observe(read_calls(endpoint_url, since)[0])).running:
+        if time.monotonic() > deadline:
+            raise CheckError(
+                f"{seen.running} job runs or crawls still run {SETTLE_SECONDS} s after the side ended"
+            )
+        time.sleep(0.5)
     seen.outcome, seen.succeeded = outcome, succeeded
+    seen.caught = list(extra) if isinstance(extra, list) else []
     seen.s3 = s3_changes(start, s3_snapshot(s3))
     s3_restore(s3, start)
     return seen
+
+
+def require_call_log(endpoint_url: str) -> None:
+    """Say that the endpoint is no local Glue before anything runs.
+
+    :raises CheckError: the endpoint answers no call log.
+    """
+    try:
+        read_calls(endpoint_url, END)
+    except OSError as err:
+        raise CheckError(
+            f"{endpoint_url} answers no call log at {CALLS_PATH} ({err}): --check runs on a local Glue"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Original:
+    """The original side: what it is called in the progress lines, and one run of it.
+
+    :param run: runs it once; returns its outcome, whether that is a success, and the errors its run
+        went on after.
+    """
+
+    label: str
+    run: Callable[[], tuple[str, bool, list[str]]]
+
+
+def run_matrix(
+    matrix: Callable[[], Iterator[Scenario]],
+    original: Original,
+    dag_side: DagSide,
+    rules: Rules,
+    *,
+    s3: Any,
+    endpoint_url: str,
+    conf: dict[str, Any] | None = None,
+    progress: Callable[[str], None] = lambda line: None,
+) -> CheckResult:
+    """Run each scenario of ``matrix`` on both sides from the same S3 state, and compare.
+
+    The DAG side is closed, and S3 put back, whatever happens.
+    """
+    start = s3_snapshot(s3)
+    rows: list[Row] = []
+    try:
+        for scenario in matrix():
+            with scenario.fault():
+                progress(f"{scenario.name}: {original.label}")
+                first = _side(endpoint_url, s3, start, original.run)
+                progress(f"{scenario.name}: the DAG {dag_side.dag_file.name}")
+                dag = _side(endpoint_url, s3, start, lambda: dag_side.run(conf))
+            rows += compare(scenario.name, first, dag, rules)
+    finally:
+        dag_side.close()
+        s3_restore(s3, start)
+        remove_fault_bucket(s3)
+    return CheckResult(rows)
 
 
 def check_workflow(
@@ -108,28 +204,16 @@ def check_workflow(
     :param progress: called with a line as each side of each scenario starts.
     :raises CheckError: the endpoint has no call log, or a side could not be run.
     """
-    on_failure = declared_on_failure(dag_file.read_text(encoding="utf-8"))
-    try:
-        read_calls(endpoint_url, END)
-    except OSError as err:  # say so before running anything
-        raise CheckError(
-            f"{endpoint_url} answers no call log at {CALLS_PATH} ({err}): --check runs on a local Glue"
-        ) from None
-    start = s3_snapshot(s3)
-    dag_side = DagSide(dag_file, connection, timeout)
-    rows: list[Row] = []
-    try:
-        for scenario in scenarios(workflow.get("Graph") or {}, glue, s3):
-            with scenario.fault():
-                progress(f"{scenario.name}: the Glue workflow {workflow['Name']!r}")
-                original = _side(
-                    endpoint_url, s3, start, lambda: run_workflow(glue, workflow["Name"], timeout)
-                )
-                progress(f"{scenario.name}: the DAG {dag_file.name}")
-                dag = _side(endpoint_url, s3, start, dag_side.run)
-            rows += compare(scenario.name, original, dag, on_failure)
-    finally:
-        dag_side.close()
-        s3_restore(s3, start)
-        remove_fault_bucket(s3)
-    return CheckResult(rows)
+    rules = workflow_rules(declared_on_failure(dag_file.read_text(encoding="utf-8")))
+    require_call_log(endpoint_url)
+    name = workflow["Name"]
+    original = Original(f"the Glue workflow {name!r}", lambda: (*run_workflow(glue, name, timeout), []))
+    return run_matrix(
+        lambda: scenarios(workflow.get("Graph") or {}, glue, s3),
+        original,
+        DagSide(dag_file, connection, timeout),
+        rules,
+        s3=s3,
+        endpoint_url=endpoint_url,
+        progress=progress,
+    )

@@ -49,6 +49,8 @@ class Observation:
     :param succeeded: whether that outcome is a success (a Glue workflow run's: COMPLETED).
     :param step_failed: whether a job run or crawl of the side did not succeed.
     :param s3: what the side wrote in S3 (:func:`~.resources.s3_changes`).
+    :param caught: errors the side's run went on after (a state machine's caught errors).
+    :param running: the job runs and crawls the side started that had not ended.
     """
 
     calls: list[str] = field(default_factory=list)
@@ -59,6 +61,8 @@ class Observation:
     succeeded: bool = False
     step_failed: bool = False
     s3: dict[str, str] = field(default_factory=dict)
+    caught: list[str] = field(default_factory=list)
+    running: int = 0
 
 
 def _call_text(entry: dict[str, Any]) -> str:
@@ -111,6 +115,7 @@ def observe(entries: list[dict[str, Any]]) -> Observation:
             seen.crawls[name] = (str(entry["Status"]), crawls + 1)
             if name in open_crawls:
                 ends[open_crawls.pop(name)] = entry["Seq"]
+    seen.running = len(open_runs) + len(open_crawls)
     seen.step_failed = any(s != "SUCCEEDED" for s, _ in [*seen.jobs.values(), *seen.crawls.values()])
     for first, ended in ends.items():
         for later, start in enumerate(started_at):

@@ -77,12 +77,21 @@ def s3_changes(before: S3State, after: S3State) -> dict[str, str]:
     return changes
 
 
+def _create_bucket(s3: Any, bucket: str) -> None:
+    """CreateBucket in the client's region (outside us-east-1 it must be named as the location)."""
+    region = s3.meta.region_name
+    where = (
+        {} if region in (None, "us-east-1") else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
+    s3.create_bucket(Bucket=bucket, **where)
+
+
 def s3_restore(s3: Any, snapshot: S3State) -> None:
     """Put S3 back as ``snapshot`` found it: delete new objects and buckets, put back the others."""
     now = s3_snapshot(s3)
     for bucket, key in snapshot:
         if not key and (bucket, key) not in now:
-            s3.create_bucket(Bucket=bucket)
+            _create_bucket(s3, bucket)
     for bucket, key in now:
         if key and (bucket, key) not in snapshot:
             s3.delete_object(Bucket=bucket, Key=key)
@@ -100,7 +109,7 @@ def failing_job(glue: Any, s3: Any, name: str) -> Iterator[None]:
     job = glue.get_job(JobName=name)["Job"]
     original = {key: job[key] for key in _JOB_UPDATE_FIELDS if key in job}
     try:
-        s3.create_bucket(Bucket=FAULT_BUCKET)
+        _create_bucket(s3, FAULT_BUCKET)
     except s3.exceptions.BucketAlreadyOwnedByYou:
         pass
     s3.put_object(Bucket=FAULT_BUCKET, Key="failing_job.py", Body=FAILING_SCRIPT)

@@ -1,5 +1,6 @@
-"""The two sides of a check: the original Glue workflow, run by the endpoint, and the generated DAG, run by
-``dag.test()`` in a subprocess with its AWS connection pointed at the same endpoint."""
+"""The two sides of a check: the original (a Glue workflow or a state machine execution), run by the
+endpoint, and the generated DAG, run by ``dag.test()`` in a subprocess with its AWS connection pointed at
+the same endpoint."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from airflow_glue_flow.importers.check.dag_runner import RESULT_MARKER
 
 #: Workflow run states that are not final (https://docs.aws.amazon.com/glue/latest/webapi/API_WorkflowRun.html).
 _RUNNING = ("RUNNING", "STOPPING")
+#: Execution statuses that are final (https://docs.aws.amazon.com/step-functions/latest/apireference/API_DescribeExecution.html).
+_EXECUTION_ENDS = ("SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED")
 #: WorkflowRunStatistics counters of actions that did not succeed.
 _NOT_SUCCEEDED = ("FailedActions", "TimeoutActions", "StoppedActions", "ErroredActions")
 
@@ -49,6 +52,38 @@ def run_workflow(glue: Any, workflow: str, timeout: float) -> tuple[str, bool]:
     if failed:
         outcome += " (" + ", ".join(f"{key} {value}" for key, value in failed.items()) + ")"
     return outcome, run["Status"] == "COMPLETED"
+
+
+def run_execution(
+    sfn: Any, machine_arn: str, execution_input: str, timeout: float
+) -> tuple[str, bool, list[str]]:
+    """StartExecution, then DescribeExecution until it is SUCCEEDED, FAILED, TIMED_OUT or ABORTED.
+
+    :returns: the outcome (the status, with the error of a run that did not succeed), whether it
+        SUCCEEDED, and the errors of the states that failed in a run that went on (GetExecutionHistory's
+        ``*Failed`` events: retried or caught).
+    :raises CheckError: the execution did not end within ``timeout`` seconds.
+    """
+    arn = sfn.start_execution(stateMachineArn=machine_arn, input=execution_input)["executionArn"]
+    deadline = time.monotonic() + timeout
+    while True:
+        execution = sfn.describe_execution(executionArn=arn)
+        if execution["status"] in _EXECUTION_ENDS:
+            break
+        if time.monotonic() > deadline:
+            raise CheckError(f"execution {arn} is still {execution['status']} after {timeout:g} s")
+        time.sleep(0.5)
+    outcome, succeeded = execution["status"], execution["status"] == "SUCCEEDED"
+    if not succeeded and execution.get("error"):
+        outcome += f" ({execution['error']})"
+    errors = []
+    for event in sfn.get_execution_history(executionArn=arn)["events"] if succeeded else []:
+        if event["type"].endswith("Failed"):
+            details: dict[str, Any] = next(
+                (v for k, v in event.items() if k.endswith("FailedEventDetails")), {}
+            )
+            errors.append(str(details.get("error") or event["type"]))
+    return outcome, succeeded, errors
 
 
 class DagSide:
@@ -92,8 +127,8 @@ class DagSide:
             raise CheckError(f"{what} failed (exit {done.returncode}):\n{tail}")
         return done.stdout
 
-    def run(self) -> tuple[str, bool, dict[str, str]]:
-        """Run the DAG once.
+    def run(self, conf: dict[str, Any] | None = None) -> tuple[str, bool, dict[str, str]]:
+        """Run the DAG once, with ``conf`` as the run's conf when given.
 
         :returns: the DAG run's state, whether it is ``success``, and each task's state.
         :raises CheckError: the DAG could not be run (not a failed run: a run that fails is an outcome).
@@ -101,8 +136,9 @@ class DagSide:
         if not self._migrated:
             self._run(["-m", "airflow", "db", "migrate"], "airflow db migrate (the check's Airflow home)")
             self._migrated = True
+        conf_args = [] if conf is None else [json.dumps(conf)]
         out = self._run(
-            ["-m", "airflow_glue_flow.importers.check.dag_runner", str(self.dag_file)],
+            ["-m", "airflow_glue_flow.importers.check.dag_runner", str(self.dag_file), *conf_args],
             f"dag.test() of {self.dag_file.name}",
         )
         lines = [line for line in out.splitlines() if line.startswith(RESULT_MARKER)]
