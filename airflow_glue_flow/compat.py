@@ -42,6 +42,8 @@ AIRFLOW_V_3_2_PLUS = airflow_version() >= (3, 2, 0)
 AIRFLOW_V_3_3_PLUS = airflow_version() >= (3, 3, 0)
 #: Whether the triggerer calls ``on_kill()`` on the trigger of a deferred task that a user killed.
 TRIGGER_ON_KILL = AIRFLOW_V_3_3_PLUS
+#: Whether ``retry_exponential_backoff`` takes a multiplier (a float); on 3.1 it is a bool (doubling).
+RETRY_BACKOFF_MULTIPLIER = AIRFLOW_V_3_2_PLUS
 
 # mypy checks the package against the newest Airflow, where the first branch is the one taken.
 if TYPE_CHECKING or AIRFLOW_V_3_2_PLUS:
@@ -73,6 +75,7 @@ DEFERRED = "deferred"
 __all__ = [
     "AIRFLOW_V_3_2_PLUS",
     "AIRFLOW_V_3_3_PLUS",
+    "RETRY_BACKOFF_MULTIPLIER",
     "TRIGGER_ON_KILL",
     "XCOM_RETURN_KEY",
     "AirflowException",

@@ -10,6 +10,7 @@ import pytest
 
 from airflow_glue_flow.importers.asl import AslImportError, import_asl
 from tests.support.airflow_internals import parse_dags
+from tests.support.amazon_provider import ATHENA_NEEDS_DATABASE
 
 CORPUS_DIR = Path(__file__).parent / "data" / "asl_corpus"
 CORPUS = sorted(CORPUS_DIR.glob("*.json"))
@@ -48,6 +49,12 @@ def test_corpus_state_machine_imports_or_stops_naming_it(path: Path, tmp_path: P
     dag_file = tmp_path / "imported.py"
     dag_file.write_text(result.dag_source)
     bag = parse_dags(dag_file)
+    if ATHENA_NEEDS_DATABASE and any(
+        "AthenaOperator without a database" in f for f in result.report["flags"]
+    ):
+        # Before amazon 9.33.0 the DAG cannot import, and the report names that release.
+        assert "database" in next(iter(bag.import_errors.values()))
+        return
     assert bag.import_errors == {}
     (dag,) = bag.dags.values()
     # Every state's row names a task (or task group) the DAG has.

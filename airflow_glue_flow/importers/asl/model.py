@@ -51,6 +51,7 @@ OPERATORS: dict[str, tuple[str, str]] = {
 #: The generated DAG's imports from ``airflow_glue_flow.importers.asl.runtime``: no task variable takes them.
 RUNTIME_NAMES = (
     "athena_query_results",
+    "backoff",
     "choose",
     "crawler_is_ready",
     "fail",

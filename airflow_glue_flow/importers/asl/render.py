@@ -82,7 +82,10 @@ def _import_line(module: str, name: str) -> str:
 def _imports(plan: Plan) -> str:
     kinds = {t.kind for t in plan.tasks}
     sdk = ["DAG"] + (["Param"] if plan.params else []) + (["TaskGroup"] if "group" in kinds else [])
-    runtime = sorted({str(t.args["python_callable"]) for t in plan.tasks if "python_callable" in t.args})
+    runtime = sorted(
+        {str(t.args["python_callable"]) for t in plan.tasks if "python_callable" in t.args}
+        | {"backoff" for t in plan.tasks if "retry_exponential_backoff" in t.args}
+    )
     needs_timedelta = plan.timeout_seconds is not None or any(
         isinstance(v, Code) and v.startswith("timedelta") for t in plan.tasks for v in t.args.values()
     )

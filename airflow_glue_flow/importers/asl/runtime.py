@@ -14,8 +14,18 @@ import time
 from datetime import datetime
 from typing import Any
 
+from airflow_glue_flow.compat import RETRY_BACKOFF_MULTIPLIER
+
 _MISSING = object()
 _STEP = re.compile(r"\.([^.\[]+)|\[(\d+)\]|\['([^']*)'\]")
+
+
+def backoff(rate: float) -> float | bool:
+    """``retry_exponential_backoff`` for a retrier's BackoffRate on the running Airflow.
+
+    Airflow 3.2 and later multiply the delay by ``rate``; Airflow 3.1 takes only a bool and doubles it.
+    """
+    return rate if RETRY_BACKOFF_MULTIPLIER else True
 
 
 class StateMachineError(Exception):

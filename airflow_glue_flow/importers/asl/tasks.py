@@ -22,6 +22,10 @@ _INTEGRATION = "arn:aws:states:::"
 SYNC_WAITS = 1440
 
 
+#: The first amazon provider release whose AthenaOperator takes no database (earlier ones require it).
+ATHENA_DATABASE_OPTIONAL = "9.33.0"
+
+
 @dataclass
 class TaskSpec:
     """An operator kind, its arguments, and the fields of the state it did not carry."""
@@ -133,8 +137,16 @@ def task_spec(state: str, definition: dict[str, Any], params: Params, base: str)
         if output:
             args["output_location"] = params.value(output, f"state {state!r}")
         used = {"QueryString", "WorkGroup", "QueryExecutionContext", "ResultConfiguration"}
+        flags = (
+            []
+            if "database" in args
+            else [
+                f"state {state!r}: an AthenaOperator without a database needs "
+                f"apache-airflow-providers-amazon {ATHENA_DATABASE_OPTIONAL} or later"
+            ]
+        )
         return TaskSpec(
-            "athena", args, "run an Athena query and wait for it", _dropped(parameters, used, base)
+            "athena", args, "run an Athena query and wait for it", _dropped(parameters, used, base), flags
         )
     if service == "athena:getQueryResults":
         # The results of the query the Athena task before it ran: its query execution id through XCom
@@ -197,7 +209,7 @@ def retry_args(state: str, retriers: list[dict[str, Any]]) -> tuple[dict[str, An
     rate = float(chosen.get("BackoffRate", 2.0))
     args: dict[str, Any] = {"retries": attempts, "retry_delay": Code(f"timedelta(seconds={interval})")}
     if rate > 1:
-        args["retry_exponential_backoff"] = rate
+        args["retry_exponential_backoff"] = Code(f"backoff({rate!r})")
     if "MaxDelaySeconds" in chosen:
         args["max_retry_delay"] = Code(f"timedelta(seconds={chosen['MaxDelaySeconds']})")
     notes = []
@@ -207,7 +219,9 @@ def retry_args(state: str, retriers: list[dict[str, Any]]) -> tuple[dict[str, An
     if len(active) > 1:
         notes.append(f"{len(active)} retriers: the one with MaxAttempts {attempts} sets the one budget")
     if rate not in (1.0, 2.0):
-        notes.append(f"BackoffRate {rate:g}: Airflow 3.3 multiplies by it, Airflow 3.1-3.2 double the delay")
+        notes.append(
+            f"BackoffRate {rate:g}: Airflow 3.2 and later multiply by it, Airflow 3.1 doubles the delay"
+        )
     if chosen.get("JitterStrategy", "NONE") != "NONE":
         notes.append(f"JitterStrategy {chosen['JitterStrategy']} not carried")
     return args, notes
